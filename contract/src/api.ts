@@ -1,0 +1,57 @@
+// Shapes of the REST API's responses, shared by the server and the dashboard.
+import type { Condition, DeviceKind } from './catalogue.js';
+import type { Position } from './geo.js';
+import type { Rejection, RejectionReason } from './rejections.js';
+
+export interface ApiError { error: { code: string; message: string } }
+
+export type ComponentStatus = 'ok' | 'degraded' | 'down' | 'not_configured';
+export interface HealthResponse {
+  status: 'ok' | 'degraded' | 'down';
+  uptimeS: number;
+  broker: { status: ComponentStatus; mode: 'embedded' | 'external'; connected: boolean; url: string };
+  store: { status: ComponentStatus; kind: 'sqlite' | 'influx'; detail?: string };
+  rules: { status: ComponentStatus; detail?: string };
+  ingest: { received: number; stored: number; rejected: number };
+}
+
+export interface DeviceView {
+  id: string;
+  kind: DeviceKind;
+  name?: string;
+  grid: string;
+  district: string;
+  location: Position;
+  online: boolean;
+  /** Epoch ms of the last accepted message, or null when never heard from. */
+  lastSeen: number | null;
+  /** Latest value of every metric and when it was measured. */
+  latest: Record<string, { value: number | boolean; ts: number }>;
+  condition: Condition;
+}
+export interface DevicesResponse { devices: DeviceView[] }
+
+export interface GridCellStatus {
+  devices: number;
+  online: number;
+  /** Worst condition of the cell's online devices; 'offline' when it has devices but none online; 'none' without devices. */
+  condition: Condition | 'offline' | 'none';
+}
+
+export interface RawPoint { ts: number; value: number }
+export interface BucketPoint { ts: number; mean: number; min: number; max: number; count: number }
+export interface ReadingSeries { metric: string; unit?: string; points: RawPoint[] | BucketPoint[] }
+export interface ReadingsResponse {
+  device: string;
+  from: number;
+  to: number;
+  /** Bucket width in ms, or null for raw points. */
+  step: number | null;
+  series: ReadingSeries[];
+}
+
+export interface RejectionsResponse {
+  total: number;
+  byReason: Partial<Record<RejectionReason, number>>;
+  items: Rejection[];
+}

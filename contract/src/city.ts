@@ -1,0 +1,74 @@
+// Schemas for the city configuration files in CITY_DIR (grid.geojson, devices.yaml, people.yaml).
+import { z } from 'zod';
+import { DEVICE_KINDS } from './catalogue.js';
+import { DEVICE_ID_PATTERN } from './topics.js';
+
+const idPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const lng = z.number().min(-180).max(180);
+const lat = z.number().min(-90).max(90);
+const position = z.tuple([lng, lat]);
+const ring = z.array(position).min(4, 'a ring needs at least 4 positions (first = last)');
+
+export const gridCellSchema = z.object({
+  type: z.literal('Feature'),
+  properties: z.object({
+    id: z.string().regex(idPattern, 'grid id: lowercase letters, digits and dashes'),
+    name: z.string().min(1),
+    name_en: z.string().min(1).optional(),
+    district: z.string().regex(idPattern, 'district id: lowercase letters, digits and dashes'),
+  }).loose(),
+  geometry: z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) }),
+});
+export type GridCellFeature = z.infer<typeof gridCellSchema>;
+
+export const districtSchema = z.object({
+  type: z.literal('Feature'),
+  properties: z.object({
+    id: z.string().regex(idPattern),
+    name: z.string().min(1),
+    name_en: z.string().min(1).optional(),
+  }).loose(),
+  geometry: z.union([
+    z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) }),
+    z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(ring).min(1)).min(1) }),
+  ]),
+});
+export type DistrictFeature = z.infer<typeof districtSchema>;
+
+export const featureCollection = <T extends z.ZodType>(feature: T) =>
+  z.object({ type: z.literal('FeatureCollection'), features: z.array(feature) });
+
+/** `scrypt$<log2 N>$<r>$<p>$<salt base64>$<hash base64>` */
+export const SECRET_HASH_PATTERN = /^scrypt\$\d{1,2}\$\d{1,2}\$\d{1,2}\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
+
+export const deviceConfigSchema = z.strictObject({
+  id: z.string().regex(DEVICE_ID_PATTERN, 'device id must match [a-z0-9][a-z0-9-]{0,63}'),
+  kind: z.enum(DEVICE_KINDS),
+  location: position,
+  grid: z.string().regex(idPattern).optional(),
+  name: z.string().min(1).max(120).optional(),
+  secret_hash: z.string().regex(SECRET_HASH_PATTERN, 'secret_hash must be scrypt$logN$r$p$salt$hash (make one with `npm run hash-secret`)'),
+});
+export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
+
+export const ROLES = ['viewer', 'operator', 'gridworker', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const personSchema = z.strictObject({
+  username: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+  name: z.string().min(1).max(120),
+  role: z.enum(ROLES),
+  /** Grid cells this person answers for (grid workers). */
+  grids: z.array(z.string()).optional(),
+  /** Districts this person supervises. */
+  districts: z.array(z.string()).optional(),
+  password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$.{53}$/, 'password_hash must be a bcrypt hash'),
+});
+export type Person = z.infer<typeof personSchema>;
+
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 2h');
+export const peopleFileSchema = z.strictObject({
+  deadlines: z.strictObject({ red: duration, orange: duration, yellow: duration, blue: duration }).partial().optional(),
+  users: z.array(personSchema),
+});
+export type PeopleFile = z.infer<typeof peopleFileSchema>;

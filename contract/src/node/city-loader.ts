@@ -1,0 +1,235 @@
+// Loads and validates a city configuration folder. Every problem in every file is
+// collected, so one start-up tells the engineer everything that needs fixing.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import {
+  deviceConfigSchema, districtSchema, gridCellSchema, peopleFileSchema,
+  type DeviceConfig, type DistrictFeature, type GridCellFeature, type Person,
+} from '../city.js';
+import { bboxOf, inBBox, pointInArea, type BBox } from '../geo.js';
+
+export interface GridCell {
+  id: string;
+  name: string;
+  name_en?: string;
+  district: string;
+  feature: GridCellFeature;
+  bbox: BBox;
+}
+
+export interface District {
+  id: string;
+  name: string;
+  name_en?: string;
+  feature?: DistrictFeature;
+}
+
+export interface CityDevice extends DeviceConfig {
+  grid: string;
+  district: string;
+}
+
+export interface City {
+  dir: string;
+  name: string;
+  cells: GridCell[];
+  cellsById: Map<string, GridCell>;
+  districts: District[];
+  devices: CityDevice[];
+  devicesById: Map<string, CityDevice>;
+  people: Person[];
+  /** Acknowledge deadlines by colour, as written in people.yaml (durations). */
+  deadlines: Record<string, string>;
+}
+
+export class CityConfigError extends Error {
+  constructor(readonly dir: string, readonly problems: string[]) {
+    super(`City configuration in ${dir} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'CityConfigError';
+  }
+}
+
+function describe(file: string, where: string, error: z.ZodError): string[] {
+  return error.issues.slice(0, 5).map((i) => `${file}: ${where}${i.path.length ? ` field ${i.path.join('.')}` : ''}: ${i.message}`);
+}
+
+function readText(dir: string, file: string, problems: string[], required: boolean): string | null {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    if (required) problems.push(`${file}: file is missing`);
+    return null;
+  }
+  return readFileSync(path, 'utf8');
+}
+
+function readJson(dir: string, file: string, problems: string[], required: boolean): unknown {
+  const text = readText(dir, file, problems, required);
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    problems.push(`${file}: not valid JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+function readYaml(dir: string, file: string, problems: string[], required: boolean): unknown {
+  const text = readText(dir, file, problems, required);
+  if (text === null) return undefined;
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    problems.push(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function loadCells(raw: unknown, problems: string[]): GridCell[] {
+  if (raw === undefined) return [];
+  if ((raw as { type?: unknown })?.type !== 'FeatureCollection' || !Array.isArray((raw as { features?: unknown }).features)) {
+    problems.push('grid.geojson: must be a GeoJSON FeatureCollection of grid cells');
+    return [];
+  }
+  const cells: GridCell[] = [];
+  const seen = new Set<string>();
+  (raw as { features: unknown[] }).features.forEach((f, i) => {
+    const parsed = gridCellSchema.safeParse(f);
+    const label = `feature ${i}${(f as { properties?: { id?: string } })?.properties?.id ? ` (id ${(f as { properties: { id: string } }).properties.id})` : ''}`;
+    if (!parsed.success) {
+      problems.push(...describe('grid.geojson', label, parsed.error));
+      return;
+    }
+    const { id, name, name_en, district } = parsed.data.properties;
+    if (seen.has(id)) {
+      problems.push(`grid.geojson: ${label}: duplicate grid id "${id}"`);
+      return;
+    }
+    seen.add(id);
+    const cell: GridCell = { id, name, district, feature: parsed.data, bbox: bboxOf(parsed.data.geometry) };
+    if (name_en) cell.name_en = name_en;
+    cells.push(cell);
+  });
+  if (cells.length === 0 && problems.length === 0) problems.push('grid.geojson: has no grid cells');
+  return cells;
+}
+
+function loadDistricts(raw: unknown, cells: GridCell[], problems: string[]): District[] {
+  const byId = new Map<string, District>();
+  if (raw !== undefined) {
+    const features = (raw as { features?: unknown })?.features;
+    if (!Array.isArray(features)) problems.push('districts.geojson: must be a GeoJSON FeatureCollection');
+    else {
+      features.forEach((f, i) => {
+        const parsed = districtSchema.safeParse(f);
+        if (!parsed.success) {
+          problems.push(...describe('districts.geojson', `feature ${i}`, parsed.error));
+          return;
+        }
+        const { id, name, name_en } = parsed.data.properties;
+        const d: District = { id, name, feature: parsed.data };
+        if (name_en) d.name_en = name_en;
+        byId.set(id, d);
+      });
+    }
+  }
+  for (const cell of cells) {
+    if (!byId.has(cell.district)) {
+      if (raw !== undefined) problems.push(`grid.geojson: grid ${cell.id} names district "${cell.district}", which is not in districts.geojson`);
+      byId.set(cell.district, { id: cell.district, name: cell.district });
+    }
+  }
+  return [...byId.values()];
+}
+
+function findCell(location: [number, number], cells: GridCell[]): GridCell | undefined {
+  return cells.find((c) => inBBox(location, c.bbox) && pointInArea(location, c.feature.geometry));
+}
+
+function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityDevice[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problems.push('devices.yaml: must be a list of devices (- id: ..., kind: ..., location: [lng, lat], secret_hash: ...)');
+    return [];
+  }
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  const devices: CityDevice[] = [];
+  const seen = new Set<string>();
+  raw.forEach((entry, i) => {
+    const id = (entry as { id?: unknown })?.id;
+    const label = `entry ${i}${typeof id === 'string' ? ` (id ${id})` : ''}`;
+    const parsed = deviceConfigSchema.safeParse(entry);
+    if (!parsed.success) {
+      problems.push(...describe('devices.yaml', label, parsed.error));
+      return;
+    }
+    const d = parsed.data;
+    if (seen.has(d.id)) {
+      problems.push(`devices.yaml: ${label}: duplicate device id "${d.id}"`);
+      return;
+    }
+    seen.add(d.id);
+    let cell: GridCell | undefined;
+    if (d.grid !== undefined) {
+      cell = byId.get(d.grid);
+      if (!cell) {
+        problems.push(`devices.yaml: ${label}: grid "${d.grid}" is not in grid.geojson`);
+        return;
+      }
+      if (!pointInArea(d.location, cell.feature.geometry)) {
+        problems.push(`devices.yaml: ${label}: location [${d.location.join(', ')}] is not inside its grid ${d.grid}`);
+        return;
+      }
+    } else {
+      cell = findCell(d.location, cells);
+      if (!cell) {
+        problems.push(`devices.yaml: ${label}: location [${d.location.join(', ')}] is not inside any grid cell; move it or give it a grid`);
+        return;
+      }
+    }
+    devices.push({ ...d, grid: cell.id, district: cell.district });
+  });
+  return devices;
+}
+
+function loadPeople(raw: unknown, cells: GridCell[], districts: District[], problems: string[]): { people: Person[]; deadlines: Record<string, string> } {
+  if (raw === undefined) return { people: [], deadlines: {} };
+  const parsed = peopleFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...describe('people.yaml', 'file', parsed.error));
+    return { people: [], deadlines: {} };
+  }
+  const cellIds = new Set(cells.map((c) => c.id));
+  const districtIds = new Set(districts.map((d) => d.id));
+  const seen = new Set<string>();
+  for (const person of parsed.data.users) {
+    if (seen.has(person.username)) problems.push(`people.yaml: duplicate username "${person.username}"`);
+    seen.add(person.username);
+    for (const g of person.grids ?? []) if (!cellIds.has(g)) problems.push(`people.yaml: user ${person.username}: grid "${g}" is not in grid.geojson`);
+    for (const d of person.districts ?? []) if (!districtIds.has(d)) problems.push(`people.yaml: user ${person.username}: district "${d}" is not a known district`);
+  }
+  return { people: parsed.data.users, deadlines: { ...parsed.data.deadlines } as Record<string, string> };
+}
+
+/** Loads CITY_DIR; throws CityConfigError listing every problem found. */
+export function loadCity(dir: string): City {
+  const problems: string[] = [];
+  const cityMeta = readYaml(dir, 'city.yaml', problems, false) as { name?: unknown } | undefined;
+  const cells = loadCells(readJson(dir, 'grid.geojson', problems, true), problems);
+  const districts = loadDistricts(readJson(dir, 'districts.geojson', problems, false), cells, problems);
+  const devices = loadDevices(readYaml(dir, 'devices.yaml', problems, true), cells, problems);
+  const { people, deadlines } = loadPeople(readYaml(dir, 'people.yaml', problems, false), cells, districts, problems);
+  if (problems.length > 0) throw new CityConfigError(dir, problems);
+  return {
+    dir,
+    name: typeof cityMeta?.name === 'string' ? cityMeta.name : 'CityGrid',
+    cells,
+    cellsById: new Map(cells.map((c) => [c.id, c])),
+    districts,
+    devices,
+    devicesById: new Map(devices.map((d) => [d.id, d])),
+    people,
+    deadlines,
+  };
+}

@@ -1,0 +1,51 @@
+// Why a message was refused: one code per reason, shared by broker, server, API and devices.
+
+export const REJECTION_REASONS = {
+  // refused by the broker, before the server sees the message
+  unknown_device: 'No device with this id is registered in the city configuration',
+  bad_credentials: 'Wrong password for this device',
+  foreign_topic: 'A device may publish only under its own id',
+  topic_invalid: 'Not a CityGrid device topic (city/v1/devices/{id}/telemetry|event|status)',
+  payload_too_large: 'Payload is larger than 64 KiB',
+  // refused by the server's validate step
+  malformed_json: 'Payload is not valid JSON',
+  schema_invalid: 'Payload does not have the expected shape',
+  unknown_property: 'Payload has a property that is not part of the contract',
+  wrong_channel: 'This device kind does not publish on this channel',
+  unknown_metric: "Metric is not in the catalogue for this device's kind",
+  wrong_type: 'Metric value has the wrong type',
+  out_of_range: 'Metric value is outside its plausible range',
+  ts_in_future: 'Timestamp is more than 5 minutes in the future',
+  ts_invalid: 'Timestamp is not epoch milliseconds or an RFC 3339 date-time',
+  batch_too_large: 'A batch may hold at most 500 readings',
+  status_invalid: 'Status must be "online" or "offline"',
+} as const;
+
+export type RejectionReason = keyof typeof REJECTION_REASONS;
+export const REJECTION_REASON_CODES = Object.keys(REJECTION_REASONS) as RejectionReason[];
+
+/** What a device receives on its `rejections` topic and what GET /api/rejections lists. */
+export interface Rejection {
+  ts: number;
+  /** The device id the message claimed (username or topic id); null when neither was usable. */
+  device: string | null;
+  topic: string | null;
+  reason: RejectionReason;
+  /** Specific, human words: which field, which value, what was expected. */
+  message: string;
+  /** Where it was refused. */
+  by: 'broker' | 'server';
+  /** The `seq` of the refused reading when the payload had one. */
+  seq?: number;
+}
+
+export class RejectionError extends Error {
+  constructor(
+    readonly reason: RejectionReason,
+    message: string,
+    readonly seq?: number,
+  ) {
+    super(message);
+    this.name = 'RejectionError';
+  }
+}

@@ -1,0 +1,52 @@
+// Socket.IO events, typed for both ends (server emits only these).
+import type { Condition, DeviceKind } from './catalogue.js';
+import type { Rejection } from './rejections.js';
+
+export interface ReadingEvent {
+  device: string;
+  grid: string;
+  district: string;
+  kind: DeviceKind;
+  ts: number;
+  /** Latest value of each metric, merged over the coalescing window. */
+  metrics: Record<string, number | boolean>;
+  condition: Condition;
+}
+
+export interface DeviceStatusEvent {
+  device: string;
+  grid: string;
+  district: string;
+  online: boolean;
+  ts: number;
+}
+
+export interface StatsEvent {
+  ts: number;
+  /** Readings stored per second, over the last second. */
+  ingestPerS: number;
+  rejectedPerS: number;
+  devicesOnline: number;
+  devicesTotal: number;
+  socketClients: number;
+}
+
+export interface SubscribeRequest {
+  grid?: string;
+  district?: string;
+  device?: string;
+}
+
+export interface ServerToClientEvents {
+  reading: (event: ReadingEvent) => void;
+  'device-status': (event: DeviceStatusEvent) => void;
+  rejection: (event: Rejection) => void;
+  stats: (event: StatsEvent) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack?: (result: { ok: boolean; error?: string }) => void) => void;
+}
+
+/** Readings are coalesced to at most one event per device per this period. */
+export const READING_COALESCE_MS = 1000;
