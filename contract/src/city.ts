@@ -51,6 +51,13 @@ export const deviceConfigSchema = z.strictObject({
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
+export const cityMetaSchema = z.object({
+  name: z.string().min(1),
+  name_en: z.string().min(1).optional(),
+  center: position.optional(),
+}).loose();
+export type CityMeta = z.infer<typeof cityMetaSchema>;
+
 export const ROLES = ['viewer', 'operator', 'gridworker', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -7,3 +7,4 @@ export * from './city.js';
 export * from './socket-events.js';
 export * from './api.js';
 export * from './duration.js';
+export * from './env.js';

@@ -11,14 +11,15 @@ export const FUTURE_TOLERANCE_MS = 5 * 60_000; // 5 minutes
 const EARLIEST_TS = Date.UTC(2000, 0, 1);
 
 const tsSchema = z.union([z.number(), z.string()]);
-const metricValue = z.union([z.number(), z.boolean()]);
+// Value types are checked against the catalogue afterwards, so a wrong type gets its own reason.
+const metricValue = z.unknown();
 
 export const telemetrySchema = z.strictObject({
   ts: tsSchema.optional(),
   metrics: z.record(z.string(), metricValue),
   seq: z.number().int().nonnegative().optional(),
 });
-export type TelemetryPayload = z.infer<typeof telemetrySchema>;
+export type TelemetryPayload = Omit<z.infer<typeof telemetrySchema>, 'metrics'> & { metrics: Record<string, number | boolean> };
 
 export const cameraEventSchema = z.strictObject({
   ts: tsSchema.optional(),
@@ -101,7 +102,7 @@ function schemaError(error: z.ZodError, seq?: number): RejectionError {
   return new RejectionError('schema_invalid', error.issues.slice(0, 3).map(describeIssue).join('; '), seq);
 }
 
-function checkMetrics(kind: DeviceKind, metrics: Record<string, number | boolean>, seq?: number): void {
+function checkMetrics(kind: DeviceKind, metrics: Record<string, unknown>, seq?: number): asserts metrics is Record<string, number | boolean> {
   const specs = metricsOf(kind);
   const names = Object.keys(metrics);
   if (names.length === 0) throw new RejectionError('schema_invalid', 'metrics is empty; send at least one metric', seq);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import {
-  deviceConfigSchema, districtSchema, gridCellSchema, peopleFileSchema,
-  type DeviceConfig, type DistrictFeature, type GridCellFeature, type Person,
+  cityMetaSchema, deviceConfigSchema, districtSchema, gridCellSchema, peopleFileSchema,
+  type CityMeta, type DeviceConfig, type DistrictFeature, type GridCellFeature, type Person,
 } from '../city.js';
 import { bboxOf, inBBox, pointInArea, type BBox } from '../geo.js';
 
@@ -34,6 +34,8 @@ export interface CityDevice extends DeviceConfig {
 export interface City {
   dir: string;
   name: string;
+  /** city.yaml: display names and the map's centre. */
+  meta: Omit<CityMeta, 'name'>;
   cells: GridCell[];
   cellsById: Map<string, GridCell>;
   districts: District[];
@@ -215,7 +217,13 @@ function loadPeople(raw: unknown, cells: GridCell[], districts: District[], prob
 /** Loads CITY_DIR; throws CityConfigError listing every problem found. */
 export function loadCity(dir: string): City {
   const problems: string[] = [];
-  const cityMeta = readYaml(dir, 'city.yaml', problems, false) as { name?: unknown } | undefined;
+  const rawMeta = readYaml(dir, 'city.yaml', problems, false);
+  let cityMeta: CityMeta = { name: 'CityGrid' };
+  if (rawMeta !== undefined) {
+    const parsed = cityMetaSchema.safeParse(rawMeta);
+    if (parsed.success) cityMeta = parsed.data;
+    else problems.push(...describe('city.yaml', 'file', parsed.error));
+  }
   const cells = loadCells(readJson(dir, 'grid.geojson', problems, true), problems);
   const districts = loadDistricts(readJson(dir, 'districts.geojson', problems, false), cells, problems);
   const devices = loadDevices(readYaml(dir, 'devices.yaml', problems, true), cells, problems);
@@ -223,7 +231,8 @@ export function loadCity(dir: string): City {
   if (problems.length > 0) throw new CityConfigError(dir, problems);
   return {
     dir,
-    name: typeof cityMeta?.name === 'string' ? cityMeta.name : 'CityGrid',
+    name: cityMeta.name,
+    meta: (({ name: _name, ...rest }) => rest)(cityMeta),
     cells,
     cellsById: new Map(cells.map((c) => [c.id, c])),
     districts,

@@ -1,0 +1,47 @@
+// Publish ACL: a device publishes only telemetry, events and status under its own id, at most 64 KiB.
+// A refused message is acknowledged and dropped (MQTT-3.3.5-2 allows either that or closing the
+// connection); the device learns why on its own `rejections` topic.
+import type { Client, PublishPacket } from 'aedes';
+import { MAX_PAYLOAD_BYTES, parseDeviceTopic, type RejectionReason } from '@citygrid/contract';
+import { identityOf, type BrokerContext } from '../context.js';
+
+/** Refused packets are re-routed here; authorizeForward never delivers it. */
+export const DROPPED_PREFIX = '$CG/dropped/';
+
+export function makeAuthorizePublish(ctx: BrokerContext) {
+  function drop(packet: PublishPacket, device: string | null, reason: RejectionReason, message: string): void {
+    const topic = packet.topic;
+    ctx.stats.rejectedPublishes++;
+    ctx.report({ device, topic: topic.slice(0, 200), reason, message });
+    packet.topic = DROPPED_PREFIX + reason;
+    packet.retain = false;
+  }
+
+  return function authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    if (packet.topic.startsWith('$')) {
+      done(new Error(`${packet.topic.split('/')[0]} topics are reserved`));
+      return;
+    }
+    const who = identityOf(ctx, client);
+    if (!client || !who || who.type === 'service') {
+      done(null); // the broker itself (obsolete wills) or the CityGrid server
+      return;
+    }
+    if (who.type === 'anonymous') {
+      if (packet.topic.startsWith('city/')) drop(packet, null, 'foreign_topic', 'Anonymous clients may not publish under city/; log in as a device');
+      done(null);
+      return;
+    }
+    const parsed = parseDeviceTopic(packet.topic);
+    if (!parsed || parsed.channel === 'rejections') {
+      drop(packet, who.id, 'topic_invalid', `Topic "${packet.topic.slice(0, 120)}" is not allowed; publish to city/v1/devices/${who.id}/telemetry, /event or /status`);
+    } else if (parsed.deviceId !== who.id) {
+      drop(packet, who.id, 'foreign_topic', `Device "${who.id}" may not publish as "${parsed.deviceId}"`);
+    } else if (packet.payload.length > MAX_PAYLOAD_BYTES) {
+      drop(packet, who.id, 'payload_too_large', `Payload is ${packet.payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes (64 KiB)`);
+    } else if (parsed.channel !== 'status') {
+      packet.retain = false; // only the status is kept for late subscribers
+    }
+    done(null);
+  };
+}

@@ -1,0 +1,23 @@
+// One registry of HTTP errors (fastify's lib/errors.js shape). Tests assert `code`, never the text.
+import { format } from 'node:util';
+
+export class HttpError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+function code(name: string, template: string, status: number) {
+  return (...args: unknown[]) => new HttpError(name, format(template, ...args), status);
+}
+
+export const Errors = {
+  NOT_FOUND: code('CG_NOT_FOUND', 'No such endpoint: %s %s', 404),
+  DEVICE_NOT_FOUND: code('CG_DEVICE_NOT_FOUND', 'No device with id "%s"', 404),
+  QUERY_INVALID: code('CG_QUERY_INVALID', 'Invalid query parameter %s: %s', 400),
+  METRIC_UNKNOWN: code('CG_METRIC_UNKNOWN', 'Device %s (%s) has no metric "%s"; it has: %s', 400),
+  BODY_INVALID: code('CG_BODY_INVALID', 'Request body is not valid JSON: %s', 400),
+  STORE_UNAVAILABLE: code('CG_STORE_UNAVAILABLE', 'The time-series store is unavailable: %s', 503),
+  INTERNAL: code('CG_INTERNAL', 'Internal error; it has been logged', 500),
+};

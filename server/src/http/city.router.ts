@@ -1,0 +1,29 @@
+// The city's shape with live status: GET /api/city, /api/grid, /api/districts.
+import { Router } from 'express';
+import type { AppDeps } from './app.js';
+
+export function cityRouter({ city, registry }: AppDeps): Router {
+  const router = Router();
+  const meta = { name: city.name, ...city.meta };
+  router.get('/city', (_req, res) => {
+    res.json(meta);
+  });
+  router.get('/grid', (_req, res) => {
+    const status = registry.gridStatus();
+    res.json({
+      type: 'FeatureCollection',
+      features: city.cells.map((c) => ({
+        type: 'Feature',
+        properties: { ...c.feature.properties, status: status.get(c.id) },
+        geometry: c.feature.geometry,
+      })),
+    });
+  });
+  router.get('/districts', (_req, res) => {
+    res.json({
+      type: 'FeatureCollection',
+      features: city.districts.filter((d) => d.feature).map((d) => d.feature),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,27 @@
+// Prometheus metrics for every stage; one registry per running system so tests can run several.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'citygrid_' });
+  const m = {
+    registry,
+    received: new Counter({ name: 'citygrid_messages_received_total', help: 'MQTT messages received by the server, by channel', labelNames: ['channel'] as const, registers: [registry] }),
+    rejected: new Counter({ name: 'citygrid_messages_rejected_total', help: 'Messages refused, by reason and by where (broker or server)', labelNames: ['reason', 'by'] as const, registers: [registry] }),
+    readingsAccepted: new Counter({ name: 'citygrid_readings_accepted_total', help: 'Readings that passed validation', registers: [registry] }),
+    readingsStored: new Counter({ name: 'citygrid_readings_stored_total', help: 'Readings written durably to the store', registers: [registry] }),
+    eventsStored: new Counter({ name: 'citygrid_camera_events_stored_total', help: 'Camera events written to the store', registers: [registry] }),
+    storeErrors: new Counter({ name: 'citygrid_store_errors_total', help: 'Failed store writes (retried)', registers: [registry] }),
+    storeBuffered: new Gauge({ name: 'citygrid_store_buffered_rows', help: 'Rows waiting to be written', registers: [registry] }),
+    pipelineErrors: new Counter({ name: 'citygrid_pipeline_errors_total', help: 'Unexpected errors in a pipeline step', labelNames: ['step'] as const, registers: [registry] }),
+    ingestLag: new Histogram({ name: 'citygrid_ingest_lag_seconds', help: 'Reading timestamp to server receipt', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300], registers: [registry] }),
+    devicesOnline: new Gauge({ name: 'citygrid_devices_online', help: 'Devices currently online', registers: [registry] }),
+    devicesTotal: new Gauge({ name: 'citygrid_devices_total', help: 'Devices configured', registers: [registry] }),
+    socketClients: new Gauge({ name: 'citygrid_socket_clients', help: 'Connected Socket.IO clients', registers: [registry] }),
+    socketEvents: new Counter({ name: 'citygrid_socket_events_total', help: 'Socket.IO events emitted, by event', labelNames: ['event'] as const, registers: [registry] }),
+    mqttConnected: new Gauge({ name: 'citygrid_mqtt_connected', help: '1 while the server is connected to the broker', registers: [registry] }),
+    brokerClients: new Gauge({ name: 'citygrid_broker_clients', help: 'Clients connected to the embedded broker', registers: [registry] }),
+  };
+  return m;
+}
+export type Metrics = ReturnType<typeof createMetrics>;

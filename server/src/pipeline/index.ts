@@ -1,0 +1,52 @@
+// The ingest pipeline as named steps, run in order for every MQTT message (aedes' handlers/publish.js shape).
+// A step throws RejectionError to refuse a message; the pipeline reports it once and carries on.
+import { RejectionError, type Rejection } from '@citygrid/contract';
+import { evaluate } from './evaluate.js';
+import { fanOut } from './fan-out.js';
+import { store } from './store.js';
+import type { PipelineDeps, PipelineMessage, Step } from './types.js';
+import { validate } from './validate.js';
+
+export const steps: ReadonlyArray<readonly [string, Step]> = [
+  ['validate', validate],
+  ['store', store],
+  ['evaluate', evaluate],
+  ['fanOut', fanOut],
+];
+
+export interface Pipeline {
+  run(topic: string, payload: Buffer, receivedAt?: number): void;
+  /** Messages that entered the pipeline since start. */
+  received(): number;
+}
+
+export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection) => void): Pipeline {
+  const log = deps.logger.child({ stage: 'pipeline' });
+  let received = 0;
+  return {
+    received: () => received,
+    run(topic, payload, receivedAt = Date.now()) {
+      received++;
+      const msg: PipelineMessage = { topic, payload, receivedAt };
+      const channel = topic.slice(topic.lastIndexOf('/') + 1);
+      deps.metrics.received.inc({ channel });
+      for (const [name, step] of steps) {
+        try {
+          step(msg, deps);
+        } catch (err) {
+          if (err instanceof RejectionError) {
+            const deviceId = topic.split('/')[3] ?? null;
+            const rejection: Rejection = { ts: receivedAt, device: deviceId, topic: topic.slice(0, 200), reason: err.reason, message: err.message, by: 'server' };
+            if (err.seq !== undefined) rejection.seq = err.seq;
+            reject(rejection);
+          } else {
+            deps.metrics.pipelineErrors.inc({ step: name });
+            log.error({ err, step: name, topic }, 'pipeline step failed');
+          }
+          return;
+        }
+      }
+    },
+  };
+}
+export type { PipelineDeps, LiveFeed } from './types.js';

@@ -1,0 +1,26 @@
+// validate: topic → known device → payload parsed against the contract and the device kind's catalogue.
+import {
+  RejectionError, parseCameraEvent, parseDeviceTopic, parseStatus, parseTelemetry,
+} from '@citygrid/contract';
+import type { Step } from './types.js';
+
+export const validate: Step = (msg, { registry }) => {
+  const topic = parseDeviceTopic(msg.topic);
+  if (!topic || topic.channel === 'rejections') {
+    throw new RejectionError('topic_invalid', `Topic "${msg.topic.slice(0, 120)}" is not a CityGrid device topic`);
+  }
+  const device = registry.get(topic.deviceId);
+  if (!device) throw new RejectionError('unknown_device', `Device "${topic.deviceId}" is not registered in devices.yaml`);
+  switch (topic.channel) {
+    case 'telemetry':
+      msg.accepted = { channel: 'telemetry', device, readings: parseTelemetry(msg.payload, device.id, device.kind, msg.receivedAt) };
+      return;
+    case 'event':
+      msg.accepted = { channel: 'event', device, event: parseCameraEvent(msg.payload, device.id, device.kind, msg.receivedAt) };
+      return;
+    case 'status': {
+      const status = parseStatus(msg.payload);
+      msg.accepted = { channel: 'status', device, status, online: status === 'online' };
+    }
+  }
+};

@@ -1,0 +1,182 @@
+// Embedded store on better-sqlite3: WAL, one transaction per batch, a clustered primary key per
+// (device, metric, ts) that serves per-device time ranges and makes re-delivered readings idempotent.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BucketPoint, RawPoint } from '@citygrid/contract';
+import type {
+  EventsQuery, LatestValue, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
+  StoredReading, TimeSeriesStore, WrittenListener,
+} from './store.js';
+
+const MAX_BATCH_ROWS = 5000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS readings (
+  device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, seq INTEGER,
+  PRIMARY KEY (device, metric, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS latest (
+  device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY (device, metric)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS camera_events (
+  device TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, grid TEXT NOT NULL, district TEXT NOT NULL,
+  confidence REAL NOT NULL, count INTEGER NOT NULL, zone TEXT, seq INTEGER,
+  PRIMARY KEY (device, ts, type)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS camera_events_grid_ts ON camera_events (grid, ts);
+CREATE INDEX IF NOT EXISTS camera_events_district_ts ON camera_events (district, ts);
+`;
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  onWritten?: WrittenListener;
+  onError?: (err: Error) => void;
+}
+
+export class SqliteStore implements TimeSeriesStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readingBuffer: StoredReading[] = [];
+  private eventBuffer: StoredCameraEvent[] = [];
+  private scheduled: NodeJS.Immediate | null = null;
+  private lastError: string | null = null;
+  private closed = false;
+  private readonly writeBatch: (readings: StoredReading[], events: StoredCameraEvent[]) => void;
+  private readonly stmts;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL'); // durable across a process crash; fsync at checkpoints
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      reading: this.db.prepare('INSERT OR REPLACE INTO readings (device, metric, ts, value, seq) VALUES (?, ?, ?, ?, ?)'),
+      latest: this.db.prepare(`INSERT INTO latest (device, metric, ts, value) VALUES (?, ?, ?, ?)
+        ON CONFLICT (device, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts`),
+      event: this.db.prepare(`INSERT OR REPLACE INTO camera_events (device, ts, type, grid, district, confidence, count, zone, seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      raw: this.db.prepare('SELECT ts, value FROM readings WHERE device = ? AND metric = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?'),
+      buckets: this.db.prepare(`SELECT (ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS ts, avg(value) AS mean, min(value) AS min, max(value) AS max, count(*) AS count
+        FROM readings WHERE device = ? AND metric = ? AND ts >= ? AND ts < ? GROUP BY 1 ORDER BY 1`),
+      allLatest: this.db.prepare('SELECT device, metric, ts, value FROM latest'),
+      pruneSeries: this.db.prepare('DELETE FROM readings WHERE device = ? AND metric = ? AND ts < ?'),
+      pruneEvents: this.db.prepare('DELETE FROM camera_events WHERE ts < ?'),
+    };
+    this.writeBatch = this.db.transaction((readings: StoredReading[], events: StoredCameraEvent[]) => {
+      for (const r of readings) {
+        for (const metric in r.metrics) {
+          const v = r.metrics[metric]!;
+          const value = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+          this.stmts.reading.run(r.device, metric, r.ts, value, r.seq ?? null);
+          this.stmts.latest.run(r.device, metric, r.ts, value);
+        }
+      }
+      for (const e of events) {
+        this.stmts.event.run(e.device, e.ts, e.type, e.grid, e.district, e.confidence, e.count, e.zone ?? null, e.seq ?? null);
+      }
+    });
+  }
+
+  writeReadings(readings: StoredReading[]): void {
+    for (const r of readings) this.readingBuffer.push(r);
+    this.schedule();
+  }
+
+  writeEvents(events: StoredCameraEvent[]): void {
+    for (const e of events) this.eventBuffer.push(e);
+    this.schedule();
+  }
+
+  /** Everything queued in one turn of the event loop goes into one transaction. */
+  private schedule(): void {
+    if (this.readingBuffer.length + this.eventBuffer.length >= MAX_BATCH_ROWS) {
+      this.flushNow();
+      return;
+    }
+    if (!this.scheduled && !this.closed) this.scheduled = setImmediate(() => this.flushNow());
+  }
+
+  private flushNow(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (this.readingBuffer.length === 0 && this.eventBuffer.length === 0) return;
+    const readings = this.readingBuffer;
+    const events = this.eventBuffer;
+    this.readingBuffer = [];
+    this.eventBuffer = [];
+    try {
+      this.writeBatch(readings, events);
+      this.lastError = null;
+      this.options.onWritten?.(readings.length, events.length);
+    } catch (err) {
+      // keep the batch: put it back in front and try again on the next turn
+      this.readingBuffer = readings.concat(this.readingBuffer);
+      this.eventBuffer = events.concat(this.eventBuffer);
+      this.lastError = (err as Error).message;
+      this.options.onError?.(err as Error);
+      if (!this.closed) this.scheduled = setImmediate(() => this.flushNow()) as NodeJS.Immediate;
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.flushNow();
+    if (this.lastError) throw new Error(`SQLite write failed: ${this.lastError}`);
+  }
+
+  async queryReadings(q: ReadingsQuery): Promise<SeriesResult[]> {
+    this.flushNow(); // read your writes
+    return q.metrics.map((metric) => {
+      if (q.step === null) {
+        return { metric, points: this.stmts.raw.all(q.device, metric, q.from, q.to, q.limit) as RawPoint[] };
+      }
+      return { metric, points: this.stmts.buckets.all(q.step, q.step, q.device, metric, q.from, q.to) as BucketPoint[] };
+    });
+  }
+
+  async latest(): Promise<LatestValue[]> {
+    this.flushNow();
+    return this.stmts.allLatest.all() as LatestValue[];
+  }
+
+  async queryEvents(q: EventsQuery): Promise<StoredCameraEvent[]> {
+    this.flushNow();
+    const where = ['ts >= ?', 'ts < ?'];
+    const args: (string | number)[] = [q.from, q.to];
+    if (q.grid) { where.push('grid = ?'); args.push(q.grid); }
+    if (q.district) { where.push('district = ?'); args.push(q.district); }
+    const rows = this.db.prepare(`SELECT device, ts, type, grid, district, confidence, count, zone, seq FROM camera_events
+      WHERE ${where.join(' AND ')} ORDER BY ts DESC LIMIT ?`).all(...args, q.limit) as (StoredCameraEvent & { zone: string | null; seq: number | null })[];
+    return rows.map(({ zone, seq, ...rest }) => ({ ...rest, ...(zone !== null ? { zone } : {}), ...(seq !== null ? { seq } : {}) }) as StoredCameraEvent);
+  }
+
+  async prune(olderThan: number): Promise<number> {
+    this.flushNow();
+    const series = this.db.prepare('SELECT device, metric FROM latest').all() as { device: string; metric: string }[];
+    let removed = 0;
+    // per series, so each delete is a range scan of the primary key rather than a table scan
+    for (const s of series) removed += this.stmts.pruneSeries.run(s.device, s.metric, olderThan).changes;
+    removed += this.stmts.pruneEvents.run(olderThan).changes;
+    return removed;
+  }
+
+  health(): StoreHealth {
+    const buffered = this.readingBuffer.length + this.eventBuffer.length;
+    if (this.closed) return { status: 'down', detail: 'closed', buffered };
+    if (this.lastError) return { status: 'degraded', detail: `last write failed: ${this.lastError}`, buffered };
+    return { status: 'ok', buffered };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushNow();
+    this.closed = true;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+}

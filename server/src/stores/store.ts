@@ -1,0 +1,62 @@
+// The time-series store interface: SQLite (embedded) and InfluxDB implement it and share one contract test suite.
+import type { BucketPoint, CameraEvent, ComponentStatus, DeviceKind, RawPoint, Reading } from '@citygrid/contract';
+
+/** A reading with the tags the stores index by. */
+export interface StoredReading extends Reading {
+  kind: DeviceKind;
+  grid: string;
+  district: string;
+}
+
+export interface StoredCameraEvent extends CameraEvent {
+  grid: string;
+  district: string;
+}
+
+export interface ReadingsQuery {
+  device: string;
+  metrics: string[];
+  from: number;
+  to: number;
+  /** Bucket width in ms; null for raw points. */
+  step: number | null;
+  /** Most raw points per metric. */
+  limit: number;
+}
+
+export interface SeriesResult {
+  metric: string;
+  points: RawPoint[] | BucketPoint[];
+}
+
+export interface LatestValue { device: string; metric: string; ts: number; value: number }
+
+export interface EventsQuery {
+  grid?: string;
+  district?: string;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+export interface StoreHealth { status: ComponentStatus; detail?: string; buffered: number }
+
+export interface TimeSeriesStore {
+  readonly kind: 'sqlite' | 'influx';
+  /** Queue readings for writing; never blocks ingest on the database. */
+  writeReadings(readings: StoredReading[]): void;
+  writeEvents(events: StoredCameraEvent[]): void;
+  /** Resolves when everything queued so far is durable. */
+  flush(): Promise<void>;
+  queryReadings(query: ReadingsQuery): Promise<SeriesResult[]>;
+  /** The newest value of every metric of every device (booleans as 0/1). */
+  latest(): Promise<LatestValue[]>;
+  queryEvents(query: EventsQuery): Promise<StoredCameraEvent[]>;
+  /** Deletes data older than the cutoff (epoch ms); returns rows removed. */
+  prune(olderThan: number): Promise<number>;
+  health(): StoreHealth;
+  close(): Promise<void>;
+}
+
+/** Called after each successful write with the number of rows made durable. */
+export type WrittenListener = (readings: number, events: number) => void;

@@ -1,0 +1,185 @@
+// startSystem(): composes broker (embedded unless MQTT_URL), store, pipeline, HTTP + Socket.IO and,
+// with SIMULATE=1, the demo city's simulator; stop() closes them in the safe order.
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createBroker, type CityBroker } from '@citygrid/broker';
+import { ConfigError, type HealthResponse, type Rejection } from '@citygrid/contract';
+import { loadCity, type City } from '@citygrid/contract/node';
+import { pino, type Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import { DeviceRegistry } from './live/device-registry.js';
+import { RejectionLog } from './live/rejection-log.js';
+import { createMetrics } from './metrics.js';
+import { createPipeline } from './pipeline/index.js';
+import { startIngest, type Ingest } from './pipeline/ingest.js';
+import { createRealtime } from './realtime/socket-server.js';
+import { startDemoSimulator, type DemoSimulator } from './simulate.js';
+import { SqliteStore } from './stores/sqlite.store.js';
+import type { TimeSeriesStore } from './stores/store.js';
+
+export interface RunningSystem {
+  city: City;
+  httpPort: number;
+  /** Port of the embedded broker, or null when connected to MQTT_URL. */
+  mqttPort: number | null;
+  mqttUrl: string;
+  store: TimeSeriesStore;
+  stop(): Promise<void>;
+}
+
+const PRUNE_EVERY_MS = 60 * 60_000; // 1 hour
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startSystem(config: ServerConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningSystem> {
+  const startedAt = Date.now();
+  const city = loadCity(config.cityDir);
+  logger.info({ cells: city.cells.length, devices: city.devices.length, districts: city.districts.length }, 'city loaded from %s', config.cityDir);
+  if (config.store === 'influx') throw new ConfigError(['STORE: influx is not available in this version yet; use STORE=sqlite']);
+  const metrics = createMetrics();
+  metrics.devicesTotal.set(city.devices.length);
+  const closers: { name: string; close: () => Promise<void> | void }[] = [];
+
+  try {
+    // 1. broker
+    let broker: CityBroker | null = null;
+    let mqttUrl = config.mqtt.url;
+    let password = config.mqtt.password;
+    if (!mqttUrl) {
+      password = randomBytes(24).toString('base64url'); // the embedded broker's service account lives only as long as this process
+      broker = await createBroker({
+        port: config.mqtt.port, host: config.mqtt.host, devices: city.devicesById,
+        service: { username: config.mqtt.username, password }, allowAnonymous: config.mqtt.allowAnonymous,
+        logger: logger.child({ stage: 'broker' }),
+      });
+      mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+      closers.unshift({ name: 'broker', close: () => broker!.close() });
+    }
+
+    // 2. store and live state
+    const storeLog = logger.child({ stage: 'store' });
+    let stored = 0;
+    const store = new SqliteStore({
+      path: join(config.dataDir, 'citygrid.db'),
+      onWritten: (readings, events) => {
+        stored += readings;
+        metrics.readingsStored.inc(readings);
+        metrics.eventsStored.inc(events);
+      },
+      onError: (err) => {
+        metrics.storeErrors.inc();
+        storeLog.error({ err }, 'store write failed; will retry');
+      },
+    });
+    closers.unshift({ name: 'store', close: () => store.close() });
+    const registry = new DeviceRegistry(city);
+    registry.seed(await store.latest());
+    const rejections = new RejectionLog();
+
+    // 3. HTTP + Socket.IO
+    const http = createServer();
+    let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
+    const realtime = createRealtime(http, {
+      city, metrics, logger,
+      stats: () => {
+        const now = Date.now();
+        const secs = Math.max(0.001, (now - lastStats.at) / 1000);
+        const { online, total } = registry.counts();
+        const out = {
+          ts: now,
+          ingestPerS: Math.round((stored - lastStats.stored) / secs),
+          rejectedPerS: Math.round((rejections.count() - lastStats.rejected) / secs),
+          devicesOnline: online,
+          devicesTotal: total,
+        };
+        lastStats = { at: now, stored, rejected: rejections.count() };
+        return out;
+      },
+    });
+
+    // 4. pipeline and ingest
+    let ingest: Ingest | null = null;
+    rejections.onRecord((r: Rejection) => {
+      metrics.rejected.inc({ reason: r.reason, by: r.by });
+      if (r.by === 'server') ingest?.notifyDevice(r); // the broker already told the device itself
+      realtime.rejection(r);
+    });
+    const pipeline = createPipeline({ registry, store, feed: realtime.feed, metrics, logger }, (r) => rejections.record(r));
+    ingest = await startIngest({
+      url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password,
+      logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),
+    });
+    closers.unshift({ name: 'ingest', close: () => ingest!.close() });
+
+    const health = (): HealthResponse => {
+      const storeHealth = store.health();
+      const connected = ingest!.connected();
+      const brokerStatus = connected ? 'ok' : 'down';
+      const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' ? 'degraded' : 'ok';
+      return {
+        status,
+        uptimeS: Math.round((Date.now() - startedAt) / 1000),
+        broker: { status: brokerStatus, mode: broker ? 'embedded' : 'external', connected, url: broker ? `mqtt://${config.mqtt.host}:${broker.port}` : mqttUrl! },
+        store: { status: storeHealth.status, kind: store.kind, ...(storeHealth.detail ? { detail: storeHealth.detail } : {}) },
+        rules: { status: 'not_configured', detail: 'alert rules are not evaluated in this version' },
+        ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
+      };
+    };
+    const app = buildApp({ city, registry, store, rejections, health, metricsRegistry: metrics.registry, logger, webDist: config.webDist });
+    http.on('request', app);
+    const httpPort = await listen(http, config.port, config.host);
+    closers.unshift({ name: 'http', close: () => realtime.close() }); // closes the HTTP server too
+
+    // 5. gauges, retention
+    const gauges = setInterval(() => {
+      metrics.devicesOnline.set(registry.counts().online);
+      metrics.storeBuffered.set(store.health().buffered);
+      if (broker) metrics.brokerClients.set(broker.connectedClients());
+    }, 5000);
+    gauges.unref();
+    const prune = () => store.prune(Date.now() - config.retentionMs).then(
+      (n) => n && storeLog.info({ removed: n }, 'retention: removed old rows'),
+      (err: unknown) => storeLog.warn({ err }, 'retention prune failed'),
+    );
+    const pruner = setInterval(prune, PRUNE_EVERY_MS);
+    pruner.unref();
+    void prune();
+    closers.unshift({ name: 'timers', close: () => { clearInterval(gauges); clearInterval(pruner); } });
+
+    // 6. the demo city's own devices
+    if (config.simulate) {
+      const sim: DemoSimulator = await startDemoSimulator({ city, url: mqttUrl, intervalMs: config.simulateIntervalMs, logger });
+      closers.unshift({ name: 'simulator', close: () => sim.stop() });
+    }
+
+    let stopping: Promise<void> | null = null;
+    return {
+      city, httpPort, mqttPort: broker?.port ?? null, mqttUrl, store,
+      stop: () => (stopping ??= closeAll(closers, logger)),
+    };
+  } catch (err) {
+    await closeAll(closers, logger);
+    throw err;
+  }
+}
+
+async function closeAll(closers: { name: string; close: () => Promise<void> | void }[], logger: Logger): Promise<void> {
+  for (const { name, close } of closers) {
+    try {
+      await close();
+    } catch (err) {
+      logger.warn({ err, name }, 'error while closing');
+    }
+  }
+}

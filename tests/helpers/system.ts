@@ -1,0 +1,94 @@
+// Test helpers: a whole CityGrid system on free ports with a temp data dir, and device clients
+// (in the manner of aedes' test/helper.js: connectDevice, nextMessage, waitFor).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { loadServerConfig, startSystem, type RunningSystem } from '@citygrid/server';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const DEMO_CITY = join(ROOT, 'config', 'demo-city');
+
+export function tempDir(prefix = 'citygrid-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function startTestSystem(env: Record<string, string> = {}): Promise<RunningSystem & { baseUrl: string; dataDir: string }> {
+  const dataDir = env.DATA_DIR ?? tempDir().path;
+  const config = loadServerConfig({
+    PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1',
+    DATA_DIR: dataDir, CITY_DIR: DEMO_CITY, WEB_DIST: join(ROOT, 'web', 'dist'), LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const system = await startSystem(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  return Object.assign(system, { baseUrl: `http://127.0.0.1:${system.httpPort}`, dataDir });
+}
+
+/** Connects as a device (username = id, password = demo-<id> unless given); rejects on a refused CONNACK. */
+export function connectDevice(url: string, id: string, password = `demo-${id}`, extra: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolvePromise, reject) => {
+    const client = mqtt.connect(url, { clientId: `${id}-${Math.random().toString(16).slice(2, 8)}`, username: id, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
+    client.once('connect', () => resolvePromise(client));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
+}
+
+export function publish(client: MqttClient, topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
+  return new Promise((res, rej) => client.publish(topic, payload, { qos }, (err) => (err ? rej(err) : res())));
+}
+
+export function subscribe(client: MqttClient, topic: string): Promise<void> {
+  return new Promise((res, rej) => client.subscribe(topic, { qos: 1 }, (err, granted) => {
+    if (err) rej(err);
+    else if (granted?.[0]?.qos === 128) rej(new Error(`subscription to ${topic} refused`));
+    else res();
+  }));
+}
+
+/** Resolves with the next message on a topic that satisfies `match`. */
+export function nextMessage(client: MqttClient, topic: string, match: (payload: string) => boolean = () => true, timeoutMs = 10_000): Promise<string> {
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      client.off('message', onMessage);
+      rej(new Error(`no message on ${topic} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onMessage(t: string, payload: Buffer) {
+      const text = payload.toString();
+      if (t !== topic || !match(text)) return;
+      clearTimeout(timer);
+      client.off('message', onMessage);
+      res(text);
+    }
+    client.on('message', onMessage);
+  });
+}
+
+/** Polls `probe` until it returns a truthy value (bounded by timeoutMs). */
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+export function end(client: MqttClient | undefined): Promise<void> {
+  return new Promise((res) => (client ? client.end(false, {}, () => res()) : res()));
+}
