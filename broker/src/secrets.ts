@@ -29,6 +29,10 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (!SECRET_HASH_PATTERN.test(stored)) return false;
   const [, logN, r, p, salt, hash] = stored.split('$') as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, 'base64');
-  const key = await derive(secret, Buffer.from(salt, 'base64'), { N: 2 ** Number(logN), r: Number(r), p: Number(p) });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  try {
+    const key = await derive(secret, Buffer.from(salt, 'base64'), { N: 2 ** Number(logN), r: Number(r), p: Number(p) });
+    return key.length === expected.length && timingSafeEqual(key, expected);
+  } catch {
+    return false; // impossible parameters (N = 2^0, 2^99, ...) never verify
+  }
 }

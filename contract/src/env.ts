@@ -15,16 +15,22 @@ export const envFlag = (defaultValue: boolean) =>
     .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 export const envPort = (defaultValue: number) =>
-  z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(defaultValue);
+  z.string().regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535').transform(Number)
+    .refine((n) => n <= 65535, 'must be a port number from 0 to 65535').default(defaultValue);
 
 export const envLogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
-export function parseEnv<T extends z.ZodRawShape>(shape: T, env: Record<string, string | undefined>): Readonly<z.infer<z.ZodObject<T>>> {
-  // empty strings count as unset, as in most shells' `VAR= cmd`
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+/**
+ * `crossChecks` see the raw environment and add problems that involve several variables, so that
+ * they are reported together with the per-variable ones.
+ */
+export function parseEnv<T extends z.ZodRawShape>(shape: T, env: Record<string, string | undefined>, crossChecks: (env: Record<string, string>) => string[] = () => []): Readonly<z.infer<z.ZodObject<T>>> {
+  // empty (or blank) strings count as unset, as in most shells' `VAR= cmd`
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')) as Record<string, string>;
   const result = z.object(shape).safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}${i.path[0] && env[String(i.path[0])] !== undefined ? ` (got "${env[String(i.path[0])]}")` : ''}`));
+  const extra = crossChecks(cleaned);
+  if (!result.success || extra.length) {
+    throw new ConfigError((result.success ? [] : result.error.issues).map((i) => `${i.path.join('.') || 'environment'}: ${i.message}${i.path[0] && env[String(i.path[0])] !== undefined ? ` (got "${env[String(i.path[0])]}")` : ''}`).concat(extra));
   }
   return Object.freeze(result.data);
 }

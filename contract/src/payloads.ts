@@ -9,6 +9,15 @@ import { MAX_BATCH, MAX_PAYLOAD_BYTES } from './topics.js';
 
 export const FUTURE_TOLERANCE_MS = 5 * 60_000; // 5 minutes
 const EARLIEST_TS = Date.UTC(2000, 0, 1);
+const LATEST_TS = Date.UTC(2100, 0, 1);
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Date.parse rolls 2026-02-30 over to March; a reading's timestamp must be a real calendar date. */
+function isRealDateTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 60;
+}
 
 const tsSchema = z.union([z.number(), z.string()]);
 // Value types are checked against the catalogue afterwards, so a wrong type gets its own reason.
@@ -73,14 +82,18 @@ export function normaliseTs(ts: number | string | undefined, now: number, seq?: 
     ms = ts;
   } else {
     // RFC 3339 requires a full date, time and offset
-    if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(ts)) {
+    const m = RFC3339.exec(ts);
+    if (!m) {
       throw new RejectionError('ts_invalid', `ts "${ts.slice(0, 40)}" is not an RFC 3339 date-time such as 2026-05-01T08:30:00+08:00`, seq);
     }
     ms = Date.parse(ts);
-    if (Number.isNaN(ms)) throw new RejectionError('ts_invalid', `ts "${ts.slice(0, 40)}" is not a real date`, seq);
+    if (Number.isNaN(ms) || !isRealDateTime(m)) throw new RejectionError('ts_invalid', `ts "${ts.slice(0, 40)}" is not a real date`, seq);
   }
   if (ms < EARLIEST_TS) {
     throw new RejectionError('ts_invalid', `ts ${ms} is before 2000-01-01; send epoch milliseconds, not seconds`, seq);
+  }
+  if (ms >= LATEST_TS) {
+    throw new RejectionError('ts_invalid', `ts ${ms} is after 2100-01-01; send epoch milliseconds, not microseconds`, seq);
   }
   if (ms > now + FUTURE_TOLERANCE_MS) {
     throw new RejectionError('ts_in_future', `ts ${new Date(ms).toISOString()} is ${Math.round((ms - now) / 1000)} s ahead of the server clock; at most 300 s is allowed`, seq);
@@ -107,7 +120,7 @@ function checkMetrics(kind: DeviceKind, metrics: Record<string, unknown>, seq?: 
   const names = Object.keys(metrics);
   if (names.length === 0) throw new RejectionError('schema_invalid', 'metrics is empty; send at least one metric', seq);
   for (const name of names) {
-    const spec = specs[name];
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) {
       throw new RejectionError('unknown_metric', `Metric "${name.slice(0, 64)}" is not in the ${kind} catalogue (expected one of: ${Object.keys(specs).join(', ')})`, seq);
     }

@@ -1,9 +1,26 @@
 // Server environment (SPEC table), validated all at once into a frozen, typed object.
-import { envFlag, envLogLevel, envPort, parseDuration, parseEnv, ConfigError } from '@citygrid/contract';
+import { envFlag, envLogLevel, envPort, parseDuration, parseEnv } from '@citygrid/contract';
 import { z } from 'zod';
 
-const duration = (fallback: string) =>
-  z.string().default(fallback).refine((v) => parseDuration(v) !== null, 'must be a duration like 30s, 15m, 24h, 7d').transform((v) => parseDuration(v)!);
+const duration = (fallback: string, minMs: number, minText: string) =>
+  z.string().default(fallback)
+    .refine((v) => parseDuration(v) !== null, 'must be a duration like 30s, 15m, 24h, 7d')
+    .refine((v) => (parseDuration(v) ?? minMs) >= minMs, `must be at least ${minText}`)
+    .transform((v) => parseDuration(v)!);
+
+const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];
+
+/** Problems that involve several variables, reported together with the per-variable ones. */
+function crossChecks(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (env.STORE === 'influx' && !env.INFLUX_URL) problems.push('INFLUX_URL: is required when STORE=influx');
+  const anonymous = ['1', 'true', 'yes'].includes(env.MQTT_ALLOW_ANONYMOUS ?? '');
+  const host = env.MQTT_HOST ?? '0.0.0.0';
+  if (anonymous && !env.MQTT_URL && !LOOPBACK.includes(host)) {
+    problems.push(`MQTT_ALLOW_ANONYMOUS: 1 is only allowed when the embedded broker listens on loopback; set MQTT_HOST=127.0.0.1 (got MQTT_HOST=${host})`);
+  }
+  return problems;
+}
 
 export function loadServerConfig(env: Record<string, string | undefined> = process.env) {
   const raw = parseEnv({
@@ -23,17 +40,11 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     INFLUX_DATABASE: z.string().default('citygrid'),
     CITY_DIR: z.string().default('./config/demo-city'),
     SIMULATE: envFlag(false),
-    SIMULATE_INTERVAL: duration('5s'),
-    RETENTION: duration('30d'),
+    SIMULATE_INTERVAL: duration('5s', 100, '100ms'),
+    RETENTION: duration('30d', 3_600_000, '1h'),
     WEB_DIST: z.string().default('./web/dist'),
     LOG_LEVEL: envLogLevel,
-  }, env);
-  const problems: string[] = [];
-  if (raw.STORE === 'influx' && !raw.INFLUX_URL) problems.push('INFLUX_URL: is required when STORE=influx');
-  if (raw.MQTT_ALLOW_ANONYMOUS && !raw.MQTT_URL && !['127.0.0.1', '::1', 'localhost'].includes(raw.MQTT_HOST)) {
-    problems.push(`MQTT_ALLOW_ANONYMOUS: 1 is only allowed when the embedded broker listens on loopback; set MQTT_HOST=127.0.0.1 (got MQTT_HOST=${raw.MQTT_HOST})`);
-  }
-  if (problems.length) throw new ConfigError(problems);
+  }, env, crossChecks);
   return Object.freeze({
     port: raw.PORT,
     host: raw.HOST,

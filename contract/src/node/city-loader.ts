@@ -113,7 +113,7 @@ function loadCells(raw: unknown, problems: string[]): GridCell[] {
     if (name_en) cell.name_en = name_en;
     cells.push(cell);
   });
-  if (cells.length === 0 && problems.length === 0) problems.push('grid.geojson: has no grid cells');
+  if (cells.length === 0 && !problems.some((p) => p.startsWith('grid.geojson'))) problems.push('grid.geojson: has no grid cells');
   return cells;
 }
 

@@ -34,7 +34,7 @@ export function devicesRouter({ registry, store }: AppDeps): Router {
     const q = req.query as Record<string, unknown>;
     const specs = metricsOf(device.kind);
     const metric = optionalString(q, 'metric');
-    if (metric !== undefined && !specs[metric]) {
+    if (metric !== undefined && !Object.hasOwn(specs, metric)) {
       throw Errors.METRIC_UNKNOWN(device.id, device.kind, metric, Object.keys(specs).join(', ') || '(none: cameras send events)');
     }
     const now = Date.now();

@@ -1,0 +1,90 @@
+// Proves the server's environment is validated as the SPEC table says: defaults, every bad value in one ConfigError, and the cross-field rules.
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@citygrid/contract';
+import { loadServerConfig } from './config.js';
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadServerConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+const problemFor = (err: ConfigError, name: string) => err.problems.filter((p) => p.startsWith(`${name}:`));
+
+describe('loadServerConfig', () => {
+  it('has the SPEC defaults', () => {
+    const config = loadServerConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.mqtt.port).toBe(1883);
+    expect(config.mqtt.url).toBeNull();
+    expect(config.store).toBe('sqlite');
+    expect(config.dataDir).toBe('./data');
+    expect(config.influx).toEqual({ url: null, token: null, database: 'citygrid' });
+    expect(config.cityDir).toBe('./config/demo-city');
+    expect(config.simulate).toBe(false);
+    expect(config.mqtt.allowAnonymous).toBe(false);
+    expect(config.simulateIntervalMs).toBe(5_000);
+    expect(config.retentionMs).toBe(30 * 86_400_000);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadServerConfig({ PORT: '', STORE: '', SIMULATE: '' })).toMatchObject({ port: 8080, store: 'sqlite', simulate: false });
+  });
+
+  it('reads every variable', () => {
+    const config = loadServerConfig({
+      PORT: '9090', MQTT_PORT: '1884', MQTT_URL: 'mqtt://broker:1883', STORE: 'influx', DATA_DIR: '/var/lib/cg',
+      INFLUX_URL: 'http://influxdb:8086', INFLUX_TOKEN: 't0k', INFLUX_DATABASE: 'city', CITY_DIR: '/etc/city',
+      SIMULATE: '1', RETENTION: '7d', SIMULATE_INTERVAL: '500ms',
+    });
+    expect(config).toMatchObject({
+      port: 9090, store: 'influx', dataDir: '/var/lib/cg', cityDir: '/etc/city', simulate: true,
+      retentionMs: 7 * 86_400_000, simulateIntervalMs: 500,
+      influx: { url: 'http://influxdb:8086', token: 't0k', database: 'city' },
+    });
+    expect(config.mqtt).toMatchObject({ url: 'mqtt://broker:1883', port: 1884 });
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadServerConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.mqtt)).toBe(true);
+  });
+
+  it('reports ALL bad values in one ConfigError, each naming the variable and its value', () => {
+    const err = configError({ PORT: 'abc', STORE: 'mongo', SIMULATE: 'maybe', MQTT_URL: 'nope' });
+    for (const [name, value] of [['PORT', 'abc'], ['STORE', 'mongo'], ['SIMULATE', 'maybe'], ['MQTT_URL', 'nope']] as const) {
+      const found = problemFor(err, name);
+      expect(found, name).toHaveLength(1);
+      expect(found[0]).toContain(value);
+    }
+    expect(err.problems).toHaveLength(4);
+  });
+
+  it('refuses out-of-range ports and bad durations', () => {
+    expect(problemFor(configError({ MQTT_PORT: '70000' }), 'MQTT_PORT')).toHaveLength(1);
+    expect(problemFor(configError({ RETENTION: 'forever' }), 'RETENTION')).toHaveLength(1);
+  });
+
+  it('refuses STORE=influx without INFLUX_URL, and accepts it with one', () => {
+    expect(problemFor(configError({ STORE: 'influx' }), 'INFLUX_URL')).toHaveLength(1);
+    expect(loadServerConfig({ STORE: 'influx', INFLUX_URL: 'http://127.0.0.1:8086' }).store).toBe('influx');
+  });
+
+  it('reports a cross-field problem together with bad values of other variables', () => {
+    const err = configError({ STORE: 'influx', PORT: 'abc' });
+    expect(problemFor(err, 'PORT')).toHaveLength(1);
+    expect(problemFor(err, 'INFLUX_URL')).toHaveLength(1);
+  });
+
+  it('refuses MQTT_ALLOW_ANONYMOUS=1 unless the embedded broker listens on loopback', () => {
+    expect(problemFor(configError({ MQTT_ALLOW_ANONYMOUS: '1' }), 'MQTT_ALLOW_ANONYMOUS')).toHaveLength(1);
+    expect(problemFor(configError({ MQTT_ALLOW_ANONYMOUS: '1', MQTT_HOST: '192.168.1.10' }), 'MQTT_ALLOW_ANONYMOUS')).toHaveLength(1);
+    const local = loadServerConfig({ MQTT_ALLOW_ANONYMOUS: '1', MQTT_HOST: '127.0.0.1' });
+    expect(local.mqtt).toMatchObject({ allowAnonymous: true, host: '127.0.0.1' });
+    expect(loadServerConfig({ MQTT_ALLOW_ANONYMOUS: '1', MQTT_HOST: '::1' }).mqtt.allowAnonymous).toBe(true);
+  });
+});

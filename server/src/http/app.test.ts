@@ -1,0 +1,249 @@
+// Proves the REST API (through buildApp with supertest, no port) serves devices, history, grid status, rejections and metrics, and renders errors by code.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Express } from 'express';
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { BucketPoint, HealthResponse, Rejection } from '@citygrid/contract';
+import { loadCity } from '@citygrid/contract/node';
+import { DeviceRegistry } from '../live/device-registry.js';
+import { RejectionLog } from '../live/rejection-log.js';
+import { createMetrics } from '../metrics.js';
+import { SqliteStore } from '../stores/sqlite.store.js';
+import type { StoredReading } from '../stores/store.js';
+import { buildApp } from './app.js';
+
+const SECRET_HASH = 'scrypt$10$8$1$c2FsdA==$aGFzaA==';
+const T0 = Date.UTC(2026, 4, 1, 8, 0);
+const MIN = 60_000;
+
+function cell(id: string, district: string, lng: number) {
+  const ring = [[lng, 30], [lng + 0.01, 30], [lng + 0.01, 30.01], [lng, 30.01], [lng, 30]];
+  return { type: 'Feature', properties: { id, name: `Cell ${id}`, district }, geometry: { type: 'Polygon', coordinates: [ring] } };
+}
+const device = (id: string, kind: string, lng: number) => ({ id, kind, location: [lng + 0.005, 30.005], secret_hash: SECRET_HASH });
+
+const HEALTH: HealthResponse = {
+  status: 'ok', uptimeS: 1,
+  broker: { status: 'ok', mode: 'embedded', connected: true, url: 'mqtt://127.0.0.1:1883' },
+  store: { status: 'ok', kind: 'sqlite' },
+  rules: { status: 'not_configured' },
+  ingest: { received: 0, stored: 0, rejected: 0 },
+};
+
+let dir: string;
+let store: SqliteStore;
+let app: Express;
+let rejections: RejectionLog;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'citygrid-app-'));
+  const cityDir = join(dir, 'city');
+  mkdirSync(cityDir);
+  writeFileSync(join(cityDir, 'grid.geojson'), JSON.stringify({
+    type: 'FeatureCollection', features: [cell('c-a', 'east', 114.0), cell('c-b', 'west', 114.01), cell('c-empty', 'west', 114.02)],
+  }));
+  writeFileSync(join(cityDir, 'devices.yaml'), stringify([
+    device('wl-1', 'water_level', 114.0), device('mh-1', 'manhole_cover', 114.001), device('tr-1', 'traffic', 114.01), device('cam-1', 'camera', 114.011),
+  ]));
+  const city = loadCity(cityDir);
+  store = new SqliteStore({ path: join(dir, 'data', 'citygrid.db') });
+  const registry = new DeviceRegistry(city);
+  rejections = new RejectionLog();
+
+  // what the pipeline's store step does for accepted readings
+  const tags = (id: string) => ({ kind: city.devicesById.get(id)!.kind, grid: city.devicesById.get(id)!.grid, district: city.devicesById.get(id)!.district });
+  const wl: StoredReading[] = [0, 10, 20, 70, 80, 130].map((s, i) => ({ device: 'wl-1', ts: T0 + s * 1000, metrics: { level_cm: 10 + i * 5 }, ...tags('wl-1') }));
+  const mh: StoredReading[] = [{ device: 'mh-1', ts: T0, metrics: { open: true, tilt_deg: 2 }, ...tags('mh-1') }];
+  store.writeReadings([...wl, ...mh]);
+  await store.flush();
+  registry.applyReadings('wl-1', wl, T0 + 131_000);
+  registry.applyReadings('mh-1', mh, T0 + 1000);
+  registry.setStatus('mh-1', false);
+  registry.setStatus('tr-1', true);
+
+  const r = (ts: number, device: string | null, reason: Rejection['reason'], by: Rejection['by'] = 'server'): Rejection =>
+    ({ ts, device, topic: device ? `city/v1/devices/${device}/telemetry` : null, reason, message: `refused ${reason}`, by });
+  rejections.record(r(T0, 'wl-1', 'out_of_range'));
+  rejections.record(r(T0 + 1, 'tr-1', 'unknown_metric'));
+  rejections.record({ ...r(T0 + 2, 'wl-1', 'out_of_range'), seq: 17 });
+  rejections.record(r(T0 + 3, 'nobody', 'unknown_device', 'broker'));
+
+  app = buildApp({
+    city, registry, store, rejections,
+    health: () => HEALTH,
+    metricsRegistry: createMetrics().registry,
+    logger: pino({ level: 'silent' }),
+    webDist: null,
+  });
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function expectError(res: request.Response, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+  expect(res.body.error.message.length).toBeGreaterThan(0);
+}
+
+describe('GET /api/devices', () => {
+  it('lists every device with its latest values, online state and condition', async () => {
+    const res = await request(app).get('/api/devices').expect(200);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    const byId = new Map((res.body.devices as { id: string }[]).map((d) => [d.id, d]));
+    expect([...byId.keys()].sort()).toEqual(['cam-1', 'mh-1', 'tr-1', 'wl-1']);
+    expect(byId.get('wl-1')).toMatchObject({
+      kind: 'water_level', grid: 'c-a', district: 'east', online: true, lastSeen: T0 + 131_000,
+      latest: { level_cm: { value: 35, ts: T0 + 130_000 } }, condition: 'alarm',
+    });
+    expect(byId.get('mh-1')).toMatchObject({ online: false, latest: { open: { value: true, ts: T0 } }, condition: 'alarm' });
+    expect(byId.get('cam-1')).toMatchObject({ online: false, lastSeen: null, latest: {} });
+  });
+
+  it('filters by grid, district and kind', async () => {
+    const ids = async (query: string) => ((await request(app).get(`/api/devices?${query}`).expect(200)).body.devices as { id: string }[]).map((d) => d.id).sort();
+    expect(await ids('grid=c-a')).toEqual(['mh-1', 'wl-1']);
+    expect(await ids('district=west')).toEqual(['cam-1', 'tr-1']);
+    expect(await ids('kind=camera')).toEqual(['cam-1']);
+    expect(await ids('grid=c-empty')).toEqual([]);
+  });
+
+  it('GET /api/devices/:id returns one device, or 404 CG_DEVICE_NOT_FOUND', async () => {
+    expect((await request(app).get('/api/devices/tr-1').expect(200)).body).toMatchObject({ id: 'tr-1', online: true });
+    expectError(await request(app).get('/api/devices/nope-1'), 404, 'CG_DEVICE_NOT_FOUND');
+  });
+});
+
+describe('GET /api/devices/:id/readings', () => {
+  const url = (query: string, id = 'wl-1') => `/api/devices/${id}/readings?${query}`;
+
+  it('returns buckets with step, aligned and aggregated, with the unit', async () => {
+    const res = await request(app).get(url(`metric=level_cm&from=${T0}&to=${T0 + 3 * MIN}&step=1m`)).expect(200);
+    expect(res.body).toMatchObject({ device: 'wl-1', from: T0, to: T0 + 3 * MIN, step: MIN });
+    expect(res.body.series).toHaveLength(1);
+    expect(res.body.series[0]).toMatchObject({ metric: 'level_cm', unit: 'cm' });
+    expect(res.body.series[0].points as BucketPoint[]).toEqual([
+      { ts: T0, mean: 15, min: 10, max: 20, count: 3 },
+      { ts: T0 + MIN, mean: 27.5, min: 25, max: 30, count: 2 },
+      { ts: T0 + 2 * MIN, mean: 35, min: 35, max: 35, count: 1 },
+    ]);
+  });
+
+  it('returns raw points without step, every metric when none is named, and takes ISO dates', async () => {
+    const from = encodeURIComponent('2026-05-01T16:00:00+08:00');
+    const res = await request(app).get(url(`from=${from}&to=${T0 + 15_000}`)).expect(200);
+    expect(res.body.step).toBeNull();
+    expect(res.body.from).toBe(T0);
+    expect(res.body.series).toEqual([{ metric: 'level_cm', unit: 'cm', points: [{ ts: T0, value: 10 }, { ts: T0 + 10_000, value: 15 }] }]);
+    const mh = await request(app).get(url(`from=${T0}&to=${T0 + MIN}`, 'mh-1')).expect(200);
+    expect(mh.body.series.map((s: { metric: string }) => s.metric).sort()).toEqual(['open', 'tilt_deg']);
+  });
+
+  it('400 CG_METRIC_UNKNOWN for a metric the device kind does not have', async () => {
+    const res = await request(app).get(url('metric=pm25'));
+    expectError(res, 400, 'CG_METRIC_UNKNOWN');
+    expect(res.body.error.message).toContain('pm25');
+  });
+
+  it('400 CG_METRIC_UNKNOWN for names inherited from Object.prototype', async () => {
+    expectError(await request(app).get(url('metric=constructor')), 400, 'CG_METRIC_UNKNOWN');
+  });
+
+  it('404 CG_DEVICE_NOT_FOUND for an unknown device', async () => {
+    expectError(await request(app).get(url('metric=level_cm', 'ghost-9')), 404, 'CG_DEVICE_NOT_FOUND');
+  });
+
+  it('400 CG_QUERY_INVALID for a bad from or to', async () => {
+    for (const from of ['yesterday', '2026-13-45T00:00:00Z', 'abc']) {
+      const res = await request(app).get(url(`from=${from}&to=${T0}`));
+      expectError(res, 400, 'CG_QUERY_INVALID');
+      expect(res.body.error.message).toContain('from');
+    }
+    expectError(await request(app).get(url(`from=${T0}&to=soon`)), 400, 'CG_QUERY_INVALID');
+  });
+
+  it('400 CG_QUERY_INVALID when from is not before to', async () => {
+    expectError(await request(app).get(url(`from=${T0}&to=${T0}`)), 400, 'CG_QUERY_INVALID');
+    expectError(await request(app).get(url(`from=${T0 + 1}&to=${T0}`)), 400, 'CG_QUERY_INVALID');
+  });
+
+  it('400 CG_QUERY_INVALID for a bad step or one that gives too many buckets', async () => {
+    const res = await request(app).get(url(`from=${T0 - 30 * 86_400_000}&to=${T0}&step=1s`));
+    expectError(res, 400, 'CG_QUERY_INVALID');
+    expect(res.body.error.message).toContain('step');
+    expectError(await request(app).get(url(`from=${T0}&to=${T0 + MIN}&step=500ms`)), 400, 'CG_QUERY_INVALID');
+    expectError(await request(app).get(url(`from=${T0}&to=${T0 + MIN}&step=often`)), 400, 'CG_QUERY_INVALID');
+  });
+});
+
+describe('GET /api/grid', () => {
+  it('returns the cells as a FeatureCollection with live status', async () => {
+    const res = await request(app).get('/api/grid').expect(200);
+    expect(res.body.type).toBe('FeatureCollection');
+    const byId = new Map((res.body.features as { properties: { id: string } }[]).map((f) => [f.properties.id, f]));
+    expect([...byId.keys()]).toEqual(['c-a', 'c-b', 'c-empty']);
+    expect(byId.get('c-a')).toMatchObject({
+      type: 'Feature',
+      properties: { id: 'c-a', name: 'Cell c-a', district: 'east', status: { devices: 2, online: 1, condition: 'alarm' } },
+      geometry: { type: 'Polygon' },
+    });
+    expect(byId.get('c-b')).toMatchObject({ properties: { status: { devices: 2, online: 1, condition: 'ok' } } });
+    expect(byId.get('c-empty')).toMatchObject({ properties: { status: { devices: 0, online: 0, condition: 'none' } } });
+  });
+});
+
+describe('GET /api/rejections', () => {
+  it('lists recorded rejections newest first with counts by reason', async () => {
+    const res = await request(app).get('/api/rejections').expect(200);
+    expect(res.body.total).toBe(4);
+    expect(res.body.byReason).toEqual({ out_of_range: 2, unknown_metric: 1, unknown_device: 1 });
+    expect(res.body.items.map((r: Rejection) => r.ts)).toEqual([T0 + 3, T0 + 2, T0 + 1, T0]);
+    expect(res.body.items[1]).toMatchObject({ device: 'wl-1', reason: 'out_of_range', seq: 17, by: 'server' });
+  });
+
+  it('filters by reason and by device, and limits', async () => {
+    const byReason = await request(app).get('/api/rejections?reason=out_of_range').expect(200);
+    expect(byReason.body.items.map((r: Rejection) => r.ts)).toEqual([T0 + 2, T0]);
+    const byDevice = await request(app).get('/api/rejections?device=tr-1').expect(200);
+    expect(byDevice.body.items.map((r: Rejection) => r.reason)).toEqual(['unknown_metric']);
+    const both = await request(app).get('/api/rejections?device=tr-1&reason=out_of_range').expect(200);
+    expect(both.body.items).toEqual([]);
+    const limited = await request(app).get('/api/rejections?limit=1').expect(200);
+    expect(limited.body.items.map((r: Rejection) => r.ts)).toEqual([T0 + 3]);
+    expect(limited.body.total).toBe(4);
+  });
+
+  it('400 CG_QUERY_INVALID for an unknown reason or a bad limit', async () => {
+    expectError(await request(app).get('/api/rejections?reason=bad_vibes'), 400, 'CG_QUERY_INVALID');
+    expectError(await request(app).get('/api/rejections?limit=0'), 400, 'CG_QUERY_INVALID');
+  });
+});
+
+describe('errors, health and metrics', () => {
+  it('an unknown /api path is 404 CG_NOT_FOUND in the error shape', async () => {
+    const res = await request(app).get('/api/nope?x=1');
+    expectError(res, 404, 'CG_NOT_FOUND');
+    expect(res.body.error.message).toContain('/api/nope');
+    expectError(await request(app).post('/api/devices'), 404, 'CG_NOT_FOUND');
+  });
+
+  it('a request body that is not JSON is 400 CG_BODY_INVALID', async () => {
+    expectError(await request(app).post('/api/anything').set('content-type', 'application/json').send('{nope'), 400, 'CG_BODY_INVALID');
+  });
+
+  it('GET /api/health returns the health object', async () => {
+    expect((await request(app).get('/api/health').expect(200)).body).toEqual(HEALTH);
+  });
+
+  it('GET /metrics returns Prometheus text with citygrid_ metrics', async () => {
+    const res = await request(app).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('# TYPE citygrid_messages_received_total counter');
+    expect(res.text).toMatch(/^citygrid_\w+/m);
+  });
+});
