@@ -1,0 +1,34 @@
+// Proves the simulate CLI applies its defaults and reports every bad argument at once.
+import { describe, expect, it } from 'vitest';
+import { parseCli } from './cli-args.js';
+
+describe('parseCli', () => {
+  it('uses the defaults, with MQTT_URL from the environment', () => {
+    expect(parseCli([], {})).toEqual({
+      kind: 'run',
+      options: { cityDir: 'config/demo-city', url: 'mqtt://127.0.0.1:1883', intervalMs: 5_000, seed: 42, speed: 1 },
+    });
+    const result = parseCli([], { MQTT_URL: 'mqtt://broker:1883' });
+    expect(result.kind === 'run' && result.options.url).toBe('mqtt://broker:1883');
+  });
+
+  it('reads every option', () => {
+    const result = parseCli(['--city', 'x', '--url', 'mqtt://h:1', '--interval', '500ms', '--seed', '7', '--speed', '60', '--devices', 'a-1, b-2'], {});
+    expect(result).toEqual({
+      kind: 'run',
+      options: { cityDir: 'x', url: 'mqtt://h:1', intervalMs: 500, seed: 7, speed: 60, devices: ['a-1', 'b-2'] },
+    });
+    expect(parseCli(['-h'], {})).toEqual({ kind: 'help' });
+  });
+
+  it('lists every problem', () => {
+    const result = parseCli(['--interval', '5', '--seed', 'x', '--speed', '0', '--devices', 'Bad', '--url', 'foo'], {});
+    expect(result.kind).toBe('invalid');
+    expect(result.kind === 'invalid' && result.problems).toHaveLength(5);
+  });
+
+  it('refuses unknown options and positional arguments', () => {
+    expect(parseCli(['--bogus'], {}).kind).toBe('invalid');
+    expect(parseCli(['city'], {}).kind).toBe('invalid');
+  });
+});

@@ -1,0 +1,10 @@
+// Public API of the simulators package: start a simulated city, or use the models directly.
+export { startSimulator } from './simulator.js';
+export type { Simulator, SimulatorOptions, SimulatorStats } from './simulator.js';
+export { Environment, localHour, UTC_OFFSET_HOURS } from './environment.js';
+export { CameraModel } from './camera.js';
+export type { CameraDetection } from './camera.js';
+export { MODELS, createModel } from './kinds/index.js';
+export type { Metrics, ModelContext, ModelFactory, SignalModel } from './model.js';
+export { DeviceClient } from './device-client.js';
+export type { DeviceClientOptions } from './device-client.js';
