@@ -1,0 +1,80 @@
+// Proves a person sees the live city: the whole embedded system in Chromium draws the grid map and
+// a device's value changes on screen when the device publishes over MQTT.
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceTopic } from '@citygrid/contract';
+import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
+import { connectDevice, end, publish, startTestSystem } from '../helpers/system.js';
+import { ARTIFACTS, launchBrowser } from './browser.js';
+
+const DEVICE = 'wl-0004';
+let system: Awaited<ReturnType<typeof startTestSystem>>;
+let browser: Browser;
+let page: Page;
+let device: MqttClient;
+
+beforeAll(async () => {
+  if (!webIsCurrent() && !buildWeb()) throw new Error('the dashboard did not build');
+  system = await startTestSystem({ SIMULATE: '0' });
+  device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, DEVICE);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await end(device);
+  await system?.stop();
+});
+
+it('shows the grid map with every cell of the demo city', async () => {
+  await page.goto(system.baseUrl);
+  const map = page.getByTestId('grid-map');
+  await map.locator('canvas').first().waitFor({ state: 'visible' });
+  await expect.poll(() => map.getAttribute('data-cell-count'), { timeout: 15_000 }).toBe(String(system.city.cells.length));
+  // the canvas is painted, not blank: sample it for several distinct colours
+  const colours = await map.locator('canvas').first().evaluate((el) => {
+    const canvas = el as unknown as { width: number; height: number; getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const ctx = canvas.getContext('2d')!;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const seen = new Set<string>();
+    for (let i = 0; i < data.length; i += 4 * 97) seen.add(`${data[i]! >> 4},${data[i + 1]! >> 4},${data[i + 2]! >> 4}`);
+    return seen.size;
+  });
+  expect(colours).toBeGreaterThan(3);
+});
+
+it("shows a device's value change live when it publishes", async () => {
+  await page.getByTestId('device-search').fill(DEVICE);
+  const row = page.locator(`[data-testid="device-row"][data-device-id="${DEVICE}"]`);
+  await row.waitFor();
+  const value = row.locator('[data-testid="device-value"][data-metric="level_cm"]');
+
+  await publish(device, deviceTopic(DEVICE, 'telemetry'), JSON.stringify({ metrics: { level_cm: 11.5 } }));
+  await expect.poll(() => value.textContent(), { timeout: 10_000 }).toContain('11.5');
+
+  await publish(device, deviceTopic(DEVICE, 'telemetry'), JSON.stringify({ metrics: { level_cm: 27.5 } }));
+  await expect.poll(() => value.textContent(), { timeout: 10_000 }).toContain('27.5');
+  await page.screenshot({ path: join(ARTIFACTS, 'live-city.png') });
+});
+
+it('opens the device detail with its history chart', async () => {
+  await page.locator(`[data-testid="device-row"][data-device-id="${DEVICE}"]`).click();
+  const detail = page.getByTestId('device-detail');
+  await detail.waitFor();
+  expect(await detail.getAttribute('data-device-id')).toBe(DEVICE);
+  await detail.getByTestId('device-chart').first().locator('canvas').first().waitFor({ state: 'visible' });
+  await page.screenshot({ path: join(ARTIFACTS, 'device-detail.png') });
+});
+
+it('switches language between English and Chinese', async () => {
+  const title = async () => (await page.locator('body').innerText()).slice(0, 2000);
+  const before = await title();
+  await page.getByTestId('lang-switch').click();
+  await expect.poll(title).not.toBe(before);
+  const after = await title();
+  expect(/[\u4e00-\u9fff]/.test(after) && /[\u4e00-\u9fff]/.test(after.replace(/武汉|演示城市/g, ''))).toBe(true);
+  await page.screenshot({ path: join(ARTIFACTS, 'live-city-zh.png') });
+});
