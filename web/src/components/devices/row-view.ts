@@ -1,0 +1,15 @@
+// What DeviceRow displays: already translated and formatted by DeviceList.
+import type { DeviceState } from '../../lib/conditions';
+
+export interface DeviceRowValue { metric: string; label: string; text: string; condition: string }
+export interface DeviceRowView {
+  id: string;
+  name?: string;
+  kind: string;
+  cell: string;
+  state: DeviceState;
+  stateLabel: string;
+  online: boolean;
+  values: DeviceRowValue[];
+  age: string;
+}

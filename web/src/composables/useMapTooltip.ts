@@ -1,0 +1,63 @@
+// Tooltip text for the map: a cell's name and counts, a district, or a device.
+import { useI18n } from 'vue-i18n';
+import { deviceState } from '../lib/conditions';
+import { escapeHtml, formatAge } from '../lib/format';
+import { useDevices } from './useDevices';
+import { useGrid } from './useGrid';
+
+interface TooltipParams { componentType?: string; seriesId?: string; name?: string }
+
+export function useMapTooltip(): (params: unknown) => string {
+  const { t, locale } = useI18n();
+  const grid = useGrid();
+  const devices = useDevices();
+
+  const localName = (p: { name: string; name_en?: string }) =>
+    locale.value === 'en' && p.name_en ? p.name_en : p.name;
+  const line = (label: string, value: string) =>
+    `<div class="tt-row"><span>${escapeHtml(label)}</span><b>${escapeHtml(value)}</b></div>`;
+  const title = (text: string, sub?: string) =>
+    `<div class="tt-title">${escapeHtml(text)}${sub ? ` <small>${escapeHtml(sub)}</small>` : ''}</div>`;
+  const dot = (state: string) => `<i class="tt-dot tt-dot--${state}"></i>`;
+
+  function cell(id: string): string {
+    const c = grid.cellById.value.get(id);
+    if (!c) return escapeHtml(id);
+    const s = grid.status.value.get(id);
+    const district = grid.districtById.value.get(c.properties.district);
+    const condition = s?.condition ?? c.properties.status.condition;
+    return title(localName(c.properties), district ? localName(district.properties) : c.properties.district)
+      + `<div class="tt-state">${dot(condition)}${escapeHtml(t(`condition.${condition}`))}</div>`
+      + line(t('map.devices'), t('map.online', { online: s?.online ?? 0, total: s?.devices ?? 0 }))
+      + (s && (s.alarm || s.warn) ? line(t('condition.alarm'), t('map.alarmWarn', { alarm: s.alarm, warn: s.warn })) : '');
+  }
+
+  function district(id: string): string {
+    const d = grid.districtById.value.get(id);
+    return title(d ? localName(d.properties) : id, t('map.district'));
+  }
+
+  function device(id: string): string {
+    const d = devices.get(id);
+    if (!d) return escapeHtml(id);
+    const state = deviceState(d);
+    const c = grid.cellById.value.get(d.grid);
+    return title(d.id, d.name)
+      + `<div class="tt-state">${dot(state)}${escapeHtml(t(`condition.${state}`))}</div>`
+      + line(t('devices.col.kind'), t(`kind.${d.kind}`))
+      + line(t('devices.col.cell'), c ? localName(c.properties) : d.grid)
+      + line(t('devices.col.age'), d.lastSeen ? formatAge(d.lastSeen, Date.now(), locale.value) : t('devices.never'));
+  }
+
+  return (raw: unknown) => {
+    const p = raw as TooltipParams;
+    const name = p.name ?? '';
+    if (p.componentType === 'geo') {
+      if (name.startsWith('c:')) return cell(name.slice(2));
+      if (name.startsWith('d:')) return district(name.slice(2));
+      return '';
+    }
+    if (p.seriesId?.startsWith('dev-')) return device(name);
+    return '';
+  };
+}

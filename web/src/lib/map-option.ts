@@ -1,0 +1,171 @@
+// ECharts option for the grid map: geo regions (districts + cells), district outlines and
+// names, device markers by state. Full option for a rebuild, live part for updates.
+import type { DeviceView, Position } from '@citygrid/contract';
+import type { District, GridCell } from '../api/types';
+import { CELL_FILL, deviceState, STATE_COLOR, type CellLive, type DeviceState } from './conditions';
+import { boundsOf, cellKey, districtKey, labelPoint, MAP_NAME, outlines } from './map-geometry';
+
+export interface MapInput {
+  cells: GridCell[];
+  districts: District[];
+  status: Map<string, CellLive>;
+  devices: Iterable<DeviceView>;
+  selectedCell: string | null;
+  selectedDistrict: string | null;
+  /** Where the device whose detail is open stands. */
+  selectedDevice: { id: string; location: Position } | null;
+  districtName: (d: District) => string;
+  tooltip: (params: unknown) => string;
+}
+
+const MARKER_STATES: DeviceState[] = ['offline', 'ok', 'warn', 'alarm'];
+const BORDER = 'rgba(125, 170, 220, 0.32)';
+
+function cellRegions(input: MapInput) {
+  const districtRegions = input.districts.map((d) => ({
+    name: districtKey(d.properties.id),
+    itemStyle: {
+      areaColor: d.properties.id === input.selectedDistrict ? '#132a48' : '#0c1a2e',
+      borderColor: 'rgba(59, 130, 246, 0.25)',
+      borderWidth: 0.8,
+    },
+    emphasis: { itemStyle: { areaColor: '#112540' }, label: { show: false } },
+  }));
+  const cells = input.cells.map((c) => {
+    const id = c.properties.id;
+    const condition = input.status.get(id)?.condition ?? c.properties.status.condition;
+    const selected = id === input.selectedCell;
+    return {
+      name: cellKey(id),
+      itemStyle: {
+        areaColor: CELL_FILL[condition],
+        borderColor: selected ? '#f8fafc' : BORDER,
+        borderWidth: selected ? 2.5 : 0.6,
+        shadowBlur: selected ? 12 : 0,
+        shadowColor: 'rgba(248, 250, 252, 0.6)',
+      },
+      emphasis: { itemStyle: { areaColor: 'rgba(56, 189, 248, 0.45)', borderColor: '#e0f2fe', borderWidth: 1.5 } },
+    };
+  });
+  return [...districtRegions, ...cells];
+}
+
+function markerSeries(devices: Iterable<DeviceView>) {
+  const data: Record<DeviceState, { name: string; value: [number, number] }[]> = {
+    offline: [], ok: [], warn: [], alarm: [],
+  };
+  for (const d of devices) {
+    const [lng, lat] = d.location;
+    if (Number.isFinite(lng) && Number.isFinite(lat)) data[deviceState(d)].push({ name: d.id, value: [lng, lat] });
+  }
+  return MARKER_STATES.map((state) => ({
+    id: `dev-${state}`,
+    // Static on purpose: an animated ripple (effectScatter) redraws the whole map every frame.
+    type: 'scatter',
+    coordinateSystem: 'geo',
+    // Thousands of same-coloured points: drawn as one path; hover and click still work.
+    large: true,
+    largeThreshold: 600,
+    symbolSize: state === 'alarm' ? 9 : state === 'warn' ? 7 : 5,
+    itemStyle: {
+      color: STATE_COLOR[state], borderColor: state === 'alarm' ? '#fee2e2' : '#06101f', borderWidth: state === 'alarm' ? 1.2 : 0.8,
+      opacity: state === 'offline' ? 0.8 : 1, shadowBlur: state === 'alarm' ? 10 : 0, shadowColor: STATE_COLOR.alarm,
+    },
+    emphasis: { scale: 1.8 },
+    z: 5 + MARKER_STATES.indexOf(state),
+    data: data[state],
+  }));
+}
+
+function outlineSeries(input: MapInput) {
+  return {
+    id: 'district-outline',
+    type: 'lines',
+    coordinateSystem: 'geo',
+    polyline: true,
+    silent: true,
+    z: 3,
+    lineStyle: { color: 'rgba(96, 165, 250, 0.75)', width: 1.4, opacity: 1 },
+    data: outlines(input.districts).map((o) => ({
+      coords: o.coords,
+      lineStyle: o.name === input.selectedDistrict ? { color: '#bae6fd', width: 2.6 } : undefined,
+    })),
+  };
+}
+
+/** A ring around the device whose detail is open. */
+function selectedSeries(input: MapInput) {
+  const d = input.selectedDevice;
+  return {
+    id: 'selected-device',
+    type: 'scatter',
+    coordinateSystem: 'geo',
+    silent: true,
+    z: 10,
+    symbolSize: 20,
+    itemStyle: { color: 'transparent', borderColor: '#f8fafc', borderWidth: 2, shadowBlur: 10, shadowColor: '#38bdf8' },
+    data: d ? [{ name: d.id, value: d.location }] : [],
+  };
+}
+
+/** The parts that change with live data and selection. */
+export function liveOption(input: MapInput) {
+  return {
+    geo: { regions: cellRegions(input) },
+    series: [outlineSeries(input), ...markerSeries(input.devices), selectedSeries(input)],
+  };
+}
+
+/** Everything: used on first draw, when the geometry or the language changes, and on reset. */
+export function fullOption(input: MapInput) {
+  const bounds = boundsOf(input.cells.length ? input.cells : input.districts);
+  const midLat = bounds ? (bounds[0][1] + bounds[1][1]) / 2 : 30;
+  const live = liveOption(input);
+  return {
+    backgroundColor: 'transparent',
+    animation: false,
+    tooltip: {
+      trigger: 'item',
+      confine: true,
+      backgroundColor: 'rgba(7, 14, 28, 0.94)',
+      borderColor: '#1e3a5f',
+      padding: [8, 12],
+      textStyle: { color: '#e2e8f0', fontSize: 13 },
+      formatter: input.tooltip,
+    },
+    geo: {
+      map: MAP_NAME,
+      nameProperty: 'key',
+      roam: true,
+      ...(bounds ? { boundingCoords: bounds } : {}),
+      aspectScale: Math.cos((midLat * Math.PI) / 180),
+      top: 16, bottom: 16, left: 16, right: 16,
+      scaleLimit: { min: 0.5, max: 40 },
+      selectedMode: false,
+      label: { show: false },
+      itemStyle: { areaColor: '#0c1a2e', borderColor: BORDER, borderWidth: 0.6 },
+      emphasis: { label: { show: false } },
+      tooltip: { show: true, formatter: input.tooltip },
+      regions: live.geo.regions,
+    },
+    series: [
+      ...live.series,
+      {
+        id: 'district-label',
+        type: 'scatter',
+        coordinateSystem: 'geo',
+        symbolSize: 0,
+        silent: true,
+        z: 4,
+        label: {
+          show: true, formatter: '{b}', color: 'rgba(186, 230, 253, 0.85)', fontSize: 14, fontWeight: 600,
+          textBorderColor: 'rgba(3, 7, 18, 0.9)', textBorderWidth: 3,
+        },
+        data: input.districts.flatMap((d) => {
+          const p = labelPoint(d);
+          return p ? [{ name: input.districtName(d), value: p }] : [];
+        }),
+      },
+    ],
+  };
+}
