@@ -44,6 +44,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     RETENTION: duration('30d', 3_600_000, '1h'),
     WEB_DIST: z.string().default('./web/dist'),
     LOG_LEVEL: envLogLevel,
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   }, env, crossChecks);
   return Object.freeze({
     port: raw.PORT,
@@ -67,6 +68,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     retentionMs: raw.RETENTION,
     webDist: raw.WEB_DIST,
     logLevel: raw.LOG_LEVEL,
+    /** auto: readable on a terminal, JSON lines otherwise. */
+    logFormat: raw.LOG_FORMAT,
   });
 }
 export type ServerConfig = ReturnType<typeof loadServerConfig>;

@@ -1,13 +1,13 @@
 // `npm run server` / `npm start`: the CityGrid server. Configuration comes from the environment (SPEC).
 import { ConfigError } from '@citygrid/contract';
 import { CityConfigError } from '@citygrid/contract/node';
-import { pino } from 'pino';
 import { loadServerConfig } from './config.js';
+import { createLogger } from './logger.js';
 import { startSystem } from './system.js';
 
 async function main(): Promise<void> {
   const config = loadServerConfig();
-  const logger = pino({ level: config.logLevel, base: { service: 'citygrid' } });
+  const logger = createLogger(config.logLevel, config.logFormat);
   const system = await startSystem(config, logger);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(`CityGrid is live: http://${shown}:${system.httpPort}  (MQTT ${system.mqttPort ? `on port ${system.mqttPort}` : `via ${system.mqttUrl}`}, store ${config.store} in ${config.dataDir})`);
