@@ -37,7 +37,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     DATA_DIR: z.string().default('./data'),
     INFLUX_URL: z.string().url('must be a URL like http://influxdb:8086').optional(),
     INFLUX_TOKEN: z.string().optional(),
-    INFLUX_DATABASE: z.string().default('citygrid'),
+    INFLUX_DATABASE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a database (2.x: bucket) name').default('citygrid'),
+    SPOOL_MAX_MB: z.string().regex(/^\d+$/, 'must be a whole number of megabytes').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(1024),
     CITY_DIR: z.string().default('./config/demo-city'),
     SIMULATE: envFlag(false),
     SIMULATE_INTERVAL: duration('5s', 100, '100ms'),
@@ -62,6 +63,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     store: raw.STORE,
     dataDir: raw.DATA_DIR,
     influx: Object.freeze({ url: raw.INFLUX_URL ?? null, token: raw.INFLUX_TOKEN ?? null, database: raw.INFLUX_DATABASE }),
+    /** Cap of the InfluxDB write spool under DATA_DIR/spool. */
+    spoolMaxBytes: raw.SPOOL_MAX_MB * 1_048_576,
     cityDir: raw.CITY_DIR,
     simulate: raw.SIMULATE,
     simulateIntervalMs: raw.SIMULATE_INTERVAL,

@@ -3,9 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createBroker, type CityBroker } from '@citygrid/broker';
-import { ConfigError, type HealthResponse, type Rejection } from '@citygrid/contract';
+import type { HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity, type City } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
@@ -17,7 +16,8 @@ import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { createRealtime } from './realtime/socket-server.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
-import { SqliteStore } from './stores/sqlite.store.js';
+import { createStore } from './stores/index.js';
+import { InfluxStore } from './stores/influx/influx.store.js';
 import type { TimeSeriesStore } from './stores/store.js';
 
 export interface RunningSystem {
@@ -46,7 +46,6 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
   const startedAt = Date.now();
   const city = loadCity(config.cityDir);
   logger.info({ cells: city.cells.length, devices: city.devices.length, districts: city.districts.length }, 'city loaded from %s', config.cityDir);
-  if (config.store === 'influx') throw new ConfigError(['STORE: influx is not available in this version yet; use STORE=sqlite']);
   const metrics = createMetrics();
   metrics.devicesTotal.set(city.devices.length);
   const closers: { name: string; close: () => Promise<void> | void }[] = [];
@@ -70,21 +69,13 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     // 2. store and live state
     const storeLog = logger.child({ stage: 'store' });
     let stored = 0;
-    const store = new SqliteStore({
-      path: join(config.dataDir, 'citygrid.db'),
-      onWritten: (readings, events) => {
-        stored += readings;
-        metrics.readingsStored.inc(readings);
-        metrics.eventsStored.inc(events);
-      },
-      onError: (err) => {
-        metrics.storeErrors.inc();
-        storeLog.error({ err }, 'store write failed; will retry');
-      },
-    });
+    const store = await createStore(config, metrics, logger, (n) => { stored += n; });
     closers.unshift({ name: 'store', close: () => store.close() });
     const registry = new DeviceRegistry(city);
-    registry.seed(await store.latest());
+    registry.seed(await store.latest().catch((err: unknown) => {
+      storeLog.warn({ err: (err as Error).message }, 'could not read the latest values back from the store; starting without them');
+      return [];
+    }));
     const rejections = new RejectionLog();
 
     // 3. HTTP + Socket.IO
@@ -144,7 +135,13 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     // 5. gauges, retention
     const gauges = setInterval(() => {
       metrics.devicesOnline.set(registry.counts().online);
-      metrics.storeBuffered.set(store.health().buffered);
+      const h = store.health();
+      metrics.storeBuffered.set(h.buffered);
+      metrics.storeHealthy.set(h.status === 'ok' ? 1 : 0);
+      if (store instanceof InfluxStore) {
+        metrics.storeSpoolBytes.set(store.spoolBytes());
+        metrics.storeSpoolFull.set(store.spoolBytes() / config.spoolMaxBytes);
+      }
       if (broker) metrics.brokerClients.set(broker.connectedClients());
     }, 5000);
     gauges.unref();

@@ -31,7 +31,7 @@ it('stores every QoS 1 reading published while the server was stopped, once it r
 
   const first = await startTestSystem(env);
   await publish(device, deviceTopic('wl-0002', 'telemetry'), JSON.stringify({ ts: t0, metrics: { level_cm: 1 }, seq: 0 }));
-  await waitFor(async () => (await first.store.queryReadings({ device: 'wl-0002', metrics: ['level_cm'], from: t0, to: t0 + 1, step: null, limit: 10 }))[0]!.points.length === 1, 'first reading stored');
+  await waitFor(async () => (await first.store.queryReadings({ device: 'wl-0002', kind: 'water_level', metrics: ['level_cm'], from: t0, to: t0 + 1, step: null, limit: 10 }))[0]!.points.length === 1, 'first reading stored');
   await first.stop();
 
   // the server is away: 200 readings, each acknowledged by the broker
@@ -42,7 +42,7 @@ it('stores every QoS 1 reading published while the server was stopped, once it r
   const second = await startTestSystem(env);
   try {
     const points = await waitFor(async () => {
-      const [series] = await second.store.queryReadings({ device: 'wl-0002', metrics: ['level_cm'], from: t0, to: t0 + 1_000_000, step: null, limit: 1000 });
+      const [series] = await second.store.queryReadings({ device: 'wl-0002', kind: 'water_level', metrics: ['level_cm'], from: t0, to: t0 + 1_000_000, step: null, limit: 1000 });
       return series!.points.length === 201 ? series!.points : null;
     }, 'all 201 readings stored');
     expect(points.map((p) => p.ts)).toEqual(Array.from({ length: 201 }, (_, i) => t0 + i * 100));

@@ -117,7 +117,7 @@ describe('bad input', () => {
     const told = nextMessage(air, deviceTopic('aq-0001', 'rejections'), (p) => p.includes('foreign_topic'));
     await publish(air, deviceTopic('aq-0002', 'telemetry'), JSON.stringify({ metrics: { pm25: 99 } }));
     expect((JSON.parse(await told) as Rejection).reason).toBe('foreign_topic');
-    const series = await system.store.queryReadings({ device: 'aq-0002', metrics: ['pm25'], from: 0, to: Date.now() + 1000, step: null, limit: 10 });
+    const series = await system.store.queryReadings({ device: 'aq-0002', kind: 'air_quality', metrics: ['pm25'], from: 0, to: Date.now() + 1000, step: null, limit: 10 });
     expect(series[0]!.points.some((p) => 'value' in p && p.value === 99)).toBe(false);
   });
 

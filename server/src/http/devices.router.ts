@@ -47,7 +47,7 @@ export function devicesRouter({ registry, store }: AppDeps): Router {
     }
     const limit = intParam(q, 'limit', 10_000, 1, 100_000);
     const metrics = metric ? [metric] : Object.keys(specs);
-    const series = await store.queryReadings({ device: device.id, metrics, from, to, step, limit });
+    const series = await store.queryReadings({ device: device.id, kind: device.kind, metrics, from, to, step, limit });
     const body: ReadingsResponse = {
       device: device.id, from, to, step,
       series: series.map((s) => {

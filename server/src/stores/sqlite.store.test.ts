@@ -18,7 +18,7 @@ function ev(device: string, ts: number, grid: string, extra: Partial<StoredCamer
   return { device, ts, type: 'illegal_parking', confidence: 0.9, count: 1, grid, district: grid === 'c-a' ? 'east' : 'west', ...extra };
 }
 const q = (over: Partial<ReadingsQuery> = {}): ReadingsQuery =>
-  ({ device: 'wl-1', metrics: ['level_cm'], from: T0 - MIN, to: T0 + 60 * MIN, step: null, limit: 10_000, ...over });
+  ({ device: 'wl-1', kind: 'water_level', metrics: ['level_cm'], from: T0 - MIN, to: T0 + 60 * MIN, step: null, limit: 10_000, ...over });
 
 describe('SqliteStore', () => {
   let dir: string;

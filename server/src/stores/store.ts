@@ -15,6 +15,8 @@ export interface StoredCameraEvent extends CameraEvent {
 
 export interface ReadingsQuery {
   device: string;
+  /** The device's kind (InfluxDB keeps one measurement per kind). */
+  kind: DeviceKind;
   metrics: string[];
   from: number;
   to: number;

@@ -1,0 +1,41 @@
+// InfluxQL over the v1-compatible /query endpoint (InfluxDB 1.x, 2.x with DBRP, 3.x).
+import type { Transport } from '@influxdata/influxdb-client';
+
+export interface Series {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+interface Result { statement_id?: number; series?: Series[]; error?: string }
+
+export class InfluxQueryError extends Error {
+  constructor(message: string, readonly statement: string) {
+    super(message);
+    this.name = 'InfluxQueryError';
+  }
+}
+
+export const ident = (name: string) => `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+export const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+export const timeRange = (from: number, to: number) => `time >= ${Math.floor(from)}ms AND time < ${Math.floor(to)}ms`;
+
+/** Runs one or more statements (joined with ';') in one request; one result per statement. */
+export async function influxQuery(transport: Transport, database: string, statements: string[]): Promise<Series[][]> {
+  if (statements.length === 0) return [];
+  const q = statements.join(';\n');
+  const path = `/query?db=${encodeURIComponent(database)}&epoch=ms&q=${encodeURIComponent(q)}`;
+  const body = (await transport.request(path, '', { method: 'POST' })) as { results?: Result[]; error?: string };
+  if (body.error) throw new InfluxQueryError(body.error, q);
+  const results = body.results ?? [];
+  return statements.map((statement, i) => {
+    const r = results[i];
+    if (r?.error) throw new InfluxQueryError(r.error, statement);
+    return r?.series ?? [];
+  });
+}
+
+/** Rows of a series as objects keyed by column. */
+export function rows(series: Series): Record<string, unknown>[] {
+  return series.values.map((v) => Object.fromEntries(series.columns.map((c, i) => [c, v[i]])));
+}

@@ -1,0 +1,49 @@
+// The InfluxDB schema, as line protocol (through the client library's Point, which escapes correctly).
+//   measurement = the sensor kind (air_quality, water_level, ...), one per kind; camera events in `camera_event`
+//   tags        = device, grid, district, kind (and `type` for camera events)
+//   fields      = the kind's metrics as floats; booleans as integers 0/1 (so mean() = share of time true); `seq` integer
+//   time        = epoch milliseconds (writes use precision=ms)
+// No tag shares a name with a field (InfluxDB 3 refuses that): the catalogue has no metric called
+// device, grid, district, kind, type or seq.
+import { Point } from '@influxdata/influxdb-client';
+import type { StoredCameraEvent, StoredReading } from '../store.js';
+
+export const EVENT_MEASUREMENT = 'camera_event';
+export const TAGS = ['device', 'grid', 'district', 'kind'] as const;
+
+export function readingLine(r: StoredReading): string {
+  const p = new Point(r.kind).tag('device', r.device).tag('grid', r.grid).tag('district', r.district).tag('kind', r.kind);
+  for (const metric in r.metrics) {
+    const v = r.metrics[metric]!;
+    if (typeof v === 'boolean') p.intField(metric, v ? 1 : 0);
+    else p.floatField(metric, v);
+  }
+  if (r.seq !== undefined) p.intField('seq', r.seq);
+  return p.timestamp(r.ts).toLineProtocol()!;
+}
+
+export function eventLine(e: StoredCameraEvent): string {
+  const p = new Point(EVENT_MEASUREMENT)
+    .tag('device', e.device).tag('grid', e.grid).tag('district', e.district).tag('kind', 'camera').tag('type', e.type)
+    .floatField('confidence', e.confidence).intField('count', e.count);
+  if (e.zone !== undefined) p.stringField('zone', e.zone);
+  if (e.seq !== undefined) p.intField('seq', e.seq);
+  return p.timestamp(e.ts).toLineProtocol()!;
+}
+
+/** Readings and events in a block of line protocol (for counting what a replayed segment held). */
+export function countLines(text: string): { readings: number; events: number } {
+  let readings = 0;
+  let events = 0;
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) break;
+    if (end > start) {
+      if (text.startsWith(`${EVENT_MEASUREMENT},`, start)) events++;
+      else readings++;
+    }
+    start = end + 1;
+  }
+  return { readings, events };
+}

@@ -1,0 +1,108 @@
+// The on-disk spool: every line bound for InfluxDB is appended here (synchronously, so a killed
+// process loses nothing it acknowledged) in numbered segment files. A segment is deleted only once
+// InfluxDB has accepted it; whatever is left at start-up is replayed, oldest first.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Segment {
+  id: number;
+  path: string;
+  bytes: number;
+}
+
+const NAME = /^(\d{12})\.lp$/;
+const MAX_REFUSED_KEPT = 100;
+
+export class Spool {
+  private current: { id: number; fd: number; bytes: number } | null = null;
+  private nextId = 1;
+  private totalBytes = 0;
+  private readonly refusedDir: string;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.refusedDir = join(dir, 'refused');
+  }
+
+  /** Segments left by an earlier run (a crash or an outage), oldest first. */
+  recover(): Segment[] {
+    const found: Segment[] = [];
+    for (const name of readdirSync(this.dir)) {
+      const m = NAME.exec(name);
+      if (!m) continue;
+      const path = join(this.dir, name);
+      const bytes = statSync(path).size;
+      const id = Number(m[1]);
+      this.nextId = Math.max(this.nextId, id + 1);
+      if (bytes === 0) {
+        unlinkSync(path);
+        continue;
+      }
+      found.push({ id, path, bytes });
+      this.totalBytes += bytes;
+    }
+    return found.sort((a, b) => a.id - b.id);
+  }
+
+  private pathOf(id: number): string {
+    return join(this.dir, `${String(id).padStart(12, '0')}.lp`);
+  }
+
+  /** Appends newline-terminated lines to the open segment. */
+  append(text: string): void {
+    if (!this.current) {
+      const id = this.nextId++;
+      this.current = { id, fd: openSync(this.pathOf(id), 'a'), bytes: 0 };
+    }
+    const buf = Buffer.from(text, 'utf8');
+    writeSync(this.current.fd, buf);
+    this.current.bytes += buf.length;
+    this.totalBytes += buf.length;
+  }
+
+  /** Closes the open segment and hands it over for sending; null when nothing is open. */
+  seal(): Segment | null {
+    const c = this.current;
+    if (!c) return null;
+    this.current = null;
+    closeSync(c.fd);
+    return { id: c.id, path: this.pathOf(c.id), bytes: c.bytes };
+  }
+
+  /** The segment's lines, without a torn last line from a crash mid-write. */
+  read(segment: Segment): string {
+    const text = readFileSync(segment.path, 'utf8');
+    const end = text.lastIndexOf('\n');
+    return end < 0 ? '' : text.slice(0, end + 1);
+  }
+
+  /** InfluxDB has the segment: forget it. */
+  remove(segment: Segment): void {
+    if (existsSync(segment.path)) unlinkSync(segment.path);
+    this.totalBytes -= segment.bytes;
+  }
+
+  /** InfluxDB refused the segment for good: keep it aside for a person to look at (bounded). */
+  setAside(segment: Segment): string {
+    mkdirSync(this.refusedDir, { recursive: true });
+    const kept = readdirSync(this.refusedDir).sort();
+    for (const old of kept.slice(0, Math.max(0, kept.length - MAX_REFUSED_KEPT + 1))) unlinkSync(join(this.refusedDir, old));
+    const target = join(this.refusedDir, `${String(segment.id).padStart(12, '0')}.lp`);
+    renameSync(segment.path, target);
+    this.totalBytes -= segment.bytes;
+    return target;
+  }
+
+  bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Flushes the open segment to disk (for a clean shutdown). */
+  close(): void {
+    if (this.current) {
+      fsyncSync(this.current.fd);
+      closeSync(this.current.fd);
+      this.current = null;
+    }
+  }
+}

@@ -1,0 +1,240 @@
+// Proves docker-compose.yml resolves, and gives broker and server only environment their config modules accept and use.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual, promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConfigError } from '@citygrid/contract';
+import { loadServerConfig } from '@citygrid/server';
+import { loadBrokerConfig } from '../../broker/src/config.js';
+import { parseCli } from '../../simulators/src/cli-args.js';
+import { ROOT } from '../helpers/system.js';
+
+const run = promisify(execFile);
+const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
+/** Inside the image the repository lives here (Dockerfile: WORKDIR /app). */
+const APP_DIR = '/app';
+/** What docker-compose.yml requires (`${VAR:?...}`); test values, long enough for every check. */
+const SECRETS = {
+  MQTT_SERVICE_PASSWORD: 'compose-test-mqtt-password',
+  INFLUX_TOKEN: 'compose-test-influx-token',
+  INFLUX_ADMIN_PASSWORD: 'compose-test-influx-password',
+};
+
+/** Debian's docker-compose (v1) first, else the Docker CLI plugin (v2); null when neither runs. */
+async function findCompose(): Promise<string[] | null> {
+  for (const cmd of [['docker-compose'], ['docker', 'compose']]) {
+    const found = await run(cmd[0]!, [...cmd.slice(1), 'version'], { timeout: 30_000 }).then(() => true, () => false);
+    if (found) return cmd;
+  }
+  return null;
+}
+
+const compose = await findCompose();
+// CI installs docker-compose (.ci/run); on a developer machine without it the test says so and skips
+const skip = !compose && !process.env.CI;
+if (skip) console.warn('compose.test.ts skipped: install docker-compose (apt-get install docker-compose) to run it');
+
+// an empty --env-file and a bare environment: a developer's .env or shell must not change the result
+const work = mkdtempSync(join(tmpdir(), 'citygrid-compose-'));
+const emptyEnvFile = join(work, 'empty.env');
+writeFileSync(emptyEnvFile, '');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function composeConfig(env: Record<string, string>) {
+  if (!compose) throw new Error('docker-compose is not installed (CI must install it: apt-get install docker-compose)');
+  return run(compose[0]!, [...compose.slice(1), '--env-file', emptyEnvFile, '-f', COMPOSE_FILE, 'config'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, ...env },
+    timeout: 60_000,
+  });
+}
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | { target: number | string; published?: number | string; host_ip?: string })[];
+  volumes?: (string | { type?: string; source?: string; target: string })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+}
+
+/** The resolved environment as strings (compose prints a map, or KEY=value lines). */
+function envOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((line) => {
+      const at = line.indexOf('=');
+      return at < 0 ? [line, ''] : [line.slice(0, at), line.slice(at + 1)];
+    }));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+function commandOf(service: Service): string[] {
+  const cmd = service.command ?? [];
+  return Array.isArray(cmd) ? cmd.map(String) : cmd.split(/\s+/).filter(Boolean);
+}
+
+/** "published:target" pairs, from short ("127.0.0.1:8086:8086/tcp") or long syntax. */
+function portsOf(service: Service): string[] {
+  return (service.ports ?? []).map((p) => {
+    if (typeof p === 'object') return `${p.published ?? ''}:${p.target}`;
+    const parts = p.replace(/\/\w+$/, '').split(':');
+    return `${parts.at(-2) ?? ''}:${parts.at(-1)}`;
+  });
+}
+
+/** "source:target" of each volume, from short ("server-data:/data:rw") or long syntax. */
+function volumesOf(service: Service): string[] {
+  return (service.volumes ?? []).map((v) => (typeof v === 'object' ? `${v.source ?? ''}:${v.target}` : v.split(':').slice(0, 2).join(':')));
+}
+
+function dependsOn(service: Service): Record<string, string | undefined> {
+  const deps = service.depends_on ?? {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, undefined]));
+  return Object.fromEntries(Object.entries(deps).map(([name, d]) => [name, d.condition]));
+}
+
+/** A path inside the image, as a path in this checkout. */
+function inCheckout(path: string): string {
+  return path.startsWith(`${APP_DIR}/`) ? join(ROOT, path.slice(APP_DIR.length + 1)) : join(ROOT, path);
+}
+
+/**
+ * Every key must be one `load` reads: a probe value either changes the loaded config or is refused
+ * with a problem naming that key. An unknown key (a typo such as INFLUXDB_URL) does neither, since
+ * the config modules ignore variables they do not know.
+ */
+function expectEveryKeyKnown(load: (env: Record<string, string>) => unknown, env: Record<string, string>): void {
+  const baseline = load(env);
+  const probe = 'compose-test-probe';
+  for (const key of Object.keys(env)) {
+    expect(env[key], `${key} is already the probe value`).not.toBe(probe);
+    let problems: string[] | null = null;
+    let loaded: unknown;
+    try {
+      loaded = load({ ...env, [key]: probe });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems = err.problems;
+    }
+    if (problems) {
+      expect(problems.some((p) => p.startsWith(`${key}:`)), `${key}=${probe} was refused, but not for ${key}: ${problems.join('; ')}`).toBe(true);
+    } else {
+      expect(isDeepStrictEqual(loaded, baseline), `${key} is not a variable this config reads (changing it changes nothing)`).toBe(false);
+    }
+  }
+}
+
+describe.skipIf(skip)('docker-compose.yml', () => {
+  let services: Record<string, Service>;
+  let volumes: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const { stdout } = await composeConfig(SECRETS);
+    const resolved = parse(stdout) as { services?: Record<string, Service>; volumes?: Record<string, unknown> };
+    services = resolved.services ?? {};
+    volumes = resolved.volumes ?? {};
+  });
+
+  it('resolves with the required secrets set, and has broker, server, influxdb and simulators', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['broker', 'server', 'influxdb', 'simulators']));
+  });
+
+  it('refuses to resolve without each required secret, naming it', async () => {
+    for (const name of Object.keys(SECRETS)) {
+      const env: Record<string, string> = { ...SECRETS };
+      delete env[name];
+      const failure = await composeConfig(env).then(() => null, (err: { code?: number; stderr?: string }) => err);
+      expect(failure, `docker-compose config succeeded without ${name}`).not.toBeNull();
+      expect(failure!.code).not.toBe(0);
+      expect(failure!.stderr).toContain(name);
+    }
+  });
+
+  it("gives the server only variables loadServerConfig accepts and reads, for the influx store", () => {
+    const env = envOf(services.server!);
+    const config = loadServerConfig(env);
+    expect(config.store).toBe('influx');
+    expect(config.simulate).toBe(false);
+    expect(config.mqtt.url).toBe('mqtt://broker:1883');
+    expect(config.dataDir).toBe('/data');
+    expect(existsSync(join(inCheckout(config.cityDir), 'devices.yaml')), `CITY_DIR ${config.cityDir}`).toBe(true);
+    expect(existsSync(inCheckout(config.webDist)) || config.webDist === './web/dist', 'WEB_DIST').toBe(true);
+    expectEveryKeyKnown(loadServerConfig, env);
+  });
+
+  it('gives the broker only variables loadBrokerConfig accepts and reads', () => {
+    const env = envOf(services.broker!);
+    const config = loadBrokerConfig(env);
+    expect(config.MQTT_HOST).toBe('0.0.0.0');
+    expect(existsSync(join(inCheckout(config.CITY_DIR), 'devices.yaml')), `CITY_DIR ${config.CITY_DIR}`).toBe(true);
+    expectEveryKeyKnown(loadBrokerConfig, env);
+  });
+
+  it('wires the server to the broker and to InfluxDB with matching names and secrets', () => {
+    const server = loadServerConfig(envOf(services.server!));
+    const broker = loadBrokerConfig(envOf(services.broker!));
+    const influx = envOf(services.influxdb!);
+
+    const mqttUrl = new URL(server.mqtt.url!);
+    expect(mqttUrl.hostname).toBe('broker');
+    expect(Number(mqttUrl.port || 1883)).toBe(broker.MQTT_PORT);
+    expect(server.mqtt.username).toBe(broker.MQTT_SERVICE_USERNAME);
+    expect(server.mqtt.password).toBe(SECRETS.MQTT_SERVICE_PASSWORD);
+    expect(broker.MQTT_SERVICE_PASSWORD).toBe(SECRETS.MQTT_SERVICE_PASSWORD);
+
+    expect(services.influxdb!.image).toMatch(/^influxdb:2\.7/);
+    expect(new URL(server.influx.url!).hostname).toBe('influxdb');
+    expect(influx).toMatchObject({
+      DOCKER_INFLUXDB_INIT_MODE: 'setup',
+      DOCKER_INFLUXDB_INIT_ORG: 'citygrid',
+      DOCKER_INFLUXDB_INIT_BUCKET: server.influx.database,
+      DOCKER_INFLUXDB_INIT_ADMIN_TOKEN: SECRETS.INFLUX_TOKEN,
+      DOCKER_INFLUXDB_INIT_PASSWORD: SECRETS.INFLUX_ADMIN_PASSWORD,
+    });
+    expect(server.influx.token).toBe(SECRETS.INFLUX_TOKEN);
+    expect(influx.DOCKER_INFLUXDB_INIT_RETENTION).toMatch(/^\d+[smhdw]$/);
+  });
+
+  it('runs the npm scripts of package.json, and the simulators with arguments their CLI accepts', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const [service, script] of [['broker', 'broker'], ['server', 'server'], ['simulators', 'simulate']] as const) {
+      const cmd = commandOf(services[service]!);
+      expect(cmd.slice(0, 3), service).toEqual(['npm', 'run', script]);
+      expect(scripts[script], `npm script ${script}`).toBeDefined();
+      expect(services[service]!.build, `${service} builds the image`).toBeDefined();
+    }
+    const cmd = commandOf(services.simulators!);
+    const parsed = parseCli(cmd.slice(cmd.indexOf('--') + 1), {});
+    expect(parsed.kind).toBe('run');
+    if (parsed.kind !== 'run') return;
+    expect(parsed.options.url).toBe('mqtt://broker:1883');
+    expect(existsSync(join(inCheckout(parsed.options.cityDir), 'devices.yaml')), `--city ${parsed.options.cityDir}`).toBe(true);
+  });
+
+  it('publishes 8080 and 1883, keeps data in named volumes, and starts in order once healthy', () => {
+    expect(portsOf(services.server!)).toContain('8080:8080');
+    expect(portsOf(services.broker!)).toContain('1883:1883');
+
+    const named = Object.keys(volumes);
+    const serverData = volumesOf(services.server!).find((v) => v.endsWith(':/data'));
+    expect(serverData, 'a volume at the server DATA_DIR /data').toBeDefined();
+    expect(named).toContain(serverData!.split(':')[0]);
+    const influxData = volumesOf(services.influxdb!).find((v) => v.endsWith(':/var/lib/influxdb2'));
+    expect(influxData, 'a volume at /var/lib/influxdb2').toBeDefined();
+    expect(named).toContain(influxData!.split(':')[0]);
+
+    for (const name of ['broker', 'server', 'influxdb']) {
+      const check = services[name]!.healthcheck;
+      expect(check?.test && !check.disable, `${name} has a healthcheck`).toBeTruthy();
+    }
+    expect(dependsOn(services.server!)).toEqual({ broker: 'service_healthy', influxdb: 'service_healthy' });
+    expect(dependsOn(services.simulators!)).toMatchObject({ broker: 'service_healthy' });
+  });
+});
