@@ -33,10 +33,16 @@ function sqliteBackend(): Backend {
     open: async () => (store = (await open()) as SqliteStore),
     reopen: async () => (store = (await open()) as SqliteStore),
     cleanup: async () => dir.remove(),
-    // SQLite prunes on a timer; the contract is that prune removes what is older than the cutoff
+    // SQLite prunes on a timer: prune(cutoff) must remove what is older and keep the rest
     retentionApplied: async () => {
-      await store!.prune(T0 - 10 * MIN);
-      return true;
+      const old = T0 - 40 * 24 * 60 * MIN;
+      store!.writeReadings([reading('wl-9', old, { level_cm: 1 }), reading('wl-9', T0, { level_cm: 2 })]);
+      store!.writeEvents([event('cam-9', old, 'jianghan-009')]);
+      await store!.flush();
+      const removed = await store!.prune(T0 - 30 * 24 * 60 * MIN);
+      const [left] = await store!.queryReadings({ device: 'wl-9', kind: 'water_level', metrics: ['level_cm'], from: 0, to: T0 + MIN, step: null, limit: 10 });
+      const events = await store!.queryEvents({ grid: 'jianghan-009', from: 0, to: T0 + MIN, limit: 10 });
+      return removed === 2 && left!.points.length === 1 && left!.points[0]!.ts === T0 && events.length === 0;
     },
   };
 }

@@ -1,0 +1,48 @@
+// A steady QoS 1 load from a few demo devices, with ts and seq, counting what the broker acknowledged.
+import type { MqttClient } from 'mqtt';
+import { deviceTopic } from '@citygrid/contract';
+import { connectDevice, end } from './system.js';
+
+export interface Load {
+  /** Stops sending; resolves with the acknowledged readings per device (seq 0..n-1, ts = t0 + seq ms). */
+  stop(): Promise<Map<string, number>>;
+  acked(): number;
+}
+
+/** Water-level gauges publish `level_cm` at `perDevicePerS` each, timestamps t0 + seq (ms, distinct). */
+export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000): Promise<Load> {
+  const clients = new Map<string, MqttClient>();
+  for (const id of devices) clients.set(id, await connectDevice(url, id, `demo-${id}`, { reconnectPeriod: 500, clean: false, clientId: `load-${id}` }));
+  const acked = new Map(devices.map((d) => [d, 0]));
+  const next = new Map(devices.map((d) => [d, 0]));
+  const inflight = new Set<Promise<void>>();
+  let total = 0;
+  const timer = setInterval(() => {
+    for (const [id, client] of clients) {
+      for (let k = 0; k < Math.max(1, Math.round(perDevicePerS / 20)); k++) {
+        const seq = next.get(id)!;
+        next.set(id, seq + 1);
+        const p = new Promise<void>((resolve) => {
+          client.publish(deviceTopic(id, 'telemetry'), JSON.stringify({ ts: t0 + seq, seq, metrics: { level_cm: seq % 100 } }), { qos: 1 }, (err) => {
+            if (!err) {
+              acked.set(id, acked.get(id)! + 1);
+              total++;
+            }
+            resolve();
+          });
+        });
+        inflight.add(p);
+        void p.then(() => inflight.delete(p));
+      }
+    }
+  }, 50);
+  return {
+    acked: () => total,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(inflight);
+      await Promise.all([...clients.values()].map((c) => end(c)));
+      return acked;
+    },
+  };
+}

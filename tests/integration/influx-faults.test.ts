@@ -1,0 +1,156 @@
+// Proves a database outage costs only delay: InfluxDB down at start, down for a while under load, and
+// the server SIGKILLed while spooling; every acknowledged reading ends up in InfluxDB exactly once,
+// counted with direct InfluxQL queries.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBroker, type CityBroker } from '@citygrid/broker';
+import type { DevicesResponse, HealthResponse } from '@citygrid/contract';
+import { loadCity } from '@citygrid/contract/node';
+import { haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
+import { startLoad } from '../helpers/load.js';
+import { DEMO_CITY, ROOT, connectDevice, end, getJson, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
+
+const run = haveInfluxd() || !!process.env.CI;
+const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 20) * 1000;
+
+async function countStored(influx: TestInflux, db: string, devices: string[], t0: number): Promise<Map<string, { n: number; maxSeq: number }>> {
+  const out = new Map<string, { n: number; maxSeq: number }>();
+  const [r] = await influx.query(`SELECT count("level_cm") AS n, max("seq") AS maxseq FROM "water_level" WHERE time >= ${t0}ms GROUP BY "device"`, db);
+  for (const s of r?.series ?? []) {
+    const [, n, maxSeq] = s.values[0] as [number, number, number];
+    if (devices.includes(s.tags!.device!)) out.set(s.tags!.device!, { n, maxSeq });
+  }
+  return out;
+}
+
+async function expectExactlyOnce(influx: TestInflux, db: string, acked: Map<string, number>, t0: number) {
+  const devices = [...acked.keys()];
+  const stored = await waitFor(async () => {
+    const s = await countStored(influx, db, devices, t0);
+    return devices.every((d) => s.get(d)?.n === acked.get(d)) ? s : null;
+  }, 'every acknowledged reading in InfluxDB', 60_000, 500);
+  for (const d of devices) {
+    // count == acknowledged and the highest seq == count - 1: each of seq 0..n-1 exactly once
+    expect(stored.get(d)).toEqual({ n: acked.get(d), maxSeq: acked.get(d)! - 1 });
+  }
+}
+
+describe.skipIf(!run)('InfluxDB faults', () => {
+  let influx: TestInflux;
+  beforeAll(async () => {
+    influx = await startInflux('faults');
+  });
+  afterAll(async () => {
+    await influx?.remove();
+  });
+
+  it('says plainly in health when the database does not exist, and keeps the readings spooled', async () => {
+    const system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'no_such_db' });
+    const device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, 'wl-0009');
+    try {
+      await publish(device, 'city/v1/devices/wl-0009/telemetry', JSON.stringify({ metrics: { level_cm: 3 } }));
+      const health = await waitFor(async () => {
+        const h = (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body;
+        return h.store.status === 'degraded' ? h : null;
+      }, 'store degraded');
+      expect(health.store.detail).toContain('no database "no_such_db"');
+      expect(health.store.detail).toMatch(/spool/);
+    } finally {
+      await end(device);
+      await system.stop();
+    }
+  });
+
+  it('starts with InfluxDB down, serves live data, reports degraded, and catches up when it appears', async () => {
+    await influx.stop();
+    const system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults' });
+    const device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, 'wl-0010');
+    try {
+      const t0 = Date.now() - 120_000;
+      for (let seq = 0; seq < 50; seq++) await publish(device, 'city/v1/devices/wl-0010/telemetry', JSON.stringify({ ts: t0 + seq, seq, metrics: { level_cm: 21 } }));
+      const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`);
+      expect(body.devices.find((d) => d.id === 'wl-0010')!.latest.level_cm!.value).toBe(21);
+      const health = await waitFor(async () => {
+        const h = (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body;
+        return h.store.status === 'degraded' ? h : null;
+      }, 'store degraded');
+      expect(health.store.detail).toMatch(/unreachable/i);
+      expect(health.status).toBe('degraded');
+
+      await influx.start();
+      await expectExactlyOnce(influx, 'faults', new Map([['wl-0010', 50]]), t0);
+      await waitFor(async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body.store.status === 'ok', 'store ok again', 60_000);
+    } finally {
+      await end(device);
+      await system.stop();
+    }
+  });
+
+  it(`loses and doubles nothing when InfluxDB is down for ${OUTAGE_MS / 1000} s under load`, async () => {
+    const system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults' });
+    const devices = ['wl-0011', 'wl-0012', 'wl-0013', 'wl-0014', 'wl-0015'];
+    const t0 = Date.now() - 3_000_000;
+    const load = await startLoad(`mqtt://127.0.0.1:${system.mqttPort}`, devices, 100, t0);
+    try {
+      await waitFor(() => load.acked() > 1000, 'load running');
+      await influx.stop();
+      const outageEnds = Date.now() + OUTAGE_MS;
+      await waitFor(async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body.store.status === 'degraded', 'degraded during the outage');
+      await new Promise((r) => setTimeout(r, Math.max(0, outageEnds - Date.now())));
+      await influx.start();
+      await new Promise((r) => setTimeout(r, 2000));
+      const acked = await load.stop();
+      expect([...acked.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(OUTAGE_MS / 1000 * 400);
+      await expectExactlyOnce(influx, 'faults', acked, t0);
+    } finally {
+      await load.stop();
+      await system.stop();
+    }
+  });
+
+  it('replays the spool after the server is SIGKILLed while InfluxDB is down', async () => {
+    const data = tempDir();
+    const service = { username: 'citygrid-server', password: 'faults-service-password' };
+    const broker: CityBroker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service, allowAnonymous: false, logger: pino({ level: 'silent' }) });
+    const env = {
+      PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', MQTT_URL: `mqtt://127.0.0.1:${broker.port}`, MQTT_PASSWORD: service.password,
+      STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults', DATA_DIR: data.path, CITY_DIR: DEMO_CITY, LOG_LEVEL: 'info',
+    };
+    const startServer = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+      await waitFor(() => out.includes('CityGrid is live'), 'server live', 30_000);
+      return child;
+    };
+    let server: ChildProcess | null = null;
+    const devices = ['wl-0016', 'wl-0017'];
+    const t0 = Date.now() - 6_000_000;
+    try {
+      await influx.stop();
+      server = await startServer();
+      const load = await startLoad(`mqtt://127.0.0.1:${broker.port}`, devices, 100, t0);
+      await waitFor(() => load.acked() > 400, 'readings flowing');
+      await waitFor(() => readdirSync(join(data.path, 'spool')).some((f) => f.endsWith('.lp')), 'segments in the spool');
+      server.kill('SIGKILL');
+      await new Promise((r) => server!.once('exit', r));
+      await new Promise((r) => setTimeout(r, 500)); // the broker keeps queueing for the server's persistent session
+      const acked = await load.stop();
+
+      await influx.start();
+      server = await startServer();
+      await expectExactlyOnce(influx, 'faults', acked, t0);
+    } finally {
+      if (server && server.exitCode === null) {
+        server.kill('SIGINT');
+        await new Promise((r) => server!.once('exit', r));
+      }
+      await broker.close();
+      data.remove();
+    }
+  });
+});
