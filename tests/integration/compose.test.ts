@@ -55,6 +55,7 @@ function composeConfig(env: Record<string, string>) {
 interface Service {
   image?: string;
   build?: unknown;
+  init?: boolean;
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: (string | { target: number | string; published?: number | string; host_ip?: string })[];
@@ -201,17 +202,18 @@ describe.skipIf(skip)('docker-compose.yml', () => {
     expect(influx.DOCKER_INFLUXDB_INIT_RETENTION).toMatch(/^\d+[smhdw]$/);
   });
 
-  it('runs the npm scripts of package.json, and the simulators with arguments their CLI accepts', () => {
+  it("runs the npm scripts' commands (without npm, so SIGTERM reaches node), the simulators with arguments their CLI accepts", () => {
     const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     for (const [service, script] of [['broker', 'broker'], ['server', 'server'], ['simulators', 'simulate']] as const) {
-      const cmd = commandOf(services[service]!);
-      expect(cmd.slice(0, 3), service).toEqual(['npm', 'run', script]);
-      expect(scripts[script], `npm script ${script}`).toBeDefined();
+      const expected = scripts[script]?.split(/\s+/) ?? [];
+      expect(expected, `npm script ${script}`).not.toEqual([]);
+      expect(commandOf(services[service]!).slice(0, expected.length), `${service} runs \`npm run ${script}\``).toEqual(expected);
       expect(services[service]!.build, `${service} builds the image`).toBeDefined();
+      expect(services[service]!.init, `${service} has an init as PID 1 that passes SIGTERM on`).toBe(true);
     }
-    const cmd = commandOf(services.simulators!);
-    const parsed = parseCli(cmd.slice(cmd.indexOf('--') + 1), {});
-    expect(parsed.kind).toBe('run');
+    const args = commandOf(services.simulators!).slice(scripts.simulate!.split(/\s+/).length);
+    const parsed = parseCli(args, {});
+    expect(parsed.kind, args.join(' ')).toBe('run');
     if (parsed.kind !== 'run') return;
     expect(parsed.options.url).toBe('mqtt://broker:1883');
     expect(existsSync(join(inCheckout(parsed.options.cityDir), 'devices.yaml')), `--city ${parsed.options.cityDir}`).toBe(true);
