@@ -39,8 +39,8 @@ function classify(err: unknown): { retry: boolean; status: number | null; messag
   if (err instanceof HttpError) {
     const body = (err.json as { error?: string } | undefined)?.error ?? err.body ?? err.message;
     const retry = err.statusCode >= 500 || [401, 403, 404, 408, 429].includes(err.statusCode);
-    const after = err.retryAfter();
-    return { retry, status: err.statusCode, message: `HTTP ${err.statusCode}: ${String(body).slice(0, 300)}`, retryAfterMs: after > 0 ? after : null };
+    const after = err.retryAfter(); // the Retry-After header: seconds (RFC 9110)
+    return { retry, status: err.statusCode, message: `HTTP ${err.statusCode}: ${String(body).slice(0, 300)}`, retryAfterMs: after > 0 ? Math.min(after * 1000, MAX_BACKOFF_MS * 4) : null };
   }
   return { retry: true, status: null, message: (err as Error)?.message ?? String(err), retryAfterMs: null };
 }
@@ -179,7 +179,10 @@ export class InfluxStore implements TimeSeriesStore {
     } catch (err) {
       const c = classify(err);
       if (c.retry) {
-        this.queue.unshift(segment); // keep the order: the oldest goes first when it comes back
+        // back into the queue in id order, so the oldest goes first when InfluxDB comes back
+        const at = this.queue.findIndex((s) => s.id > segment.id);
+        if (at < 0) this.queue.push(segment);
+        else this.queue.splice(at, 0, segment);
         this.fail(explain(c.status, c.message, this.o.database));
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(5, this.failing!.attempts - 1));
         const delay = c.retryAfterMs ?? backoff * (0.8 + Math.random() * 0.4);

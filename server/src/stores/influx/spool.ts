@@ -27,6 +27,13 @@ export class Spool {
   /** Segments left by an earlier run (a crash or an outage), oldest first. */
   recover(): Segment[] {
     const found: Segment[] = [];
+    // ids continue after those set aside too, so a refused batch is never overwritten
+    if (existsSync(this.refusedDir)) {
+      for (const name of readdirSync(this.refusedDir)) {
+        const m = NAME.exec(name);
+        if (m) this.nextId = Math.max(this.nextId, Number(m[1]) + 1);
+      }
+    }
     for (const name of readdirSync(this.dir)) {
       const m = NAME.exec(name);
       if (!m) continue;
