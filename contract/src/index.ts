@@ -8,3 +8,5 @@ export * from './socket-events.js';
 export * from './api.js';
 export * from './duration.js';
 export * from './env.js';
+export * from './alerts.js';
+export * from './rules.js';

@@ -1,6 +1,7 @@
 // Socket.IO events, typed for both ends (server emits only these).
 import type { Condition, DeviceKind } from './catalogue.js';
 import type { Rejection } from './rejections.js';
+import type { AlertSocketEvent } from './alerts.js';
 
 export interface ReadingEvent {
   device: string;
@@ -29,6 +30,8 @@ export interface StatsEvent {
   devicesOnline: number;
   devicesTotal: number;
   socketClients: number;
+  /** Active (firing or acknowledged) alerts by colour. */
+  activeAlerts: Record<string, number>;
 }
 
 export interface SubscribeRequest {
@@ -42,6 +45,8 @@ export interface ServerToClientEvents {
   'device-status': (event: DeviceStatusEvent) => void;
   rejection: (event: Rejection) => void;
   stats: (event: StatsEvent) => void;
+  /** Every alert transition, never coalesced. */
+  alert: (event: AlertSocketEvent) => void;
 }
 
 export interface ClientToServerEvents {

@@ -42,6 +42,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     CITY_DIR: z.string().default('./config/demo-city'),
     SIMULATE: envFlag(false),
     SIMULATE_INTERVAL: duration('5s', 100, '100ms'),
+    SIMULATE_SCENARIO: z.enum(['flooding'], { message: 'must be a known scenario: flooding' }).optional(),
+    SIMULATE_SPEED: z.string().regex(/^\d+(\.\d+)?$/, 'must be a number like 1 or 20').transform(Number).refine((n) => n >= 0.1 && n <= 1000, 'must be from 0.1 to 1000').default(1),
     RETENTION: duration('30d', 3_600_000, '1h'),
     WEB_DIST: z.string().default('./web/dist'),
     LOG_LEVEL: envLogLevel,
@@ -68,6 +70,9 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     cityDir: raw.CITY_DIR,
     simulate: raw.SIMULATE,
     simulateIntervalMs: raw.SIMULATE_INTERVAL,
+    /** A storyline played on top of the normal demo city (e.g. an underpass flooding). */
+    simulateScenario: raw.SIMULATE_SCENARIO ?? null,
+    simulateSpeed: raw.SIMULATE_SPEED,
     retentionMs: raw.RETENTION,
     webDist: raw.WEB_DIST,
     logLevel: raw.LOG_LEVEL,

@@ -19,5 +19,11 @@ export const Errors = {
   METRIC_UNKNOWN: code('CG_METRIC_UNKNOWN', 'Device %s (%s) has no metric "%s"; it has: %s', 400),
   BODY_INVALID: code('CG_BODY_INVALID', 'Request body is not valid JSON: %s', 400),
   STORE_UNAVAILABLE: code('CG_STORE_UNAVAILABLE', 'The time-series store is unavailable: %s', 503),
+  ALERT_NOT_FOUND: code('CG_ALERT_NOT_FOUND', 'No alert with id "%s"', 404),
+  ALERT_RESOLVED: code('CG_ALERT_RESOLVED', 'Alert %s is already resolved', 409),
+  NOTE_REQUIRED: code('CG_NOTE_REQUIRED', 'A note is required: %s', 400),
+  MAINTENANCE_INVALID: code('CG_MAINTENANCE_INVALID', 'Invalid maintenance window: %s', 400),
+  MAINTENANCE_NOT_FOUND: code('CG_MAINTENANCE_NOT_FOUND', 'No active maintenance window with id "%s"', 404),
+  RULES_INVALID: code('CG_RULES_INVALID', 'rules.yaml was refused; the last good rules stay active: %s', 422),
   INTERNAL: code('CG_INTERNAL', 'Internal error; it has been logged', 500),
 };

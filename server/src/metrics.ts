@@ -25,6 +25,8 @@ export function createMetrics() {
     socketClients: new Gauge({ name: 'citygrid_socket_clients', help: 'Connected Socket.IO clients', registers: [registry] }),
     socketEvents: new Counter({ name: 'citygrid_socket_events_total', help: 'Socket.IO events emitted, by event', labelNames: ['event'] as const, registers: [registry] }),
     mqttConnected: new Gauge({ name: 'citygrid_mqtt_connected', help: '1 while the server is connected to the broker', registers: [registry] }),
+    alertTransitions: new Counter({ name: 'citygrid_alert_transitions_total', help: 'Alert transitions, by event and severity', labelNames: ['event', 'severity'] as const, registers: [registry] }),
+    webhookDeliveries: new Counter({ name: 'citygrid_webhook_deliveries_total', help: 'Webhook deliveries, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] }),
     brokerClients: new Gauge({ name: 'citygrid_broker_clients', help: 'Clients connected to the embedded broker', registers: [registry] }),
   };
   return m;

@@ -15,6 +15,8 @@ import { createMetrics } from './metrics.js';
 import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { createRealtime } from './realtime/socket-server.js';
+import { startAlerting } from './alerts/index.js';
+import { createNotifier } from './notify/notifier.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
 import { createStore } from './stores/index.js';
 import { InfluxStore } from './stores/influx/influx.store.js';
@@ -78,7 +80,9 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     }));
     const rejections = new RejectionLog();
 
-    // 3. HTTP + Socket.IO
+    // 3. notifications, HTTP + Socket.IO
+    const notifier = createNotifier(city, logger, metrics);
+    closers.unshift({ name: 'notifier', close: () => notifier.close() });
     const http = createServer();
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
@@ -93,20 +97,30 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
           rejectedPerS: Math.round((rejections.count() - lastStats.rejected) / secs),
           devicesOnline: online,
           devicesTotal: total,
+          activeAlerts: alerting.manager.activeCount(),
         };
         lastStats = { at: now, stored, rejected: rejections.count() };
         return out;
       },
     });
 
-    // 4. pipeline and ingest
+    // 4. alerting, pipeline and ingest
+    const alerting = startAlerting({
+      city, dataDir: config.dataDir, logger,
+      onEvent: (e) => {
+        metrics.alertTransitions.inc({ event: e.type, severity: e.alert.severity });
+        realtime.alert({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
+        notifier.notify({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
+      },
+    });
+    closers.unshift({ name: 'alerting', close: () => alerting.close() });
     let ingest: Ingest | null = null;
     rejections.onRecord((r: Rejection) => {
       metrics.rejected.inc({ reason: r.reason, by: r.by });
       if (r.by === 'server') ingest?.notifyDevice(r); // the broker already told the device itself
       realtime.rejection(r);
     });
-    const pipeline = createPipeline({ registry, store, feed: realtime.feed, metrics, logger }, (r) => rejections.record(r));
+    const pipeline = createPipeline({ alerts: alerting.manager, registry, store, feed: realtime.feed, metrics, logger }, (r) => rejections.record(r));
     ingest = await startIngest({
       url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password,
       logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),
@@ -123,11 +137,11 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
         broker: { status: brokerStatus, mode: broker ? 'embedded' : 'external', connected, url: broker ? `mqtt://${config.mqtt.host}:${broker.port}` : mqttUrl! },
         store: { status: storeHealth.status, kind: store.kind, ...(storeHealth.detail ? { detail: storeHealth.detail } : {}) },
-        rules: { status: 'not_configured', detail: 'alert rules are not evaluated in this version' },
+        rules: alerting.health(),
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
       };
     };
-    const app = buildApp({ city, registry, store, rejections, health, metricsRegistry: metrics.registry, logger, webDist: config.webDist });
+    const app = buildApp({ city, alerting, registry, store, rejections, health, metricsRegistry: metrics.registry, logger, webDist: config.webDist });
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);
     closers.unshift({ name: 'http', close: () => realtime.close() }); // closes the HTTP server too

@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAlerting, type Alerting } from '../alerts/index.js';
 import { stringify } from 'yaml';
 import type { BucketPoint, HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
@@ -35,6 +36,7 @@ const HEALTH: HealthResponse = {
 };
 
 let dir: string;
+let alerting: Alerting;
 let store: SqliteStore;
 let app: Express;
 let rejections: RejectionLog;
@@ -72,8 +74,9 @@ beforeAll(async () => {
   rejections.record({ ...r(T0 + 2, 'wl-1', 'out_of_range'), seq: 17 });
   rejections.record(r(T0 + 3, 'nobody', 'unknown_device', 'broker'));
 
+  alerting = startAlerting({ city, dataDir: join(dir, 'data'), logger: pino({ level: 'silent' }), onEvent: () => undefined });
   app = buildApp({
-    city, registry, store, rejections,
+    city, alerting, registry, store, rejections,
     health: () => HEALTH,
     metricsRegistry: createMetrics().registry,
     logger: pino({ level: 'silent' }),
@@ -81,6 +84,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  alerting.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -10,6 +10,8 @@ import { Errors, HttpError } from '../errors.js';
 import type { DeviceRegistry } from '../live/device-registry.js';
 import type { RejectionLog } from '../live/rejection-log.js';
 import type { TimeSeriesStore } from '../stores/store.js';
+import type { Alerting } from '../alerts/index.js';
+import { alertsRouter } from './alerts.router.js';
 import { cityRouter } from './city.router.js';
 import { devicesRouter } from './devices.router.js';
 import { healthRouter } from './health.router.js';
@@ -17,6 +19,7 @@ import { rejectionsRouter } from './rejections.router.js';
 
 export interface AppDeps {
   city: City;
+  alerting: Alerting;
   registry: DeviceRegistry;
   store: TimeSeriesStore;
   rejections: RejectionLog;
@@ -33,7 +36,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '64kb' }));
 
-  app.use('/api', healthRouter(deps), cityRouter(deps), devicesRouter(deps), rejectionsRouter(deps));
+  app.use('/api', healthRouter(deps), cityRouter(deps), devicesRouter(deps), rejectionsRouter(deps), alertsRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../live/device-registry.js';
 import type { Metrics } from '../metrics.js';
 import type { TimeSeriesStore } from '../stores/store.js';
+import type { Observation } from '../rules/types.js';
 
 export type Accepted =
   | { channel: 'telemetry'; device: CityDevice; readings: Reading[] }
@@ -27,7 +28,13 @@ export interface LiveFeed {
   deviceStatus(event: DeviceStatusEvent): void;
 }
 
+/** Where the evaluate step sends observations (the alert manager). */
+export interface AlertSink {
+  observe(observations: Observation[], now: number): void;
+}
+
 export interface PipelineDeps {
+  alerts: AlertSink;
   registry: DeviceRegistry;
   store: TimeSeriesStore;
   feed: LiveFeed;

@@ -3,7 +3,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type {
-  ClientToServerEvents, DeviceStatusEvent, Rejection, ServerToClientEvents, StatsEvent, SubscribeRequest,
+  AlertSocketEvent, ClientToServerEvents, DeviceStatusEvent, Rejection, ServerToClientEvents, StatsEvent, SubscribeRequest,
 } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
@@ -13,6 +13,8 @@ import { ReadingCoalescer } from './reading-coalescer.js';
 
 export interface Realtime {
   feed: LiveFeed;
+  /** Every alert transition, to everyone watching the cell, the district, and the people it is assigned to. */
+  alert(event: AlertSocketEvent): void;
   rejection(rejection: Rejection): void;
   clients(): number;
   close(): Promise<void>;
@@ -86,6 +88,11 @@ export function createRealtime(http: HttpServer, deps: { city: City; metrics: Me
         io.to(roomsFor(event)).emit('device-status', event);
         count('device-status');
       },
+    },
+    alert(event) {
+      const a = event.alert;
+      io.to([ALL, `grid:${a.grid}`, `district:${a.district}`, ...a.assignees.map((u) => `user:${u}`)]).emit('alert', event);
+      count('alert');
     },
     rejection(rejection) {
       io.to(rejection.device ? [ALL, `device:${rejection.device}`] : [ALL]).emit('rejection', rejection);

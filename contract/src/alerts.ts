@@ -1,0 +1,82 @@
+// Alerts: China's four warning colours, the lifecycle, and the append-only events that record it.
+export const SEVERITIES = ['red', 'orange', 'yellow', 'blue'] as const; // I, II, III, IV
+export type Severity = (typeof SEVERITIES)[number];
+export const SEVERITY_RANK: Record<Severity, number> = { red: 4, orange: 3, yellow: 2, blue: 1 };
+
+export const ALERT_STATES = ['pending', 'firing', 'acknowledged', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+/** Who must act: 0 the cell's grid workers, 1 the district supervisor, 2 the control room. */
+export type EscalationLevel = 0 | 1 | 2;
+
+export interface Alert {
+  id: string;
+  rule: string;
+  ruleKind: string;
+  severity: Severity;
+  /** One alert per rule and key: the device, or the grid cell for grid-scoped rules. */
+  key: string;
+  devices: string[];
+  grid: string;
+  district: string;
+  message: string;
+  guidance: string;
+  /** The values that made the condition true (metric -> value), and e.g. a forecast. */
+  values: Record<string, number | boolean | string>;
+  state: AlertState;
+  startedAt: number;
+  updatedAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+  escalation: EscalationLevel;
+  /** Usernames who must act at the current escalation level (grid workers, then supervisor, then control room). */
+  assignees: string[];
+  /** Acknowledge deadline (epoch ms) of the current escalation step. */
+  ackDeadline: number;
+  /** True while the device or cell is under maintenance: shown, not notified. */
+  suppressed: boolean;
+  /** Composite alerts list their parts; parts name the composite they are grouped under. */
+  parts?: string[];
+  partOf?: string | null;
+  /** The alert this one re-raises (the condition was still true after a manual resolve). */
+  reraises?: string | null;
+  flapping?: boolean;
+}
+
+export const ALERT_EVENT_TYPES = ['pending', 'firing', 'updated', 'acknowledged', 'resolved', 'escalated', 'suppressed', 'unsuppressed', 'grouped', 'reopened'] as const;
+export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
+
+/** One transition, appended and never changed; alerts are rebuilt from these after a restart. */
+export interface AlertEvent {
+  alertId: string;
+  seq: number;
+  ts: number;
+  type: AlertEventType;
+  /** 'system' or the username who acted. */
+  actor: string;
+  note: string | null;
+  /** The alert as it was after this event. */
+  alert: Alert;
+}
+
+export const DEFAULT_ACK_DEADLINES: Record<Severity, string> = { red: '5m', orange: '15m', yellow: '30m', blue: '120m' };
+
+export interface MaintenanceWindow {
+  id: string;
+  /** A device id or a grid cell id. */
+  target: { device: string } | { grid: string };
+  by: string;
+  reason: string;
+  from: number;
+  until: number;
+}
+
+/** What a Socket.IO client receives on every transition (never coalesced). */
+export interface AlertSocketEvent {
+  event: AlertEventType;
+  actor: string;
+  note: string | null;
+  alert: Alert;
+}

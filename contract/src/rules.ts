@@ -1,0 +1,69 @@
+// rules.yaml: alert rules, validated at start and on hot reload (a bad rule is refused with its id and problem).
+import { z } from 'zod';
+import { CAMERA_EVENT_TYPES, DEVICE_KINDS } from './catalogue.js';
+import { SEVERITIES } from './alerts.js';
+import { parseDuration } from './duration.js';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'rule id: lowercase letters, digits and dashes');
+export const durationMs = z.string().refine((v) => parseDuration(v) !== null, 'a duration like 30s, 15m, 2h')
+  .transform((v) => parseDuration(v)!);
+
+export const matchSchema = z.strictObject({
+  kind: z.enum(DEVICE_KINDS),
+  device: z.union([z.string(), z.array(z.string())]).optional(),
+  grid: z.union([z.string(), z.array(z.string())]).optional(),
+  district: z.union([z.string(), z.array(z.string())]).optional(),
+});
+export type RuleMatch = z.infer<typeof matchSchema>;
+
+const common = {
+  id,
+  match: matchSchema,
+  severity: z.enum(SEVERITIES),
+  message: z.string().min(1).max(300).optional(),
+  guidance: z.string().min(1).max(600).optional(),
+};
+
+export const thresholdRule = z.strictObject({
+  ...common, kind: z.literal('threshold'), metric: z.string(),
+  above: z.number().optional(), below: z.number().optional(),
+  for: durationMs.optional(), clear_below: z.number().optional(), clear_above: z.number().optional(),
+}).refine((r) => (r.above === undefined) !== (r.below === undefined), 'give exactly one of above / below');
+export const rateRule = z.strictObject({
+  ...common, kind: z.literal('rate'), metric: z.string(),
+  rise: z.number().positive().optional(), fall: z.number().positive().optional(), per: durationMs,
+}).refine((r) => (r.rise === undefined) !== (r.fall === undefined), 'give exactly one of rise / fall');
+export const absenceRule = z.strictObject({ ...common, kind: z.literal('absence'), after: durationMs });
+export const frozenRule = z.strictObject({ ...common, kind: z.literal('frozen'), metric: z.string(), for: durationMs });
+export const anomalyRule = z.strictObject({
+  ...common, kind: z.literal('anomaly'), metric: z.string(), z: z.number().positive(), baseline: durationMs,
+  min_samples: z.number().int().positive().optional(),
+});
+export const forecastRule = z.strictObject({
+  ...common, kind: z.literal('forecast'), metric: z.string(), crosses: z.number(), within: durationMs, window: durationMs,
+  min_points: z.number().int().min(3).optional(),
+});
+export const cameraRule = z.strictObject({
+  ...common, kind: z.literal('camera'), event: z.enum(CAMERA_EVENT_TYPES), count: z.number().int().positive(),
+  within: durationMs, scope: z.enum(['grid', 'device']).default('grid'), min_confidence: z.number().min(0).max(1).optional(),
+});
+const compositePart = z.union([id, z.strictObject({ camera: z.enum(CAMERA_EVENT_TYPES) })]);
+export const compositeRule = z.strictObject({
+  id, kind: z.literal('composite'), scope: z.literal('grid').default('grid'), within: durationMs,
+  all: z.array(compositePart).min(2), severity: z.enum(SEVERITIES),
+  message: z.string().min(1).max(300).optional(), guidance: z.string().min(1).max(600).optional(),
+});
+
+export const ruleSchema = z.discriminatedUnion('kind', [
+  thresholdRule, rateRule, absenceRule, frozenRule, anomalyRule, forecastRule, cameraRule, compositeRule,
+]);
+export type RuleDef = z.infer<typeof ruleSchema>;
+export type RuleKind = RuleDef['kind'];
+export type ThresholdRule = z.infer<typeof thresholdRule>;
+export type RateRule = z.infer<typeof rateRule>;
+export type AbsenceRule = z.infer<typeof absenceRule>;
+export type FrozenRule = z.infer<typeof frozenRule>;
+export type AnomalyRule = z.infer<typeof anomalyRule>;
+export type ForecastRule = z.infer<typeof forecastRule>;
+export type CameraRule = z.infer<typeof cameraRule>;
+export type CompositeRule = z.infer<typeof compositeRule>;

@@ -1,0 +1,344 @@
+// The alert lifecycle: pending -> firing -> acknowledged -> resolved, one alert per rule and key,
+// flap suppression, re-raise after a manual resolve, escalation past the acknowledge deadline,
+// maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
+import { randomBytes } from 'node:crypto';
+import type { Alert, AlertEvent, AlertEventType, CompositeRule, MaintenanceWindow, RuleDef } from '@citygrid/contract';
+import type { City } from '@citygrid/contract/node';
+import type { Logger } from 'pino';
+import type { Condition, EvaluatorFactory, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
+import type { AlertLog } from './alert-log.js';
+import { evaluateComposite } from './composite.js';
+import type { Routing } from './routing.js';
+import { matches } from './rules-loader.js';
+
+export interface AlertManagerOptions {
+  city: City;
+  routing: Routing;
+  log: AlertLog;
+  factory: EvaluatorFactory;
+  logger: Logger;
+  onEvent: (event: AlertEvent) => void;
+  flapWindowMs?: number;
+  flapSettleMs?: number;
+  reraiseAfterMs?: number;
+}
+
+export class AlertActionError extends Error {
+  constructor(readonly code: 'ALERT_NOT_FOUND' | 'ALERT_RESOLVED' | 'NOTE_REQUIRED', message: string) {
+    super(message);
+  }
+}
+
+interface RuleSlot { rule: RuleDef; evaluator: RuleEvaluator | null; lastEvaluation: number | null; devices: number }
+
+const DAY = 86_400_000;
+const newId = () => `al-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const clone = (a: Alert): Alert => JSON.parse(JSON.stringify(a)) as Alert;
+
+export class AlertManager {
+  private slots = new Map<string, RuleSlot>();
+  private byDevice = new Map<string, RuleSlot[]>();
+  private composites: CompositeRule[] = [];
+  private readonly open = new Map<string, Alert>();
+  private readonly lastClosed = new Map<string, Alert>();
+  private readonly byId = new Map<string, Alert>();
+  private readonly conditions = new Map<string, Condition>();
+  private readonly clearSince = new Map<string, number>();
+  private readonly lastUpdate = new Map<string, number>();
+  private readonly unconfirmed = new Set<string>();
+  private readonly observed = new Set<string>();
+  private readonly camera = new Map<string, { type: string; ts: number }[]>();
+  private maintenance: MaintenanceWindow[] = [];
+  private readonly startedAt: number;
+  private readonly flapWindow: number;
+  private readonly flapSettle: number;
+  private readonly reraiseAfter: number;
+
+  constructor(private readonly o: AlertManagerOptions, now: number) {
+    this.startedAt = now;
+    this.flapWindow = o.flapWindowMs ?? 10 * 60_000;
+    this.flapSettle = o.flapSettleMs ?? 5 * 60_000;
+    this.reraiseAfter = o.reraiseAfterMs ?? 2 * 60_000;
+    for (const a of o.log.latestAlerts(now - 7 * DAY)) {
+      this.byId.set(a.id, a);
+      const k = `${a.rule}|${a.key}`;
+      if (a.state === 'resolved') this.lastClosed.set(k, a);
+      else {
+        this.open.set(k, a);
+        this.unconfirmed.add(k);
+      }
+    }
+    this.maintenance = o.log.maintenanceWindows(now);
+    if (this.open.size) o.logger.info({ open: this.open.size }, 'active alerts restored from the alert log');
+  }
+
+  setRules(rules: RuleDef[], now: number): void {
+    const kept = new Set(rules.map((r) => r.id));
+    for (const [k, a] of this.open) if (!kept.has(a.rule)) this.close(k, a, now, 'system', 'the rule was removed from rules.yaml');
+    this.slots = new Map();
+    this.byDevice = new Map();
+    this.composites = rules.filter((r): r is CompositeRule => r.kind === 'composite');
+    for (const rule of rules) {
+      if (rule.kind === 'composite') continue;
+      const devices: RuleDevice[] = this.o.city.devices.filter((d) => matches(rule, d)).map(({ id, kind, grid, district }) => ({ id, kind, grid, district }));
+      const slot: RuleSlot = { rule, evaluator: this.o.factory(rule, devices), lastEvaluation: null, devices: devices.length };
+      this.slots.set(rule.id, slot);
+      for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push(slot);
+    }
+  }
+
+  /** Feeds an accepted message's observations to the rules that select its device. */
+  observe(observations: Observation[], now: number): void {
+    for (const ob of observations) {
+      this.observed.add(ob.device.id);
+      this.observed.add(ob.device.grid);
+      if (ob.type === 'event') {
+        const list = this.camera.get(ob.device.grid) ?? this.camera.set(ob.device.grid, []).get(ob.device.grid)!;
+        list.push({ type: ob.event, ts: ob.ts });
+      }
+      for (const slot of this.byDevice.get(ob.device.id) ?? []) {
+        slot.lastEvaluation = now;
+        for (const c of slot.evaluator!.observe(ob, now)) this.apply(slot.rule, c, now);
+      }
+    }
+    if (this.composites.length) this.evaluateComposites(now);
+  }
+
+  /** About once a second: hold times, absence, escalation, maintenance, flapping, re-raise. */
+  tick(now: number): void {
+    for (const slot of this.slots.values()) {
+      slot.lastEvaluation = now;
+      for (const c of slot.evaluator!.tick(now)) this.apply(slot.rule, c, now);
+    }
+    for (const [k, cond] of this.conditions) {
+      if (cond.status !== 'active' || this.open.has(k)) continue;
+      const prev = this.lastClosed.get(k);
+      const rule = this.ruleOf(k);
+      if (rule && prev && prev.resolvedBy !== 'system' && now - (prev.resolvedAt ?? 0) >= this.reraiseAfter) {
+        this.raise(rule, cond, now, prev, `still true ${Math.round(this.reraiseAfter / 60_000)} min after ${prev.resolvedBy} resolved it: ${cond.detail}`);
+      }
+    }
+    for (const [k, since] of this.clearSince) {
+      const a = this.open.get(k);
+      if (!a) this.clearSince.delete(k);
+      else if (now - since >= this.flapSettle) this.close(k, a, now, 'system', `clear for ${Math.round(this.flapSettle / 60_000)} min after flapping`);
+    }
+    for (const k of this.unconfirmed) {
+      const a = this.open.get(k);
+      if (!a) this.unconfirmed.delete(k);
+      else if (this.conditions.has(k)) this.unconfirmed.delete(k);
+      else if (now - this.startedAt >= 60_000 && this.observed.has(a.key)) this.close(k, a, now, 'system', 'the condition cleared while the server was restarting');
+    }
+    this.maintenance = this.maintenance.filter((w) => w.until > now);
+    for (const a of this.open.values()) {
+      const under = this.underMaintenance(a, now);
+      if (under !== a.suppressed) {
+        a.suppressed = under;
+        if (!under) a.ackDeadline = now + this.o.routing.deadline(a.severity);
+        this.emit(a, under ? 'suppressed' : 'unsuppressed', now, 'system', under ? 'under maintenance: shown, not notified' : 'maintenance ended');
+      }
+      if (a.state === 'firing' && !a.suppressed && a.escalation < 2 && now >= a.ackDeadline) {
+        a.escalation = (a.escalation + 1) as 1 | 2;
+        a.assignees = this.o.routing.assignees(a.grid, a.district, a.escalation);
+        a.ackDeadline = now + this.o.routing.deadline(a.severity);
+        this.emit(a, 'escalated', now, 'system', `not acknowledged in time: now with ${this.o.routing.describe(a.escalation)}`);
+      }
+    }
+    for (const [grid, list] of this.camera) {
+      const fresh = list.filter((e) => now - e.ts < DAY);
+      if (fresh.length) this.camera.set(grid, fresh.slice(-500));
+      else this.camera.delete(grid);
+    }
+    if (this.composites.length) this.evaluateComposites(now);
+  }
+
+  private ruleOf(k: string): RuleDef | undefined {
+    const id = k.slice(0, k.indexOf('|'));
+    return this.slots.get(id)?.rule ?? this.composites.find((c) => c.id === id);
+  }
+
+  private underMaintenance(a: Alert, now: number): boolean {
+    return this.maintenance.some((w) => w.from <= now && now < w.until &&
+      ('grid' in w.target ? w.target.grid === a.grid : a.devices.includes(w.target.device)));
+  }
+
+  private apply(rule: RuleDef, cond: Condition, now: number): void {
+    const k = `${rule.id}|${cond.key}`;
+    this.conditions.set(k, cond);
+    const a = this.open.get(k);
+    if (cond.status === 'clear') {
+      if (!a) return;
+      if (a.state === 'pending') this.close(k, a, now, 'system', `cleared before it held long enough: ${cond.detail}`);
+      else if (a.flapping) this.clearSince.set(k, now);
+      else this.close(k, a, now, 'system', `condition cleared: ${cond.detail}`);
+      return;
+    }
+    this.clearSince.delete(k);
+    if (!a) {
+      const prev = this.lastClosed.get(k);
+      if (prev && prev.resolvedBy !== 'system' && now - (prev.resolvedAt ?? 0) < this.reraiseAfter) return; // a person just closed it: give them time
+      if (prev && prev.resolvedBy === 'system' && now - (prev.resolvedAt ?? 0) < this.flapWindow && cond.status === 'active') {
+        Object.assign(prev, { state: 'firing', resolvedAt: null, resolvedBy: null, flapping: true, ackDeadline: now + this.o.routing.deadline(prev.severity) });
+        this.update(prev, cond);
+        this.open.set(k, prev);
+        this.lastClosed.delete(k);
+        this.emit(prev, 'reopened', now, 'system', `came back within ${Math.round(this.flapWindow / 60_000)} min (flapping): it resolves only after ${Math.round(this.flapSettle / 60_000)} min clear`);
+        return;
+      }
+      this.raise(rule, cond, now, prev && prev.resolvedBy !== 'system' ? prev : undefined, cond.detail);
+      return;
+    }
+    this.update(a, cond);
+    if (a.state === 'pending' && cond.status === 'active') {
+      a.state = 'firing';
+      a.ackDeadline = now + this.o.routing.deadline(a.severity);
+      this.emit(a, 'firing', now, 'system', cond.detail);
+    } else if (now - (this.lastUpdate.get(a.id) ?? 0) >= 30_000) {
+      this.emit(a, 'updated', now, 'system', cond.detail);
+    }
+  }
+
+  private update(a: Alert, cond: Condition): void {
+    const rule = this.ruleOf(`${a.rule}|`);
+    a.values = cond.values;
+    a.message = `${rule?.message ?? a.rule}: ${cond.detail}`;
+    a.devices = cond.devices.length ? cond.devices : a.devices;
+  }
+
+  private raise(rule: RuleDef, cond: Condition, now: number, reraises: Alert | undefined, note: string): void {
+    const state = cond.status === 'active' ? 'firing' : 'pending';
+    const a: Alert = {
+      id: newId(), rule: rule.id, ruleKind: rule.kind, severity: rule.severity, key: cond.key, devices: cond.devices,
+      grid: cond.grid, district: cond.district, message: '', guidance: rule.guidance ?? 'Check the place and report what you find.',
+      values: cond.values, state, startedAt: now, updatedAt: now, acknowledgedAt: null, acknowledgedBy: null,
+      resolvedAt: null, resolvedBy: null, escalation: 0, assignees: this.o.routing.assignees(cond.grid, cond.district, 0),
+      ackDeadline: now + this.o.routing.deadline(rule.severity), suppressed: false, reraises: reraises?.id ?? null, partOf: null,
+    };
+    this.update(a, cond);
+    a.suppressed = this.underMaintenance(a, now);
+    const k = `${rule.id}|${cond.key}`;
+    this.open.set(k, a);
+    this.byId.set(a.id, a);
+    this.lastClosed.delete(k);
+    this.emit(a, state, now, 'system', note);
+  }
+
+  private close(k: string, a: Alert, now: number, actor: string, note: string): void {
+    a.state = 'resolved';
+    a.resolvedAt = now;
+    a.resolvedBy = actor;
+    this.open.delete(k);
+    this.clearSince.delete(k);
+    this.lastClosed.set(k, a);
+    this.emit(a, 'resolved', now, actor, note);
+  }
+
+  private emit(a: Alert, type: AlertEventType, now: number, actor: string, note: string | null): void {
+    a.updatedAt = now;
+    this.lastUpdate.set(a.id, now); // 'updated' goes out at most every 30 s after any event of the alert
+    const event = this.o.log.append({ alertId: a.id, ts: now, type, actor, note, alert: clone(a) });
+    this.o.onEvent(event);
+  }
+
+  private evaluateComposites(now: number): void {
+    for (const rule of this.composites) {
+      const partRules = new Set(rule.all.filter((p): p is string => typeof p === 'string'));
+      const grids = new Set<string>();
+      for (const a of this.byId.values()) if (partRules.has(a.rule) && (a.state !== 'resolved' || now - a.startedAt < rule.within)) grids.add(a.grid);
+      for (const [k, a] of this.open) if (k.startsWith(`${rule.id}|`)) grids.add(a.grid);
+      const conditions = evaluateComposite(rule, {
+        now,
+        candidateGrids: () => grids,
+        districtOf: (g) => this.o.city.cellsById.get(g)?.district ?? '',
+        alertsOf: (ruleId, grid, since) => [...this.byId.values()].filter((a) => a.rule === ruleId && a.grid === grid && (a.state !== 'resolved' || a.startedAt >= since)),
+        cameraEvents: (grid, type, since) => (this.camera.get(grid) ?? []).filter((e) => e.type === type && e.ts >= since).length,
+      });
+      for (const c of conditions) {
+        const k = `${rule.id}|${c.key}`;
+        const before = this.conditions.get(k)?.status;
+        if (c.status === before && c.status === 'clear') continue;
+        if (c.status === 'clear' && !this.open.has(k)) continue;
+        this.apply(rule, c, now);
+        const composite = this.open.get(k);
+        if (!composite) continue;
+        const partIds = String(c.values.parts ?? '').split(',').filter(Boolean);
+        composite.parts = [...new Set([...(composite.parts ?? []), ...partIds])];
+        for (const id of partIds) {
+          const part = this.byId.get(id);
+          if (part && part.partOf !== composite.id && part.state !== 'resolved') {
+            part.partOf = composite.id;
+            this.emit(part, 'grouped', now, 'system', `part of incident ${composite.id} (${rule.id})`);
+          }
+        }
+      }
+    }
+  }
+
+  acknowledge(id: string, actor: string, note: string | null, now: number): Alert {
+    const a = this.byId.get(id);
+    if (!a) throw new AlertActionError('ALERT_NOT_FOUND', `No alert with id "${id}"`);
+    if (a.state === 'resolved') throw new AlertActionError('ALERT_RESOLVED', `Alert ${id} is already resolved`);
+    if (a.state === 'acknowledged') return a;
+    a.state = 'acknowledged';
+    a.acknowledgedAt = now;
+    a.acknowledgedBy = actor;
+    this.emit(a, 'acknowledged', now, actor, note);
+    return a;
+  }
+
+  resolve(id: string, actor: string, note: string, now: number): Alert {
+    const a = this.byId.get(id);
+    if (!a) throw new AlertActionError('ALERT_NOT_FOUND', `No alert with id "${id}"`);
+    if (a.state === 'resolved') throw new AlertActionError('ALERT_RESOLVED', `Alert ${id} is already resolved`);
+    if (!note.trim()) throw new AlertActionError('NOTE_REQUIRED', 'Resolving needs a note saying what was done');
+    this.close(`${a.rule}|${a.key}`, a, now, actor, note);
+    return a;
+  }
+
+  addMaintenance(w: Omit<MaintenanceWindow, 'id'>, now: number): MaintenanceWindow {
+    const window: MaintenanceWindow = { ...w, id: `mw-${now.toString(36)}-${randomBytes(2).toString('hex')}` };
+    this.o.log.saveMaintenance(window);
+    this.maintenance.push(window);
+    this.tick(now);
+    return window;
+  }
+
+  endMaintenance(id: string, by: string, now: number): boolean {
+    const w = this.maintenance.find((m) => m.id === id);
+    if (!w) return false;
+    this.o.log.endMaintenance(id, by, now);
+    w.until = now;
+    this.tick(now);
+    return true;
+  }
+
+  listMaintenance(now: number): MaintenanceWindow[] {
+    return this.maintenance.filter((w) => w.until > now);
+  }
+
+  get(id: string): Alert | undefined {
+    return this.byId.get(id);
+  }
+
+  list(filter: { active: boolean; grid?: string; district?: string; severity?: string; limit: number }): Alert[] {
+    const source = filter.active ? [...this.open.values()] : [...this.byId.values()];
+    return source
+      .filter((a) => (!filter.grid || a.grid === filter.grid) && (!filter.district || a.district === filter.district) && (!filter.severity || a.severity === filter.severity))
+      .sort((x, y) => y.startedAt - x.startedAt)
+      .slice(0, filter.limit);
+  }
+
+  rulesStatus(): { id: string; kind: string; severity: string; devices: number; active: number; lastEvaluation: number | null }[] {
+    const active = new Map<string, number>();
+    for (const a of this.open.values()) active.set(a.rule, (active.get(a.rule) ?? 0) + 1);
+    const rows = [...this.slots.values()].map((s) => ({ id: s.rule.id, kind: s.rule.kind, severity: s.rule.severity, devices: s.devices, active: active.get(s.rule.id) ?? 0, lastEvaluation: s.lastEvaluation }));
+    for (const c of this.composites) rows.push({ id: c.id, kind: c.kind, severity: c.severity, devices: 0, active: active.get(c.id) ?? 0, lastEvaluation: null });
+    return rows;
+  }
+
+  activeCount(): Record<string, number> {
+    const out: Record<string, number> = { red: 0, orange: 0, yellow: 0, blue: 0 };
+    for (const a of this.open.values()) if (a.state !== 'pending') out[a.severity] = (out[a.severity] ?? 0) + 1;
+    return out;
+  }
+}

@@ -1,0 +1,233 @@
+// Request bodies for outgoing alert webhooks: a generic JSON envelope and the DingTalk (钉钉),
+// WeCom (企业微信) and Feishu (飞书) group-robot message shapes. Pure: no I/O, no clock, no signing
+// (the sender adds signatures). Text from rules and people (message, guidance, note) is neutralised
+// so it cannot break the markdown, add links or HTML-like tags, or start a new line in a title.
+import type { Alert, AlertEventType, AlertSocketEvent, AlertState, EscalationLevel, Severity } from '@citygrid/contract';
+
+export const WEBHOOK_FORMATS = ['generic', 'dingtalk', 'wecom', 'feishu'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+export type WebhookLocale = 'zh-CN' | 'en';
+
+export interface FormatOptions {
+  /** Base URL of the dashboard; alerts link to `${dashboardUrl}/#/alerts/${id}`. */
+  dashboardUrl?: string;
+  /** Defaults to zh-CN. */
+  locale?: WebhookLocale;
+}
+
+export interface GenericBody {
+  version: 1;
+  event: AlertEventType;
+  actor: string;
+  note: string | null;
+  alert: Alert;
+}
+export interface DingTalkBody {
+  msgtype: 'markdown';
+  markdown: { title: string; text: string };
+}
+export interface WeComBody {
+  msgtype: 'markdown';
+  markdown: { content: string };
+}
+export type FeishuElement =
+  | { tag: 'div'; text: { tag: 'lark_md'; content: string } }
+  | { tag: 'hr' }
+  | { tag: 'action'; actions: { tag: 'button'; text: { tag: 'plain_text'; content: string }; type: 'primary'; url: string }[] };
+export interface FeishuBody {
+  msg_type: 'interactive';
+  card: {
+    header: { title: { tag: 'plain_text'; content: string }; template: Severity };
+    elements: FeishuElement[];
+  };
+}
+export type WebhookBody = GenericBody | DingTalkBody | WeComBody | FeishuBody;
+
+const LEVEL: Record<Severity, string> = { red: 'I', orange: 'II', yellow: 'III', blue: 'IV' };
+
+interface Labels {
+  colour: Record<Severity, string>;
+  level: (roman: string) => string;
+  state: Record<AlertState, string>;
+  /** Partial so a new event type in contract/ falls back to its own name instead of breaking the build. */
+  event: Partial<Record<AlertEventType, string>>;
+  escalation: Record<EscalationLevel, string>;
+  fields: { event: string; grid: string; district: string; assignees: string; guidance: string; started: string; escalation: string; actor: string; note: string; values: string; id: string };
+  link: string;
+  sep: string;
+}
+
+const ZH: Labels = {
+  colour: { red: '红色预警', orange: '橙色预警', yellow: '黄色预警', blue: '蓝色预警' },
+  level: (roman) => `（${roman}级）`,
+  state: { pending: '待确认', firing: '告警中', acknowledged: '已确认', resolved: '已解除' },
+  event: {
+    pending: '待触发', firing: '触发', updated: '更新', acknowledged: '已确认', resolved: '已解除',
+    escalated: '已升级', suppressed: '维护中，暂停通知', unsuppressed: '恢复通知', grouped: '已归并', reopened: '重新打开',
+  },
+  escalation: { 0: '网格员', 1: '区主管', 2: '指挥中心' },
+  fields: { event: '事件', grid: '网格', district: '区', assignees: '责任人', guidance: '处置建议', started: '开始时间', escalation: '升级级别', actor: '操作人', note: '备注', values: '数值', id: '告警编号' },
+  link: '查看告警',
+  sep: ': ',
+};
+
+const EN: Labels = {
+  colour: { red: 'Red warning', orange: 'Orange warning', yellow: 'Yellow warning', blue: 'Blue warning' },
+  level: (roman) => ` (level ${roman})`,
+  state: { pending: 'pending', firing: 'firing', acknowledged: 'acknowledged', resolved: 'resolved' },
+  event: {
+    pending: 'pending', firing: 'fired', updated: 'updated', acknowledged: 'acknowledged', resolved: 'resolved',
+    escalated: 'escalated', suppressed: 'under maintenance, not notified', unsuppressed: 'notifications resumed', grouped: 'grouped', reopened: 'reopened',
+  },
+  escalation: { 0: 'grid workers', 1: 'district supervisor', 2: 'control room' },
+  fields: { event: 'Event', grid: 'Grid cell', district: 'District', assignees: 'Assigned to', guidance: 'Guidance', started: 'Started', escalation: 'Escalation', actor: 'By', note: 'Note', values: 'Values', id: 'Alert id' },
+  link: 'Open alert',
+  sep: ': ',
+};
+
+/** WeCom markdown knows only three font colours: warning (orange-red), comment (grey), info (green). */
+const WECOM_COLOUR: Record<Severity, 'warning' | 'comment' | 'info'> = { red: 'warning', orange: 'warning', yellow: 'comment', blue: 'info' };
+const EMOJI: Record<Severity, string> = { red: '🔴', orange: '🟠', yellow: '🟡', blue: '🔵' };
+
+const MAX_TITLE = 80;
+const MAX_TEXT = 1000;
+
+/** One line of plain text: control characters and line breaks become spaces, runs of spaces collapse. */
+export function plainLine(input: string, max = MAX_TEXT): string {
+  const line = input.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * Plain text that is safe inside one line of robot markdown (DingTalk, WeCom, Feishu lark_md):
+ * one line (no headings, lists or quotes can start), `<` `>` `[` `]` become full-width look-alikes
+ * (no `<font>`/`<at>` tags, no links in any of the three renderers), and the characters that open or
+ * close bold, strike-through and code are backslash-escaped. `#`, `|` and `-` only matter at the start
+ * of a line, where user text never stands.
+ */
+export function markdownText(input: string, max = MAX_TEXT): string {
+  return plainLine(input, max)
+    .replace(/</g, '＜')
+    .replace(/>/g, '＞')
+    .replace(/\[/g, '［')
+    .replace(/\]/g, '］')
+    .replace(/([\\*~`])/g, '\\$1');
+}
+
+/** `2026-11-28 14:03` in Asia/Shanghai (UTC+8 all year: China has had no daylight saving since 1991). */
+export function shanghaiTime(epochMs: number): string {
+  const d = new Date(epochMs + 8 * 3_600_000);
+  return Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 16).replace('T', ' ') : '-';
+}
+
+export function alertLink(dashboardUrl: string | undefined, alertId: string): string | null {
+  if (!dashboardUrl) return null;
+  const id = encodeURIComponent(alertId).replace(/\(/g, '%28').replace(/\)/g, '%29');
+  return `${dashboardUrl.replace(/\/+$/, '')}/#/alerts/${id}`;
+}
+
+function labelsFor(options: FormatOptions): Labels {
+  return options.locale === 'en' ? EN : ZH;
+}
+
+/** e.g. `红色预警（I级）· 告警中`: colour, level and state, no user text. */
+function headline(alert: Alert, l: Labels): string {
+  return `${l.colour[alert.severity]}${l.level(LEVEL[alert.severity])} · ${l.state[alert.state]}`;
+}
+
+/** Short one-line title for notification previews and card headers. */
+export function alertTitle(event: AlertSocketEvent, options: FormatOptions = {}): string {
+  const l = labelsFor(options);
+  const { alert } = event;
+  return plainLine(`${headline(alert, l)} ${plainLine(alert.message) || alert.rule}`, MAX_TITLE);
+}
+
+function valuesLine(values: Alert['values']): string {
+  return Object.entries(values)
+    .slice(0, 8)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : String(v)}`)
+    .join(', ');
+}
+
+/** The field lines shared by the three robot formats, each already markdown-safe. */
+function fieldLines(event: AlertSocketEvent, l: Labels): string[] {
+  const { alert } = event;
+  const f = l.fields;
+  const lines = [
+    `${f.event}${l.sep}${l.event[event.event] ?? markdownText(String(event.event), 40)}`,
+    `${f.grid}${l.sep}${markdownText(alert.grid, 100)}　${f.district}${l.sep}${markdownText(alert.district, 100)}`,
+  ];
+  const assignees = alert.assignees ?? []; // absent in alerts recorded before assignees existed
+  if (assignees.length > 0) lines.push(`${f.assignees}${l.sep}${markdownText(assignees.slice(0, 10).join(', '), 200)}`);
+  if (alert.guidance.trim() !== '') lines.push(`${f.guidance}${l.sep}${markdownText(alert.guidance)}`);
+  lines.push(`${f.started}${l.sep}${shanghaiTime(alert.startedAt)}`);
+  lines.push(`${f.escalation}${l.sep}${alert.escalation} · ${l.escalation[alert.escalation]}`);
+  const values = valuesLine(alert.values);
+  if (values !== '') lines.push(`${f.values}${l.sep}${markdownText(values, 300)}`);
+  if (event.actor !== 'system') lines.push(`${f.actor}${l.sep}${markdownText(event.actor, 100)}`);
+  if (event.note) lines.push(`${f.note}${l.sep}${markdownText(event.note, 500)}`);
+  lines.push(`${f.id}${l.sep}${markdownText(alert.id, 100)}`);
+  return lines;
+}
+
+function messageLine(alert: Alert): string {
+  return markdownText(alert.message) || markdownText(alert.rule);
+}
+
+export function genericBody(event: AlertSocketEvent): GenericBody {
+  return { version: 1, event: event.event, actor: event.actor, note: event.note, alert: event.alert };
+}
+
+export function dingtalkBody(event: AlertSocketEvent, options: FormatOptions = {}): DingTalkBody {
+  const l = labelsFor(options);
+  const { alert } = event;
+  const link = alertLink(options.dashboardUrl, alert.id);
+  const parts = [`#### ${EMOJI[alert.severity]} ${headline(alert, l)}`, `**${messageLine(alert)}**`, ...fieldLines(event, l).map((s) => `- ${s}`)];
+  if (link) parts.push(`[${l.link}](${link})`);
+  // DingTalk markdown needs a blank line between blocks to break lines.
+  return { msgtype: 'markdown', markdown: { title: alertTitle(event, options), text: parts.join('\n\n') } };
+}
+
+export function wecomBody(event: AlertSocketEvent, options: FormatOptions = {}): WeComBody {
+  const l = labelsFor(options);
+  const { alert } = event;
+  const link = alertLink(options.dashboardUrl, alert.id);
+  const parts = [
+    `**<font color="${WECOM_COLOUR[alert.severity]}">${headline(alert, l)}</font>**`,
+    `**${messageLine(alert)}**`,
+    ...fieldLines(event, l).map((s) => `> ${s}`),
+  ];
+  if (link) parts.push(`[${l.link}](${link})`);
+  return { msgtype: 'markdown', markdown: { content: parts.join('\n') } };
+}
+
+export function feishuBody(event: AlertSocketEvent, options: FormatOptions = {}): FeishuBody {
+  const l = labelsFor(options);
+  const { alert } = event;
+  const link = alertLink(options.dashboardUrl, alert.id);
+  const elements: FeishuElement[] = [
+    { tag: 'div', text: { tag: 'lark_md', content: `**${messageLine(alert)}**` } },
+    { tag: 'div', text: { tag: 'lark_md', content: fieldLines(event, l).join('\n') } },
+  ];
+  if (link) {
+    elements.push({ tag: 'hr' });
+    elements.push({ tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: l.link }, type: 'primary', url: link }] });
+  }
+  return {
+    msg_type: 'interactive',
+    card: { header: { title: { tag: 'plain_text', content: alertTitle(event, options) }, template: alert.severity }, elements },
+  };
+}
+
+export function formatWebhookBody(format: WebhookFormat, event: AlertSocketEvent, options: FormatOptions = {}): WebhookBody {
+  switch (format) {
+    case 'generic':
+      return genericBody(event);
+    case 'dingtalk':
+      return dingtalkBody(event, options);
+    case 'wecom':
+      return wecomBody(event, options);
+    case 'feishu':
+      return feishuBody(event, options);
+  }
+}

@@ -1,0 +1,29 @@
+// The rule kinds: one evaluator per kind, chosen by the rule's `kind`. Composite rules combine the
+// alerts of other rules and are evaluated by the alert manager, not here.
+import type { EvaluatorFactory } from '../types.js';
+import { createAbsenceEvaluator } from './absence.js';
+import { createAnomalyEvaluator } from './anomaly.js';
+import { createCameraEvaluator } from './camera.js';
+import { createForecastEvaluator } from './forecast.js';
+import { createFrozenEvaluator } from './frozen.js';
+import { createRateEvaluator } from './rate.js';
+import { createThresholdEvaluator } from './threshold.js';
+
+export const createEvaluator: EvaluatorFactory = (rule, devices) => {
+  switch (rule.kind) {
+    case 'threshold': return createThresholdEvaluator(rule, devices);
+    case 'rate': return createRateEvaluator(rule, devices);
+    case 'absence': return createAbsenceEvaluator(rule, devices);
+    case 'frozen': return createFrozenEvaluator(rule, devices);
+    case 'anomaly': return createAnomalyEvaluator(rule, devices);
+    case 'forecast': return createForecastEvaluator(rule, devices);
+    case 'camera': return createCameraEvaluator(rule, devices);
+    case 'composite':
+      throw new Error(`rule ${rule.id}: composite rules are evaluated by the alert manager, not by createEvaluator`);
+  }
+};
+
+export {
+  createAbsenceEvaluator, createAnomalyEvaluator, createCameraEvaluator, createForecastEvaluator,
+  createFrozenEvaluator, createRateEvaluator, createThresholdEvaluator,
+};

@@ -1,0 +1,94 @@
+// Shared by the rule kinds: what was last reported per key (each change reported once), and how
+// values, units and durations are written in alert details.
+import { metricsOf, type DeviceKind } from '@citygrid/contract';
+import type { Condition, Observation, RuleDevice } from '../types.js';
+
+export type Status = Condition['status'];
+/** Who a condition is about: the key and where it is. */
+export type Where = Pick<Condition, 'key' | 'devices' | 'grid' | 'district'>;
+
+export function whereDevice(d: RuleDevice): Where {
+  return { key: d.id, devices: [d.id], grid: d.grid, district: d.district };
+}
+
+/**
+ * The last condition reported for each key. `report` passes a condition on only when it is news:
+ * a new status, or (while active) new values or devices. Unchanged conditions are never repeated,
+ * and a key that was never pending/active is never reported clear.
+ */
+export class Reported {
+  private readonly last = new Map<string, { status: Status; sig: string }>();
+
+  status(key: string): Status {
+    return this.last.get(key)?.status ?? 'clear';
+  }
+
+  report(c: Condition, out: Condition[]): void {
+    const prev = this.last.get(c.key);
+    const sig = JSON.stringify([c.values, c.devices]);
+    if (c.status === (prev?.status ?? 'clear') && (c.status !== 'active' || prev?.sig === sig)) return;
+    if (c.status === 'clear') this.last.delete(c.key);
+    else this.last.set(c.key, { status: c.status, sig });
+    out.push(c);
+  }
+}
+
+/** The rule's metric from a reading as a finite number; booleans (true = 1) only when allowed. */
+export function readNumber(o: Observation, metric: string, allowBoolean = false): number | null {
+  if (o.type !== 'reading') return null;
+  const v = o.metrics[metric];
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean' && allowBoolean) return v ? 1 : 0;
+  return null;
+}
+
+/** The catalogue unit of a metric for a device kind ('' when unknown or boolean). */
+export function unitOf(kind: DeviceKind, metric: string): string {
+  const spec = metricsOf(kind)[metric];
+  return spec?.type === 'number' ? spec.unit : '';
+}
+
+function withUnit(text: string, unit: string): string {
+  if (unit === '') return text;
+  return /^[%°]/.test(unit) ? `${text}${unit}` : `${text} ${unit}`;
+}
+
+/** A measured number: one decimal ("34.2"), two significant digits when tiny, none when large. */
+export function fmtNum(n: number): string {
+  const a = Math.abs(n);
+  if (a !== 0 && a < 0.1) return String(Number(n.toPrecision(2)));
+  return a >= 1000 ? n.toFixed(0) : n.toFixed(1);
+}
+
+/** A measured value with its unit: "34.2 cm", "true". */
+export function fmtValue(v: number | boolean, unit: string): string {
+  return typeof v === 'boolean' ? String(v) : withUnit(fmtNum(v), unit);
+}
+
+/** A configured level with its unit, written as configured: "30 cm". */
+export function fmtLevel(level: number, unit: string): string {
+  return withUnit(String(level), unit);
+}
+
+/** A rate unit: "cm/min", or "per min" without a unit. */
+export function perMinute(unit: string): string {
+  return unit === '' ? 'per min' : `${unit}/min`;
+}
+
+const tenth = (x: number) => String(Math.round(x * 10) / 10);
+
+/** A duration as people say it: "30 s", "5 min", "2.5 h", "3 d". */
+export function fmtDuration(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = s / 60;
+  if (m < 120) return `${tenth(m)} min`;
+  const h = m / 60;
+  return h < 48 ? `${tenth(h)} h` : `${tenth(h / 24)} d`;
+}
+
+/** Rounds to `digits` decimals (values shown on alerts; avoids float noise like 0.30000000000000004). */
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f + 0; // + 0 turns -0 into 0
+}

@@ -1,0 +1,37 @@
+// What every rule kind implements: pure code, no I/O, time passed in (an injectable clock).
+import type { CameraEventType, DeviceKind, RuleDef } from '@citygrid/contract';
+
+export interface RuleDevice { id: string; kind: DeviceKind; grid: string; district: string }
+
+export type Observation =
+  | { type: 'reading'; device: RuleDevice; ts: number; metrics: Record<string, number | boolean> }
+  | { type: 'event'; device: RuleDevice; ts: number; event: CameraEventType; confidence: number; count: number }
+  | { type: 'status'; device: RuleDevice; ts: number; online: boolean };
+
+/** The condition of one rule for one key (a device, or a grid cell for grid-scoped rules). */
+export interface Condition {
+  /** Device id, or grid id for grid-scoped rules: one alert per rule and key. */
+  key: string;
+  devices: string[];
+  grid: string;
+  district: string;
+  /** pending: true but not yet for long enough; active: raise/keep the alert; clear: the condition is gone. */
+  status: 'pending' | 'active' | 'clear';
+  /** The values behind it, e.g. { level_cm: 34.2 } or { level_cm: 21, eta_min: 12, crosses: 30 }. */
+  values: Record<string, number | boolean | string>;
+  /** Plain, specific words for the alert message: "level_cm 34.2 cm, above 30 cm for 30 s",
+   *  "expected to reach 30 cm in about 12 min", "no data for 5 min". */
+  detail: string;
+}
+
+export interface RuleEvaluator {
+  readonly rule: RuleDef;
+  /** One observation from a device the rule's `match` selects; returns conditions that changed status
+   *  or, while active, changed values. */
+  observe(o: Observation, now: number): Condition[];
+  /** Called about once a second: hold times, absence, windows sliding, forecasts receding. */
+  tick(now: number): Condition[];
+}
+
+/** Builds the evaluator of a rule for the devices its selector matches. */
+export type EvaluatorFactory = (rule: RuleDef, devices: RuleDevice[]) => RuleEvaluator;

@@ -1,0 +1,176 @@
+// Proves the closed loop: a reading over MQTT raises an alert that reaches the Socket.IO clients of its
+// cell (and not others), is acknowledged over REST, resolves when values clear, escalates past its
+// deadline, is delivered to a signed webhook, and survives a restart with its history.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { io as socketClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert, AlertSocketEvent, ClientToServerEvents, HealthResponse, ServerToClientEvents } from '@citygrid/contract';
+import { loadCity } from '@citygrid/contract/node';
+import { verifyGenericSignature } from '../../server/src/notify/index.js';
+import { DEMO_CITY, connectDevice, end, getJson, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
+
+const RULES = `
+- id: flood
+  kind: threshold
+  match: { kind: water_level }
+  metric: level_cm
+  above: 30
+  for: 1s
+  clear_below: 20
+  severity: red
+  message: Flooding at the underpass
+  guidance: Close the underpass to traffic and call the drainage team.
+`;
+const WEBHOOKS = `
+- id: control-room
+  url: http://127.0.0.1:PORT/hook
+  format: generic
+  secret_env: TEST_WEBHOOK_SECRET
+`;
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+const city = tempDir('citygrid-city-');
+const data = tempDir();
+const demo = loadCity(DEMO_CITY);
+const A = demo.devicesById.get('wl-0001')!;
+const B = demo.devicesById.get('wl-0002')!;
+const received: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
+let receiver: Server;
+let system: Awaited<ReturnType<typeof startTestSystem>>;
+let device: MqttClient;
+const sockets: Client[] = [];
+
+async function connectSocket(grid: string): Promise<{ socket: Client; events: AlertSocketEvent[] }> {
+  const socket: Client = socketClient(system.baseUrl, { transports: ['websocket'] });
+  const events: AlertSocketEvent[] = [];
+  socket.on('alert', (e) => events.push(e));
+  await new Promise<void>((res, rej) => { socket.once('connect', () => res()); socket.once('connect_error', rej); });
+  const ack = await socket.emitWithAck('subscribe', { grid });
+  expect(ack).toEqual({ ok: true });
+  sockets.push(socket);
+  return { socket, events };
+}
+
+async function boot() {
+  system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path });
+  device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, A.id);
+}
+
+beforeAll(async () => {
+  expect(A.grid).not.toBe(B.grid);
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => { received.push({ body, headers: req.headers }); res.writeHead(204).end(); });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  const port = (receiver.address() as { port: number }).port;
+  cpSync(DEMO_CITY, city.path, { recursive: true });
+  writeFileSync(join(city.path, 'rules.yaml'), RULES);
+  writeFileSync(join(city.path, 'webhooks.yaml'), WEBHOOKS.replace('PORT', String(port)));
+  const people = readFileSync(join(city.path, 'people.yaml'), 'utf8').replace(/red: \d+m/, 'red: 3s');
+  writeFileSync(join(city.path, 'people.yaml'), people);
+  process.env.TEST_WEBHOOK_SECRET = 'webhook-test-secret';
+  await boot();
+});
+
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await end(device);
+  await system?.stop();
+  await new Promise((r) => receiver?.close(r));
+  city.remove();
+  data.remove();
+});
+
+describe('an alert from a reading to the person who must act', () => {
+  let alert: Alert;
+
+  it('reaches the Socket.IO clients of its cell, not those of another cell', async () => {
+    const mine = await connectSocket(A.grid);
+    const other = await connectSocket(B.grid);
+    const health = await getJson<HealthResponse>(`${system.baseUrl}/api/health`);
+    expect(health.body.rules.status).toBe('ok');
+    await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 36 } }));
+    await new Promise((r) => setTimeout(r, 1200)); // the rule holds for 1 s
+    await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 37 } }));
+    const firing = await waitFor(() => mine.events.find((e) => e.event === 'firing'), 'firing alert on the cell socket');
+    alert = firing.alert;
+    expect(alert).toMatchObject({ rule: 'flood', severity: 'red', grid: A.grid, district: A.district, key: A.id, devices: [A.id], escalation: 0 });
+    expect(alert.assignees).toEqual([`gw-${A.grid}`]);
+    expect(alert.message).toContain('level_cm');
+    expect(alert.guidance).toContain('Close the underpass');
+    expect(mine.events.map((e) => e.event)).toEqual(['pending', 'firing']);
+    expect(other.events).toEqual([]);
+  });
+
+  it('is acknowledged over REST by the grid worker, with the note recorded', async () => {
+    const res = await fetch(`${system.baseUrl}/api/alerts/${alert.id}/ack`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: `gw-${A.grid}`, note: 'on my way' }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { alert: Alert }).alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: `gw-${A.grid}` });
+    const noNote = await fetch(`${system.baseUrl}/api/alerts/${alert.id}/resolve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(noNote.status).toBe(400);
+    expect(((await noNote.json()) as { error: { code: string } }).error.code).toBe('CG_NOTE_REQUIRED');
+  });
+
+  it('resolves by itself when the water goes below the clear level', async () => {
+    await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 25 } }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert.id}`)).body.alert.state).toBe('acknowledged'); // hysteresis: 25 > 20
+    await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 12 } }));
+    const done = await waitFor(async () => {
+      const { body } = await getJson<{ alert: Alert; history: { type: string; actor: string; note: string | null }[] }>(`${system.baseUrl}/api/alerts/${alert.id}`);
+      return body.alert.state === 'resolved' ? body : null;
+    }, 'auto-resolve');
+    expect(done.history.map((h) => h.type)).toEqual(['pending', 'firing', 'acknowledged', 'resolved']);
+    expect(done.history[2]).toMatchObject({ actor: `gw-${A.grid}`, note: 'on my way' });
+    expect(done.history[3]).toMatchObject({ actor: 'system' });
+  });
+
+  it('delivers every transition to the webhook with a valid signature', async () => {
+    const hooks = await waitFor(() => {
+      const mineOnly = received.filter((r) => (JSON.parse(r.body) as { alert: Alert }).alert.id === alert.id);
+      return mineOnly.length >= 4 ? mineOnly : null;
+    }, 'four webhook deliveries');
+    for (const h of hooks) {
+      expect(verifyGenericSignature('webhook-test-secret', String(h.headers['x-citygrid-timestamp']), h.body, String(h.headers['x-citygrid-signature']))).toBe(true);
+      expect(verifyGenericSignature('wrong-secret', String(h.headers['x-citygrid-timestamp']), h.body, String(h.headers['x-citygrid-signature']))).toBe(false);
+    }
+    expect(hooks.map((h) => (JSON.parse(h.body) as { event: string }).event).sort()).toEqual(['acknowledged', 'firing', 'pending', 'resolved']);
+  });
+
+  it('escalates to the district supervisor when nobody acknowledges within the deadline', async () => {
+    const other = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, B.id);
+    try {
+      await publish(other, `city/v1/devices/${B.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 40 } }));
+      await new Promise((r) => setTimeout(r, 1200));
+      await publish(other, `city/v1/devices/${B.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 41 } }));
+      const escalated = await waitFor(async () => {
+        const { body } = await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`);
+        return body.alerts.find((a) => a.escalation >= 1);
+      }, 'escalation after the 3 s deadline', 15_000);
+      const supervisors = demo.people.filter((p) => p.districts?.includes(B.district)).map((p) => p.username);
+      expect(supervisors.length).toBeGreaterThan(0);
+      expect(escalated.escalation === 1 ? escalated.assignees : supervisors).toEqual(supervisors);
+    } finally {
+      await end(other);
+    }
+  });
+
+  it('keeps alerts and their history across a restart', async () => {
+    const before = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`)).body.alerts;
+    expect(before.length).toBe(2);
+    await end(device);
+    await system.stop();
+    await boot();
+    const after = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`)).body.alerts;
+    expect(after.map((a) => [a.id, a.state]).sort()).toEqual(before.map((a) => [a.id, a.state]).sort());
+    const { body } = await getJson<{ history: { type: string }[] }>(`${system.baseUrl}/api/alerts/${alert.id}`);
+    expect(body.history.map((h) => h.type)).toEqual(['pending', 'firing', 'acknowledged', 'resolved']);
+  });
+});
