@@ -659,6 +659,17 @@ describe('AlertManager: setRules and rulesStatus', () => {
     expect(a.state).toBe('resolved');
   });
 
+  it('does not strand an open alert when its rule is edited (a new evaluator) and the condition then clears', () => {
+    const h = harness();
+    h.deliver('flood', cond(h.city, 'wl-a', 'active'), T0);
+    const a = only(open(h.manager));
+    const createdBefore = h.fake.created.length;
+    h.manager.setRules([floodRule('red', { message: 'Flooding (edited)' })], T0 + MIN);
+    lowReadingAfterReload(h, createdBefore, T0 + MIN + 5 * SEC);
+    h.manager.tick(T0 + 3 * MIN);
+    expect(a.state).toBe('resolved');
+  });
+
   it('does not re-raise, after a reload, an alert a person resolved once the condition is gone', () => {
     const h = harness();
     h.deliver('flood', cond(h.city, 'wl-a', 'active'), T0);
@@ -704,6 +715,8 @@ describe('AlertManager: setRules and rulesStatus', () => {
     expect(last.type).toBe('resolved');
     expect(last.note).toContain('removed');
     expect(open(m, 'flood')).toHaveLength(2);
-    expect(m.rulesStatus()).toEqual([{ id: 'flood', kind: 'threshold', severity: 'red', devices: 2, active: 2, lastEvaluation: null }]);
+    const after = m.rulesStatus();
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: 'flood', kind: 'threshold', severity: 'red', devices: 2, active: 2 });
   });
 });

@@ -75,13 +75,17 @@ export class AlertManager {
   setRules(rules: RuleDef[], now: number): void {
     const kept = new Set(rules.map((r) => r.id));
     for (const [k, a] of this.open) if (!kept.has(a.rule)) this.close(k, a, now, 'system', 'the rule was removed from rules.yaml');
+    const previous = this.slots;
     this.slots = new Map();
     this.byDevice = new Map();
     this.composites = rules.filter((r): r is CompositeRule => r.kind === 'composite');
     for (const rule of rules) {
       if (rule.kind === 'composite') continue;
       const devices: RuleDevice[] = this.o.city.devices.filter((d) => matches(rule, d)).map(({ id, kind, grid, district }) => ({ id, kind, grid, district }));
-      const slot: RuleSlot = { rule, evaluator: this.o.factory(rule, devices), lastEvaluation: null, devices: devices.length };
+      // an unchanged rule keeps its evaluator, so a reload does not restart hold times, baselines or silence timers
+      const old = previous.get(rule.id);
+      const same = old && JSON.stringify(old.rule) === JSON.stringify(rule);
+      const slot: RuleSlot = same ? old : { rule, evaluator: this.o.factory(rule, devices), lastEvaluation: null, devices: devices.length };
       this.slots.set(rule.id, slot);
       for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push(slot);
     }

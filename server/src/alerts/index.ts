@@ -13,6 +13,7 @@ import { Routing } from './routing.js';
 
 export interface Alerting {
   city: City;
+  routing: Routing;
   manager: AlertManager;
   log: AlertLog;
   /** Re-reads rules.yaml; returns the problems (empty when the new rules are active). */
@@ -35,7 +36,8 @@ export function startAlerting(o: AlertingOptions): Alerting {
   const now = o.now ?? Date.now;
   const log = o.logger.child({ stage: 'evaluate' });
   const alertLog = new AlertLog(join(o.dataDir, 'alerts.db'));
-  const manager = new AlertManager({ city: o.city, routing: new Routing(o.city), log: alertLog, factory: createEvaluator, logger: log, onEvent: o.onEvent }, now());
+  const routing = new Routing(o.city);
+  const manager = new AlertManager({ city: o.city, routing, log: alertLog, factory: createEvaluator, logger: log, onEvent: o.onEvent }, now());
   let active = 0;
   let lastProblems: string[] = [];
   let hasFile = false;
@@ -80,6 +82,7 @@ export function startAlerting(o: AlertingOptions): Alerting {
 
   return {
     city: o.city,
+    routing,
     manager,
     log: alertLog,
     reload,

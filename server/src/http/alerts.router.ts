@@ -3,9 +3,10 @@
 import { Router } from 'express';
 import { SEVERITIES, parseDuration } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
+import { computeScores } from '../alerts/scores.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
-import { intParam, optionalString } from './query.js';
+import { intParam, optionalString, timeParam } from './query.js';
 
 const USER = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -96,6 +97,18 @@ export function alertsRouter({ alerting }: AppDeps): Router {
   router.delete('/maintenance/:id', (req, res) => {
     if (!manager.endMaintenance(req.params.id, actorOf(req.body), Date.now())) throw Errors.MAINTENANCE_NOT_FOUND(req.params.id.slice(0, 64));
     res.status(204).end();
+  });
+
+  router.get('/scores', (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    const now = Date.now();
+    const to = timeParam(q, 'to', now);
+    const from = timeParam(q, 'from', to - 7 * 86_400_000);
+    if (from >= to) throw Errors.QUERY_INVALID('from', 'must be before to');
+    const by = optionalString(q, 'by') ?? 'grid';
+    if (by !== 'grid' && by !== 'district') throw Errors.QUERY_INVALID('by', 'must be grid or district');
+    const scores = computeScores(alerting.log.alertsStartedBetween(from, to), by, (s) => alerting.routing.deadline(s), now);
+    res.json({ from, to, by, scores });
   });
 
   router.get('/rules', (_req, res) => {

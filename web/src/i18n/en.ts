@@ -11,7 +11,7 @@ const en: Messages = {
   kpi: {
     online: 'Devices online',
     activeAlerts: 'Active alerts',
-    alertsPending: 'Alerts module coming soon',
+    alertsByColour: 'red {red} · orange {orange} · yellow {yellow} · blue {blue}',
     ingest: 'Ingest rate',
     perSecond: 'msg/s',
     rejectedPerS: '{n} rejected/s',

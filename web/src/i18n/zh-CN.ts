@@ -9,7 +9,7 @@ const zhCN = {
   kpi: {
     online: '在线设备',
     activeAlerts: '活动告警',
-    alertsPending: '告警模块即将接入',
+    alertsByColour: '红 {red} · 橙 {orange} · 黄 {yellow} · 蓝 {blue}',
     ingest: '接入速率',
     perSecond: '条/秒',
     rejectedPerS: '拒收 {n} 条/秒',
