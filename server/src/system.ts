@@ -111,6 +111,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         metrics.alertTransitions.inc({ event: e.type, severity: e.alert.severity });
         realtime.alert({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
         notifier.notify({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
+        store.writeAlertEvents?.([e]);
       },
     });
     closers.unshift({ name: 'alerting', close: () => alerting.close() });

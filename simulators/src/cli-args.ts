@@ -1,6 +1,7 @@
 // Parses and checks the simulator's command line; every problem is reported at once.
 import { parseArgs } from 'node:util';
 import { isDeviceId, parseDuration } from '@citygrid/contract';
+import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios/index.js';
 
 export const USAGE = `Usage: npm run simulate -- [options]
 
@@ -13,6 +14,9 @@ Options:
   --seed <n>          random seed, a whole number (default: 42)
   --speed <x>         run the simulated day x times faster; timestamps stay real (default: 1)
   --devices <ids>     only these devices, comma-separated (default: all)
+  --scenario <name>   play a scenario on top of the normal city: ${SCENARIO_NAMES.join(', ')}
+  --scenario-device <id>
+                      the device the scenario centres on (flooding: a water_level id; default: picked)
   -h, --help          show this help`;
 
 export interface CliOptions {
@@ -22,6 +26,8 @@ export interface CliOptions {
   seed: number;
   speed: number;
   devices?: string[];
+  scenario?: ScenarioName;
+  scenarioDevice?: string;
 }
 
 export type CliResult = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'invalid'; problems: string[] };
@@ -43,6 +49,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         seed: { type: 'string' },
         speed: { type: 'string' },
         devices: { type: 'string' },
+        scenario: { type: 'string' },
+        'scenario-device': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -82,8 +90,18 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (bad.length > 0) problems.push(`--devices: ${bad.map((d) => `"${d}"`).join(', ')} ${bad.length > 1 ? 'are not device ids' : 'is not a device id'} ([a-z0-9][a-z0-9-]{0,63})`);
   }
 
+  const scenario = values.scenario;
+  if (scenario !== undefined && !isScenarioName(scenario)) problems.push(`--scenario "${scenario}" is not a scenario; known scenarios: ${SCENARIO_NAMES.join(', ')}`);
+  const scenarioDevice = values['scenario-device'];
+  if (scenarioDevice !== undefined) {
+    if (!isDeviceId(scenarioDevice)) problems.push(`--scenario-device "${scenarioDevice}" is not a device id ([a-z0-9][a-z0-9-]{0,63})`);
+    if (scenario === undefined) problems.push('--scenario-device needs --scenario');
+  }
+
   if (problems.length > 0) return { kind: 'invalid', problems };
   const options: CliOptions = { cityDir: values.city ?? 'config/demo-city', url, intervalMs: intervalMs!, seed, speed };
   if (devices) options.devices = devices;
+  if (scenario !== undefined && isScenarioName(scenario)) options.scenario = scenario;
+  if (scenarioDevice !== undefined) options.scenarioDevice = scenarioDevice;
   return { kind: 'run', options };
 }

@@ -1,10 +1,11 @@
 // CLI: simulate a city's sensors and cameras against an MQTT broker until SIGINT/SIGTERM.
 //   npm run simulate -- --city config/demo-city --url mqtt://127.0.0.1:1883 [--interval 5s] [--seed 42]
+//                       [--scenario flooding [--scenario-device wl-0007] [--speed 20]]
 import { existsSync } from 'node:fs';
 import { CityConfigError, loadCity, type City } from '@citygrid/contract/node';
 import { pino } from 'pino';
 import { parseCli, USAGE } from './cli-args.js';
-import { startSimulator } from './simulator.js';
+import { startSimulator, type Simulator } from './simulator.js';
 
 const PROGRESS_MS = 10_000; // log progress every 10 s
 const STOP_DEADLINE_MS = 10_000; // give up on a graceful stop after 10 s
@@ -34,14 +35,21 @@ const unknown = (options.devices ?? []).filter((id) => !city.devicesById.has(id)
 if (unknown.length > 0) fail(2, [`--devices: not in ${options.cityDir}/devices.yaml: ${unknown.join(', ')}`]);
 
 const logger = pino({ name: 'simulate' });
-const sim = startSimulator({ ...options, city, logger });
+let sim: Simulator;
+try {
+  // a scenario logs its target device and cell, then one progress line as each phase begins
+  sim = startSimulator({ ...options, city, logger });
+} catch (err) {
+  fail(2, [(err as Error).message]);
+}
 const total = sim.stats().devices;
 
 let lastSent = 0;
 let allConnected = false;
 const progress = setInterval(() => {
-  const { connected, sent, errors } = sim.stats();
-  logger.info({ connected, devices: total, sentPerSecond: Math.round(((sent - lastSent) * 1000) / PROGRESS_MS), errors }, 'progress');
+  const { connected, sent, errors, scenario } = sim.stats();
+  const phase = scenario ? { scenario: `${scenario.name}: ${scenario.phase}` } : {};
+  logger.info({ connected, devices: total, sentPerSecond: Math.round(((sent - lastSent) * 1000) / PROGRESS_MS), errors, ...phase }, 'progress');
   lastSent = sent;
 }, PROGRESS_MS);
 const watchConnect = setInterval(() => {

@@ -37,3 +37,17 @@ it.skipIf(!run)('stores the demo city in InfluxDB, one measurement per kind, and
   expect(bucketed.body.series[0]!.points.length).toBeGreaterThan(0);
   expect(bucketed.body.series[0]!.points[0]).toHaveProperty('mean');
 });
+
+it.skipIf(!run)('mirrors alert transitions into InfluxDB beside the readings', async () => {
+  // a manhole cover opening alerts at once (no hold time)
+  const { connectDevice, publish, end } = await import('../helpers/system.js');
+  const mh = system.city.devices.find((d) => d.kind === 'manhole_cover')!;
+  const device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, mh.id);
+  await publish(device, `city/v1/devices/${mh.id}/telemetry`, JSON.stringify({ metrics: { open: true, tilt_deg: 30 } }));
+  await end(device);
+  const rows = await waitFor(async () => {
+    const [r] = await influx.query(`SELECT "alert_id", "state", "actor" FROM "alert_event" WHERE "rule" = 'manhole-open' AND "event" = 'firing'`, 'demo');
+    return r?.series?.[0]?.values.length ? r.series[0].values : null;
+  }, 'the firing transition in InfluxDB', 15_000, 250);
+  expect(rows[0]![2]).toBe('firing');
+});

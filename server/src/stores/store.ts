@@ -1,5 +1,5 @@
 // The time-series store interface: SQLite (embedded) and InfluxDB implement it and share one contract test suite.
-import type { BucketPoint, CameraEvent, ComponentStatus, DeviceKind, RawPoint, Reading } from '@citygrid/contract';
+import type { AlertEvent, BucketPoint, CameraEvent, ComponentStatus, DeviceKind, RawPoint, Reading } from '@citygrid/contract';
 
 /** A reading with the tags the stores index by. */
 export interface StoredReading extends Reading {
@@ -48,6 +48,9 @@ export interface TimeSeriesStore {
   /** Queue readings for writing; never blocks ingest on the database. */
   writeReadings(readings: StoredReading[]): void;
   writeEvents(events: StoredCameraEvent[]): void;
+  /** Mirrors alert transitions for history queries beside the readings (InfluxDB); the record of
+   *  truth stays in DATA_DIR/alerts.db whichever store is used. */
+  writeAlertEvents?(events: AlertEvent[]): void;
   /** Resolves when everything queued so far is durable. */
   flush(): Promise<void>;
   queryReadings(query: ReadingsQuery): Promise<SeriesResult[]>;

@@ -3,14 +3,14 @@
 // When InfluxDB is down or refuses a batch with a retryable error, segments wait and are replayed in
 // order with backoff; re-sent points overwrite themselves (same series and time), so nothing doubles.
 import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
-import { CATALOGUE, SENSOR_KINDS, type BucketPoint, type CameraEventType, type RawPoint } from '@citygrid/contract';
+import { CATALOGUE, SENSOR_KINDS, type AlertEvent, type BucketPoint, type CameraEventType, type RawPoint } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type {
   EventsQuery, LatestValue, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading,
   TimeSeriesStore, WrittenListener,
 } from '../store.js';
 import { InfluxQueryError, ident, influxQuery, literal, rows, timeRange } from './influxql.js';
-import { EVENT_MEASUREMENT, countLines, eventLine, readingLine } from './line-protocol.js';
+import { EVENT_MEASUREMENT, alertEventLine, countLines, eventLine, readingLine } from './line-protocol.js';
 import { Spool, type Segment } from './spool.js';
 
 export interface InfluxStoreOptions {
@@ -123,6 +123,10 @@ export class InfluxStore implements TimeSeriesStore {
 
   writeEvents(events: StoredCameraEvent[]): void {
     this.append(events.map(eventLine), events.length);
+  }
+
+  writeAlertEvents(events: AlertEvent[]): void {
+    this.append(events.map(alertEventLine), events.length);
   }
 
   private append(lines: string[], points: number): void {

@@ -6,9 +6,11 @@
 // No tag shares a name with a field (InfluxDB 3 refuses that): the catalogue has no metric called
 // device, grid, district, kind, type or seq.
 import { Point } from '@influxdata/influxdb-client';
+import type { AlertEvent } from '@citygrid/contract';
 import type { StoredCameraEvent, StoredReading } from '../store.js';
 
 export const EVENT_MEASUREMENT = 'camera_event';
+export const ALERT_MEASUREMENT = 'alert_event';
 export const TAGS = ['device', 'grid', 'district', 'kind'] as const;
 
 export function readingLine(r: StoredReading): string {
@@ -31,6 +33,17 @@ export function eventLine(e: StoredCameraEvent): string {
   return p.timestamp(e.ts).toLineProtocol()!;
 }
 
+/** An alert transition: tags rule, severity, grid, district, event; the rest as fields. */
+export function alertEventLine(e: AlertEvent): string {
+  const a = e.alert;
+  const p = new Point(ALERT_MEASUREMENT)
+    .tag('rule', a.rule).tag('severity', a.severity).tag('grid', a.grid).tag('district', a.district).tag('event', e.type)
+    .stringField('alert_id', a.id).stringField('state', a.state).stringField('actor', e.actor).stringField('message', a.message)
+    .intField('escalation', a.escalation).intField('event_seq', e.seq);
+  if (e.note) p.stringField('note', e.note);
+  return p.timestamp(e.ts).toLineProtocol()!;
+}
+
 /** Readings and events in a block of line protocol (for counting what a replayed segment held). */
 export function countLines(text: string): { readings: number; events: number } {
   let readings = 0;
@@ -40,7 +53,8 @@ export function countLines(text: string): { readings: number; events: number } {
     const end = text.indexOf('\n', start);
     if (end < 0) break;
     if (end > start) {
-      if (text.startsWith(`${EVENT_MEASUREMENT},`, start)) events++;
+      if (text.startsWith(`${ALERT_MEASUREMENT},`, start)) { /* alert transitions: neither readings nor camera events */ }
+      else if (text.startsWith(`${EVENT_MEASUREMENT},`, start)) events++;
       else readings++;
     }
     start = end + 1;
