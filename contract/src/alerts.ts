@@ -25,6 +25,8 @@ export interface Alert {
   values: Record<string, number | boolean | string>;
   state: AlertState;
   startedAt: number;
+  /** When it last became firing (null while only pending). */
+  firedAt?: number | null;
   updatedAt: number;
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;

@@ -42,7 +42,7 @@ export class AlertLog {
   /** The latest state of every alert (open ones and the resolved ones since `since`). */
   latestAlerts(since: number): Alert[] {
     const rows = this.db.prepare(`SELECT e.alert FROM alert_events e
-      JOIN (SELECT alert_id, max(seq) AS seq FROM alert_events GROUP BY alert_id) last ON last.seq = e.seq`).all() as { alert: string }[];
+      JOIN (SELECT alert_id, max(seq) AS seq FROM alert_events GROUP BY alert_id) last ON last.seq = e.seq ORDER BY e.seq`).all() as { alert: string }[];
     return rows.map((r) => JSON.parse(r.alert) as Alert).filter((a) => a.state !== 'resolved' || (a.resolvedAt ?? 0) >= since);
   }
 

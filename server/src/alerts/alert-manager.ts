@@ -45,7 +45,8 @@ export class AlertManager {
   private readonly conditions = new Map<string, Condition>();
   private readonly clearSince = new Map<string, number>();
   private readonly lastUpdate = new Map<string, number>();
-  private readonly unconfirmed = new Set<string>();
+  /** Open alerts whose condition nobody has confirmed since (a restart or an edited rule), and since when. */
+  private readonly unconfirmed = new Map<string, number>();
   private readonly observed = new Set<string>();
   private readonly camera = new Map<string, { type: string; ts: number }[]>();
   private maintenance: MaintenanceWindow[] = [];
@@ -65,7 +66,7 @@ export class AlertManager {
       if (a.state === 'resolved') this.lastClosed.set(k, a);
       else {
         this.open.set(k, a);
-        this.unconfirmed.add(k);
+        this.unconfirmed.set(k, now);
       }
     }
     this.maintenance = o.log.maintenanceWindows(now);
@@ -86,6 +87,14 @@ export class AlertManager {
       const old = previous.get(rule.id);
       const same = old && JSON.stringify(old.rule) === JSON.stringify(rule);
       const slot: RuleSlot = same ? old : { rule, evaluator: this.o.factory(rule, devices), lastEvaluation: null, devices: devices.length };
+      if (old && !same) {
+        // the new evaluator starts blank: its open alerts wait for it to confirm them, like after a restart
+        for (const [k, a] of this.open) {
+          if (a.rule !== rule.id) continue;
+          this.conditions.delete(k);
+          this.unconfirmed.set(k, now);
+        }
+      }
       this.slots.set(rule.id, slot);
       for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push(slot);
     }
@@ -127,11 +136,13 @@ export class AlertManager {
       if (!a) this.clearSince.delete(k);
       else if (now - since >= this.flapSettle) this.close(k, a, now, 'system', `clear for ${Math.round(this.flapSettle / 60_000)} min after flapping`);
     }
-    for (const k of this.unconfirmed) {
+    for (const [k, since] of this.unconfirmed) {
       const a = this.open.get(k);
       if (!a) this.unconfirmed.delete(k);
       else if (this.conditions.has(k)) this.unconfirmed.delete(k);
-      else if (now - this.startedAt >= 60_000 && this.observed.has(a.key)) this.close(k, a, now, 'system', 'the condition cleared while the server was restarting');
+      else if (now - since >= 60_000 && this.observed.has(a.key)) {
+        this.close(k, a, now, 'system', since === this.startedAt ? 'the condition cleared while the server was restarting' : 'the condition is not true under the edited rule');
+      }
     }
     this.maintenance = this.maintenance.filter((w) => w.until > now);
     for (const a of this.open.values()) {
@@ -141,7 +152,8 @@ export class AlertManager {
         if (!under) a.ackDeadline = now + this.o.routing.deadline(a.severity);
         this.emit(a, under ? 'suppressed' : 'unsuppressed', now, 'system', under ? 'under maintenance: shown, not notified' : 'maintenance ended');
       }
-      if (a.state === 'firing' && !a.suppressed && a.escalation < 2 && now >= a.ackDeadline) {
+      const settling = this.clearSince.has(`${a.rule}|${a.key}`);
+      if (a.state === 'firing' && !a.suppressed && !settling && a.escalation < 2 && now >= a.ackDeadline) {
         a.escalation = (a.escalation + 1) as 1 | 2;
         a.assignees = this.o.routing.assignees(a.grid, a.district, a.escalation);
         a.ackDeadline = now + this.o.routing.deadline(a.severity);
@@ -181,9 +193,14 @@ export class AlertManager {
     if (!a) {
       const prev = this.lastClosed.get(k);
       if (prev && prev.resolvedBy !== 'system' && now - (prev.resolvedAt ?? 0) < this.reraiseAfter) return; // a person just closed it: give them time
-      if (prev && prev.resolvedBy === 'system' && now - (prev.resolvedAt ?? 0) < this.flapWindow && cond.status === 'active') {
-        Object.assign(prev, { state: 'firing', resolvedAt: null, resolvedBy: null, flapping: true, ackDeadline: now + this.o.routing.deadline(prev.severity) });
+      if (prev && prev.resolvedBy === 'system' && prev.firedAt && now - (prev.resolvedAt ?? 0) < this.flapWindow) {
+        if (cond.status === 'pending') return; // flapping: wait for it to hold, then reopen the same alert
+        Object.assign(prev, {
+          state: 'firing', firedAt: now, resolvedAt: null, resolvedBy: null, flapping: true, acknowledgedAt: null, acknowledgedBy: null,
+          escalation: 0, assignees: this.o.routing.assignees(prev.grid, prev.district, 0), ackDeadline: now + this.o.routing.deadline(prev.severity),
+        });
         this.update(prev, cond);
+        prev.suppressed = this.underMaintenance(prev, now);
         this.open.set(k, prev);
         this.lastClosed.delete(k);
         this.emit(prev, 'reopened', now, 'system', `came back within ${Math.round(this.flapWindow / 60_000)} min (flapping): it resolves only after ${Math.round(this.flapSettle / 60_000)} min clear`);
@@ -192,12 +209,14 @@ export class AlertManager {
       this.raise(rule, cond, now, prev && prev.resolvedBy !== 'system' ? prev : undefined, cond.detail);
       return;
     }
+    const before = a.message;
     this.update(a, cond);
     if (a.state === 'pending' && cond.status === 'active') {
       a.state = 'firing';
+      a.firedAt = now;
       a.ackDeadline = now + this.o.routing.deadline(a.severity);
       this.emit(a, 'firing', now, 'system', cond.detail);
-    } else if (now - (this.lastUpdate.get(a.id) ?? 0) >= 30_000) {
+    } else if (a.message !== before && now - (this.lastUpdate.get(a.id) ?? 0) >= 30_000) {
       this.emit(a, 'updated', now, 'system', cond.detail);
     }
   }
@@ -207,6 +226,10 @@ export class AlertManager {
     a.values = cond.values;
     a.message = `${rule?.message ?? a.rule}: ${cond.detail}`;
     a.devices = cond.devices.length ? cond.devices : a.devices;
+    if (rule?.kind === 'composite') {
+      const parts = String(cond.values.parts ?? '').split(',').filter(Boolean);
+      a.parts = [...new Set([...(a.parts ?? []), ...parts])];
+    }
   }
 
   private raise(rule: RuleDef, cond: Condition, now: number, reraises: Alert | undefined, note: string): void {
@@ -214,7 +237,7 @@ export class AlertManager {
     const a: Alert = {
       id: newId(), rule: rule.id, ruleKind: rule.kind, severity: rule.severity, key: cond.key, devices: cond.devices,
       grid: cond.grid, district: cond.district, message: '', guidance: rule.guidance ?? 'Check the place and report what you find.',
-      values: cond.values, state, startedAt: now, updatedAt: now, acknowledgedAt: null, acknowledgedBy: null,
+      values: cond.values, state, startedAt: now, firedAt: state === 'firing' ? now : null, updatedAt: now, acknowledgedAt: null, acknowledgedBy: null,
       resolvedAt: null, resolvedBy: null, escalation: 0, assignees: this.o.routing.assignees(cond.grid, cond.district, 0),
       ackDeadline: now + this.o.routing.deadline(rule.severity), suppressed: false, reraises: reraises?.id ?? null, partOf: null,
     };
@@ -248,13 +271,16 @@ export class AlertManager {
     for (const rule of this.composites) {
       const partRules = new Set(rule.all.filter((p): p is string => typeof p === 'string'));
       const grids = new Set<string>();
-      for (const a of this.byId.values()) if (partRules.has(a.rule) && (a.state !== 'resolved' || now - a.startedAt < rule.within)) grids.add(a.grid);
+      const fired = (a: Alert, since: number) => !!a.firedAt && (a.state !== 'resolved' || (a.resolvedAt ?? 0) >= since);
+      for (const a of this.byId.values()) if (partRules.has(a.rule) && fired(a, now - rule.within)) grids.add(a.grid);
       for (const [k, a] of this.open) if (k.startsWith(`${rule.id}|`)) grids.add(a.grid);
+      const cameraParts = new Set<string>(rule.all.flatMap((p) => (typeof p === 'string' ? [] : [p.camera])));
+      for (const [grid, list] of this.camera) if (list.some((e) => cameraParts.has(e.type) && e.ts >= now - rule.within)) grids.add(grid);
       const conditions = evaluateComposite(rule, {
         now,
         candidateGrids: () => grids,
         districtOf: (g) => this.o.city.cellsById.get(g)?.district ?? '',
-        alertsOf: (ruleId, grid, since) => [...this.byId.values()].filter((a) => a.rule === ruleId && a.grid === grid && (a.state !== 'resolved' || a.startedAt >= since)),
+        alertsOf: (ruleId, grid, since) => [...this.byId.values()].filter((a) => a.rule === ruleId && a.grid === grid && fired(a, since)),
         cameraEvents: (grid, type, since) => (this.camera.get(grid) ?? []).filter((e) => e.type === type && e.ts >= since).length,
       });
       for (const c of conditions) {
@@ -265,9 +291,7 @@ export class AlertManager {
         this.apply(rule, c, now);
         const composite = this.open.get(k);
         if (!composite) continue;
-        const partIds = String(c.values.parts ?? '').split(',').filter(Boolean);
-        composite.parts = [...new Set([...(composite.parts ?? []), ...partIds])];
-        for (const id of partIds) {
+        for (const id of composite.parts ?? []) {
           const part = this.byId.get(id);
           if (part && part.partOf !== composite.id && part.state !== 'resolved') {
             part.partOf = composite.id;
