@@ -139,6 +139,14 @@ export function planDevices(cells: Cell[], seed: number): PlannedDevice[] {
       add(kind, cell, randomIn(cell, random), `${pick(plan.places)}, ${cell.name_en}`);
     }
   }
+  // The flooding storyline needs its underpass watched: a camera and a rain gauge in the first
+  // underpass gauge's cell. Added last, so no other device's id or place changes.
+  const underpass = devices.find((d) => d.kind === 'water_level' && d.name.startsWith('Underpass'));
+  const cell = underpass && cells.find((c) => c.id === underpass.grid);
+  if (cell) {
+    add('camera', cell, randomIn(cell, random), `Underpass camera, ${cell.name_en}`);
+    add('rainfall', cell, randomIn(cell, random), `Rain gauge at the underpass, ${cell.name_en}`);
+  }
   const rank = (k: DeviceKind) => DEVICE_KINDS.indexOf(k);
   return devices.sort((a, b) => rank(a.kind) - rank(b.kind) || a.id.localeCompare(b.id));
 }

@@ -171,7 +171,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
 
     // 6. the demo city's own devices
     if (config.simulate) {
-      const sim: DemoSimulator = await startDemoSimulator({ city, url: mqttUrl, intervalMs: config.simulateIntervalMs, logger });
+      const sim: DemoSimulator = await startDemoSimulator({ city, url: mqttUrl, intervalMs: config.simulateIntervalMs, scenario: config.simulateScenario, speed: config.simulateSpeed, logger });
       closers.unshift({ name: 'simulator', close: () => sim.stop() });
     }
 

@@ -27,6 +27,17 @@ describe('parseCli', () => {
     expect(result.kind === 'invalid' && result.problems).toHaveLength(5);
   });
 
+  it('reads a scenario and its device, and refuses an unknown scenario or a device without one', () => {
+    expect(parseCli(['--scenario', 'flooding', '--scenario-device', 'wl-0007', '--speed', '20'], {})).toEqual({
+      kind: 'run',
+      options: { cityDir: 'config/demo-city', url: 'mqtt://127.0.0.1:1883', intervalMs: 5_000, seed: 42, speed: 20, scenario: 'flooding', scenarioDevice: 'wl-0007' },
+    });
+    const unknown = parseCli(['--scenario', 'earthquake'], {});
+    expect(unknown.kind === 'invalid' && unknown.problems).toEqual(['--scenario "earthquake" is not a scenario; known scenarios: flooding']);
+    const orphan = parseCli(['--scenario-device', 'Bad!'], {});
+    expect(orphan.kind === 'invalid' && orphan.problems).toHaveLength(2);
+  });
+
   it('refuses unknown options and positional arguments', () => {
     expect(parseCli(['--bogus'], {}).kind).toBe('invalid');
     expect(parseCli(['city'], {}).kind).toBe('invalid');

@@ -125,4 +125,59 @@ describe('startSimulator', () => {
     expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual((before.TCPSocketWrap ?? 0) - 2); // the watcher's two ends are gone too
     expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
   });
+
+  it('plays the flooding scenario on top of the city: rise past 30 cm, stalled vehicles on the cell\'s camera, drain, done', async () => {
+    // a fast fake clock: 500× wall time, at speed 4 the storyline (~70 scenario minutes) takes ~2 s
+    const realStart = Date.now();
+    const FAST = 500;
+    const clock = () => realStart + Math.round((Date.now() - realStart) * FAST);
+    const watcher: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: 'flood-watcher' });
+    const levels: number[] = [];
+    const rain: number[] = [];
+    const cameraEvents: string[] = [];
+    const problems: string[] = [];
+    const kinds = new Map(DEVICES.map((d) => [d.id, d.kind]));
+    watcher.on('message', (topic, payload) => {
+      const parsed = parseDeviceTopic(topic);
+      const kind = parsed && kinds.get(parsed.deviceId);
+      if (!parsed || !kind) return;
+      try {
+        if (parsed.channel === 'telemetry') {
+          const [reading] = parseTelemetry(payload, parsed.deviceId, kind, clock());
+          if (parsed.deviceId === 'sim-water-level') levels.push(reading!.metrics.level_cm as number);
+          if (parsed.deviceId === 'sim-rainfall') rain.push(reading!.metrics.mm_h as number);
+        }
+        if (parsed.channel === 'event' && parsed.deviceId === 'sim-cam-1') cameraEvents.push(parseCameraEvent(payload, parsed.deviceId, kind, clock()).type);
+      } catch (err) {
+        problems.push(`${topic}: ${(err as Error).message}`);
+      }
+    });
+    await watcher.subscribeAsync('city/v1/devices/+/#', { qos: 1 });
+    const lines: { phase?: string; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { phase?: string; msg: string }) });
+
+    const sim = startSimulator({ cityDir: dir, url, intervalMs: 50, speed: 4, seed: 9, logger, clock, scenario: 'flooding' });
+    expect(sim.stats().scenario).toEqual({ name: 'flooding', phase: 'normal', device: 'sim-water-level', grid: 'g-1', camera: 'sim-cam-1', rainGauge: 'sim-rainfall' });
+    await waitFor(() => sim.stats().scenario?.phase === 'done', 10_000, 'the scenario to finish');
+    const readingsAtDone = levels.length;
+    await waitFor(() => levels.length > readingsAtDone + 3, 2_000, 'readings after the scenario');
+    await sim.stop();
+    await watcher.endAsync();
+
+    expect(problems).toEqual([]);
+    expect(Math.max(...levels)).toBeGreaterThan(35);
+    expect(levels.slice(readingsAtDone).every((v) => v < 10)).toBe(true);
+    expect(Math.max(...rain)).toBeGreaterThan(55);
+    expect(cameraEvents).toContain('stalled_vehicle');
+    expect(cameraEvents).toContain('waterlogging');
+    expect(lines.some((l) => /sim-water-level .*in cell g-1 floods/.test(l.msg))).toBe(true);
+    expect(lines.filter((l) => l.phase).map((l) => l.phase)).toEqual(['normal', 'rain', 'rising', 'peak', 'draining', 'done']);
+  });
+
+  it('refuses an unknown scenario, a scenario device without a scenario, and a device that is not a gauge', () => {
+    const silent = pino({ level: 'silent' });
+    expect(() => startSimulator({ cityDir: dir, url, logger: silent, scenario: 'earthquake' })).toThrow(/known scenarios: flooding/);
+    expect(() => startSimulator({ cityDir: dir, url, logger: silent, scenarioDevice: 'sim-water-level' })).toThrow(/needs a scenario/);
+    expect(() => startSimulator({ cityDir: dir, url, logger: silent, scenario: 'flooding', scenarioDevice: 'sim-cam-1' })).toThrow(/not a water_level/);
+  });
 });

@@ -68,6 +68,7 @@ const CONNECT_SPREAD_MS = 1_500; // connect the whole city over about 1.5 s
 const FIRST_REPORT_MS = [200, 1_500] as const; // first reading this soon after connecting
 const JITTER = 0.15; // ±15 % on every interval
 const SCENARIO_INTERVAL_MS = 1_000; // a scenario's targets report at least this often while it runs
+const PHASE_WATCH_MS = 250; // how often the scenario's phase is checked for the progress log
 
 function resolveDevices(city: City, ids: string[] | undefined): CityDevice[] {
   if (!ids) return city.devices;
@@ -175,11 +176,17 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     const { name, device, grid, camera, rainGauge } = scenario;
     logger.info({ scenario: name, device, grid, camera, rainGauge, speed }, `scenario ${name}: ${scenario.summary}`);
     for (const note of scenario.notes) logger.warn({ scenario: name }, `scenario ${name}: ${note}`);
-    for (const { phase, at } of scenario.timeline) {
-      const log = () => logger.info({ scenario: name, phase, device, grid, scenarioMin: Math.round(at / 60_000) }, `scenario ${name} ${scenario.describe(phase)}`);
-      if (at <= 0) log();
-      else later(at / speed, log);
-    }
+    // watch the clock (not timers: the clock is injectable) and log every phase as it begins, in order
+    let logged = 0;
+    const watchPhase = () => {
+      const s = scenarioTime(clock());
+      while (logged < scenario.timeline.length && scenario.timeline[logged]!.at <= s) {
+        const { phase, at } = scenario.timeline[logged++]!;
+        logger.info({ scenario: name, phase, device, grid, scenarioMin: Math.round(at / 60_000) }, `scenario ${name} ${scenario.describe(phase)}`);
+      }
+      if (logged < scenario.timeline.length) later(PHASE_WATCH_MS, watchPhase);
+    };
+    watchPhase();
   }
 
   return {

@@ -162,6 +162,37 @@ describe('an alert from a reading to the person who must act', () => {
     }
   });
 
+  it('suppresses a cell under maintenance and resumes after, refusing a malformed window', async () => {
+    const post = (body: unknown) => fetch(`${system.baseUrl}/api/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bad = await post({ device: B.id, grid: B.grid, reason: 'x', for: '1h' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'CG_MAINTENANCE_INVALID', message: expect.stringContaining('exactly one of device or grid') });
+    const ok = await post({ grid: B.grid, reason: 'replacing the pump', for: '1h', by: 'operator' });
+    expect(ok.status).toBe(201);
+    const { window } = (await ok.json()) as { window: { id: string } };
+    const suppressed = await waitFor(async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`)).body.alerts.find((a) => a.suppressed), 'suppressed alert');
+    expect(suppressed.grid).toBe(B.grid);
+    expect((await fetch(`${system.baseUrl}/api/maintenance/${window.id}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: '{"by":"operator"}' })).status).toBe(204);
+    await waitFor(async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`)).body.alerts.every((a) => !a.suppressed), 'unsuppressed again');
+    const rules = (await getJson<{ status: string; rules: { id: string; active: number }[] }>(`${system.baseUrl}/api/rules`)).body;
+    expect(rules.status).toBe('ok');
+    expect(rules.rules).toEqual([expect.objectContaining({ id: 'flood', active: 1 })]);
+    const scores = (await getJson<{ scores: { id: string; alerts: number; acknowledged: number }[] }>(`${system.baseUrl}/api/scores?by=grid`)).body.scores;
+    expect(scores.find((s) => s.id === A.grid)).toMatchObject({ alerts: 1, acknowledged: 1 });
+  });
+
+  it('hot-reloads rules.yaml, refusing a bad file and keeping the last good rules', async () => {
+    const health = async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body.rules;
+    writeFileSync(join(city.path, 'rules.yaml'), `${RULES}\n- id: broken\n  kind: threshold\n  match: { kind: water_level }\n  metric: depth\n  above: 1\n  severity: blue\n`);
+    const refused = await waitFor(async () => { const h = await health(); return h.status === 'degraded' ? h : null; }, 'rules refused');
+    expect(refused.detail).toContain('rule "broken"');
+    expect(refused.detail).toContain('metric "depth"');
+    expect((await getJson<{ rules: { id: string }[] }>(`${system.baseUrl}/api/rules`)).body.rules.map((r) => r.id)).toEqual(['flood']);
+    writeFileSync(join(city.path, 'rules.yaml'), `${RULES}\n- { id: gas-silent, kind: absence, match: { kind: gas }, after: 5m, severity: blue }\n`);
+    await waitFor(async () => (await health()).status === 'ok', 'new rules active');
+    expect((await getJson<{ rules: { id: string }[] }>(`${system.baseUrl}/api/rules`)).body.rules.map((r) => r.id)).toEqual(['flood', 'gas-silent']);
+  });
+
   it('keeps alerts and their history across a restart', async () => {
     const before = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`)).body.alerts;
     expect(before.length).toBe(2);

@@ -306,7 +306,7 @@ describe('flooding scenario: picking the target', () => {
     const run = startFlood(42, 1, 'wl-0003');
     expect([run.device, run.grid, run.camera, run.rainGauge]).toEqual(['wl-0003', 'cell-c', null, null]);
     expect(() => startFlood(42, 1, 'wl-9999')).toThrow(/wl-9999 is not one of the simulated devices/);
-    expect(() => startFlood(42, 1, 'rain-0001')).toThrow(/rain-0001 is a rainfall/);
+    expect(() => startFlood(42, 1, 'rain-0001')).toThrow(/rain-0001 is of kind rainfall/);
     expect(() => startFlood(42, 1, undefined, DEVICES.filter((d) => d.kind !== 'water_level'))).toThrow(/no water_level/);
   });
 

@@ -86,7 +86,7 @@ export function pickFloodingTarget(devices: readonly CityDevice[], deviceId?: st
   if (deviceId !== undefined) {
     const chosen = devices.find((d) => d.id === deviceId);
     if (!chosen) throw new Error(`flooding scenario: device ${deviceId} is not one of the simulated devices`);
-    if (chosen.kind !== 'water_level') throw new Error(`flooding scenario: device ${deviceId} is a ${chosen.kind}, not a water_level gauge`);
+    if (chosen.kind !== 'water_level') throw new Error(`flooding scenario: device ${deviceId} is of kind ${chosen.kind}, not a water_level gauge`);
     gauge = chosen;
   } else {
     const score = (d: CityDevice) => (inCell(d.grid, 'camera') ? 2 : 0) + (mentionsUnderpass(d) ? 1 : 0);
