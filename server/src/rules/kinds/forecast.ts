@@ -1,9 +1,9 @@
 // forecast (预测): an early warning that a value's trend will cross a level within a lead time.
 import type { ForecastRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtNum, fmtValue, perMinute, readNumber, Reported, round, unitOf, whereDevice, type Where } from './shared.js';
+import { fmtDuration, fmtLevel, fmtNum, fmtValue, perMinute, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue } from './shared.js';
 
-interface Sample { ts: number; v: number }
+type Sample = TimedValue;
 interface DeviceState {
   where: Where;
   samples: Sample[];
@@ -115,10 +115,7 @@ export function createForecastEvaluator(rule: ForecastRule, _devices: RuleDevice
         s = { where: whereDevice(o.device), samples: [], dir: 1, reached: false };
         states.set(o.device.id, s);
       }
-      const last = s.samples[s.samples.length - 1];
-      if (last && o.ts < last.ts) return []; // late, out-of-order reading: ignored
-      if (last && o.ts === last.ts) last.v = v;
-      else s.samples.push({ ts: o.ts, v });
+      if (!pushSample(s.samples, o.ts, v)) return []; // late, out-of-order reading: ignored
       while ((s.samples[0]?.ts ?? Infinity) < o.ts - rule.window) s.samples.shift();
       const out: Condition[] = [];
       evaluate(s, out);

@@ -1,9 +1,9 @@
 // rate: a value rising (or falling) by at least R within a period P.
 import type { RateRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where } from './shared.js';
+import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue } from './shared.js';
 
-interface Sample { ts: number; v: number }
+type Sample = TimedValue;
 interface DeviceState { where: Where; samples: Sample[] }
 
 /**
@@ -64,10 +64,7 @@ export function createRateEvaluator(rule: RateRule, _devices: RuleDevice[]): Rul
         s = { where: whereDevice(o.device), samples: [] };
         states.set(o.device.id, s);
       }
-      const last = s.samples[s.samples.length - 1];
-      if (last && o.ts < last.ts) return []; // late, out-of-order reading: ignored
-      if (last && o.ts === last.ts) last.v = v;
-      else s.samples.push({ ts: o.ts, v });
+      if (!pushSample(s.samples, o.ts, v)) return []; // late, out-of-order reading: ignored
       // keep the samples inside the period plus the last one at or before its start
       while (s.samples.length > 2 && (s.samples[1]?.ts ?? Infinity) <= o.ts - period) s.samples.shift();
       const out: Condition[] = [];

@@ -92,3 +92,15 @@ export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f + 0; // + 0 turns -0 into 0
 }
+
+/** One numeric reading of a device, for the kinds that keep a short history. */
+export interface TimedValue { ts: number; v: number }
+
+/** Appends a reading to time-ordered samples (same ts: replaced); false for a late, out-of-order one, which is ignored. */
+export function pushSample(samples: TimedValue[], ts: number, v: number): boolean {
+  const last = samples[samples.length - 1];
+  if (last && ts < last.ts) return false;
+  if (last && ts === last.ts) last.v = v;
+  else samples.push({ ts, v });
+  return true;
+}
