@@ -10,3 +10,4 @@ export * from './duration.js';
 export * from './env.js';
 export * from './alerts.js';
 export * from './rules.js';
+export * from './auth.js';
