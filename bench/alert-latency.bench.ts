@@ -4,14 +4,14 @@
 import { parseArgs } from 'node:util';
 import { io as socketClient, type Socket } from 'socket.io-client';
 import type { AlertSocketEvent, ClientToServerEvents, ServerToClientEvents } from '@citygrid/contract';
-import { connectDevice, end, publish, startTestSystem } from '../tests/helpers/system.js';
+import { connectDevice, end, login, publish, startTestSystem } from '../tests/helpers/system.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, gap: { type: 'string', default: '200' } } });
 const ROUNDS = Number(values.rounds);
 const GAP_MS = Number(values.gap);
 
 const system = await startTestSystem({ SIMULATE: '1', LOG_LEVEL: 'silent' });
-const socket: Socket<ServerToClientEvents, ClientToServerEvents> = socketClient(system.baseUrl, { transports: ['websocket'] });
+const socket: Socket<ServerToClientEvents, ClientToServerEvents> = socketClient(system.baseUrl, { transports: ['websocket'], auth: { token: await login(system.baseUrl, 'operator') } });
 await new Promise<void>((r) => socket.once('connect', () => r()));
 const waiting = new Map<string, { at: number; resolve: (ms: number) => void }>();
 socket.on('alert', (e: AlertSocketEvent) => {

@@ -1,5 +1,5 @@
 // Socket.IO events, typed for both ends (server emits only these).
-import type { Condition, DeviceKind } from './catalogue.js';
+import type { CameraEventType, Condition, DeviceKind } from './catalogue.js';
 import type { Rejection } from './rejections.js';
 import type { AlertSocketEvent } from './alerts.js';
 
@@ -20,6 +20,18 @@ export interface DeviceStatusEvent {
   district: string;
   online: boolean;
   ts: number;
+}
+
+/** A camera's detection, as it arrives (no images, no personal data). GET /api/camera-events lists past ones. */
+export interface CameraSocketEvent {
+  device: string;
+  grid: string;
+  district: string;
+  ts: number;
+  type: CameraEventType;
+  confidence: number;
+  count: number;
+  zone?: string;
 }
 
 export interface StatsEvent {
@@ -47,6 +59,7 @@ export interface ServerToClientEvents {
   stats: (event: StatsEvent) => void;
   /** Every alert transition, never coalesced. */
   alert: (event: AlertSocketEvent) => void;
+  'camera-event': (event: CameraSocketEvent) => void;
 }
 
 export interface ClientToServerEvents {

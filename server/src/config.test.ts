@@ -87,4 +87,15 @@ describe('loadServerConfig', () => {
     expect(local.mqtt).toMatchObject({ allowAnonymous: true, host: '127.0.0.1' });
     expect(loadServerConfig({ MQTT_ALLOW_ANONYMOUS: '1', MQTT_HOST: '::1' }).mqtt.allowAnonymous).toBe(true);
   });
+
+  it('takes AUTH_SECRET (at least 32 characters) and METRICS_TOKEN, and never echoes a refused secret', () => {
+    expect(loadServerConfig({}).auth).toEqual({ secret: null, metricsToken: null });
+    const secret = 'a-secret-that-is-long-enough-0123456789';
+    expect(loadServerConfig({ AUTH_SECRET: secret, METRICS_TOKEN: 'scrape-token-0123' }).auth).toEqual({ secret, metricsToken: 'scrape-token-0123' });
+    const err = configError({ AUTH_SECRET: 'short-secret-xyz', METRICS_TOKEN: 'tiny' });
+    expect(problemFor(err, 'AUTH_SECRET')).toEqual([expect.stringContaining('at least 32 characters')]);
+    expect(problemFor(err, 'METRICS_TOKEN')).toHaveLength(1);
+    expect(err.message).not.toContain('short-secret-xyz');
+    expect(err.message).not.toContain('tiny');
+  });
 });

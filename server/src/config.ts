@@ -19,6 +19,12 @@ function crossChecks(env: Record<string, string>): string[] {
   if (anonymous && !env.MQTT_URL && !LOOPBACK.includes(host)) {
     problems.push(`MQTT_ALLOW_ANONYMOUS: 1 is only allowed when the embedded broker listens on loopback; set MQTT_HOST=127.0.0.1 (got MQTT_HOST=${host})`);
   }
+  if (env.AUTH_SECRET !== undefined && env.AUTH_SECRET.length < 32) {
+    problems.push(`AUTH_SECRET: must be at least 32 characters, got ${env.AUTH_SECRET.length} (value not shown); make one with \`openssl rand -base64 48\`, or unset it to have one generated in DATA_DIR/auth-secret`);
+  }
+  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
+    problems.push(`METRICS_TOKEN: must be at least 16 characters, got ${env.METRICS_TOKEN.length} (value not shown)`);
+  }
   return problems;
 }
 
@@ -46,6 +52,9 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     SIMULATE_SPEED: z.string().regex(/^\d+(\.\d+)?$/, 'must be a number like 1 or 20').transform(Number).refine((n) => n >= 0.1 && n <= 1000, 'must be from 0.1 to 1000').default(1),
     RETENTION: duration('30d', 3_600_000, '1h'),
     WEB_DIST: z.string().default('./web/dist'),
+    // secrets: checked in crossChecks, which never echo the value
+    AUTH_SECRET: z.string().optional(),
+    METRICS_TOKEN: z.string().optional(),
     LOG_LEVEL: envLogLevel,
     LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   }, env, crossChecks);
@@ -75,6 +84,12 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     simulateSpeed: raw.SIMULATE_SPEED,
     retentionMs: raw.RETENTION,
     webDist: raw.WEB_DIST,
+    auth: Object.freeze({
+      /** Signs sign-in tokens (HS256); null: a random one kept in DATA_DIR/auth-secret (mode 0600). */
+      secret: raw.AUTH_SECRET ?? null,
+      /** When set, GET /metrics needs `Authorization: Bearer <token>`; unset, /metrics is open. */
+      metricsToken: raw.METRICS_TOKEN ?? null,
+    }),
     logLevel: raw.LOG_LEVEL,
     /** auto: readable on a terminal, JSON lines otherwise. */
     logFormat: raw.LOG_FORMAT,

@@ -2,9 +2,17 @@
 import { format } from 'node:util';
 
 export class HttpError extends Error {
+  /** Extra response headers (Retry-After for 429). */
+  headers: Record<string, string> = {};
+
   constructor(readonly code: string, message: string, readonly status: number) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  withHeader(name: string, value: string): this {
+    this.headers[name] = value;
+    return this;
   }
 }
 
@@ -25,5 +33,10 @@ export const Errors = {
   MAINTENANCE_INVALID: code('CG_MAINTENANCE_INVALID', 'Invalid maintenance window: %s', 400),
   MAINTENANCE_NOT_FOUND: code('CG_MAINTENANCE_NOT_FOUND', 'No active maintenance window with id "%s"', 404),
   RULES_INVALID: code('CG_RULES_INVALID', 'rules.yaml was refused; the last good rules stay active: %s', 422),
+  LOGIN_INVALID: code('CG_LOGIN_INVALID', 'Sign-in needs {"username": "...", "password": "..."}: %s', 400),
+  BAD_CREDENTIALS: code('CG_BAD_CREDENTIALS', 'Wrong username or password', 401),
+  UNAUTHENTICATED: code('CG_UNAUTHENTICATED', '%s', 401),
+  FORBIDDEN: code('CG_FORBIDDEN', '%s', 403),
+  TOO_MANY_ATTEMPTS: code('CG_TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts; try again in %d s', 429),
   INTERNAL: code('CG_INTERNAL', 'Internal error; it has been logged', 500),
 };

@@ -16,6 +16,7 @@ import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { createRealtime } from './realtime/socket-server.js';
 import { startAlerting } from './alerts/index.js';
+import { createAuth } from './auth/index.js';
 import { createNotifier } from './notify/notifier.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
 import { createStore } from './stores/index.js';
@@ -80,13 +81,15 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     }));
     const rejections = new RejectionLog();
 
-    // 3. notifications, HTTP + Socket.IO
+    // 3. sign-in, notifications, HTTP + Socket.IO
+    const auth = createAuth({ city, dataDir: config.dataDir, secret: config.auth.secret });
+    closers.unshift({ name: 'audit log', close: () => auth.close() });
     const notifier = createNotifier(city, logger, metrics);
     closers.unshift({ name: 'notifier', close: () => notifier.close() });
     const http = createServer();
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
-      city, metrics, logger,
+      city, metrics, logger, auth,
       stats: () => {
         const now = Date.now();
         const secs = Math.max(0.001, (now - lastStats.at) / 1000);
@@ -142,7 +145,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
       };
     };
-    const app = buildApp({ city, alerting, registry, store, rejections, health, metricsRegistry: metrics.registry, logger, webDist: config.webDist });
+    const app = buildApp({
+      city, alerting, registry, store, rejections, health, auth, logger,
+      metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist,
+    });
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);
     closers.unshift({ name: 'http', close: () => realtime.close() }); // closes the HTTP server too

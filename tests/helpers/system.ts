@@ -1,10 +1,13 @@
-// Test helpers: a whole CityGrid system on free ports with a temp data dir, and device clients
-// (in the manner of aedes' test/helper.js: connectDevice, nextMessage, waitFor).
+// Test helpers: a whole CityGrid system on free ports with a temp data dir, device clients (in the
+// manner of aedes' test/helper.js: connectDevice, nextMessage, waitFor), and signed-in API and
+// Socket.IO clients (login, getJson/sendJson with a token, connectSocket).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { io as socketClient, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, LoginResponse, ServerToClientEvents } from '@citygrid/contract';
 import { loadServerConfig, startSystem, type RunningSystem } from '@citygrid/server';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -15,14 +18,14 @@ export function tempDir(prefix = 'citygrid-test-'): { path: string; remove(): vo
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function startTestSystem(env: Record<string, string> = {}): Promise<RunningSystem & { baseUrl: string; dataDir: string }> {
+export async function startTestSystem(env: Record<string, string> = {}, logger?: Logger): Promise<RunningSystem & { baseUrl: string; dataDir: string }> {
   const dataDir = env.DATA_DIR ?? tempDir().path;
   const config = loadServerConfig({
     PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1',
     DATA_DIR: dataDir, CITY_DIR: DEMO_CITY, WEB_DIST: join(ROOT, 'web', 'dist'), LOG_LEVEL: 'silent',
     ...env,
   });
-  const system = await startSystem(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const system = await startSystem(config, logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   return Object.assign(system, { baseUrl: `http://127.0.0.1:${system.httpPort}`, dataDir });
 }
 
@@ -84,9 +87,39 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
-export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url);
+const authHeader = (token?: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+
+/** Signs in a demo user (password demo-<username>) and returns the token. */
+export async function login(baseUrl: string, username: string, password = `demo-${username}`): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (res.status !== 200) throw new Error(`sign-in as ${username} answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as LoginResponse).token;
+}
+
+export async function getJson<T = unknown>(url: string, token?: string | null): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { headers: authHeader(token) });
   return { status: res.status, body: (await res.json()) as T };
+}
+
+/** POST (or another method) with a JSON body; `body` is null for 204 answers. */
+export async function sendJson<T = unknown>(url: string, body: unknown, token?: string | null, method = 'POST'): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...authHeader(token) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+export type CitySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A Socket.IO client signed in with `token`; rejects with the server's reason when refused. */
+export function connectSocket(baseUrl: string, token: string | null): Promise<CitySocket> {
+  const socket: CitySocket = socketClient(baseUrl, { transports: ['websocket'], reconnection: false, ...(token ? { auth: { token } } : {}) });
+  return new Promise((res, rej) => {
+    socket.once('connect', () => res(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      rej(err);
+    });
+  });
 }
 
 export function end(client: MqttClient | undefined): Promise<void> {

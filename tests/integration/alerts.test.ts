@@ -1,16 +1,18 @@
 // Proves the closed loop: a reading over MQTT raises an alert that reaches the Socket.IO clients of its
 // cell (and not others), is acknowledged over REST, resolves when values clear, escalates past its
-// deadline, is delivered to a signed webhook, and survives a restart with its history.
+// deadline, is delivered to a signed webhook, and survives a restart with its history (and the
+// sign-in tokens with it).
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { io as socketClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Alert, AlertSocketEvent, ClientToServerEvents, HealthResponse, ServerToClientEvents } from '@citygrid/contract';
+import type { Alert, AlertSocketEvent, HealthResponse } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { verifyGenericSignature } from '../../server/src/notify/index.js';
-import { DEMO_CITY, connectDevice, end, getJson, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
+import {
+  DEMO_CITY, connectDevice, connectSocket, end, getJson, login, publish, sendJson, startTestSystem, tempDir, waitFor, type CitySocket,
+} from '../helpers/system.js';
 
 const RULES = `
 - id: flood
@@ -31,7 +33,6 @@ const WEBHOOKS = `
   secret_env: TEST_WEBHOOK_SECRET
 `;
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const city = tempDir('citygrid-city-');
 const data = tempDir();
 const demo = loadCity(DEMO_CITY);
@@ -41,13 +42,15 @@ const received: { body: string; headers: Record<string, string | string[] | unde
 let receiver: Server;
 let system: Awaited<ReturnType<typeof startTestSystem>>;
 let device: MqttClient;
-const sockets: Client[] = [];
+/** The operator's token (reads, maintenance); the grid worker of A's cell acts on A's alert. */
+let token = '';
+let workerToken = '';
+const sockets: CitySocket[] = [];
 
-async function connectSocket(grid: string): Promise<{ socket: Client; events: AlertSocketEvent[] }> {
-  const socket: Client = socketClient(system.baseUrl, { transports: ['websocket'] });
+async function watchCell(grid: string): Promise<{ socket: CitySocket; events: AlertSocketEvent[] }> {
+  const socket = await connectSocket(system.baseUrl, token);
   const events: AlertSocketEvent[] = [];
   socket.on('alert', (e) => events.push(e));
-  await new Promise<void>((res, rej) => { socket.once('connect', () => res()); socket.once('connect_error', rej); });
   const ack = await socket.emitWithAck('subscribe', { grid });
   expect(ack).toEqual({ ok: true });
   sockets.push(socket);
@@ -57,6 +60,9 @@ async function connectSocket(grid: string): Promise<{ socket: Client; events: Al
 async function boot() {
   system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path });
   device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, A.id);
+  // tokens survive a restart (the signing secret is kept in DATA_DIR/auth-secret): sign in once
+  if (!token) token = await login(system.baseUrl, 'operator');
+  if (!workerToken) workerToken = await login(system.baseUrl, `gw-${A.grid}`);
 }
 
 beforeAll(async () => {
@@ -90,9 +96,9 @@ describe('an alert from a reading to the person who must act', () => {
   let alert: Alert;
 
   it('reaches the Socket.IO clients of its cell, not those of another cell', async () => {
-    const mine = await connectSocket(A.grid);
-    const other = await connectSocket(B.grid);
-    const health = await getJson<HealthResponse>(`${system.baseUrl}/api/health`);
+    const mine = await watchCell(A.grid);
+    const other = await watchCell(B.grid);
+    const health = await getJson<HealthResponse>(`${system.baseUrl}/api/health`, token);
     expect(health.body.rules.status).toBe('ok');
     await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 36 } }));
     await new Promise((r) => setTimeout(r, 1200)); // the rule holds for 1 s
@@ -107,24 +113,22 @@ describe('an alert from a reading to the person who must act', () => {
     expect(other.events).toEqual([]);
   });
 
-  it('is acknowledged over REST by the grid worker, with the note recorded', async () => {
-    const res = await fetch(`${system.baseUrl}/api/alerts/${alert.id}/ack`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: `gw-${A.grid}`, note: 'on my way' }),
-    });
+  it('is acknowledged over REST by the signed-in grid worker, with the note recorded', async () => {
+    const res = await sendJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert.id}/ack`, { note: 'on my way' }, workerToken);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { alert: Alert }).alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: `gw-${A.grid}` });
-    const noNote = await fetch(`${system.baseUrl}/api/alerts/${alert.id}/resolve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.body.alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: `gw-${A.grid}` });
+    const noNote = await sendJson<{ error: { code: string } }>(`${system.baseUrl}/api/alerts/${alert.id}/resolve`, {}, workerToken);
     expect(noNote.status).toBe(400);
-    expect(((await noNote.json()) as { error: { code: string } }).error.code).toBe('CG_NOTE_REQUIRED');
+    expect(noNote.body.error.code).toBe('CG_NOTE_REQUIRED');
   });
 
   it('resolves by itself when the water goes below the clear level', async () => {
     await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 25 } }));
     await new Promise((r) => setTimeout(r, 300));
-    expect((await getJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert.id}`)).body.alert.state).toBe('acknowledged'); // hysteresis: 25 > 20
+    expect((await getJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert.id}`, token)).body.alert.state).toBe('acknowledged'); // hysteresis: 25 > 20
     await publish(device, `city/v1/devices/${A.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 12 } }));
     const done = await waitFor(async () => {
-      const { body } = await getJson<{ alert: Alert; history: { type: string; actor: string; note: string | null }[] }>(`${system.baseUrl}/api/alerts/${alert.id}`);
+      const { body } = await getJson<{ alert: Alert; history: { type: string; actor: string; note: string | null }[] }>(`${system.baseUrl}/api/alerts/${alert.id}`, token);
       return body.alert.state === 'resolved' ? body : null;
     }, 'auto-resolve');
     expect(done.history.map((h) => h.type)).toEqual(['pending', 'firing', 'acknowledged', 'resolved']);
@@ -151,7 +155,7 @@ describe('an alert from a reading to the person who must act', () => {
       await new Promise((r) => setTimeout(r, 1200));
       await publish(other, `city/v1/devices/${B.id}/telemetry`, JSON.stringify({ metrics: { level_cm: 41 } }));
       const escalated = await waitFor(async () => {
-        const { body } = await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`);
+        const { body } = await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`, token);
         return body.alerts.find((a) => a.escalation >= 1);
       }, 'escalation after the 3 s deadline', 15_000);
       const supervisors = demo.people.filter((p) => p.districts?.includes(B.district)).map((p) => p.username);
@@ -163,45 +167,46 @@ describe('an alert from a reading to the person who must act', () => {
   });
 
   it('suppresses a cell under maintenance and resumes after, refusing a malformed window', async () => {
-    const post = (body: unknown) => fetch(`${system.baseUrl}/api/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const bad = await post({ device: B.id, grid: B.grid, reason: 'x', for: '1h' });
+    const post = <T>(body: unknown) => sendJson<T>(`${system.baseUrl}/api/maintenance`, body, token);
+    const bad = await post<{ error: { code: string; message: string } }>({ device: B.id, grid: B.grid, reason: 'x', for: '1h' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'CG_MAINTENANCE_INVALID', message: expect.stringContaining('exactly one of device or grid') });
-    const ok = await post({ grid: B.grid, reason: 'replacing the pump', for: '1h', by: 'operator' });
+    expect(bad.body.error).toMatchObject({ code: 'CG_MAINTENANCE_INVALID', message: expect.stringContaining('exactly one of device or grid') });
+    const ok = await post<{ window: { id: string; by: string } }>({ grid: B.grid, reason: 'replacing the pump', for: '1h' });
     expect(ok.status).toBe(201);
-    const { window } = (await ok.json()) as { window: { id: string } };
-    const suppressed = await waitFor(async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`)).body.alerts.find((a) => a.suppressed), 'suppressed alert');
+    const { window } = ok.body;
+    expect(window.by).toBe('operator');
+    const suppressed = await waitFor(async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`, token)).body.alerts.find((a) => a.suppressed), 'suppressed alert');
     expect(suppressed.grid).toBe(B.grid);
-    expect((await fetch(`${system.baseUrl}/api/maintenance/${window.id}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: '{"by":"operator"}' })).status).toBe(204);
-    await waitFor(async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`)).body.alerts.every((a) => !a.suppressed), 'unsuppressed again');
-    const rules = (await getJson<{ status: string; rules: { id: string; active: number }[] }>(`${system.baseUrl}/api/rules`)).body;
+    expect((await sendJson(`${system.baseUrl}/api/maintenance/${window.id}`, undefined, token, 'DELETE')).status).toBe(204);
+    await waitFor(async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?grid=${B.grid}`, token)).body.alerts.every((a) => !a.suppressed), 'unsuppressed again');
+    const rules = (await getJson<{ status: string; rules: { id: string; active: number }[] }>(`${system.baseUrl}/api/rules`, token)).body;
     expect(rules.status).toBe('ok');
     expect(rules.rules).toEqual([expect.objectContaining({ id: 'flood', active: 1 })]);
-    const scores = (await getJson<{ scores: { id: string; alerts: number; acknowledged: number }[] }>(`${system.baseUrl}/api/scores?by=grid`)).body.scores;
+    const scores = (await getJson<{ scores: { id: string; alerts: number; acknowledged: number }[] }>(`${system.baseUrl}/api/scores?by=grid`, token)).body.scores;
     expect(scores.find((s) => s.id === A.grid)).toMatchObject({ alerts: 1, acknowledged: 1 });
   });
 
   it('hot-reloads rules.yaml, refusing a bad file and keeping the last good rules', async () => {
-    const health = async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body.rules;
+    const health = async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`, token)).body.rules;
     writeFileSync(join(city.path, 'rules.yaml'), `${RULES}\n- id: broken\n  kind: threshold\n  match: { kind: water_level }\n  metric: depth\n  above: 1\n  severity: blue\n`);
     const refused = await waitFor(async () => { const h = await health(); return h.status === 'degraded' ? h : null; }, 'rules refused');
     expect(refused.detail).toContain('rule "broken"');
     expect(refused.detail).toContain('metric "depth"');
-    expect((await getJson<{ rules: { id: string }[] }>(`${system.baseUrl}/api/rules`)).body.rules.map((r) => r.id)).toEqual(['flood']);
+    expect((await getJson<{ rules: { id: string }[] }>(`${system.baseUrl}/api/rules`, token)).body.rules.map((r) => r.id)).toEqual(['flood']);
     writeFileSync(join(city.path, 'rules.yaml'), `${RULES}\n- { id: gas-silent, kind: absence, match: { kind: gas }, after: 5m, severity: blue }\n`);
     await waitFor(async () => (await health()).status === 'ok', 'new rules active');
-    expect((await getJson<{ rules: { id: string }[] }>(`${system.baseUrl}/api/rules`)).body.rules.map((r) => r.id)).toEqual(['flood', 'gas-silent']);
+    expect((await getJson<{ rules: { id: string }[] }>(`${system.baseUrl}/api/rules`, token)).body.rules.map((r) => r.id)).toEqual(['flood', 'gas-silent']);
   });
 
   it('keeps alerts and their history across a restart', async () => {
-    const before = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`)).body.alerts;
+    const before = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`, token)).body.alerts;
     expect(before.length).toBe(2);
     await end(device);
     await system.stop();
     await boot();
-    const after = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`)).body.alerts;
+    const after = (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts?state=all`, token)).body.alerts;
     expect(after.map((a) => [a.id, a.state]).sort()).toEqual(before.map((a) => [a.id, a.state]).sort());
-    const { body } = await getJson<{ history: { type: string }[] }>(`${system.baseUrl}/api/alerts/${alert.id}`);
+    const { body } = await getJson<{ history: { type: string }[] }>(`${system.baseUrl}/api/alerts/${alert.id}`, token);
     expect(body.history.map((h) => h.type)).toEqual(['pending', 'firing', 'acknowledged', 'resolved']);
   });
 });

@@ -4,7 +4,7 @@
 import { io as socketClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AlertSocketEvent, ClientToServerEvents, ServerToClientEvents } from '@citygrid/contract';
-import { startTestSystem, waitFor } from '../helpers/system.js';
+import { login, startTestSystem, waitFor } from '../helpers/system.js';
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
 let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -12,7 +12,7 @@ const events: (AlertSocketEvent & { at: number })[] = [];
 
 beforeAll(async () => {
   system = await startTestSystem({ SIMULATE: '1', SIMULATE_SCENARIO: 'flooding', SIMULATE_SPEED: '20' });
-  socket = socketClient(system.baseUrl, { transports: ['websocket'] });
+  socket = socketClient(system.baseUrl, { transports: ['websocket'], auth: { token: await login(system.baseUrl, 'operator') } });
   socket.on('alert', (e) => events.push({ ...e, at: Date.now() }));
   await new Promise<void>((r) => socket.once('connect', () => r()));
 });

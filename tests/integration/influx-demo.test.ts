@@ -3,16 +3,18 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SENSOR_KINDS, type ReadingsResponse } from '@citygrid/contract';
 import { haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
-import { getJson, startTestSystem, waitFor } from '../helpers/system.js';
+import { getJson, login, startTestSystem, waitFor } from '../helpers/system.js';
 
 const run = haveInfluxd() || !!process.env.CI;
 let influx: TestInflux;
 let system: Awaited<ReturnType<typeof startTestSystem>>;
+let token: string;
 
 beforeAll(async () => {
   if (!run) return;
   influx = await startInflux('demo');
   system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'demo', SIMULATE: '1', SIMULATE_INTERVAL: '1s' });
+  token = await login(system.baseUrl, 'viewer');
 });
 afterAll(async () => {
   await system?.stop();
@@ -31,9 +33,9 @@ it.skipIf(!run)('stores the demo city in InfluxDB, one measurement per kind, and
   const [direct] = await influx.query(`SELECT "level_cm" FROM "water_level" WHERE "device" = 'wl-0001' AND time > now() - 1h`, 'demo');
   const stored = direct!.series![0]!.values.map(([ts, v]) => ({ ts, value: v }));
   expect(stored.length).toBeGreaterThan(0);
-  const { body } = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${Date.now() - 3_600_000}`);
+  const { body } = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${Date.now() - 3_600_000}`, token);
   expect(body.series[0]!.points.slice(0, stored.length)).toEqual(stored);
-  const bucketed = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${Date.now() - 3_600_000}&step=15s`);
+  const bucketed = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${Date.now() - 3_600_000}&step=15s`, token);
   expect(bucketed.body.series[0]!.points.length).toBeGreaterThan(0);
   expect(bucketed.body.series[0]!.points[0]).toHaveProperty('mean');
 });

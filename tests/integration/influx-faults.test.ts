@@ -11,7 +11,7 @@ import type { DevicesResponse, HealthResponse } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad } from '../helpers/load.js';
-import { DEMO_CITY, ROOT, connectDevice, end, getJson, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
+import { DEMO_CITY, ROOT, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
 
 const run = haveInfluxd() || !!process.env.CI;
 const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 20) * 1000;
@@ -71,7 +71,7 @@ describe.skipIf(!run)('InfluxDB faults', () => {
     try {
       const t0 = Date.now() - 120_000;
       for (let seq = 0; seq < 50; seq++) await publish(device, 'city/v1/devices/wl-0010/telemetry', JSON.stringify({ ts: t0 + seq, seq, metrics: { level_cm: 21 } }));
-      const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`);
+      const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`, await login(system.baseUrl, 'viewer'));
       expect(body.devices.find((d) => d.id === 'wl-0010')!.latest.level_cm!.value).toBe(21);
       const health = await waitFor(async () => {
         const h = (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body;

@@ -1,23 +1,26 @@
 // Proves the embedded broker + server + SQLite path: readings published over MQTT come back from REST
-// and Socket.IO, and every kind of bad input is refused with its own reason without disturbing others.
+// and Socket.IO (camera events too), and every kind of bad input is refused with its own reason without
+// disturbing others.
 import type { MqttClient } from 'mqtt';
-import { io as socketClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  deviceTopic, type ClientToServerEvents, type DevicesResponse, type ReadingEvent, type ReadingsResponse,
-  type Rejection, type RejectionsResponse, type ServerToClientEvents,
+  deviceTopic, type CameraSocketEvent, type DevicesResponse, type ReadingEvent, type ReadingsResponse,
+  type Rejection, type RejectionsResponse,
 } from '@citygrid/contract';
-import { connectDevice, end, getJson, nextMessage, publish, startTestSystem, subscribe, waitFor } from '../helpers/system.js';
+import {
+  connectDevice, connectSocket, end, getJson, login, nextMessage, publish, startTestSystem, subscribe, waitFor, type CitySocket,
+} from '../helpers/system.js';
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
 let mqttUrl: string;
 let air: MqttClient;
 let water: MqttClient;
 let camera: MqttClient;
-let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+let socket: CitySocket;
+let token: string;
 
 async function rejectionsFor(device: string): Promise<Rejection[]> {
-  const { body } = await getJson<RejectionsResponse>(`${system.baseUrl}/api/rejections?device=${device}&limit=1000`);
+  const { body } = await getJson<RejectionsResponse>(`${system.baseUrl}/api/rejections?device=${device}&limit=1000`, token);
   return body.items;
 }
 
@@ -26,11 +29,8 @@ beforeAll(async () => {
   mqttUrl = `mqtt://127.0.0.1:${system.mqttPort}`;
   [air, water, camera] = await Promise.all([connectDevice(mqttUrl, 'aq-0001'), connectDevice(mqttUrl, 'wl-0001'), connectDevice(mqttUrl, 'cam-0001')]);
   await Promise.all([subscribe(air, deviceTopic('aq-0001', 'rejections')), subscribe(camera, deviceTopic('cam-0001', 'rejections'))]);
-  socket = socketClient(system.baseUrl, { transports: ['websocket'] });
-  await new Promise<void>((res, rej) => {
-    socket.once('connect', () => res());
-    socket.once('connect_error', rej);
-  });
+  token = await login(system.baseUrl, 'viewer');
+  socket = await connectSocket(system.baseUrl, token);
 });
 
 afterAll(async () => {
@@ -52,12 +52,12 @@ describe('a device publishing over MQTT', () => {
     expect(event.grid).toBeTruthy();
 
     const history = await waitFor(async () => {
-      const { body } = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${ts - 1}`);
+      const { body } = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${ts - 1}`, token);
       return body.series[0]!.points.length ? body : null;
     }, 'reading in REST history');
     expect(history.series[0]!.points).toEqual([{ ts, value: 12.5 }]);
 
-    const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`);
+    const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`, token);
     const wl = body.devices.find((d) => d.id === 'wl-0001')!;
     expect(wl.latest.level_cm).toEqual({ value: 12.5, ts });
     expect(wl.online).toBe(true);
@@ -68,7 +68,7 @@ describe('a device publishing over MQTT', () => {
     const batch = [0, 10, 20, 70, 80].map((s, i) => ({ ts: base + s * 1000, metrics: { level_cm: [10, 20, 30, 5, 7][i]! } }));
     await publish(water, deviceTopic('wl-0001', 'telemetry'), JSON.stringify(batch));
     const body = await waitFor(async () => {
-      const r = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${base}&to=${base + 120_000}&step=1m`);
+      const r = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0001/readings?metric=level_cm&from=${base}&to=${base + 120_000}&step=1m`, token);
       return r.body.series[0]!.points.length === 2 ? r.body : null;
     }, 'two one-minute buckets');
     expect(body.step).toBe(60_000);
@@ -78,8 +78,13 @@ describe('a device publishing over MQTT', () => {
     ]);
   });
 
-  it('stores camera events (no images) and refuses one carrying an image or a plate number', async () => {
-    await publish(camera, deviceTopic('cam-0001', 'event'), JSON.stringify({ type: 'illegal_parking', confidence: 0.9, count: 2 }));
+  it('stores camera events (no images), pushes and lists them, and refuses one carrying an image or a plate number', async () => {
+    const cam = system.city.devicesById.get('cam-0001')!;
+    const live = new Promise<CameraSocketEvent>((res) => socket.on('camera-event', (e) => { if (e.device === 'cam-0001') res(e); }));
+    await publish(camera, deviceTopic('cam-0001', 'event'), JSON.stringify({ type: 'illegal_parking', confidence: 0.9, count: 2, zone: 'north-gate' }));
+    expect(await live).toEqual({ device: 'cam-0001', grid: cam.grid, district: cam.district, ts: expect.any(Number), type: 'illegal_parking', confidence: 0.9, count: 2, zone: 'north-gate' });
+    const listed = await getJson<{ events: CameraSocketEvent[] }>(`${system.baseUrl}/api/camera-events?grid=${cam.grid}`, token);
+    expect(listed.body.events).toEqual([expect.objectContaining({ device: 'cam-0001', type: 'illegal_parking', count: 2, zone: 'north-gate' })]);
     for (const extra of [{ image: 'data:image/jpeg;base64,/9j/4AAQ' }, { plate: '鄂A12345' }]) {
       const refused = nextMessage(camera, deviceTopic('cam-0001', 'rejections'), (p) => p.includes('unknown_property'));
       await publish(camera, deviceTopic('cam-0001', 'event'), JSON.stringify({ type: 'illegal_parking', confidence: 0.9, ...extra }));
@@ -126,7 +131,7 @@ describe('bad input', () => {
     await expect(connectDevice(mqttUrl, 'no-such-device', 'whatever')).rejects.toThrow(/not authorized/i);
     await waitFor(async () => (await rejectionsFor('aq-0003')).some((r) => r.reason === 'bad_credentials'), 'bad_credentials listed');
     await waitFor(async () => (await rejectionsFor('no-such-device')).some((r) => r.reason === 'unknown_device'), 'unknown_device listed');
-    const { body } = await getJson<RejectionsResponse>(`${system.baseUrl}/api/rejections`);
+    const { body } = await getJson<RejectionsResponse>(`${system.baseUrl}/api/rejections`, token);
     expect(body.byReason.bad_credentials).toBeGreaterThanOrEqual(1);
     expect(body.byReason.unknown_device).toBeGreaterThanOrEqual(1);
   });
@@ -142,10 +147,10 @@ describe('bad input', () => {
     await publish(water, deviceTopic('wl-0001', 'telemetry'), JSON.stringify({ ts, metrics: { level_cm: 1 } }));
     await publish(air, deviceTopic('aq-0001', 'telemetry'), JSON.stringify({ ts, metrics: { pm25: 33 } }));
     await waitFor(async () => {
-      const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`);
+      const { body } = await getJson<DevicesResponse>(`${system.baseUrl}/api/devices`, token);
       return body.devices.find((d) => d.id === 'aq-0001')?.latest.pm25?.value === 33 && body.devices.find((d) => d.id === 'wl-0001')?.latest.level_cm?.ts === ts;
     }, 'both good readings');
-    const { body } = await getJson<{ status: string }>(`${system.baseUrl}/api/health`);
+    const { body } = await getJson<{ status: string }>(`${system.baseUrl}/api/health`, token);
     expect(body.status).toBe('ok');
   });
 });

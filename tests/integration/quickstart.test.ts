@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ReadingsResponse, RejectionsResponse } from '@citygrid/contract';
-import { getJson, startTestSystem, waitFor } from '../helpers/system.js';
+import { getJson, login, startTestSystem, waitFor } from '../helpers/system.js';
 
 const run = promisify(execFile);
 const haveMosquitto = await run('sh', ['-c', 'command -v mosquitto_pub']).then(() => true, () => false);
@@ -13,8 +13,11 @@ const skip = !haveMosquitto && !process.env.CI;
 if (skip) console.warn('quickstart.test.ts skipped: install mosquitto-clients to run it');
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
+let token: string;
 beforeAll(async () => {
-  if (!skip) system = await startTestSystem();
+  if (skip) return;
+  system = await startTestSystem();
+  token = await login(system.baseUrl, 'viewer');
 });
 afterAll(async () => {
   await system?.stop();
@@ -28,7 +31,7 @@ function mosquittoPub(device: string, message: string) {
 it.skipIf(skip)('stores a reading sent with mosquitto_pub and lists a refused one with its reason', async () => {
   await mosquittoPub('wl-0003', '{"metrics":{"level_cm":12.5}}');
   const readings = await waitFor(async () => {
-    const { body } = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0003/readings?metric=level_cm`);
+    const { body } = await getJson<ReadingsResponse>(`${system.baseUrl}/api/devices/wl-0003/readings?metric=level_cm`, token);
     return body.series[0]!.points.length ? body.series[0]!.points : null;
   }, 'the mosquitto_pub reading');
   expect(readings).toHaveLength(1);
@@ -36,7 +39,7 @@ it.skipIf(skip)('stores a reading sent with mosquitto_pub and lists a refused on
 
   await mosquittoPub('wl-0003', '{"metrics":{"level_cm":"deep"}}');
   const rejection = await waitFor(async () => {
-    const { body } = await getJson<RejectionsResponse>(`${system.baseUrl}/api/rejections?device=wl-0003`);
+    const { body } = await getJson<RejectionsResponse>(`${system.baseUrl}/api/rejections?device=wl-0003`, token);
     return body.items[0];
   }, 'the refused payload in /api/rejections');
   expect(rejection).toMatchObject({ device: 'wl-0003', reason: 'wrong_type', by: 'server' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import type { DevicesResponse } from '@citygrid/contract';
-import { DEMO_CITY, ROOT, getJson, tempDir, waitFor } from '../helpers/system.js';
+import { DEMO_CITY, ROOT, getJson, login, tempDir, waitFor } from '../helpers/system.js';
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => dirs.forEach((d) => d.remove()));
@@ -52,8 +52,9 @@ it('runs the embedded mode with the simulator and stops cleanly on SIGINT', asyn
   dirs.push(data);
   const run = runServer({ SIMULATE: '1', SIMULATE_INTERVAL: '1s', DATA_DIR: data.path, LOG_LEVEL: 'info' });
   const port = await waitFor(() => /CityGrid is live: http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())?.[1], 'the "live" line', 30_000);
+  const token = await login(`http://127.0.0.1:${port}`, 'viewer');
   const fresh = await waitFor(async () => {
-    const { body } = await getJson<DevicesResponse>(`http://127.0.0.1:${port}/api/devices`);
+    const { body } = await getJson<DevicesResponse>(`http://127.0.0.1:${port}/api/devices`, token);
     const now = Date.now();
     const n = body.devices.filter((d) => d.lastSeen !== null && now - d.lastSeen < 15_000).length;
     return n >= 300 ? n : null;

@@ -1,19 +1,16 @@
-// Alerts and maintenance: GET /api/alerts, /api/alerts/:id, POST ack/resolve, /api/maintenance.
-// Until sign-in lands, the acting user is the body's `by` (recorded with every action).
-import { Router } from 'express';
-import { SEVERITIES, parseDuration } from '@citygrid/contract';
+// Alerts and maintenance: GET /api/alerts, /api/alerts/:id, POST ack/resolve, /api/maintenance, rules.
+// The acting user is the signed-in one (never a body field); every action goes to the audit log.
+import { Router, type Request } from 'express';
+import { SEVERITIES, parseDuration, type Alert } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { computeScores } from '../alerts/scores.js';
+import { requireRole, sessionOf } from '../auth/middleware.js';
+import { mayActOnAlert } from '../auth/roles.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
 import { intParam, optionalString, timeParam } from './query.js';
 
-const USER = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-function actorOf(body: unknown): string {
-  const by = (body as { by?: unknown } | undefined)?.by;
-  return typeof by === 'string' && USER.test(by) ? by : 'anonymous';
-}
+const idOf = (req: Request): string => String(req.params.id ?? '');
 
 function noteOf(body: unknown): string | null {
   const note = (body as { note?: unknown } | undefined)?.note;
@@ -31,9 +28,21 @@ function rethrow(err: unknown, id: string): never {
   throw err;
 }
 
-export function alertsRouter({ alerting }: AppDeps): Router {
+export function alertsRouter({ alerting, auth }: AppDeps): Router {
   const router = Router();
   const { manager } = alerting;
+
+  /** The alert the signed-in user may act on: 404 if none, 403 for a grid worker outside their cells. */
+  function actionable(req: Request): { alert: Alert; username: string } {
+    const { user } = sessionOf(req);
+    const id = idOf(req);
+    const alert = manager.get(id);
+    if (!alert) throw Errors.ALERT_NOT_FOUND(id.slice(0, 64));
+    if (!mayActOnAlert(user, alert)) {
+      throw Errors.FORBIDDEN(`${user.username} is a grid worker and may act only on alerts in their own cells or districts; alert ${alert.id} is in grid ${alert.grid} (${alert.district})`);
+    }
+    return { alert, username: user.username };
+  }
 
   router.get('/alerts', (req, res) => {
     const q = req.query as Record<string, unknown>;
@@ -52,21 +61,29 @@ export function alertsRouter({ alerting }: AppDeps): Router {
     res.json({ alert, history: alerting.log.history(alert.id).map(({ alert: _a, ...e }) => e) });
   });
 
-  router.post('/alerts/:id/ack', (req, res) => {
+  router.post('/alerts/:id/ack', requireRole('actOnAlerts'), (req, res) => {
+    const note = noteOf(req.body);
+    const { alert, username } = actionable(req);
+    const before = alert.state;
     try {
-      res.json({ alert: manager.acknowledge(req.params.id, actorOf(req.body), noteOf(req.body), Date.now()) });
+      const after = manager.acknowledge(alert.id, username, note, Date.now());
+      if (before !== after.state) auth.audit.record({ user: username, action: 'acknowledge', target: alert.id, note });
+      res.json({ alert: after });
     } catch (err) {
-      rethrow(err, req.params.id);
+      rethrow(err, alert.id);
     }
   });
 
-  router.post('/alerts/:id/resolve', (req, res) => {
+  router.post('/alerts/:id/resolve', requireRole('actOnAlerts'), (req, res) => {
     const note = noteOf(req.body);
+    const { alert, username } = actionable(req);
     if (!note || !note.trim()) throw Errors.NOTE_REQUIRED('say what was done, e.g. {"note": "pump started, water receding"}');
     try {
-      res.json({ alert: manager.resolve(req.params.id, actorOf(req.body), note, Date.now()) });
+      const after = manager.resolve(alert.id, username, note, Date.now());
+      auth.audit.record({ user: username, action: 'resolve', target: alert.id, note });
+      res.json({ alert: after });
     } catch (err) {
-      rethrow(err, req.params.id);
+      rethrow(err, alert.id);
     }
   });
 
@@ -74,7 +91,8 @@ export function alertsRouter({ alerting }: AppDeps): Router {
     res.json({ windows: manager.listMaintenance(Date.now()) });
   });
 
-  router.post('/maintenance', (req, res) => {
+  router.post('/maintenance', requireRole('maintenance'), (req, res) => {
+    const { username } = sessionOf(req).user;
     const b = (req.body ?? {}) as Record<string, unknown>;
     const now = Date.now();
     const problems: string[] = [];
@@ -90,12 +108,17 @@ export function alertsRouter({ alerting }: AppDeps): Router {
     if (until === null || !Number.isFinite(until) || until <= now) problems.push('give "for" (e.g. "2h") or a future "until"');
     else if (until - now > 30 * 86_400_000) problems.push('a window may last at most 30 days');
     if (problems.length) throw Errors.MAINTENANCE_INVALID(problems.join('; '));
-    const window = manager.addMaintenance({ target: device ? { device } : { grid: grid! }, by: actorOf(b), reason: String(b.reason), from: now, until: until! }, now);
+    const window = manager.addMaintenance({ target: device ? { device } : { grid: grid! }, by: username, reason: String(b.reason), from: now, until: until! }, now);
+    auth.audit.record({ user: username, action: 'maintenance_start', target: window.id, note: `${device ? `device ${device}` : `grid ${grid}`} until ${new Date(window.until).toISOString()}: ${window.reason}` });
     res.status(201).json({ window });
   });
 
-  router.delete('/maintenance/:id', (req, res) => {
-    if (!manager.endMaintenance(req.params.id, actorOf(req.body), Date.now())) throw Errors.MAINTENANCE_NOT_FOUND(req.params.id.slice(0, 64));
+  router.delete('/maintenance/:id', requireRole('maintenance'), (req, res) => {
+    const { username } = sessionOf(req).user;
+    const note = noteOf(req.body);
+    const id = idOf(req);
+    if (!manager.endMaintenance(id, username, Date.now())) throw Errors.MAINTENANCE_NOT_FOUND(id.slice(0, 64));
+    auth.audit.record({ user: username, action: 'maintenance_end', target: id, note });
     res.status(204).end();
   });
 
@@ -115,8 +138,10 @@ export function alertsRouter({ alerting }: AppDeps): Router {
     res.json({ ...alerting.health(), rules: manager.rulesStatus() });
   });
 
-  router.post('/rules/reload', (_req, res) => {
+  router.post('/rules/reload', requireRole('reloadRules'), (req, res) => {
+    const { username } = sessionOf(req).user;
     const result = alerting.reload();
+    auth.audit.record({ user: username, action: 'rules_reload', target: 'rules.yaml', note: result.problems.length ? `refused: ${result.problems.join('; ')}` : `${result.rules} rules active` });
     if (result.problems.length) throw Errors.RULES_INVALID(result.problems.join('; '));
     res.json({ ...alerting.health(), rules: manager.rulesStatus() });
   });

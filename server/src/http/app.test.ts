@@ -1,12 +1,14 @@
-// Proves the REST API (through buildApp with supertest, no port) serves devices, history, grid status, rejections and metrics, and renders errors by code.
+// Proves the REST API (through buildApp with supertest, no port) serves devices, history, grid status, rejections and metrics to a signed-in user, and renders errors by code.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
+import { hashSync } from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlerting, type Alerting } from '../alerts/index.js';
+import { createAuth, type Auth } from '../auth/index.js';
 import { stringify } from 'yaml';
 import type { BucketPoint, HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
@@ -15,7 +17,7 @@ import { RejectionLog } from '../live/rejection-log.js';
 import { createMetrics } from '../metrics.js';
 import { SqliteStore } from '../stores/sqlite.store.js';
 import type { StoredReading } from '../stores/store.js';
-import { buildApp } from './app.js';
+import { buildApp, type AppDeps } from './app.js';
 
 const SECRET_HASH = 'scrypt$10$8$1$c2FsdA==$aGFzaA==';
 const T0 = Date.UTC(2026, 4, 1, 8, 0);
@@ -39,7 +41,15 @@ let dir: string;
 let alerting: Alerting;
 let store: SqliteStore;
 let app: Express;
+let deps: AppDeps;
 let rejections: RejectionLog;
+let auth: Auth;
+let token: string;
+/** Requests as a signed-in admin. */
+const api = {
+  get: (url: string) => request(app).get(url).set('authorization', `Bearer ${token}`),
+  post: (url: string) => request(app).post(url).set('authorization', `Bearer ${token}`),
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'citygrid-app-'));
@@ -51,6 +61,7 @@ beforeAll(async () => {
   writeFileSync(join(cityDir, 'devices.yaml'), stringify([
     device('wl-1', 'water_level', 114.0), device('mh-1', 'manhole_cover', 114.001), device('tr-1', 'traffic', 114.01), device('cam-1', 'camera', 114.011),
   ]));
+  writeFileSync(join(cityDir, 'people.yaml'), stringify({ users: [{ username: 'tester', name: 'Tester', role: 'admin', password_hash: hashSync('pw', 4) }] }));
   const city = loadCity(cityDir);
   store = new SqliteStore({ path: join(dir, 'data', 'citygrid.db') });
   const registry = new DeviceRegistry(city);
@@ -75,16 +86,20 @@ beforeAll(async () => {
   rejections.record(r(T0 + 3, 'nobody', 'unknown_device', 'broker'));
 
   alerting = startAlerting({ city, dataDir: join(dir, 'data'), logger: pino({ level: 'silent' }), onEvent: () => undefined });
-  app = buildApp({
-    city, alerting, registry, store, rejections,
+  auth = createAuth({ city, dataDir: join(dir, 'data'), secret: 'app-test-secret-that-is-long-enough-0123' });
+  token = (await auth.tokens.issue({ username: 'tester', role: 'admin' })).token;
+  deps = {
+    city, alerting, registry, store, rejections, auth,
     health: () => HEALTH,
     metricsRegistry: createMetrics().registry,
     logger: pino({ level: 'silent' }),
     webDist: null,
-  });
+  };
+  app = buildApp(deps);
 });
 afterAll(async () => {
   alerting.close();
+  auth.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -97,7 +112,7 @@ function expectError(res: request.Response, status: number, code: string): void 
 
 describe('GET /api/devices', () => {
   it('lists every device with its latest values, online state and condition', async () => {
-    const res = await request(app).get('/api/devices').expect(200);
+    const res = await api.get('/api/devices').expect(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     const byId = new Map((res.body.devices as { id: string }[]).map((d) => [d.id, d]));
     expect([...byId.keys()].sort()).toEqual(['cam-1', 'mh-1', 'tr-1', 'wl-1']);
@@ -110,7 +125,7 @@ describe('GET /api/devices', () => {
   });
 
   it('filters by grid, district and kind', async () => {
-    const ids = async (query: string) => ((await request(app).get(`/api/devices?${query}`).expect(200)).body.devices as { id: string }[]).map((d) => d.id).sort();
+    const ids = async (query: string) => ((await api.get(`/api/devices?${query}`).expect(200)).body.devices as { id: string }[]).map((d) => d.id).sort();
     expect(await ids('grid=c-a')).toEqual(['mh-1', 'wl-1']);
     expect(await ids('district=west')).toEqual(['cam-1', 'tr-1']);
     expect(await ids('kind=camera')).toEqual(['cam-1']);
@@ -118,8 +133,8 @@ describe('GET /api/devices', () => {
   });
 
   it('GET /api/devices/:id returns one device, or 404 CG_DEVICE_NOT_FOUND', async () => {
-    expect((await request(app).get('/api/devices/tr-1').expect(200)).body).toMatchObject({ id: 'tr-1', online: true });
-    expectError(await request(app).get('/api/devices/nope-1'), 404, 'CG_DEVICE_NOT_FOUND');
+    expect((await api.get('/api/devices/tr-1').expect(200)).body).toMatchObject({ id: 'tr-1', online: true });
+    expectError(await api.get('/api/devices/nope-1'), 404, 'CG_DEVICE_NOT_FOUND');
   });
 });
 
@@ -127,7 +142,7 @@ describe('GET /api/devices/:id/readings', () => {
   const url = (query: string, id = 'wl-1') => `/api/devices/${id}/readings?${query}`;
 
   it('returns buckets with step, aligned and aggregated, with the unit', async () => {
-    const res = await request(app).get(url(`metric=level_cm&from=${T0}&to=${T0 + 3 * MIN}&step=1m`)).expect(200);
+    const res = await api.get(url(`metric=level_cm&from=${T0}&to=${T0 + 3 * MIN}&step=1m`)).expect(200);
     expect(res.body).toMatchObject({ device: 'wl-1', from: T0, to: T0 + 3 * MIN, step: MIN });
     expect(res.body.series).toHaveLength(1);
     expect(res.body.series[0]).toMatchObject({ metric: 'level_cm', unit: 'cm' });
@@ -140,54 +155,54 @@ describe('GET /api/devices/:id/readings', () => {
 
   it('returns raw points without step, every metric when none is named, and takes ISO dates', async () => {
     const from = encodeURIComponent('2026-05-01T16:00:00+08:00');
-    const res = await request(app).get(url(`from=${from}&to=${T0 + 15_000}`)).expect(200);
+    const res = await api.get(url(`from=${from}&to=${T0 + 15_000}`)).expect(200);
     expect(res.body.step).toBeNull();
     expect(res.body.from).toBe(T0);
     expect(res.body.series).toEqual([{ metric: 'level_cm', unit: 'cm', points: [{ ts: T0, value: 10 }, { ts: T0 + 10_000, value: 15 }] }]);
-    const mh = await request(app).get(url(`from=${T0}&to=${T0 + MIN}`, 'mh-1')).expect(200);
+    const mh = await api.get(url(`from=${T0}&to=${T0 + MIN}`, 'mh-1')).expect(200);
     expect(mh.body.series.map((s: { metric: string }) => s.metric).sort()).toEqual(['open', 'tilt_deg']);
   });
 
   it('400 CG_METRIC_UNKNOWN for a metric the device kind does not have', async () => {
-    const res = await request(app).get(url('metric=pm25'));
+    const res = await api.get(url('metric=pm25'));
     expectError(res, 400, 'CG_METRIC_UNKNOWN');
     expect(res.body.error.message).toContain('pm25');
   });
 
   it('400 CG_METRIC_UNKNOWN for names inherited from Object.prototype', async () => {
-    expectError(await request(app).get(url('metric=constructor')), 400, 'CG_METRIC_UNKNOWN');
+    expectError(await api.get(url('metric=constructor')), 400, 'CG_METRIC_UNKNOWN');
   });
 
   it('404 CG_DEVICE_NOT_FOUND for an unknown device', async () => {
-    expectError(await request(app).get(url('metric=level_cm', 'ghost-9')), 404, 'CG_DEVICE_NOT_FOUND');
+    expectError(await api.get(url('metric=level_cm', 'ghost-9')), 404, 'CG_DEVICE_NOT_FOUND');
   });
 
   it('400 CG_QUERY_INVALID for a bad from or to', async () => {
     for (const from of ['yesterday', '2026-13-45T00:00:00Z', 'abc']) {
-      const res = await request(app).get(url(`from=${from}&to=${T0}`));
+      const res = await api.get(url(`from=${from}&to=${T0}`));
       expectError(res, 400, 'CG_QUERY_INVALID');
       expect(res.body.error.message).toContain('from');
     }
-    expectError(await request(app).get(url(`from=${T0}&to=soon`)), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get(url(`from=${T0}&to=soon`)), 400, 'CG_QUERY_INVALID');
   });
 
   it('400 CG_QUERY_INVALID when from is not before to', async () => {
-    expectError(await request(app).get(url(`from=${T0}&to=${T0}`)), 400, 'CG_QUERY_INVALID');
-    expectError(await request(app).get(url(`from=${T0 + 1}&to=${T0}`)), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get(url(`from=${T0}&to=${T0}`)), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get(url(`from=${T0 + 1}&to=${T0}`)), 400, 'CG_QUERY_INVALID');
   });
 
   it('400 CG_QUERY_INVALID for a bad step or one that gives too many buckets', async () => {
-    const res = await request(app).get(url(`from=${T0 - 30 * 86_400_000}&to=${T0}&step=1s`));
+    const res = await api.get(url(`from=${T0 - 30 * 86_400_000}&to=${T0}&step=1s`));
     expectError(res, 400, 'CG_QUERY_INVALID');
     expect(res.body.error.message).toContain('step');
-    expectError(await request(app).get(url(`from=${T0}&to=${T0 + MIN}&step=500ms`)), 400, 'CG_QUERY_INVALID');
-    expectError(await request(app).get(url(`from=${T0}&to=${T0 + MIN}&step=often`)), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get(url(`from=${T0}&to=${T0 + MIN}&step=500ms`)), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get(url(`from=${T0}&to=${T0 + MIN}&step=often`)), 400, 'CG_QUERY_INVALID');
   });
 });
 
 describe('GET /api/grid', () => {
   it('returns the cells as a FeatureCollection with live status', async () => {
-    const res = await request(app).get('/api/grid').expect(200);
+    const res = await api.get('/api/grid').expect(200);
     expect(res.body.type).toBe('FeatureCollection');
     const byId = new Map((res.body.features as { properties: { id: string } }[]).map((f) => [f.properties.id, f]));
     expect([...byId.keys()]).toEqual(['c-a', 'c-b', 'c-empty']);
@@ -203,7 +218,7 @@ describe('GET /api/grid', () => {
 
 describe('GET /api/rejections', () => {
   it('lists recorded rejections newest first with counts by reason', async () => {
-    const res = await request(app).get('/api/rejections').expect(200);
+    const res = await api.get('/api/rejections').expect(200);
     expect(res.body.total).toBe(4);
     expect(res.body.byReason).toEqual({ out_of_range: 2, unknown_metric: 1, unknown_device: 1 });
     expect(res.body.items.map((r: Rejection) => r.ts)).toEqual([T0 + 3, T0 + 2, T0 + 1, T0]);
@@ -211,43 +226,59 @@ describe('GET /api/rejections', () => {
   });
 
   it('filters by reason and by device, and limits', async () => {
-    const byReason = await request(app).get('/api/rejections?reason=out_of_range').expect(200);
+    const byReason = await api.get('/api/rejections?reason=out_of_range').expect(200);
     expect(byReason.body.items.map((r: Rejection) => r.ts)).toEqual([T0 + 2, T0]);
-    const byDevice = await request(app).get('/api/rejections?device=tr-1').expect(200);
+    const byDevice = await api.get('/api/rejections?device=tr-1').expect(200);
     expect(byDevice.body.items.map((r: Rejection) => r.reason)).toEqual(['unknown_metric']);
-    const both = await request(app).get('/api/rejections?device=tr-1&reason=out_of_range').expect(200);
+    const both = await api.get('/api/rejections?device=tr-1&reason=out_of_range').expect(200);
     expect(both.body.items).toEqual([]);
-    const limited = await request(app).get('/api/rejections?limit=1').expect(200);
+    const limited = await api.get('/api/rejections?limit=1').expect(200);
     expect(limited.body.items.map((r: Rejection) => r.ts)).toEqual([T0 + 3]);
     expect(limited.body.total).toBe(4);
   });
 
   it('400 CG_QUERY_INVALID for an unknown reason or a bad limit', async () => {
-    expectError(await request(app).get('/api/rejections?reason=bad_vibes'), 400, 'CG_QUERY_INVALID');
-    expectError(await request(app).get('/api/rejections?limit=0'), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get('/api/rejections?reason=bad_vibes'), 400, 'CG_QUERY_INVALID');
+    expectError(await api.get('/api/rejections?limit=0'), 400, 'CG_QUERY_INVALID');
   });
 });
 
 describe('errors, health and metrics', () => {
   it('an unknown /api path is 404 CG_NOT_FOUND in the error shape', async () => {
-    const res = await request(app).get('/api/nope?x=1');
+    const res = await api.get('/api/nope?x=1');
     expectError(res, 404, 'CG_NOT_FOUND');
     expect(res.body.error.message).toContain('/api/nope');
-    expectError(await request(app).post('/api/devices'), 404, 'CG_NOT_FOUND');
+    expectError(await api.post('/api/devices'), 404, 'CG_NOT_FOUND');
   });
 
   it('a request body that is not JSON is 400 CG_BODY_INVALID', async () => {
     expectError(await request(app).post('/api/anything').set('content-type', 'application/json').send('{nope'), 400, 'CG_BODY_INVALID');
   });
 
-  it('GET /api/health returns the health object', async () => {
+  it('GET /api/health returns the health object, without a token', async () => {
     expect((await request(app).get('/api/health').expect(200)).body).toEqual(HEALTH);
   });
 
-  it('GET /metrics returns Prometheus text with citygrid_ metrics', async () => {
+  it('every other /api route needs a token: 401 CG_UNAUTHENTICATED without one', async () => {
+    expectError(await request(app).get('/api/devices'), 401, 'CG_UNAUTHENTICATED');
+    expectError(await request(app).get('/api/devices').set('authorization', 'Bearer not-a-token'), 401, 'CG_UNAUTHENTICATED');
+    expect((await request(app).get('/api/devices').set('cookie', `other=1; cg_token=${token}`)).status).toBe(200);
+  });
+
+  it('GET /metrics returns Prometheus text with citygrid_ metrics (open: no METRICS_TOKEN here)', async () => {
     const res = await request(app).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain('# TYPE citygrid_messages_received_total counter');
     expect(res.text).toMatch(/^citygrid_\w+/m);
+  });
+});
+
+describe('GET /metrics with METRICS_TOKEN', () => {
+  it('needs the token as a bearer token', async () => {
+    const guarded = buildApp({ ...deps, metricsToken: 'scrape-token-0123456789' });
+    expectError(await request(guarded).get('/metrics'), 401, 'CG_UNAUTHENTICATED');
+    expectError(await request(guarded).get('/metrics').set('authorization', 'Bearer wrong'), 401, 'CG_UNAUTHENTICATED');
+    expectError(await request(guarded).get('/metrics').set('authorization', `Bearer ${token}`), 401, 'CG_UNAUTHENTICATED'); // a user's token is not it
+    await request(guarded).get('/metrics').set('authorization', 'Bearer scrape-token-0123456789').expect(200);
   });
 });

@@ -1,4 +1,7 @@
-// buildApp(deps): the Express app without listening (tests drive it with supertest).
+// buildApp(deps): the Express app without listening (tests drive it with supertest). Every /api route
+// except health and login needs a signed-in user (authenticate) with the `read` permission; routes
+// that act add their own requireRole.
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
@@ -11,7 +14,12 @@ import type { DeviceRegistry } from '../live/device-registry.js';
 import type { RejectionLog } from '../live/rejection-log.js';
 import type { TimeSeriesStore } from '../stores/store.js';
 import type { Alerting } from '../alerts/index.js';
+import type { Auth } from '../auth/index.js';
+import { authenticate, requireRole } from '../auth/middleware.js';
 import { alertsRouter } from './alerts.router.js';
+import { auditRouter } from './audit.router.js';
+import { loginRouter, sessionRouter } from './auth.router.js';
+import { cameraEventsRouter } from './camera-events.router.js';
 import { cityRouter } from './city.router.js';
 import { devicesRouter } from './devices.router.js';
 import { healthRouter } from './health.router.js';
@@ -25,6 +33,9 @@ export interface AppDeps {
   rejections: RejectionLog;
   health: () => HealthResponse;
   metricsRegistry: Registry;
+  auth: Auth;
+  /** METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | null;
   logger: Logger;
   /** Folder of the built dashboard; null to serve none. */
   webDist: string | null;
@@ -36,11 +47,17 @@ export function buildApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '64kb' }));
 
-  app.use('/api', healthRouter(deps), cityRouter(deps), devicesRouter(deps), rejectionsRouter(deps), alertsRouter(deps));
+  app.use('/api', healthRouter(deps), loginRouter(deps)); // open
+  app.use('/api', authenticate(deps.auth), requireRole('read'));
+  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), rejectionsRouter(deps), alertsRouter(deps), auditRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });
-  app.get('/metrics', async (_req, res) => {
+  // open unless METRICS_TOKEN is set: the metrics are counts and timings, no personal data
+  app.get('/metrics', async (req, res) => {
+    if (deps.metricsToken && !sameSecret(req.get('authorization') ?? '', `Bearer ${deps.metricsToken}`)) {
+      throw Errors.UNAUTHENTICATED('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
     res.type(deps.metricsRegistry.contentType).send(await deps.metricsRegistry.metrics());
   });
 
@@ -62,7 +79,7 @@ export function buildApp(deps: AppDeps): Express {
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     if (err instanceof HttpError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      res.set(err.headers).status(err.status).json({ error: { code: err.code, message: err.message } });
       return;
     }
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
@@ -81,4 +98,10 @@ export function buildApp(deps: AppDeps): Express {
   };
   app.use(onError);
   return app;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -10,5 +10,8 @@ export const fanOut: Step = (msg, { feed, registry }) => {
   if (a.channel === 'telemetry') {
     const last = a.readings[a.readings.length - 1]!;
     feed.reading({ device: id, grid, district, kind, ts: last.ts, metrics: registry.latestValues(id), condition: registry.conditionOf(id) });
+  } else if (a.channel === 'event') {
+    const { ts, type, confidence, count, zone } = a.event;
+    feed.cameraEvent({ device: id, grid, district, ts, type, confidence, count, ...(zone !== undefined ? { zone } : {}) });
   }
 };

@@ -1,5 +1,5 @@
 // The message that flows through the pipeline steps, and what the steps may use.
-import type { CameraEvent, DeviceStatus, ReadingEvent, DeviceStatusEvent, Reading } from '@citygrid/contract';
+import type { CameraEvent, CameraSocketEvent, DeviceStatus, ReadingEvent, DeviceStatusEvent, Reading } from '@citygrid/contract';
 import type { CityDevice } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../live/device-registry.js';
@@ -26,6 +26,7 @@ export interface PipelineMessage {
 export interface LiveFeed {
   reading(event: ReadingEvent): void;
   deviceStatus(event: DeviceStatusEvent): void;
+  cameraEvent(event: CameraSocketEvent): void;
 }
 
 /** Where the evaluate step sends observations (the alert manager). */

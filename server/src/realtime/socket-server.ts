@@ -1,15 +1,20 @@
-// Socket.IO: the typed live feed for dashboards and phones. Clients get everything by default and
-// narrow it with `subscribe {grid?, district?, device?}`; each event goes to the rooms it belongs to.
+// Socket.IO: the typed live feed for dashboards and phones. The handshake must carry a token
+// (`auth: { token }`, `Authorization: Bearer`, or the cg_token cookie); a socket is disconnected when
+// its token expires or its session is signed out. Rooms per user: see socket-scope.ts. Clients narrow
+// what they get with `subscribe {grid?, district?, device?}`; each event goes to the rooms it belongs to.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type {
-  AlertSocketEvent, ClientToServerEvents, DeviceStatusEvent, Rejection, ServerToClientEvents, StatsEvent, SubscribeRequest,
+  AlertSocketEvent, CameraSocketEvent, ClientToServerEvents, DeviceStatusEvent, Rejection, ServerToClientEvents, StatsEvent,
 } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
+import { SessionError, type Auth, type Session } from '../auth/index.js';
+import { tokenFrom } from '../auth/middleware.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveFeed } from '../pipeline/index.js';
 import { ReadingCoalescer } from './reading-coalescer.js';
+import { ALL, checkSubscribe, defaultRooms } from './socket-scope.js';
 
 export interface Realtime {
   feed: LiveFeed;
@@ -20,45 +25,50 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-type IO = Server<ClientToServerEvents, ServerToClientEvents>;
-const ALL = 'all';
+export interface RealtimeDeps {
+  city: City;
+  metrics: Metrics;
+  logger: Logger;
+  auth: Auth;
+  stats: () => Omit<StatsEvent, 'socketClients'>;
+}
+
+type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { session: Session }>;
 
 function roomsFor(e: { device: string; grid: string; district: string }): string[] {
   return [ALL, `grid:${e.grid}`, `district:${e.district}`, `device:${e.device}`];
 }
 
-function checkSubscribe(req: unknown, city: City): { rooms: string[] } | { error: string } {
-  if (req === null || typeof req !== 'object' || Array.isArray(req)) return { error: 'subscribe expects an object {grid?, district?, device?}' };
-  const r = req as Record<string, unknown>;
-  const extra = Object.keys(r).filter((k) => !['grid', 'district', 'device'].includes(k));
-  if (extra.length) return { error: `unknown field(s): ${extra.join(', ')}` };
-  const rooms: string[] = [];
-  const { grid, district, device } = r as SubscribeRequest;
-  if (grid !== undefined) {
-    if (typeof grid !== 'string' || !city.cellsById.has(grid)) return { error: `unknown grid "${String(grid)}"` };
-    rooms.push(`grid:${grid}`);
-  }
-  if (district !== undefined) {
-    if (typeof district !== 'string' || !city.districts.some((d) => d.id === district)) return { error: `unknown district "${String(district)}"` };
-    rooms.push(`district:${district}`);
-  }
-  if (device !== undefined) {
-    if (typeof device !== 'string' || !city.devicesById.has(device)) return { error: `unknown device "${String(device)}"` };
-    rooms.push(`device:${device}`);
-  }
-  return { rooms: rooms.length ? rooms : [ALL] };
-}
-
-export function createRealtime(http: HttpServer, deps: { city: City; metrics: Metrics; logger: Logger; stats: () => Omit<StatsEvent, 'socketClients'> }): Realtime {
+export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   const log = deps.logger.child({ stage: 'realtime' });
   const io: IO = new Server(http, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
   const count = (event: string) => deps.metrics.socketEvents.inc({ event });
 
+  io.use((socket, next) => {
+    const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const token = typeof given === 'string' && given ? given : tokenFrom(socket.handshake.headers);
+    if (!token) {
+      next(new Error('Sign in first: connect with auth: { token } or the cg_token cookie'));
+      return;
+    }
+    deps.auth.session(token).then((session) => {
+      socket.data.session = session;
+      next();
+    }, (err: unknown) => {
+      if (!(err instanceof SessionError)) log.error({ err }, 'socket sign-in check failed');
+      next(new Error(err instanceof SessionError ? err.message : 'Sign in again: the token could not be checked'));
+    });
+  });
+
   io.on('connection', (socket) => {
-    void socket.join(ALL);
+    const { user, claims } = socket.data.session;
+    for (const room of defaultRooms(user)) void socket.join(room);
     deps.metrics.socketClients.set(io.engine.clientsCount);
+    // the token's expiry ends the socket; the dashboard reconnects with a refreshed token
+    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, claims.expiresAt - Date.now()));
+    expiry.unref();
     socket.on('subscribe', (req, ack) => {
-      const result = checkSubscribe(req, deps.city);
+      const result = checkSubscribe(req, deps.city, user);
       if ('error' in result) {
         if (typeof ack === 'function') ack({ ok: false, error: result.error });
         return;
@@ -67,7 +77,16 @@ export function createRealtime(http: HttpServer, deps: { city: City; metrics: Me
       for (const room of result.rooms) void socket.join(room);
       if (typeof ack === 'function') ack({ ok: true });
     });
-    socket.on('disconnect', () => deps.metrics.socketClients.set(io.engine.clientsCount));
+    socket.on('disconnect', () => {
+      clearTimeout(expiry);
+      deps.metrics.socketClients.set(io.engine.clientsCount);
+    });
+  });
+
+  deps.auth.onRevoke((revoked) => {
+    for (const socket of io.sockets.sockets.values()) {
+      if (socket.data.session?.claims.jti === revoked.jti) socket.disconnect(true);
+    }
   });
 
   const coalescer = new ReadingCoalescer((event) => {
@@ -87,6 +106,10 @@ export function createRealtime(http: HttpServer, deps: { city: City; metrics: Me
       deviceStatus: (event: DeviceStatusEvent) => {
         io.to(roomsFor(event)).emit('device-status', event);
         count('device-status');
+      },
+      cameraEvent: (event: CameraSocketEvent) => {
+        io.to(roomsFor(event)).emit('camera-event', event);
+        count('camera-event');
       },
     },
     alert(event) {

@@ -1,0 +1,68 @@
+// The audit log: who signed in (or failed to), acknowledged, resolved, changed maintenance or reloaded
+// the rules, when, on what, with which note. Append-only in DATA_DIR/audit.db: the database itself
+// refuses edits and deletions.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditAction, AuditEntry } from '@citygrid/contract';
+
+export const AUDIT_FILE = 'audit.db';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL, target TEXT, note TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_user ON audit (user, seq);
+CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`;
+
+export interface AuditQuery {
+  limit: number;
+  user?: string;
+  action?: AuditAction;
+  /** Only entries older than this seq (paging). */
+  before?: number;
+}
+
+export class AuditLog {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+
+  constructor(path: string, private readonly now: () => number = Date.now) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.insert = this.db.prepare('INSERT INTO audit (ts, user, action, target, note) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  record(entry: { user: string; action: AuditAction; target?: string | null; note?: string | null; ts?: number }): AuditEntry {
+    const row = {
+      ts: entry.ts ?? this.now(),
+      user: entry.user.slice(0, 64),
+      action: entry.action,
+      target: entry.target?.slice(0, 200) ?? null,
+      note: entry.note?.slice(0, 2000) ?? null,
+    };
+    const info = this.insert.run(row.ts, row.user, row.action, row.target, row.note);
+    return { seq: Number(info.lastInsertRowid), ...row };
+  }
+
+  /** Newest first. */
+  list(q: AuditQuery): AuditEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.user !== undefined) { where.push('user = ?'); args.push(q.user); }
+    if (q.action !== undefined) { where.push('action = ?'); args.push(q.action); }
+    if (q.before !== undefined) { where.push('seq < ?'); args.push(q.before); }
+    const sql = `SELECT seq, ts, user, action, target, note FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    return this.db.prepare(sql).all(...args, q.limit) as AuditEntry[];
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

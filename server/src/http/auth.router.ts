@@ -1,0 +1,76 @@
+// Sign-in: POST /api/auth/login (open, rate limited), and for a signed-in user POST /api/auth/refresh,
+// POST /api/auth/logout, GET /api/auth/me. The token goes in the body and in the cg_token cookie
+// (HttpOnly, SameSite=Strict, Path=/, Max-Age; Secure when the request came over https).
+import { Router, type Request, type Response } from 'express';
+import { TOKEN_COOKIE, type LoginResponse, type UserView } from '@citygrid/contract';
+import type { Auth } from '../auth/index.js';
+import { sessionOf } from '../auth/middleware.js';
+import { MAX_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.js';
+import { Users } from '../auth/users.js';
+import { Errors } from '../errors.js';
+import type { AppDeps } from './app.js';
+
+function parseLogin(body: unknown): { username: string; password: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof b.username !== 'string' || !b.username.length || b.username.length > 64) problems.push('username: 1 to 64 characters');
+  if (typeof b.password !== 'string' || !b.password.length || b.password.length > MAX_PASSWORD_LENGTH) problems.push(`password: 1 to ${MAX_PASSWORD_LENGTH} characters`);
+  if (problems.length) throw Errors.LOGIN_INVALID(problems.join('; '));
+  return { username: b.username as string, password: b.password as string };
+}
+
+const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** Secure cookies only over https (directly, or as a TLS-terminating proxy says). */
+const isHttps = (req: Request): boolean => req.secure || req.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+
+async function signIn(auth: Auth, req: Request, res: Response, user: UserView): Promise<LoginResponse> {
+  const { token, expiresAt } = await auth.tokens.issue(user);
+  res.cookie(TOKEN_COOKIE, token, {
+    httpOnly: true, sameSite: 'strict', path: '/', secure: isHttps(req), maxAge: Math.max(0, expiresAt - Date.now()),
+  });
+  res.setHeader('Cache-Control', 'no-store');
+  return { token, expiresAt, user };
+}
+
+/** Open: the one route that takes a password. */
+export function loginRouter({ auth }: AppDeps): Router {
+  const router = Router();
+  router.post('/auth/login', async (req, res) => {
+    const { username, password } = parseLogin(req.body);
+    const ip = clientIp(req);
+    const decision = auth.limiter.check(ip, username);
+    if (!decision.allowed) throw Errors.TOO_MANY_ATTEMPTS(decision.retryAfterS).withHeader('Retry-After', String(decision.retryAfterS));
+    const person = auth.users.get(username);
+    if (!(await verifyPassword(person, password))) {
+      auth.limiter.fail(ip, username);
+      auth.audit.record({ user: username, action: 'login_failed', target: null, note: `${person ? 'wrong password' : 'no such user'}, from ${ip}` });
+      throw Errors.BAD_CREDENTIALS(); // the same answer whether the user exists or not
+    }
+    auth.limiter.succeed(ip, username);
+    const body = await signIn(auth, req, res, Users.view(person!));
+    auth.audit.record({ user: username, action: 'login', target: null, note: `from ${ip}` });
+    res.json(body);
+  });
+  return router;
+}
+
+/** Behind authenticate: the signed-in user's own session. */
+export function sessionRouter({ auth }: AppDeps): Router {
+  const router = Router();
+  router.post('/auth/refresh', async (req, res) => {
+    res.json(await signIn(auth, req, res, sessionOf(req).user));
+  });
+  router.post('/auth/logout', (req, res) => {
+    const { user, claims } = sessionOf(req);
+    auth.revoke(claims);
+    res.clearCookie(TOKEN_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: isHttps(req) });
+    auth.audit.record({ user: user.username, action: 'logout', target: null, note: null });
+    res.status(204).end();
+  });
+  router.get('/auth/me', (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(sessionOf(req).user);
+  });
+  return router;
+}

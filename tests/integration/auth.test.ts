@@ -1,0 +1,211 @@
+// Proves sign-in guards every REST route: a table of all routes × roles (no token 401, wrong role 403,
+// grid workers only on their own cells' alerts), the login cookie, expired and forged tokens, logout,
+// the audit log of every action, rate-limited failed sign-ins, and no hash or secret in any answer or log.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_TTL_MS, type AuditEntry, type LoginResponse, type UserView } from '@citygrid/contract';
+import { AUTH_SECRET, signToken, startSignedInCity, type SignedInCity, type Who } from '../helpers/signed-in-city.js';
+import { login } from '../helpers/system.js';
+
+let city: SignedInCity;
+const answers: string[] = []; // every response body, for the leak check
+
+beforeAll(async () => {
+  city = await startSignedInCity();
+});
+afterAll(async () => {
+  await city?.close();
+});
+
+async function call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${city.system.baseUrl}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  answers.push(text);
+  return { status: res.status, text, json: () => JSON.parse(text) as { error?: { code: string; message: string } } & Record<string, unknown>, headers: res.headers };
+}
+
+const WHO: Who[] = ['none', 'viewer', 'gridworker', 'operator', 'admin'];
+const read = { viewer: 200, gridworker: 200, operator: 200, admin: 200 };
+type Expect = Record<Exclude<Who, 'none'>, number>;
+interface Route {
+  method: string;
+  name: string;
+  /** Default: the name. */
+  path?: (who: Who) => string | Promise<string>;
+  body?: unknown;
+  /** A fresh sign-in for this call (logout ends the session). */
+  fresh?: boolean;
+  expect: Expect;
+  /** Without a token; 401 unless said. */
+  none?: number;
+}
+
+const a = (rule: string) => city.alertsA[rule]!.id;
+const resolveTarget: Record<Who, string> = { none: 'm5', viewer: 'm5', gridworker: 'm2', operator: 'm3', admin: 'm4' };
+async function maintenanceWindow(): Promise<string> {
+  const gas = city.system.city.devices.find((d) => d.kind === 'gas')!;
+  const res = await call('POST', '/api/maintenance', city.tokens.admin, { device: gas.id, reason: 'calibration', for: '1h' });
+  return (res.json().window as { id: string }).id;
+}
+
+// every route of the API (README "HTTP API"); a new route belongs here
+const ROUTES: Route[] = [
+  { method: 'GET', name: '/api/health', expect: read, none: 200 },
+  { method: 'GET', name: '/api/auth/me', expect: read },
+  { method: 'POST', name: '/api/auth/refresh', expect: read },
+  { method: 'POST', name: '/api/auth/logout', fresh: true, expect: { viewer: 204, gridworker: 204, operator: 204, admin: 204 } },
+  { method: 'GET', name: '/api/city', expect: read },
+  { method: 'GET', name: '/api/grid', expect: read },
+  { method: 'GET', name: '/api/districts', expect: read },
+  { method: 'GET', name: '/api/devices', expect: read },
+  { method: 'GET', name: '/api/devices/:id', path: () => `/api/devices/${city.A.id}`, expect: read },
+  { method: 'GET', name: '/api/devices/:id/readings?metric=open', path: () => `/api/devices/${city.A.id}/readings?metric=open`, expect: read },
+  { method: 'GET', name: '/api/camera-events?grid=:id', path: () => `/api/camera-events?grid=${city.A.grid}`, expect: read },
+  { method: 'GET', name: '/api/rejections', expect: read },
+  { method: 'GET', name: '/api/alerts?state=all', expect: read },
+  { method: 'GET', name: '/api/alerts/:id', path: () => `/api/alerts/${a('m1')}`, expect: read },
+  { method: 'GET', name: '/api/maintenance', expect: read },
+  { method: 'GET', name: '/api/scores?by=district', expect: read },
+  { method: 'GET', name: '/api/rules', expect: read },
+  { method: 'POST', name: '/api/alerts/:id/ack', path: () => `/api/alerts/${a('m1')}/ack`, body: { note: 'on my way' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
+  { method: 'POST', name: '/api/alerts/:id/resolve', path: (who) => `/api/alerts/${a(resolveTarget[who])}/resolve`, body: { note: 'cover put back' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
+  { method: 'POST', name: '/api/maintenance (invalid)', path: () => '/api/maintenance', body: { grid: 'no-such-cell-but-checked-after-the-role', reason: 'x', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 400, admin: 400 } },
+  { method: 'POST', name: '/api/maintenance', body: { device: 'wl-0003', reason: 'new gauge', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 201, admin: 201 } },
+  { method: 'DELETE', name: '/api/maintenance/:id', path: async () => `/api/maintenance/${await maintenanceWindow()}`, expect: { viewer: 403, gridworker: 403, operator: 204, admin: 204 } },
+  { method: 'POST', name: '/api/rules/reload', expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } },
+  { method: 'GET', name: '/api/audit', expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } },
+  { method: 'GET', name: '/api/no-such-route', expect: { viewer: 404, gridworker: 404, operator: 404, admin: 404 } },
+];
+
+describe('every route × every role', () => {
+  const cases = ROUTES.flatMap((r) => WHO.map((who) => [`${r.method} ${r.name}`, who, r] as const));
+  it.each(cases)('%s as %s', async (_name, who, route) => {
+    const expected = who === 'none' ? route.none ?? 401 : route.expect[who];
+    const token = who === 'none' ? null : route.fresh ? await login(city.system.baseUrl, who === 'gridworker' ? city.gridworker : who) : city.tokens[who];
+    const res = await call(route.method, route.path ? await route.path(who) : route.name, token, route.body);
+    expect(res.status, res.text).toBe(expected);
+    if (expected === 401) expect(res.json().error?.code).toBe('CG_UNAUTHENTICATED');
+    if (expected === 403) expect(res.json().error?.code).toBe('CG_FORBIDDEN');
+  });
+});
+
+describe('grid workers and alerts', () => {
+  it("refuses a grid worker acting on another cell's alert, naming why", async () => {
+    for (const action of ['ack', 'resolve']) {
+      const res = await call('POST', `/api/alerts/${city.alertsB.m1!.id}/${action}`, city.tokens.gridworker, { note: 'not mine' });
+      expect(res.status).toBe(403);
+      expect(res.json().error).toMatchObject({ code: 'CG_FORBIDDEN', message: expect.stringContaining(city.B.grid) });
+    }
+  });
+
+  it('records the signed-in user (not a body field) as the actor', async () => {
+    const res = await call('POST', `/api/alerts/${a('m6')}/ack`, city.tokens.gridworker, { note: 'coming', by: 'someone-else' });
+    expect(res.json().alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: city.gridworker });
+  });
+});
+
+describe('sign-in, tokens and cookies', () => {
+  it('answers a LoginResponse and sets the cg_token cookie: HttpOnly, SameSite=Strict, Path=/, Max-Age, Secure only over https', async () => {
+    const res = await call('POST', '/api/auth/login', null, { username: 'operator', password: 'demo-operator' });
+    expect(res.status).toBe(200);
+    const body = res.json() as unknown as LoginResponse;
+    expect(body.user).toEqual({ username: 'operator', name: expect.any(String), role: 'operator', grids: [], districts: [] });
+    expect(body.expiresAt).toBeGreaterThan(Date.now() + TOKEN_TTL_MS - 5000);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(new RegExp(`^cg_token=${body.token.replace(/[.]/g, '\\.')};`));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\//);
+    expect(Number(/Max-Age=(\d+)/.exec(cookie)?.[1])).toBeGreaterThan(TOKEN_TTL_MS / 1000 - 10); // until the token expires
+    expect(cookie).not.toMatch(/Secure/);
+    const me = await call('GET', '/api/auth/me', null, undefined, { cookie: `theme=dark; cg_token=${body.token}` });
+    expect(me.json()).toMatchObject({ username: 'operator', role: 'operator' });
+    const proxied = await call('POST', '/api/auth/login', null, { username: 'viewer', password: 'demo-viewer' }, { 'x-forwarded-proto': 'https' });
+    expect(proxied.headers.get('set-cookie')).toMatch(/; Secure/);
+  });
+
+  it('tells a grid worker who they are and which cells they answer for', async () => {
+    const me = await call('GET', '/api/auth/me', city.tokens.gridworker);
+    expect(me.json() as unknown as UserView).toEqual({ username: city.gridworker, name: expect.any(String), role: 'gridworker', grids: [city.A.grid], districts: [] });
+  });
+
+  it('refuses expired, garbage and foreign tokens with 401 CG_UNAUTHENTICATED', async () => {
+    const expired = await signToken({ username: 'admin', role: 'admin' }, { issuedAgoMs: TOKEN_TTL_MS + 60_000 });
+    const res = await call('GET', '/api/devices', expired);
+    expect(res.status).toBe(401);
+    expect(res.json().error).toEqual({ code: 'CG_UNAUTHENTICATED', message: expect.stringMatching(/session expired/i) });
+    const foreign = await signToken({ username: 'admin', role: 'admin' }, { secret: 'some-other-secret-some-other-secret-0123' });
+    for (const token of ['garbage', foreign, `${city.tokens.viewer!}x`]) expect((await call('GET', '/api/devices', token)).status).toBe(401);
+    expect((await call('GET', '/api/devices', null, undefined, { cookie: 'cg_token=garbage' })).status).toBe(401);
+  });
+
+  it('refreshes a valid token, and logout ends the session', async () => {
+    const token = await login(city.system.baseUrl, 'operator');
+    const refreshed = await call('POST', '/api/auth/refresh', token);
+    expect(refreshed.json()).toMatchObject({ token: expect.any(String), user: { username: 'operator' } });
+    expect(refreshed.headers.get('set-cookie')).toMatch(/^cg_token=/);
+    const out = await call('POST', '/api/auth/logout', token);
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^cg_token=;.*Expires=Thu, 01 Jan 1970/);
+    expect((await call('GET', '/api/auth/me', token)).status).toBe(401);
+    expect((await call('GET', '/api/auth/me', refreshed.json().token as string)).status).toBe(200); // another session
+  });
+});
+
+describe('the audit log', () => {
+  it('lists sign-ins, acknowledgements and resolves with user, target and note, newest first', async () => {
+    const { entries } = (await call('GET', '/api/audit?limit=1000', city.tokens.admin)).json() as unknown as { entries: AuditEntry[] };
+    expect(entries.map((e) => e.seq)).toEqual([...entries.map((e) => e.seq)].sort((x, y) => y - x));
+    expect(entries).toContainEqual({ seq: expect.any(Number), ts: expect.any(Number), user: city.gridworker, action: 'acknowledge', target: a('m1'), note: 'on my way' });
+    for (const [who, rule] of [[city.gridworker, 'm2'], ['operator', 'm3'], ['admin', 'm4']]) {
+      expect(entries).toContainEqual(expect.objectContaining({ user: who, action: 'resolve', target: a(rule!), note: 'cover put back' }));
+    }
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'maintenance_start', note: expect.stringContaining('new gauge') }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'maintenance_end' }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'admin', action: 'rules_reload', target: 'rules.yaml' }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'viewer', action: 'login' }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'logout' }));
+    const mine = (await call('GET', `/api/audit?user=${city.gridworker}&action=acknowledge`, city.tokens.admin)).json().entries as AuditEntry[];
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((e) => e.user === city.gridworker && e.action === 'acknowledge')).toBe(true);
+    expect((await call('GET', '/api/audit?action=delete_everything', city.tokens.admin)).status).toBe(400);
+  });
+});
+
+describe('failed sign-ins', () => {
+  // last: once the limit is reached, this address cannot sign in for 5 minutes
+  it('answers 401 CG_BAD_CREDENTIALS alike for a wrong user or password, audits them, and refuses the 6th with 429', async () => {
+    expect((await call('POST', '/api/auth/login', null, { username: 'viewer' })).json().error?.code).toBe('CG_LOGIN_INVALID');
+    const unknown = await call('POST', '/api/auth/login', null, { username: 'nobody', password: 'demo-nobody' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.json().error?.code).toBe('CG_BAD_CREDENTIALS');
+    for (let i = 0; i < 4; i++) {
+      const wrong = await call('POST', '/api/auth/login', null, { username: 'viewer', password: `guess-${i}` });
+      expect(wrong.status).toBe(401);
+      expect(wrong.text).toBe(unknown.text); // nothing tells which usernames exist
+    }
+    const sixth = await call('POST', '/api/auth/login', null, { username: 'viewer', password: 'demo-viewer' });
+    expect(sixth.status).toBe(429);
+    expect(sixth.json().error?.code).toBe('CG_TOO_MANY_ATTEMPTS');
+    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(200);
+    const failed = (await call('GET', '/api/audit?action=login_failed', city.tokens.admin)).json().entries as AuditEntry[];
+    expect(failed.map((e) => e.user).sort()).toEqual(['nobody', 'viewer', 'viewer', 'viewer', 'viewer']);
+  });
+});
+
+describe('secrets stay secret', () => {
+  it('no answer and no log line holds a password hash, a device secret hash, the signing secret or a token', async () => {
+    for (const path of ['/api/auth/me', '/api/devices', `/api/devices/${city.A.id}`, '/api/grid', '/api/alerts?state=all', '/api/rules', '/api/audit', '/metrics']) {
+      expect((await call('GET', path, city.tokens.admin)).status).toBe(200);
+    }
+    const everything = [...answers, ...city.logs];
+    expect(city.logs.length).toBeGreaterThan(3);
+    for (const secret of ['$2b$', '$2a$', 'scrypt$', 'password_hash', 'secret_hash', AUTH_SECRET]) {
+      expect(everything.filter((t) => t.includes(secret)), secret).toEqual([]);
+    }
+    for (const token of Object.values(city.tokens).filter(Boolean)) expect(city.logs.filter((l) => l.includes(token!))).toEqual([]);
+  });
+});
