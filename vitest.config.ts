@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['contract/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'server/src/**/*.test.ts', 'simulators/src/**/*.test.ts'],
+          include: ['contract/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'server/src/**/*.test.ts', 'simulators/src/**/*.test.ts', 'web/src/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -1,13 +1,13 @@
-// Proves a person sees the live city: the whole embedded system in Chromium draws the grid map and
-// a device's value changes on screen when the device publishes over MQTT.
-import { join } from 'node:path';
+// Proves a person sees the live city: after signing in as an operator, the whole embedded system in
+// Chromium draws the grid map and a device's value changes on screen when the device publishes over MQTT.
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deviceTopic } from '@citygrid/contract';
 import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
 import { connectDevice, end, publish, startTestSystem } from '../helpers/system.js';
-import { ARTIFACTS, launchBrowser } from './browser.js';
+import { launchBrowser } from './browser.js';
+import { shot, signIn } from './ui.js';
 
 const DEVICE = 'wl-0004';
 let system: Awaited<ReturnType<typeof startTestSystem>>;
@@ -29,8 +29,8 @@ afterAll(async () => {
   await system?.stop();
 });
 
-it('shows the grid map with every cell of the demo city', async () => {
-  await page.goto(system.baseUrl);
+it('shows the grid map with every cell of the demo city once signed in', async () => {
+  await signIn(page, system.baseUrl, 'operator');
   const map = page.getByTestId('grid-map');
   await map.locator('canvas').first().waitFor({ state: 'visible' });
   await expect.poll(() => map.getAttribute('data-cell-count'), { timeout: 15_000 }).toBe(String(system.city.cells.length));
@@ -57,7 +57,7 @@ it("shows a device's value change live when it publishes", async () => {
 
   await publish(device, deviceTopic(DEVICE, 'telemetry'), JSON.stringify({ metrics: { level_cm: 27.5 } }));
   await expect.poll(() => value.textContent(), { timeout: 10_000 }).toContain('27.5');
-  await page.screenshot({ path: join(ARTIFACTS, 'live-city.png') });
+  await shot(page, 'live-city.png');
 });
 
 it('opens the device detail with its history chart', async () => {
@@ -66,7 +66,7 @@ it('opens the device detail with its history chart', async () => {
   await detail.waitFor();
   expect(await detail.getAttribute('data-device-id')).toBe(DEVICE);
   await detail.getByTestId('device-chart').first().locator('canvas').first().waitFor({ state: 'visible' });
-  await page.screenshot({ path: join(ARTIFACTS, 'device-detail.png') });
+  await shot(page, 'device-detail.png');
 });
 
 it('switches language between English and Chinese', async () => {
@@ -74,7 +74,7 @@ it('switches language between English and Chinese', async () => {
   await expect.poll(() => body.innerText()).toContain('City Grid Operations');
   await page.getByTestId('lang-switch').click();
   await expect.poll(() => body.innerText()).toContain('城市网格运行监测');
-  await page.screenshot({ path: join(ARTIFACTS, 'live-city-zh.png') });
+  await shot(page, 'live-city-zh.png');
   await page.getByTestId('lang-switch').click();
   await expect.poll(() => body.innerText()).toContain('City Grid Operations');
 });

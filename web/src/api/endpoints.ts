@@ -1,11 +1,23 @@
 // Every REST call the dashboard makes, in one place.
 import type {
-  DevicesResponse, HealthResponse, ReadingsResponse, RejectionsResponse,
+  Alert, DevicesResponse, HealthResponse, LoginResponse, ReadingsResponse, RejectionsResponse, UserView,
 } from '@citygrid/contract';
-import { getJson } from './http';
-import type { CityResponse, DistrictsResponse, GridResponse } from './types';
+import { getJson, postJson } from './http';
+import type {
+  AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CityResponse, DistrictsResponse,
+  GridResponse, RulesResponse, ScoresResponse,
+} from './types';
 
 export interface ReadingsQuery { metric: string; from: number; to: number; step?: string }
+export interface AlertsQuery { state?: 'active' | 'all'; grid?: string; district?: string; severity?: string; limit?: number }
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+const id = (s: string) => encodeURIComponent(s);
 
 export const api = {
   health: (signal?: AbortSignal) => getJson<HealthResponse>('/api/health', signal),
@@ -15,8 +27,22 @@ export const api = {
   devices: (signal?: AbortSignal) => getJson<DevicesResponse>('/api/devices', signal),
   rejections: (signal?: AbortSignal) => getJson<RejectionsResponse>('/api/rejections', signal),
   readings(device: string, q: ReadingsQuery, signal?: AbortSignal) {
-    const params = new URLSearchParams({ metric: q.metric, from: String(q.from), to: String(q.to) });
-    if (q.step) params.set('step', q.step);
-    return getJson<ReadingsResponse>(`/api/devices/${encodeURIComponent(device)}/readings?${params}`, signal);
+    return getJson<ReadingsResponse>(`/api/devices/${id(device)}/readings${query({ ...q })}`, signal);
   },
+
+  login: (username: string, password: string) => postJson<LoginResponse>('/api/auth/login', { username, password }),
+  refresh: () => postJson<LoginResponse>('/api/auth/refresh'),
+  logout: () => postJson<unknown>('/api/auth/logout'),
+  me: (signal?: AbortSignal) => getJson<UserView>('/api/auth/me', signal),
+
+  alerts: (q: AlertsQuery = {}, signal?: AbortSignal) => getJson<AlertsResponse>(`/api/alerts${query({ ...q })}`, signal),
+  alert: (alertId: string, signal?: AbortSignal) => getJson<AlertDetailResponse>(`/api/alerts/${id(alertId)}`, signal),
+  ack: (alertId: string, note?: string) => postJson<{ alert: Alert }>(`/api/alerts/${id(alertId)}/ack`, note ? { note } : {}),
+  resolve: (alertId: string, note: string) => postJson<{ alert: Alert }>(`/api/alerts/${id(alertId)}/resolve`, { note }),
+  audit: (limit = 200, signal?: AbortSignal) => getJson<AuditResponse>(`/api/audit${query({ limit })}`, signal),
+  scores: (by: 'grid' | 'district', from: number, to: number, signal?: AbortSignal) =>
+    getJson<ScoresResponse>(`/api/scores${query({ by, from, to })}`, signal),
+  cameraEvents: (grid: string | undefined, limit = 50, signal?: AbortSignal) =>
+    getJson<CameraEventsResponse>(`/api/camera-events${query({ grid, limit })}`, signal),
+  rules: (signal?: AbortSignal) => getJson<RulesResponse>('/api/rules', signal),
 };

@@ -1,5 +1,7 @@
 // Shapes the dashboard reads that are not (yet) in @citygrid/contract's api.ts.
-import type { GridCellStatus, MultiPolygonGeometry, PolygonGeometry, Position } from '@citygrid/contract';
+import type {
+  Alert, AlertEventType, AuditEntry, CameraSocketEvent, GridCellStatus, MultiPolygonGeometry, PolygonGeometry, Position, Severity,
+} from '@citygrid/contract';
 
 export interface Feature<P, G> { type: 'Feature'; properties: P; geometry: G }
 export interface FeatureCollection<P, G> { type: 'FeatureCollection'; features: Feature<P, G>[] }
@@ -19,3 +21,33 @@ export type District = Feature<DistrictProperties, PolygonGeometry | MultiPolygo
 export type DistrictsResponse = FeatureCollection<DistrictProperties, PolygonGeometry | MultiPolygonGeometry>;
 
 export interface CityResponse { name: string; name_en?: string; center?: Position }
+
+// Alerts, audit, scores and camera events (shapes of the server's answers).
+
+export interface AlertsResponse { alerts: Alert[] }
+export interface AlertHistoryEntry { seq: number; ts: number; type: AlertEventType; actor: string; note: string | null }
+export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[] }
+export interface AuditResponse { entries: AuditEntry[] }
+
+export interface ScoreRow {
+  id: string;
+  alerts: number;
+  bySeverity: Record<Severity, number>;
+  acknowledged: number;
+  resolved: number;
+  ackMedianS: number | null;
+  ackP90S: number | null;
+  resolveMedianS: number | null;
+  resolveP90S: number | null;
+  /** Share acknowledged within the deadline, 0..1, or null. */
+  ackedInTime: number | null;
+  escalated: number;
+}
+export interface ScoresResponse { from: number; to: number; by: 'grid' | 'district'; scores: ScoreRow[] }
+
+/** A camera's detection: type, confidence, count. Never an image. */
+export type CameraEventView = CameraSocketEvent;
+export interface CameraEventsResponse { events: CameraEventView[] }
+
+export interface RuleStatusView { id: string; kind: string; severity: Severity; devices: number; active: number; lastEvaluation: number | null }
+export interface RulesResponse { status: string; detail?: string; rules: RuleStatusView[] }

@@ -1,7 +1,9 @@
 // Tooltip text for the map: a cell's name and counts, a district, or a device.
 import { useI18n } from 'vue-i18n';
+import { SEVERITY_COLOR } from '../lib/alerts';
 import { deviceState } from '../lib/conditions';
 import { escapeHtml, formatAge } from '../lib/format';
+import { useAlertFeed } from './useAlertFeed';
 import { useDevices } from './useDevices';
 import { useGrid } from './useGrid';
 
@@ -11,6 +13,7 @@ export function useMapTooltip(): (params: unknown) => string {
   const { t, locale } = useI18n();
   const grid = useGrid();
   const devices = useDevices();
+  const feed = useAlertFeed();
 
   const localName = (p: { name: string; name_en?: string }) =>
     locale.value === 'en' && p.name_en ? p.name_en : p.name;
@@ -26,7 +29,13 @@ export function useMapTooltip(): (params: unknown) => string {
     const s = grid.status.value.get(id);
     const district = grid.districtById.value.get(c.properties.district);
     const condition = s?.condition ?? c.properties.status.condition;
+    const alerts = feed.items.value.filter((a) => a.grid === id && a.state !== 'resolved');
+    const worst = feed.cellColour.value.get(id);
+    const alertLine = worst
+      ? `<div class="tt-state"><i class="tt-dot" style="background:${SEVERITY_COLOR[worst]}"></i>${escapeHtml(`${t('alerts.title')} · ${t(`severity.${worst}`)} · ${alerts.length}`)}</div>`
+      : '';
     return title(localName(c.properties), district ? localName(district.properties) : c.properties.district)
+      + alertLine
       + `<div class="tt-state">${dot(condition)}${escapeHtml(t(`condition.${condition}`))}</div>`
       + line(t('map.devices'), t('map.online', { online: s?.online ?? 0, total: s?.devices ?? 0 }))
       + (s && (s.alarm || s.warn) ? line(t('condition.alarm'), t('map.alarmWarn', { alarm: s.alarm, warn: s.warn })) : '');

@@ -1,7 +1,9 @@
 // English messages: same keys as zh-CN.ts (the type checker enforces it).
+import { enOps } from './en-ops';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
+  ...enOps,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',
@@ -17,6 +19,8 @@ const en: Messages = {
     rejectedPerS: '{n} rejected/s',
     cells: 'Cells in trouble',
     cellsDetail: '{alarm} alarm · {warn} warning',
+    overdue: 'Past deadline',
+    overdueSub: 'not acknowledged in time',
   },
   condition: { ok: 'OK', warn: 'Warning', alarm: 'Alarm', offline: 'Offline', none: 'No devices' },
   kind: {
@@ -44,6 +48,8 @@ const en: Messages = {
     hint: 'Click a cell to filter devices, a device for details; scroll to zoom',
     waiting: 'Waiting for grid data…',
     reset: 'Reset',
+    legendAlerts: 'Alerts',
+    legendDevices: 'Devices',
   },
   devices: {
     title: 'Devices',

@@ -1,5 +1,8 @@
 // Simplified Chinese: the reference message set (en.ts must have the same keys).
+import { zhCNOps } from './zh-CN-ops';
+
 const zhCN = {
+  ...zhCNOps,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
@@ -15,6 +18,8 @@ const zhCN = {
     rejectedPerS: '拒收 {n} 条/秒',
     cells: '异常网格',
     cellsDetail: '告警 {alarm} · 预警 {warn}',
+    overdue: '超时未签收',
+    overdueSub: '超过签收时限',
   },
   condition: { ok: '正常', warn: '预警', alarm: '告警', offline: '离线', none: '无设备' },
   kind: {
@@ -42,6 +47,8 @@ const zhCN = {
     hint: '点击网格筛选设备，点击设备查看详情，滚轮缩放',
     waiting: '等待网格数据…',
     reset: '复位',
+    legendAlerts: '告警',
+    legendDevices: '设备',
   },
   devices: {
     title: '设备列表',

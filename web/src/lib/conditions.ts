@@ -57,8 +57,9 @@ export const STATE_COLOR: Record<CellCondition, string> = {
 /** Translucent fills for grid cells on the dark map. */
 export const CELL_FILL: Record<CellCondition, string> = {
   ok: 'rgba(34, 197, 94, 0.15)',
-  warn: 'rgba(245, 158, 11, 0.55)',
-  alarm: 'rgba(239, 68, 68, 0.62)',
+  // Device conditions stay quieter than alert colours (lib/alerts.ts): an alert cell must stand out.
+  warn: 'rgba(245, 158, 11, 0.32)',
+  alarm: 'rgba(239, 68, 68, 0.4)',
   offline: 'rgba(100, 116, 139, 0.50)',
   none: 'rgba(148, 163, 184, 0.06)',
 };

@@ -1,14 +1,14 @@
 // ECharts, tree-shaken: only the charts and components the dashboard draws.
 import * as echarts from 'echarts/core';
-import { LineChart, LinesChart, ScatterChart } from 'echarts/charts';
+import { BarChart, EffectScatterChart, LineChart, LinesChart, ScatterChart } from 'echarts/charts';
 import {
-  GeoComponent, GridComponent, MarkLineComponent, TooltipComponent,
+  GeoComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
-  GeoComponent, GridComponent, MarkLineComponent, TooltipComponent,
-  ScatterChart, LinesChart, LineChart, CanvasRenderer,
+  GeoComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent,
+  ScatterChart, EffectScatterChart, LinesChart, LineChart, BarChart, CanvasRenderer,
 ]);
 
 export { echarts };

@@ -61,3 +61,26 @@ export function formatMetricValue(
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** A countdown or elapsed time as m:ss or h:mm:ss (tabular, language-neutral). */
+export function formatClock(ms: number): string {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** A duration in seconds with a unit in the user's language ("45 sec", "4.5 min", "4.5分钟"). */
+export function formatDurationS(seconds: number | null, locale: string): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const [value, unit] = seconds < 60 ? [seconds, 'second'] : seconds < 3600 ? [seconds / 60, 'minute'] : [seconds / 3600, 'hour'];
+  return cached(`d:${locale}:${unit}`, () => new Intl.NumberFormat(locale, {
+    style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1,
+  })).format(value);
+}
+
+export function formatPercent(share: number | null, locale: string): string {
+  if (share === null || !Number.isFinite(share)) return '—';
+  return cached(`p:${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })).format(share);
+}

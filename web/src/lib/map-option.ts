@@ -1,7 +1,8 @@
 // ECharts option for the grid map: geo regions (districts + cells), district outlines and
 // names, device markers by state. Full option for a rebuild, live part for updates.
-import type { DeviceView, Position } from '@citygrid/contract';
+import type { DeviceView, Position, Severity } from '@citygrid/contract';
 import type { District, GridCell } from '../api/types';
+import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL, deviceState, STATE_COLOR, type CellLive, type DeviceState } from './conditions';
 import { boundsOf, cellKey, districtKey, labelPoint, MAP_NAME, outlines } from './map-geometry';
 
@@ -9,6 +10,10 @@ export interface MapInput {
   cells: GridCell[];
   districts: District[];
   status: Map<string, CellLive>;
+  /** Worst colour of each cell's active alerts: wins over the device condition. */
+  alertColour: Map<string, Severity>;
+  /** Where a new red/orange alert just arrived: a brief ripple. */
+  pulses: { position: Position; severity: Severity }[];
   devices: Iterable<DeviceView>;
   selectedCell: string | null;
   selectedDistrict: string | null;
@@ -34,13 +39,14 @@ function cellRegions(input: MapInput) {
   const cells = input.cells.map((c) => {
     const id = c.properties.id;
     const condition = input.status.get(id)?.condition ?? c.properties.status.condition;
+    const alert = input.alertColour.get(id);
     const selected = id === input.selectedCell;
     return {
       name: cellKey(id),
       itemStyle: {
-        areaColor: CELL_FILL[condition],
-        borderColor: selected ? '#f8fafc' : BORDER,
-        borderWidth: selected ? 2.5 : 0.6,
+        areaColor: alert ? SEVERITY_FILL[alert] : CELL_FILL[condition],
+        borderColor: selected ? '#f8fafc' : alert ? SEVERITY_COLOR[alert] : BORDER,
+        borderWidth: selected ? 2.5 : alert ? 1.6 : 0.6,
         shadowBlur: selected ? 12 : 0,
         shadowColor: 'rgba(248, 250, 252, 0.6)',
       },
@@ -108,11 +114,26 @@ function selectedSeries(input: MapInput) {
   };
 }
 
+/** A one-off ripple where a red or orange alert just arrived (removed after a few seconds). */
+function pulseSeries(input: MapInput) {
+  return {
+    id: 'alert-pulse',
+    type: 'effectScatter',
+    coordinateSystem: 'geo',
+    silent: true,
+    z: 11,
+    symbolSize: 14,
+    rippleEffect: { scale: 5, period: 1.6, brushType: 'stroke', number: 2 },
+    itemStyle: { color: (p: { data?: { severity?: Severity } }) => SEVERITY_COLOR[p.data?.severity ?? 'red'] },
+    data: input.pulses.map((p) => ({ value: p.position, severity: p.severity })),
+  };
+}
+
 /** The parts that change with live data and selection. */
 export function liveOption(input: MapInput) {
   return {
     geo: { regions: cellRegions(input) },
-    series: [outlineSeries(input), ...markerSeries(input.devices), selectedSeries(input)],
+    series: [outlineSeries(input), ...markerSeries(input.devices), selectedSeries(input), pulseSeries(input)],
   };
 }
 

@@ -1,0 +1,62 @@
+// Proves a viewer can watch but not act: alerts show without acknowledge / resolve buttons, the API
+// refuses the viewer's acknowledge (403), and the audit page is not theirs.
+import type { MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deviceTopic, type Alert } from '@citygrid/contract';
+import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
+import { connectDevice, end, login, publish, sendJson, startTestSystem } from '../helpers/system.js';
+import { launchBrowser } from './browser.js';
+import { alertById, alertItem, alertOf, shot, signIn } from './ui.js';
+
+let system: Awaited<ReturnType<typeof startTestSystem>>;
+let browser: Browser;
+let page: Page;
+let client: MqttClient;
+let alert: Alert;
+let operatorToken: string;
+
+beforeAll(async () => {
+  if (!webIsCurrent() && !buildWeb()) throw new Error('the dashboard did not build');
+  system = await startTestSystem({ SIMULATE: '0' });
+  const cover = system.city.devices.find((d) => d.kind === 'manhole_cover')!;
+  client = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, cover.id);
+  await publish(client, deviceTopic(cover.id, 'telemetry'), JSON.stringify({ metrics: { open: true } }));
+  operatorToken = await login(system.baseUrl, 'operator');
+  alert = await alertOf(system.baseUrl, operatorToken, cover.id, 'manhole-open');
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await end(client);
+  await system?.stop();
+});
+
+it('shows a viewer the alerts without any acknowledge or resolve button', async () => {
+  await signIn(page, system.baseUrl, 'viewer');
+  const item = alertItem(page, alert.id);
+  await item.waitFor({ timeout: 10_000 });
+  // the browser asked for Chinese: the feed speaks it
+  await expect.poll(() => page.getByTestId('alert-feed').innerText()).toContain('告警信息');
+  await expect.poll(() => item.getByTestId('alert-state').textContent()).toBe('告警中');
+  expect(await page.getByTestId('ack-button').count()).toBe(0);
+  expect(await page.getByTestId('resolve-button').count()).toBe(0);
+  expect(await page.getByTestId('nav-audit').count()).toBe(0);
+  await shot(page, 'viewer.png');
+});
+
+it("refuses the viewer's acknowledge in the API", async () => {
+  const token = await login(system.baseUrl, 'viewer');
+  const res = await sendJson<{ error: { code: string } }>(`${system.baseUrl}/api/alerts/${alert.id}/ack`, {}, token);
+  expect(res.status).toBe(403);
+  expect(res.body.error.code).toBe('CG_FORBIDDEN');
+  expect((await alertById(system.baseUrl, operatorToken, alert.id)).state).toBe('firing');
+});
+
+it('tells a viewer the audit log is for administrators', async () => {
+  await page.goto(`${system.baseUrl}/#/audit`);
+  await page.getByTestId('audit-page').waitFor();
+  await expect.poll(() => page.getByTestId('audit-page').innerText()).toContain('只有管理员可以查看审计日志');
+});

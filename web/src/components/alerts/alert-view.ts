@@ -1,0 +1,109 @@
+// What an alert row shows, translated and formatted: built by useAlertViews() for the feed and the
+// phone view; AlertItem and PhoneAlertCard only display it.
+import { metricsOf, type Alert, type AlertState, type Severity } from '@citygrid/contract';
+import { useI18n } from 'vue-i18n';
+import { useAlertActions } from '../../composables/useAlertActions';
+import { useAuth } from '../../composables/useAuth';
+import { useDevices } from '../../composables/useDevices';
+import { useGrid } from '../../composables/useGrid';
+import type { ActionType } from '../../lib/action-queue';
+import { canAct, SEVERITY_ROMAN } from '../../lib/alerts';
+import { formatAge, formatClock, formatMetricValue, formatNumber, formatTime } from '../../lib/format';
+import { ruleText, splitMessage } from '../../lib/rule-text';
+
+export interface AlertView {
+  id: string;
+  severity: Severity;
+  state: AlertState;
+  severityLabel: string;
+  stateLabel: string;
+  message: string;
+  guidance: string;
+  cell: string;
+  district: string;
+  /** "<kind> <id>" of each device ("Manhole cover mh-0001"). */
+  devices: string[];
+  values: string;
+  startedAt: string;
+  age: string;
+  /** Acknowledge countdown while it still needs acknowledging. */
+  deadline: { text: string; overdue: boolean } | null;
+  escalation: string | null;
+  assignees: string[];
+  actedBy: string | null;
+  suppressed: boolean;
+  flapping: boolean;
+  reraised: boolean;
+  incident: string | null;
+  canAct: boolean;
+  pending: ActionType[];
+}
+
+export function useAlertViews() {
+  const { t, te, locale } = useI18n();
+  const grid = useGrid();
+  const devices = useDevices();
+  const auth = useAuth();
+  const actions = useAlertActions();
+
+  const localName = (p?: { name: string; name_en?: string }) =>
+    p && (locale.value === 'en' && p.name_en ? p.name_en : p.name);
+
+  /** The values behind the alert in the user's language: the device's metrics first, then what
+   *  the rule reports (threshold, ETA, events...). "Level: 34.2 cm · Threshold: 30" */
+  function translated(a: Alert): string {
+    const kind = a.devices[0] ? devices.get(a.devices[0])?.kind : undefined;
+    const metrics = kind ? metricsOf(kind) : {};
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(a.values)) {
+      if (typeof v === 'string') continue;
+      if (kind && k in metrics) parts.unshift(`${te(`metric.${k}`) ? t(`metric.${k}`) : k}: ${formatMetricValue(kind, k, v, locale.value, t)}`);
+      else if (te(`alertValue.${k}`) && typeof v === 'number') parts.push(`${t(`alertValue.${k}`)}: ${formatNumber(v, locale.value, 2)}`);
+    }
+    return parts.slice(0, 4).join(' · ');
+  }
+
+  /** English: the server's own specific detail ("level_cm 34.2 cm, above 30 cm for 30 s"); else our translation of the values. */
+  function values(a: Alert, detail: string | null): string {
+    if (locale.value === 'en' && detail) return detail;
+    return translated(a);
+  }
+
+  return function toView(a: Alert, now: number): AlertView {
+    const pending = actions.pendingOf(a.id);
+    const open = a.state === 'firing' || a.state === 'pending';
+    const left = a.ackDeadline - now;
+    const who = a.state === 'resolved' ? a.resolvedBy : a.state === 'acknowledged' ? a.acknowledgedBy : null;
+    const { headline, detail } = splitMessage(a.message);
+    return {
+      id: a.id,
+      severity: a.severity,
+      state: a.state,
+      severityLabel: t('severityLevel', { colour: t(`severity.${a.severity}`), roman: SEVERITY_ROMAN[a.severity] }),
+      stateLabel: t(`alertState.${a.state}`),
+      message: ruleText(headline, locale.value),
+      guidance: ruleText(a.guidance, locale.value),
+      cell: localName(grid.cellById.value.get(a.grid)?.properties) ?? a.grid,
+      district: localName(grid.districtById.value.get(a.district)?.properties) ?? a.district,
+      devices: a.devices.map((id) => {
+        const kind = devices.get(id)?.kind;
+        return kind ? `${t(`kind.${kind}`)} ${id}` : id;
+      }),
+      values: values(a, detail),
+      startedAt: formatTime(a.firedAt ?? a.startedAt, locale.value, true),
+      age: formatAge(a.firedAt ?? a.startedAt, now, locale.value),
+      deadline: open && !pending.includes('ack') && !pending.includes('resolve')
+        ? { text: left >= 0 ? t('alerts.deadlineIn', { t: formatClock(left) }) : t('alerts.overdue', { t: formatClock(left) }), overdue: left < 0 }
+        : null,
+      escalation: a.escalation > 0 ? t('alerts.escalated', { level: t(`escalation.l${a.escalation}`) }) : null,
+      assignees: a.assignees,
+      actedBy: who ? t(a.state === 'resolved' ? 'alerts.resolvedBy' : 'alerts.acknowledgedBy', { user: who }) : null,
+      suppressed: a.suppressed,
+      flapping: Boolean(a.flapping),
+      reraised: Boolean(a.reraises),
+      incident: a.parts?.length ? t('alerts.incident', { n: a.parts.length }) : null,
+      canAct: canAct(auth.user.value, a) && !pending.includes('resolve'),
+      pending,
+    };
+  };
+}

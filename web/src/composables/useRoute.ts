@@ -1,0 +1,32 @@
+// Hash routes: #/ (control room, with #/devices/<id> for a device), #/my (grid worker's phone),
+// #/scores, #/audit. Linkable, no server routes.
+import { readonly, shallowRef } from 'vue';
+
+export type RouteName = 'live' | 'my' | 'scores' | 'audit';
+const PATHS: Record<RouteName, string> = { live: '#/', my: '#/my', scores: '#/scores', audit: '#/audit' };
+
+export function parseRoute(hash: string): RouteName {
+  const path = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  return path === 'my' || path === 'scores' || path === 'audit' ? path : 'live';
+}
+
+const current = shallowRef<RouteName>(parseRoute(window.location.hash));
+let listening = false;
+
+export function routeHref(name: RouteName): string {
+  return PATHS[name];
+}
+
+export function useRoute() {
+  if (!listening) {
+    listening = true;
+    window.addEventListener('hashchange', () => { current.value = parseRoute(window.location.hash); });
+  }
+  return {
+    route: readonly(current),
+    go(name: RouteName) {
+      if (parseRoute(window.location.hash) !== name || window.location.hash === '') window.location.hash = PATHS[name];
+      current.value = name;
+    },
+  };
+}
