@@ -38,6 +38,18 @@ export interface GridCellStatus {
   condition: Condition | 'offline' | 'none';
 }
 
+/** Who answers for a grid cell (GET /api/grid feature properties `people`): never a password hash. */
+export interface PersonRef { username: string; name: string }
+export interface GridCellPeople {
+  /** Users whose grids include the cell. */
+  workers: PersonRef[];
+  /** Users whose districts include the cell's district. */
+  supervisors: PersonRef[];
+}
+
+/** Alert levels of a rule as GET /api/rules lists them (only those the rule has). */
+export interface RuleLevels { above?: number; below?: number; clear_below?: number; clear_above?: number; crosses?: number }
+
 export interface RawPoint { ts: number; value: number }
 export interface BucketPoint { ts: number; mean: number; min: number; max: number; count: number }
 export interface ReadingSeries { metric: string; unit?: string; points: RawPoint[] | BucketPoint[] }

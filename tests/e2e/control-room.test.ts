@@ -1,7 +1,7 @@
 // Proves the control room works end to end: an operator signs in through the form, sees the map and
 // KPIs, an open manhole cover published over MQTT appears in the alert feed within seconds, the
-// operator acknowledges and resolves it (with a note) in both languages, and the admin's audit
-// page shows both actions.
+// operator acknowledges and resolves it (with a note) in both languages, a cell shows its alerts,
+// camera events and grid worker, and the admin's audit page shows both actions.
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -120,6 +120,10 @@ it('shows a cell with its alerts and camera events when an alert is clicked', as
   expect(await panel.getAttribute('data-cell-id')).toBe(camera.grid);
   await panel.locator('[data-testid="camera-event"][data-type="smoke_fire"]').first().waitFor({ timeout: 10_000 });
   await expect.poll(() => panel.innerText()).toContain('93%');
+  // who answers for the cell: its grid worker (and the district supervisor), from GET /api/grid
+  await panel.locator(`[data-testid="cell-worker"][data-username="gw-${camera.grid}"]`).waitFor();
+  expect(await panel.getByTestId('cell-people').innerText()).toContain(`gw-${camera.grid}`);
+  expect(await panel.getByTestId('cell-supervisor').count()).toBeGreaterThan(0);
   await shot(page, 'cell-panel.png');
 });
 

@@ -2,7 +2,7 @@
 // grid workers only on their own cells' alerts), the login cookie, expired and forged tokens, logout,
 // the audit log of every action, rate-limited failed sign-ins, and no hash or secret in any answer or log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_TTL_MS, type AuditEntry, type LoginResponse, type UserView } from '@citygrid/contract';
+import { TOKEN_TTL_MS, type AuditEntry, type GridCellPeople, type LoginResponse, type UserView } from '@citygrid/contract';
 import { AUTH_SECRET, signToken, startSignedInCity, type SignedInCity, type Who } from '../helpers/signed-in-city.js';
 import { login } from '../helpers/system.js';
 
@@ -193,6 +193,23 @@ describe('failed sign-ins', () => {
     expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(200);
     const failed = (await call('GET', '/api/audit?action=login_failed', city.tokens.admin)).json().entries as AuditEntry[];
     expect(failed.map((e) => e.user).sort()).toEqual(['nobody', 'viewer', 'viewer', 'viewer', 'viewer']);
+  });
+});
+
+describe('responsible people', () => {
+  it("GET /api/grid names each cell's grid workers and district supervisors, by username and name only", async () => {
+    const res = await call('GET', '/api/grid', city.tokens.viewer);
+    const features = (res.json().features as { properties: { id: string; district: string; people: GridCellPeople } }[]);
+    const cellA = features.find((f) => f.properties.id === city.A.grid)!.properties;
+    expect(cellA.people.workers).toContainEqual({ username: city.gridworker, name: expect.any(String) });
+    expect(cellA.people.supervisors.length).toBeGreaterThan(0);
+    for (const p of [...cellA.people.workers, ...cellA.people.supervisors]) expect(Object.keys(p).sort()).toEqual(['name', 'username']);
+    expect(res.text).not.toContain('$2b$');
+  });
+
+  it('GET /api/rules lists each rule with its selector, metric and levels', async () => {
+    const rules = (await call('GET', '/api/rules', city.tokens.viewer)).json().rules as Record<string, unknown>[];
+    expect(rules[0]).toMatchObject({ kind: 'threshold', match: { kind: 'manhole_cover' }, metric: 'open', levels: { above: 0.5 } });
   });
 });
 

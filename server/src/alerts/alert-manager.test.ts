@@ -696,16 +696,16 @@ describe('AlertManager: setRules and rulesStatus', () => {
     expect(h.fake.observed.map((o) => o.rule)).toEqual(['gas']);
   });
 
-  it('resolves the open alerts of a removed rule with a note, and lists rules with their active counts', () => {
+  it('resolves the open alerts of a removed rule with a note, and lists rules with their active counts, selector, metric and levels', () => {
     const h = harness({ rules: [floodRule(), gasRule(), compositeRule()] });
     const m = h.manager;
     h.deliver('flood', cond(h.city, 'wl-a', 'active'), T0);
     h.deliver('flood', cond(h.city, 'wl-b', 'pending'), T0);
     h.deliver('gas', cond(h.city, 'gas-c', 'active', { ch4: 30 }), T0);
     expect(m.rulesStatus()).toEqual([
-      { id: 'flood', kind: 'threshold', severity: 'red', devices: 2, active: 2, lastEvaluation: T0 },
-      { id: 'gas', kind: 'threshold', severity: 'orange', devices: 1, active: 1, lastEvaluation: T0 },
-      { id: 'incident', kind: 'composite', severity: 'red', devices: 0, active: 0, lastEvaluation: null },
+      { id: 'flood', kind: 'threshold', severity: 'red', devices: 2, active: 2, lastEvaluation: T0, match: { kind: 'water_level' }, metric: 'level_cm', levels: { above: 30 } },
+      { id: 'gas', kind: 'threshold', severity: 'orange', devices: 1, active: 1, lastEvaluation: T0, match: { kind: 'gas' }, metric: 'ch4', levels: { above: 25 } },
+      { id: 'incident', kind: 'composite', severity: 'red', devices: 0, active: 0, lastEvaluation: null, levels: {} },
     ]);
     const gas = only(open(m, 'gas'));
 

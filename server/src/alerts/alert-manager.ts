@@ -2,7 +2,7 @@
 // flap suppression, re-raise after a manual resolve, escalation past the acknowledge deadline,
 // maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
-import type { Alert, AlertEvent, AlertEventType, CompositeRule, MaintenanceWindow, RuleDef } from '@citygrid/contract';
+import type { Alert, AlertEvent, AlertEventType, CompositeRule, MaintenanceWindow, RuleDef, RuleLevels, RuleMatch } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Condition, EvaluatorFactory, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
@@ -27,6 +27,22 @@ export class AlertActionError extends Error {
   constructor(readonly code: 'ALERT_NOT_FOUND' | 'ALERT_RESOLVED' | 'NOTE_REQUIRED', message: string) {
     super(message);
   }
+}
+
+/** One row of GET /api/rules: the rule's state, and its selector, metric and levels (so charts can draw them). */
+export interface RuleStatusRow {
+  id: string; kind: string; severity: string; devices: number; active: number; lastEvaluation: number | null;
+  match?: RuleMatch;
+  metric?: string;
+  levels: RuleLevels;
+}
+
+const LEVEL_KEYS = ['above', 'below', 'clear_below', 'clear_above', 'crosses'] as const;
+function ruleShape(rule: RuleDef): Pick<RuleStatusRow, 'match' | 'metric' | 'levels'> {
+  const levels: RuleLevels = {};
+  const r = rule as Partial<Record<(typeof LEVEL_KEYS)[number], unknown>> & { match?: RuleStatusRow['match']; metric?: unknown };
+  for (const k of LEVEL_KEYS) if (typeof r[k] === 'number') levels[k] = r[k];
+  return { ...(r.match ? { match: r.match } : {}), ...(typeof r.metric === 'string' ? { metric: r.metric } : {}), levels };
 }
 
 interface RuleSlot { rule: RuleDef; evaluator: RuleEvaluator | null; lastEvaluation: number | null; devices: number }
@@ -356,11 +372,14 @@ export class AlertManager {
       .slice(0, filter.limit);
   }
 
-  rulesStatus(): { id: string; kind: string; severity: string; devices: number; active: number; lastEvaluation: number | null }[] {
+  rulesStatus(): RuleStatusRow[] {
     const active = new Map<string, number>();
     for (const a of this.open.values()) active.set(a.rule, (active.get(a.rule) ?? 0) + 1);
-    const rows = [...this.slots.values()].map((s) => ({ id: s.rule.id, kind: s.rule.kind, severity: s.rule.severity, devices: s.devices, active: active.get(s.rule.id) ?? 0, lastEvaluation: s.lastEvaluation }));
-    for (const c of this.composites) rows.push({ id: c.id, kind: c.kind, severity: c.severity, devices: 0, active: active.get(c.id) ?? 0, lastEvaluation: null });
+    const rows: RuleStatusRow[] = [...this.slots.values()].map((s) => ({
+      id: s.rule.id, kind: s.rule.kind, severity: s.rule.severity, devices: s.devices, active: active.get(s.rule.id) ?? 0, lastEvaluation: s.lastEvaluation,
+      ...ruleShape(s.rule),
+    }));
+    for (const c of this.composites) rows.push({ id: c.id, kind: c.kind, severity: c.severity, devices: 0, active: active.get(c.id) ?? 0, lastEvaluation: null, levels: {} });
     return rows;
   }
 

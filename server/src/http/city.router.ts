@@ -1,5 +1,6 @@
 // The city's shape with live status: GET /api/city, /api/grid, /api/districts.
 import { Router } from 'express';
+import type { GridCellPeople } from '@citygrid/contract';
 import type { AppDeps } from './app.js';
 
 export function cityRouter({ city, registry }: AppDeps): Router {
@@ -10,11 +11,17 @@ export function cityRouter({ city, registry }: AppDeps): Router {
   });
   router.get('/grid', (_req, res) => {
     const status = registry.gridStatus();
+    // only username and name: people.yaml also holds password hashes
+    const ref = (p: { username: string; name: string }) => ({ username: p.username, name: p.name });
+    const peopleOf = (cell: string, district: string): GridCellPeople => ({
+      workers: city.people.filter((p) => p.grids?.includes(cell)).map(ref),
+      supervisors: city.people.filter((p) => p.districts?.includes(district)).map(ref),
+    });
     res.json({
       type: 'FeatureCollection',
       features: city.cells.map((c) => ({
         type: 'Feature',
-        properties: { ...c.feature.properties, status: status.get(c.id) },
+        properties: { ...c.feature.properties, status: status.get(c.id), people: peopleOf(c.id, c.district) },
         geometry: c.feature.geometry,
       })),
     });

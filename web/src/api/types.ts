@@ -1,6 +1,7 @@
 // Shapes the dashboard reads that are not (yet) in @citygrid/contract's api.ts.
 import type {
-  Alert, AlertEventType, AuditEntry, CameraSocketEvent, GridCellStatus, MultiPolygonGeometry, PolygonGeometry, Position, Severity,
+  Alert, AlertEventType, AuditEntry, CameraSocketEvent, GridCellPeople, GridCellStatus, MultiPolygonGeometry, PolygonGeometry, Position,
+  RuleLevels, RuleMatch, Severity,
 } from '@citygrid/contract';
 
 export interface Feature<P, G> { type: 'Feature'; properties: P; geometry: G }
@@ -12,6 +13,8 @@ export interface GridCellProperties {
   name_en?: string;
   district: string;
   status: GridCellStatus;
+  /** Who answers for the cell: its grid workers and its district's supervisors. */
+  people?: GridCellPeople;
 }
 export type GridCell = Feature<GridCellProperties, PolygonGeometry | MultiPolygonGeometry>;
 export type GridResponse = FeatureCollection<GridCellProperties, PolygonGeometry | MultiPolygonGeometry>;
@@ -49,5 +52,9 @@ export interface ScoresResponse { from: number; to: number; by: 'grid' | 'distri
 export type CameraEventView = CameraSocketEvent;
 export interface CameraEventsResponse { events: CameraEventView[] }
 
-export interface RuleStatusView { id: string; kind: string; severity: Severity; devices: number; active: number; lastEvaluation: number | null }
+export interface RuleStatusView {
+  id: string; kind: string; severity: Severity; devices: number; active: number; lastEvaluation: number | null;
+  /** The rule's selector, metric and levels (only those it has), for threshold lines on charts. */
+  match?: RuleMatch; metric?: string; levels?: RuleLevels;
+}
 export interface RulesResponse { status: string; detail?: string; rules: RuleStatusView[] }

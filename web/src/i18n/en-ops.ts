@@ -129,6 +129,10 @@ export const enOps: typeof zhCNOps = {
     noAlerts: 'No alerts in this cell',
     devices: '{online} / {total} devices online',
     people: 'Responsible',
+    workers: 'Grid workers',
+    supervisors: 'District supervisor',
+    noPeople: 'Nobody assigned',
+    assignees: 'Must act now',
     close: 'Close',
   },
 };

@@ -88,6 +88,7 @@ const en: Messages = {
     value: 'value',
     warn: 'warning',
     alarm: 'alarm',
+    forecast: 'forecast: {value} in ~{min} min',
   },
   rejections: {
     title: 'Rejected messages',

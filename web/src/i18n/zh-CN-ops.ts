@@ -127,6 +127,10 @@ export const zhCNOps = {
     noAlerts: '本网格没有告警',
     devices: '设备 {online} / {total} 在线',
     people: '责任人',
+    workers: '网格员',
+    supervisors: '街道（区）负责人',
+    noPeople: '未指定',
+    assignees: '当前处置人',
     close: '关闭',
   },
 };

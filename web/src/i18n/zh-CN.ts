@@ -87,6 +87,7 @@ const zhCN = {
     value: '读数',
     warn: '预警线',
     alarm: '告警线',
+    forecast: '预测：约{min}分钟后达到{value}',
   },
   rejections: {
     title: '拒收消息',
