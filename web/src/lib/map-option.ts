@@ -78,6 +78,8 @@ function markerSeries(devices: Iterable<DeviceView>) {
       opacity: state === 'offline' ? 0.8 : 1, shadowBlur: state === 'alarm' ? 10 : 0, shadowColor: STATE_COLOR.alarm,
     },
     emphasis: { scale: 1.8 },
+    // Own canvas layer: a marker changing state repaints the markers, not the 1,000+ cell polygons.
+    zlevel: 1,
     z: 5 + MARKER_STATES.indexOf(state),
     data: data[state],
   }));
@@ -107,6 +109,7 @@ function selectedSeries(input: MapInput) {
     type: 'scatter',
     coordinateSystem: 'geo',
     silent: true,
+    zlevel: 1,
     z: 10,
     symbolSize: 20,
     itemStyle: { color: 'transparent', borderColor: '#f8fafc', borderWidth: 2, shadowBlur: 10, shadowColor: '#38bdf8' },
@@ -121,6 +124,8 @@ function pulseSeries(input: MapInput) {
     type: 'effectScatter',
     coordinateSystem: 'geo',
     silent: true,
+    // The ripple animates every frame: on a layer of its own, so only it is repainted meanwhile.
+    zlevel: 2,
     z: 11,
     symbolSize: 14,
     rippleEffect: { scale: 5, period: 1.6, brushType: 'stroke', number: 2 },
@@ -189,4 +194,29 @@ export function fullOption(input: MapInput) {
       },
     ],
   };
+}
+
+/**
+ * The parts of a live option that differ from what was drawn last (`drawn` holds fingerprints of
+ * the geo regions and of each series by id, and is updated); null when nothing changed. Parts left
+ * out of an option are kept as they are by ECharts' merge.
+ */
+export function changedParts(
+  option: { geo: { regions: unknown }; series: Array<{ id: string }> },
+  drawn: Map<string, string>,
+): { geo?: { regions: unknown }; series?: Array<{ id: string }> } | null {
+  const out: { geo?: { regions: unknown }; series?: Array<{ id: string }> } = {};
+  const regions = JSON.stringify(option.geo.regions);
+  if (drawn.get('geo') !== regions) {
+    drawn.set('geo', regions);
+    out.geo = { regions: option.geo.regions };
+  }
+  const series = option.series.filter((s) => {
+    const key = JSON.stringify(s);
+    if (drawn.get(s.id) === key) return false;
+    drawn.set(s.id, key);
+    return true;
+  });
+  if (series.length) out.series = series;
+  return out.geo || out.series ? out : null;
 }

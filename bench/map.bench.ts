@@ -1,0 +1,106 @@
+// `node --import tsx bench/map.bench.ts`: the whole system on a synthetic city of 1,200 grid cells and
+// 2,000 simulated devices reporting every second; the dashboard in Debian's headless Chromium at
+// 1920×1080 (no GPU: a worst case). For 15 s, with a few wheel zooms and a drag over the map, the
+// page records requestAnimationFrame intervals, long tasks and its JS heap. The last line is JSON.
+import { parseArgs } from 'node:util';
+import { launchBrowser } from '../tests/e2e/browser.js';
+import { writeSyntheticCity } from '../tests/helpers/synthetic-city.js';
+import { login, startTestSystem } from '../tests/helpers/system.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, interval: { type: 'string', default: '1s' }, profile: { type: 'boolean', default: false }, 'hide-map': { type: 'boolean', default: false } } });
+const SECONDS = Number(values.seconds);
+
+const synthetic = await writeSyntheticCity();
+const system = await startTestSystem({ CITY_DIR: synthetic.dir, SIMULATE: '1', SIMULATE_INTERVAL: values.interval!, LOG_LEVEL: 'silent' });
+const cells = synthetic.city.cells.length;
+const devices = synthetic.city.devices.length;
+const browser = await launchBrowser();
+try {
+  const token = await login(system.baseUrl, 'operator');
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+  await context.addCookies([{ name: 'cg_token', value: token, url: system.baseUrl }]);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  await page.goto(system.baseUrl);
+  await page.waitForSelector(`[data-testid=grid-map][data-cell-count="${cells}"]`, { timeout: 60_000 });
+  console.log(`map drew ${cells} cells; letting live data flow for 3 s...`);
+  await page.waitForTimeout(3000);
+
+  // --hide-map: the same page without the map's canvas, to tell the map's cost from the rest.
+  if (values['hide-map']) await page.addStyleTag({ content: '[data-testid=grid-map] .map__canvas { display: none !important; }' });
+  // A string, not a function: tsx would wrap named functions in a __name helper the page lacks.
+  await page.evaluate(`(() => {
+    const mem = () => performance.memory ? performance.memory.usedJSHeapSize : NaN;
+    const b = window.__bench = { frames: [], longTasks: [], heapStart: mem(), stop: false };
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) b.longTasks.push(e.duration); }).observe({ type: 'longtask' });
+    let last = performance.now();
+    const tick = (now) => { b.frames.push(now - last); last = now; if (!b.stop) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  })()`);
+  // --profile: a CPU profile of the measured window, summarised as the top functions by self time.
+  const cdp = values.profile ? await context.newCDPSession(page) : null;
+  if (cdp) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.start'); }
+  const started = Date.now();
+  const canvas = page.locator('[data-testid=grid-map]');
+  const box = (await canvas.boundingBox())!;
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  // Interaction: zoom in, pan, zoom out, spread over the measurement.
+  const steps: Array<() => Promise<void>> = [
+    async () => { await page.mouse.move(cx, cy); for (let i = 0; i < 3; i++) { await page.mouse.wheel(0, -300); await page.waitForTimeout(150); } },
+    async () => { await page.mouse.move(cx, cy); await page.mouse.down(); await page.mouse.move(cx + 200, cy + 120, { steps: 20 }); await page.mouse.up(); },
+    async () => { await page.mouse.move(cx - 100, cy); for (let i = 0; i < 3; i++) { await page.mouse.wheel(0, 300); await page.waitForTimeout(150); } },
+    async () => { await page.mouse.move(cx, cy); for (let i = 0; i < 2; i++) { await page.mouse.wheel(0, -300); await page.waitForTimeout(150); } },
+  ];
+  for (const [i, step] of steps.entries()) {
+    const at = started + ((i + 1) * SECONDS * 1000) / (steps.length + 1);
+    await page.waitForTimeout(Math.max(0, at - Date.now()));
+    await step();
+  }
+  await page.waitForTimeout(Math.max(0, started + SECONDS * 1000 - Date.now()));
+  const r = await page.evaluate(`(() => {
+    const b = window.__bench;
+    b.stop = true;
+    return { frames: b.frames.slice(1), longTasks: b.longTasks, heapStart: b.heapStart, heapEnd: performance.memory ? performance.memory.usedJSHeapSize : NaN };
+  })()`) as { frames: number[]; longTasks: number[]; heapStart: number; heapEnd: number };
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map<string, number>();
+    const dt = profile.timeDeltas ?? [];
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    (profile.samples ?? []).forEach((id, i) => {
+      const n = byId.get(id)!;
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+    });
+    console.log('top self time (ms):');
+    for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(0).padStart(6)}  ${k}`);
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  const sorted = [...r.frames].sort((a, b) => a - b);
+  const q = (p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN).toFixed(1));
+  const mb = (b: number) => Number((b / 1048576).toFixed(1));
+  const slow = r.frames.filter((f) => f > 50).length;
+  const result = {
+    bench: 'map', cells, devices,
+    readings_per_s: Math.round(devices / (parseFloat(values.interval!) * (values.interval!.endsWith('ms') ? 0.001 : 1))),
+    frames: r.frames.length, fps: Number((r.frames.length / elapsed).toFixed(1)),
+    frame_p50_ms: q(0.5), frame_p95_ms: q(0.95), frame_p99_ms: q(0.99),
+    frames_over_50ms_pct: Number(((100 * slow) / Math.max(1, r.frames.length)).toFixed(1)),
+    long_tasks: r.longTasks.length, long_task_ms: Math.round(r.longTasks.reduce((s, d) => s + d, 0)),
+    heap_start_mb: mb(r.heapStart), heap_end_mb: mb(r.heapEnd),
+  };
+  console.log(`\n${cells} cells, ${devices} devices, ~${result.readings_per_s} readings/s, ${SECONDS} s measured with zoom/pan`);
+  console.table({
+    'frames / fps': `${result.frames} / ${result.fps}`,
+    'frame p50 / p95 / p99 (ms)': `${result.frame_p50_ms} / ${result.frame_p95_ms} / ${result.frame_p99_ms}`,
+    'frames > 50 ms': `${slow} (${result.frames_over_50ms_pct}%)`,
+    'long tasks (count / total ms)': `${result.long_tasks} / ${result.long_task_ms}`,
+    'JS heap start → end (MB)': `${result.heap_start_mb} → ${result.heap_end_mb}`,
+  });
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+  await system.stop();
+  synthetic.remove();
+}
+process.exit(0);
