@@ -1,4 +1,5 @@
 // Shapes of the REST API's responses, shared by the server and the dashboard.
+import type { Severity } from './alerts.js';
 import type { Condition, DeviceKind } from './catalogue.js';
 import type { Position } from './geo.js';
 import type { Rejection, RejectionReason } from './rejections.js';
@@ -67,3 +68,22 @@ export interface RejectionsResponse {
   byReason: Partial<Record<RejectionReason, number>>;
   items: Rejection[];
 }
+
+/** 考核 per grid cell or district over a period (GET /api/scores). */
+export interface Score {
+  /** Grid cell id or district id. */
+  id: string;
+  alerts: number;
+  bySeverity: Record<Severity, number>;
+  acknowledged: number;
+  resolved: number;
+  /** Seconds; null when nothing was acknowledged/resolved. */
+  ackMedianS: number | null;
+  ackP90S: number | null;
+  resolveMedianS: number | null;
+  resolveP90S: number | null;
+  /** Share of alerts (that needed acknowledging) acknowledged within the deadline, 0..1; null without any. */
+  ackedInTime: number | null;
+  escalated: number;
+}
+export interface ScoresResponse { from: number; to: number; by: 'grid' | 'district'; scores: Score[] }

@@ -1,23 +1,9 @@
 // Scores (考核) per grid cell or district over a period: alerts by colour, median and p90 time to
 // acknowledge and to resolve, and the share acknowledged within the colour's deadline.
-import { SEVERITIES, type Alert, type Severity } from '@citygrid/contract';
+import { SEVERITIES, type Alert, type Score, type Severity } from '@citygrid/contract';
 
-export interface Score {
-  /** Grid cell id or district id. */
-  id: string;
-  alerts: number;
-  bySeverity: Record<Severity, number>;
-  acknowledged: number;
-  resolved: number;
-  /** Seconds; null when nothing was acknowledged/resolved. */
-  ackMedianS: number | null;
-  ackP90S: number | null;
-  resolveMedianS: number | null;
-  resolveP90S: number | null;
-  /** Share of alerts (that needed acknowledging) acknowledged within the deadline, 0..1; null without any. */
-  ackedInTime: number | null;
-  escalated: number;
-}
+export type { Score };
+
 
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;

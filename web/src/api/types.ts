@@ -1,7 +1,7 @@
 // Shapes the dashboard reads that are not (yet) in @citygrid/contract's api.ts.
 import type {
   Alert, AlertEventType, AuditEntry, CameraSocketEvent, GridCellPeople, GridCellStatus, MultiPolygonGeometry, PolygonGeometry, Position,
-  RuleLevels, RuleMatch, Severity,
+  RuleLevels, RuleMatch, Score, ScoresResponse, Severity,
 } from '@citygrid/contract';
 
 export interface Feature<P, G> { type: 'Feature'; properties: P; geometry: G }
@@ -32,21 +32,10 @@ export interface AlertHistoryEntry { seq: number; ts: number; type: AlertEventTy
 export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[] }
 export interface AuditResponse { entries: AuditEntry[] }
 
-export interface ScoreRow {
-  id: string;
-  alerts: number;
-  bySeverity: Record<Severity, number>;
-  acknowledged: number;
-  resolved: number;
-  ackMedianS: number | null;
-  ackP90S: number | null;
-  resolveMedianS: number | null;
-  resolveP90S: number | null;
-  /** Share acknowledged within the deadline, 0..1, or null. */
-  ackedInTime: number | null;
-  escalated: number;
-}
-export interface ScoresResponse { from: number; to: number; by: 'grid' | 'district'; scores: ScoreRow[] }
+/** One row of GET /api/scores (the contract's Score). */
+export type ScoreRow = Score;
+export type { ScoresResponse };
+
 
 /** A camera's detection: type, confidence, count. Never an image. */
 export type CameraEventView = CameraSocketEvent;
