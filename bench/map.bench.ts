@@ -31,10 +31,10 @@ try {
   // A string, not a function: tsx would wrap named functions in a __name helper the page lacks.
   await page.evaluate(`(() => {
     const mem = () => performance.memory ? performance.memory.usedJSHeapSize : NaN;
-    const b = window.__bench = { frames: [], longTasks: [], heapStart: mem(), stop: false };
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) b.longTasks.push(e.duration); }).observe({ type: 'longtask' });
+    const b = window.__bench = { frames: [], longTasks: [], heapStart: mem(), stop: false, t0: performance.now() };
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) b.longTasks.push([e.startTime - b.t0, e.duration]); }).observe({ type: 'longtask' });
     let last = performance.now();
-    const tick = (now) => { b.frames.push(now - last); last = now; if (!b.stop) requestAnimationFrame(tick); };
+    const tick = (now) => { b.frames.push([now - b.t0, now - last]); last = now; if (!b.stop) requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
   })()`);
   // --profile: a CPU profile of the measured window, summarised as the top functions by self time.
@@ -44,7 +44,8 @@ try {
   const canvas = page.locator('[data-testid=grid-map]');
   const box = (await canvas.boundingBox())!;
   const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-  // Interaction: zoom in, pan, zoom out, spread over the measurement.
+  // First half: live data only (the pointer off the map). Second half: zoom in, pan, zoom out.
+  const half = (SECONDS * 1000) / 2;
   const steps: Array<() => Promise<void>> = [
     async () => { await page.mouse.move(cx, cy); for (let i = 0; i < 3; i++) { await page.mouse.wheel(0, -300); await page.waitForTimeout(150); } },
     async () => { await page.mouse.move(cx, cy); await page.mouse.down(); await page.mouse.move(cx + 200, cy + 120, { steps: 20 }); await page.mouse.up(); },
@@ -52,7 +53,7 @@ try {
     async () => { await page.mouse.move(cx, cy); for (let i = 0; i < 2; i++) { await page.mouse.wheel(0, -300); await page.waitForTimeout(150); } },
   ];
   for (const [i, step] of steps.entries()) {
-    const at = started + ((i + 1) * SECONDS * 1000) / (steps.length + 1);
+    const at = started + half + (i * half) / steps.length + 200;
     await page.waitForTimeout(Math.max(0, at - Date.now()));
     await step();
   }
@@ -61,7 +62,7 @@ try {
     const b = window.__bench;
     b.stop = true;
     return { frames: b.frames.slice(1), longTasks: b.longTasks, heapStart: b.heapStart, heapEnd: performance.memory ? performance.memory.usedJSHeapSize : NaN };
-  })()`) as { frames: number[]; longTasks: number[]; heapStart: number; heapEnd: number };
+  })()`) as { frames: unknown[]; longTasks: unknown[]; heapStart: number; heapEnd: number };
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map<string, number>();
@@ -75,28 +76,46 @@ try {
     console.log('top self time (ms):');
     for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(0).padStart(6)}  ${k}`);
   }
-  const elapsed = (Date.now() - started) / 1000;
-  const sorted = [...r.frames].sort((a, b) => a - b);
-  const q = (p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN).toFixed(1));
+  type Frame = [at: number, ms: number];
+  const phase = (frames: Frame[], tasks: Frame[], seconds: number) => {
+    const sorted = frames.map((f) => f[1]).sort((x, y) => x - y);
+    const q = (p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN).toFixed(1));
+    const slow = sorted.filter((f) => f > 50).length;
+    return {
+      frames: frames.length, fps: Number((frames.length / seconds).toFixed(1)),
+      p50: q(0.5), p95: q(0.95), p99: q(0.99),
+      over50: slow, over50Pct: Number(((100 * slow) / Math.max(1, frames.length)).toFixed(1)),
+      longTasks: tasks.length, longTaskMs: Math.round(tasks.reduce((sum, t) => sum + t[1], 0)),
+    };
+  };
+  const frames = r.frames as unknown as Frame[], tasks = r.longTasks as unknown as Frame[];
+  const inLive = (f: Frame) => f[0] < half;
+  
+  const end = frames.at(-1)?.[0] ?? SECONDS * 1000; // the last step may end a little late
+  const live = phase(frames.filter(inLive), tasks.filter(inLive), half / 1000);
+  const roam = phase(frames.filter((f) => !inLive(f)), tasks.filter((f) => !inLive(f)), (end - half) / 1000);
+  const all = phase(frames, tasks, end / 1000);
   const mb = (b: number) => Number((b / 1048576).toFixed(1));
-  const slow = r.frames.filter((f) => f > 50).length;
   const result = {
     bench: 'map', cells, devices,
     readings_per_s: Math.round(devices / (parseFloat(values.interval!) * (values.interval!.endsWith('ms') ? 0.001 : 1))),
-    frames: r.frames.length, fps: Number((r.frames.length / elapsed).toFixed(1)),
-    frame_p50_ms: q(0.5), frame_p95_ms: q(0.95), frame_p99_ms: q(0.99),
-    frames_over_50ms_pct: Number(((100 * slow) / Math.max(1, r.frames.length)).toFixed(1)),
-    long_tasks: r.longTasks.length, long_task_ms: Math.round(r.longTasks.reduce((s, d) => s + d, 0)),
+    frames: all.frames, fps: all.fps,
+    frame_p50_ms: all.p50, frame_p95_ms: all.p95, frame_p99_ms: all.p99,
+    frames_over_50ms_pct: all.over50Pct,
+    live_frame_p95_ms: live.p95, live_frames_over_50ms_pct: live.over50Pct,
+    roam_frame_p95_ms: roam.p95, roam_frames_over_50ms_pct: roam.over50Pct,
+    long_tasks: all.longTasks, long_task_ms: all.longTaskMs,
     heap_start_mb: mb(r.heapStart), heap_end_mb: mb(r.heapEnd),
   };
-  console.log(`\n${cells} cells, ${devices} devices, ~${result.readings_per_s} readings/s, ${SECONDS} s measured with zoom/pan`);
-  console.table({
-    'frames / fps': `${result.frames} / ${result.fps}`,
-    'frame p50 / p95 / p99 (ms)': `${result.frame_p50_ms} / ${result.frame_p95_ms} / ${result.frame_p99_ms}`,
-    'frames > 50 ms': `${slow} (${result.frames_over_50ms_pct}%)`,
-    'long tasks (count / total ms)': `${result.long_tasks} / ${result.long_task_ms}`,
-    'JS heap start → end (MB)': `${result.heap_start_mb} → ${result.heap_end_mb}`,
+  console.log(`\n${cells} cells, ${devices} devices, ~${result.readings_per_s} readings/s; ${SECONDS / 2} s of live data, then ${SECONDS / 2} s of zoom and pan`);
+  const row = (p: ReturnType<typeof phase>) => ({
+    'frames / fps': `${p.frames} / ${p.fps}`,
+    'frame p50 / p95 / p99 (ms)': `${p.p50} / ${p.p95} / ${p.p99}`,
+    'frames > 50 ms': `${p.over50} (${p.over50Pct}%)`,
+    'long tasks (count / ms)': `${p.longTasks} / ${p.longTaskMs}`,
   });
+  console.table({ live: row(live), 'zoom and pan': row(roam), whole: row(all) });
+  console.log(`JS heap ${result.heap_start_mb} → ${result.heap_end_mb} MB`);
   console.log(JSON.stringify(result));
 } finally {
   await browser.close();

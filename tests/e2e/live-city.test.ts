@@ -46,6 +46,32 @@ it('shows the grid map with every cell of the demo city once signed in', async (
   expect(colours).toBeGreaterThan(3);
 });
 
+it('names a cell under the pointer and opens its panel when it is clicked', async () => {
+  const box = (await page.getByTestId('grid-map').locator('canvas').first().boundingBox())!;
+  const names = new Map(system.city.cells.map((c) => [c.name_en ?? c.name, c.id]));
+  const title = page.locator('.tt-title').first();
+  // Sweep a coarse lattice over the map until the tooltip names a cell (bounded: 11 × 11 points).
+  let hit: { x: number; y: number; id: string } | null = null;
+  for (let i = 1; i <= 11 && !hit; i++) {
+    for (let j = 1; j <= 11 && !hit; j++) {
+      const x = box.x + (box.width * j) / 12, y = box.y + (box.height * i) / 12;
+      await page.mouse.move(x, y);
+      await page.waitForTimeout(60);
+      if (!(await title.isVisible())) continue;
+      const text = (await title.innerText()).trim();
+      const id = [...names].find(([name]) => text.startsWith(name))?.[1];
+      if (id) hit = { x, y, id };
+    }
+  }
+  expect(hit, 'some point of the map shows a cell tooltip').not.toBeNull();
+  await page.mouse.click(hit!.x, hit!.y);
+  const panel = page.getByTestId('cell-panel');
+  await panel.waitFor();
+  expect(await panel.getAttribute('data-cell-id')).toBe(hit!.id);
+  await page.mouse.click(hit!.x, hit!.y); // and again: the selection toggles off
+  await expect.poll(() => panel.count()).toBe(0);
+});
+
 it("shows a device's value change live when it publishes", async () => {
   await page.getByTestId('device-search').fill(DEVICE);
   const row = page.locator(`[data-testid="device-row"][data-device-id="${DEVICE}"]`);

@@ -61,11 +61,8 @@ export function useMapTooltip(): (params: unknown) => string {
   return (raw: unknown) => {
     const p = raw as TooltipParams;
     const name = p.name ?? '';
-    if (p.componentType === 'geo') {
-      if (name.startsWith('c:')) return cell(name.slice(2));
-      if (name.startsWith('d:')) return district(name.slice(2));
-      return '';
-    }
+    if (p.seriesId === 'cells' && name.startsWith('c:')) return cell(name.slice(2));
+    if (p.componentType === 'geo') return name.startsWith('d:') ? district(name.slice(2)) : '';
     if (p.seriesId?.startsWith('dev-')) return device(name);
     return '';
   };

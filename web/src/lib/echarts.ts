@@ -1,6 +1,6 @@
 // ECharts, tree-shaken: only the charts and components the dashboard draws.
 import * as echarts from 'echarts/core';
-import { BarChart, EffectScatterChart, LineChart, LinesChart, ScatterChart } from 'echarts/charts';
+import { BarChart, CustomChart, EffectScatterChart, LineChart, LinesChart, ScatterChart } from 'echarts/charts';
 import {
   GeoComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent,
 } from 'echarts/components';
@@ -8,7 +8,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
   GeoComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent,
-  ScatterChart, EffectScatterChart, LinesChart, LineChart, BarChart, CanvasRenderer,
+  ScatterChart, EffectScatterChart, LinesChart, CustomChart, LineChart, BarChart, CanvasRenderer,
 ]);
 
 export { echarts };

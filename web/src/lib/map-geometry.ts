@@ -12,15 +12,11 @@ function polygonsOf(f: Area): Ring[][] {
   return f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
 }
 
-/** Districts first (drawn underneath), then cells; `key` is unique across both. */
-export function mergedGeoJson(cells: GridCell[], districts: District[]) {
-  const tag = (f: Area, key: string) => ({ type: 'Feature' as const, geometry: f.geometry, properties: { key } });
+/** The districts as the geo's map (the cells are drawn over it as a series of their own). */
+export function districtGeoJson(districts: District[]) {
   return {
     type: 'FeatureCollection' as const,
-    features: [
-      ...districts.map((d) => tag(d, districtKey(d.properties.id))),
-      ...cells.map((c) => tag(c, cellKey(c.properties.id))),
-    ],
+    features: districts.map((d) => ({ type: 'Feature' as const, geometry: d.geometry, properties: { key: districtKey(d.properties.id) } })),
   };
 }
 
