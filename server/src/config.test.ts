@@ -69,6 +69,16 @@ describe('loadServerConfig', () => {
     expect(problemFor(configError({ RETENTION: 'forever' }), 'RETENTION')).toHaveLength(1);
   });
 
+  it('keeps CORS closed by default and takes a list of exact origins, refusing paths and non-URLs', () => {
+    expect(loadServerConfig({}).corsOrigins).toEqual([]);
+    expect(loadServerConfig({ CORS_ORIGINS: 'https://ops.example.org, http://10.0.0.5:8080' }).corsOrigins).toEqual(['https://ops.example.org', 'http://10.0.0.5:8080']);
+    for (const bad of ['*', 'https://ops.example.org/', 'ops.example.org', 'https://a.example,ftp://b.example']) {
+      const found = problemFor(configError({ CORS_ORIGINS: bad }), 'CORS_ORIGINS');
+      expect(found, bad).toHaveLength(1);
+      expect(found[0]).toContain('origins like https://');
+    }
+  });
+
   it('refuses STORE=influx without INFLUX_URL, and accepts it with one', () => {
     expect(problemFor(configError({ STORE: 'influx' }), 'INFLUX_URL')).toHaveLength(1);
     expect(loadServerConfig({ STORE: 'influx', INFLUX_URL: 'http://127.0.0.1:8086' }).store).toBe('influx');

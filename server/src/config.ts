@@ -1,5 +1,6 @@
 // Server environment (SPEC table), validated all at once into a frozen, typed object.
 import { envFlag, envLogLevel, envPort, parseDuration, parseEnv } from '@citygrid/contract';
+import { SCENARIO_NAMES } from '@citygrid/simulators';
 import { z } from 'zod';
 
 const duration = (fallback: string, minMs: number, minText: string) =>
@@ -48,10 +49,12 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     CITY_DIR: z.string().default('./config/demo-city'),
     SIMULATE: envFlag(false),
     SIMULATE_INTERVAL: duration('5s', 100, '100ms'),
-    SIMULATE_SCENARIO: z.enum(['flooding'], { message: 'must be a known scenario: flooding' }).optional(),
+    SIMULATE_SCENARIO: z.enum(SCENARIO_NAMES, { message: `must be a known scenario: ${SCENARIO_NAMES.join(', ')}` }).optional(),
     SIMULATE_SPEED: z.string().regex(/^\d+(\.\d+)?$/, 'must be a number like 1 or 20').transform(Number).refine((n) => n >= 0.1 && n <= 1000, 'must be from 0.1 to 1000').default(1),
     RETENTION: duration('30d', 3_600_000, '1h'),
     WEB_DIST: z.string().default('./web/dist'),
+    CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)), 'must be a comma-separated list of origins like https://ops.example.org (scheme, host, optional port; no path)'),
     // secrets: checked in crossChecks, which never echo the value
     AUTH_SECRET: z.string().optional(),
     METRICS_TOKEN: z.string().optional(),
@@ -84,6 +87,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     simulateSpeed: raw.SIMULATE_SPEED,
     retentionMs: raw.RETENTION,
     webDist: raw.WEB_DIST,
+    /** Other origins allowed to call the API and open the socket from a browser; none by default. */
+    corsOrigins: Object.freeze(raw.CORS_ORIGINS),
     auth: Object.freeze({
       /** Signs sign-in tokens (HS256); null: a random one kept in DATA_DIR/auth-secret (mode 0600). */
       secret: raw.AUTH_SECRET ?? null,

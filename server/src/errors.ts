@@ -26,6 +26,7 @@ export const Errors = {
   QUERY_INVALID: code('CG_QUERY_INVALID', 'Invalid query parameter %s: %s', 400),
   METRIC_UNKNOWN: code('CG_METRIC_UNKNOWN', 'Device %s (%s) has no metric "%s"; it has: %s', 400),
   BODY_INVALID: code('CG_BODY_INVALID', 'Request body is not valid JSON: %s', 400),
+  BODY_TOO_LARGE: code('CG_BODY_TOO_LARGE', 'Request body is larger than the %s the API accepts', 413),
   STORE_UNAVAILABLE: code('CG_STORE_UNAVAILABLE', 'The time-series store is unavailable: %s', 503),
   ALERT_NOT_FOUND: code('CG_ALERT_NOT_FOUND', 'No alert with id "%s"', 404),
   ALERT_RESOLVED: code('CG_ALERT_RESOLVED', 'Alert %s is already resolved', 409),

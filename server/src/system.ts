@@ -89,7 +89,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const http = createServer();
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
-      city, metrics, logger, auth,
+      city, metrics, logger, auth, corsOrigins: config.corsOrigins,
       stats: () => {
         const now = Date.now();
         const secs = Math.max(0.001, (now - lastStats.at) / 1000);
@@ -147,7 +147,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     };
     const app = buildApp({
       city, alerting, registry, store, rejections, health, auth, logger,
-      metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist,
+      metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist, corsOrigins: config.corsOrigins,
     });
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);

@@ -21,7 +21,10 @@ beforeAll(async () => {
   device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, DEVICE);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
 });
+/** Anything the server's Content-Security-Policy blocked while the tests ran. */
+const cspViolations: string[] = [];
 
 afterAll(async () => {
   await browser?.close();
@@ -103,4 +106,10 @@ it('switches language between English and Chinese', async () => {
   await shot(page, 'live-city-zh.png');
   await page.getByTestId('lang-switch').click();
   await expect.poll(() => body.innerText()).toContain('City Grid Operations');
+});
+
+it('runs under the server\'s Content-Security-Policy without a single violation', async () => {
+  const res = await fetch(system.baseUrl);
+  expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(cspViolations).toEqual([]);
 });

@@ -42,6 +42,17 @@ describe('the handshake', () => {
     await new Promise<void>((res, rej) => { socket.once('connect', () => res()); socket.once('connect_error', rej); });
     expect(socket.connected).toBe(true);
   });
+
+  it("refuses a page from another site (Origin) even with a good token, and lets the dashboard's own origin in", async () => {
+    const withOrigin = (origin: string) => new Promise<string>((res) => {
+      const socket = socketClient(city.system.baseUrl, { transports: ['websocket'], reconnection: false, auth: { token: city.tokens.viewer! }, extraHeaders: { origin } });
+      sockets.push(socket);
+      socket.once('connect', () => res('connected'));
+      socket.once('connect_error', (err) => res(err.message));
+    });
+    expect(await withOrigin('https://evil.example')).not.toBe('connected');
+    expect(await withOrigin(city.system.baseUrl)).toBe('connected');
+  });
 });
 
 describe("a grid worker's socket", () => {

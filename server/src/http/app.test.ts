@@ -282,3 +282,43 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     await request(guarded).get('/metrics').set('authorization', 'Bearer scrape-token-0123456789').expect(200);
   });
 });
+
+describe('security headers, CORS and body limits', () => {
+  it('sends helmet headers and a CSP the dashboard runs under on API answers and pages', async () => {
+    for (const res of [await request(app).get('/api/health'), await request(app).get('/')]) {
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      const csp = res.headers['content-security-policy'] as string;
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('upgrade-insecure-requests'); // plain HTTP on a LAN keeps working
+    }
+  });
+
+  it('is closed to other origins by default: no Access-Control-Allow-Origin, preflight not answered with one', async () => {
+    const res = await api.get('/api/devices').set('origin', 'https://evil.example').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const pre = await request(app).options('/api/alerts/x/ack').set('origin', 'https://evil.example').set('access-control-request-method', 'POST');
+    expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+    expect(pre.headers['access-control-allow-methods']).toBeUndefined();
+  });
+
+  it('opens to exactly the origins in CORS_ORIGINS', async () => {
+    const open = buildApp({ ...deps, corsOrigins: ['https://ops.example.org'] });
+    const pre = await request(open).options('/api/alerts/x/ack').set('origin', 'https://ops.example.org').set('access-control-request-method', 'POST').expect(204);
+    expect(pre.headers['access-control-allow-origin']).toBe('https://ops.example.org');
+    expect(pre.headers['access-control-allow-credentials']).toBe('true');
+    const other = await request(open).get('/api/health').set('origin', 'https://ops.example.org.evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a body over 64 KiB with 413 CG_BODY_TOO_LARGE, before authentication reads it', async () => {
+    const note = 'x'.repeat(70 * 1024);
+    const res = await api.post('/api/alerts/any/resolve').send({ note });
+    expectError(res, 413, 'CG_BODY_TOO_LARGE');
+    expect(res.body.error.message).toContain('64kb');
+  });
+});

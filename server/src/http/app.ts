@@ -24,6 +24,10 @@ import { cityRouter } from './city.router.js';
 import { devicesRouter } from './devices.router.js';
 import { healthRouter } from './health.router.js';
 import { rejectionsRouter } from './rejections.router.js';
+import { cors, securityHeaders } from './security.js';
+
+/** The largest JSON body the API reads (a resolve note, a maintenance window: a few hundred bytes). */
+export const BODY_LIMIT = '64kb';
 
 export interface AppDeps {
   city: City;
@@ -39,13 +43,16 @@ export interface AppDeps {
   logger: Logger;
   /** Folder of the built dashboard; null to serve none. */
   webDist: string | null;
+  /** CORS_ORIGINS: other origins allowed to call the API from a browser; none by default. */
+  corsOrigins?: readonly string[];
 }
 
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: '64kb' }));
+  app.use(securityHeaders(), cors(deps.corsOrigins ?? []));
+  app.use(express.json({ limit: BODY_LIMIT }));
 
   app.use('/api', healthRouter(deps), loginRouter(deps)); // open
   app.use('/api', authenticate(deps.auth), requireRole('read'));
@@ -83,8 +90,9 @@ export function buildApp(deps: AppDeps): Express {
       return;
     }
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
-    if ((err as { type?: string }).type === 'entity.parse.failed') {
-      const e = Errors.BODY_INVALID((err as Error).message);
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.parse.failed' || type === 'entity.too.large') {
+      const e = type === 'entity.too.large' ? Errors.BODY_TOO_LARGE(BODY_LIMIT) : Errors.BODY_INVALID((err as Error).message);
       res.status(e.status).json({ error: { code: e.code, message: e.message } });
       return;
     }

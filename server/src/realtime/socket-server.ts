@@ -31,6 +31,25 @@ export interface RealtimeDeps {
   logger: Logger;
   auth: Auth;
   stats: () => Omit<StatsEvent, 'socketClients'>;
+  /** CORS_ORIGINS: other origins whose pages may open a socket; the page's own origin always may. */
+  corsOrigins?: readonly string[];
+}
+
+/**
+ * Browsers send Origin on the WebSocket handshake and CORS does not guard it, so the check is here:
+ * a page from another site is refused unless listed. Clients without Origin (devices, scripts) pass;
+ * they still need a token.
+ */
+export function originAllowed(origin: string | undefined, hosts: (string | undefined)[], allowed: readonly string[]): boolean {
+  if (!origin) return true;
+  if (allowed.includes(origin)) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  return hosts.some((h) => h !== undefined && h.split(',')[0]!.trim().toLowerCase() === host.toLowerCase());
 }
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { session: Session }>;
@@ -41,7 +60,16 @@ function roomsFor(e: { device: string; grid: string; district: string }): string
 
 export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   const log = deps.logger.child({ stage: 'realtime' });
-  const io: IO = new Server(http, { serveClient: false, maxHttpBufferSize: 16 * 1024 });
+  const io: IO = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 16 * 1024,
+    allowRequest: (req, done) => {
+      const h = req.headers;
+      const forwarded = Array.isArray(h['x-forwarded-host']) ? h['x-forwarded-host'][0] : h['x-forwarded-host'];
+      if (originAllowed(h.origin, [h.host, forwarded], deps.corsOrigins ?? [])) done(null, true);
+      else done(`Origin ${String(h.origin).slice(0, 100)} may not open a socket here (CORS_ORIGINS)`, false);
+    },
+  });
   const count = (event: string) => deps.metrics.socketEvents.inc({ event });
 
   io.use((socket, next) => {
