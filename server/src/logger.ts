@@ -1,10 +1,20 @@
 // One root logger per process: readable lines on a terminal, JSON lines everywhere else (and with LOG_FORMAT=json).
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
-export function createLogger(level: string, format: 'auto' | 'json' | 'pretty'): Logger {
-  const options = { level, base: { service: 'citygrid' } };
+/**
+ * Never logged, whatever a log call passes: passwords, tokens, cookies and hashes are replaced by
+ * "[redacted]" (a second line of defence; log calls do not pass them in the first place).
+ */
+export const REDACT_PATHS = [
+  'password', '*.password', 'password_hash', '*.password_hash', 'secret_hash', '*.secret_hash',
+  'token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization', 'cookie', '*.cookie',
+  'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+];
+
+export function createLogger(level: string, format: 'auto' | 'json' | 'pretty', destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'citygrid' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   const human = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
-  if (!human) return pino(options);
-  return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true, sync: true }));
+  if (!human) return destination ? pino(options, destination) : pino(options);
+  return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true, sync: true, ...(destination ? { destination } : {}) }));
 }

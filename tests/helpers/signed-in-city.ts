@@ -4,10 +4,10 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import type { Alert, Role } from '@citygrid/contract';
 import { loadCity, type CityDevice } from '@citygrid/contract/node';
 import { TokenService } from '../../server/src/auth/tokens.js';
+import { createLogger } from '../../server/src/logger.js';
 import { DEMO_CITY, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from './system.js';
 
 export const AUTH_SECRET = 'integration-test-secret-0123456789-abcdefghij';
@@ -46,7 +46,8 @@ export async function startSignedInCity(): Promise<SignedInCity> {
   const A = demo.devicesById.get('mh-0001')!;
   const B = demo.devices.find((d) => d.kind === 'manhole_cover' && d.grid !== A.grid && d.district !== A.district)!;
   const logs: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => { logs.push(line); } });
+  // the production logger (with its redaction), writing JSON lines here
+  const logger = createLogger('debug', 'json', { write: (line: string) => { logs.push(line); } });
   const system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path, AUTH_SECRET }, logger);
   const devices: MqttClient[] = [];
   try {

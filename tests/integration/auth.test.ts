@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_TTL_MS, type AuditEntry, type GridCellPeople, type LoginResponse, type UserView } from '@citygrid/contract';
 import { AUTH_SECRET, signToken, startSignedInCity, type SignedInCity, type Who } from '../helpers/signed-in-city.js';
-import { login } from '../helpers/system.js';
+import { connectDevice, end, login, sendJson, waitFor } from '../helpers/system.js';
 
 let city: SignedInCity;
 const answers: string[] = []; // every response body, for the leak check
@@ -214,13 +214,17 @@ describe('responsible people', () => {
 });
 
 describe('secrets stay secret', () => {
-  it('no answer and no log line holds a password hash, a device secret hash, the signing secret or a token', async () => {
+  it('no answer and no log line holds a password hash, a device secret hash, the signing secret, a token or a tried password', async () => {
+    // failures log who and why, never what was tried
+    expect([401, 429]).toContain((await sendJson(`${city.system.baseUrl}/api/auth/login`, { username: 'operator', password: 'tried-password-1' })).status);
+    await connectDevice(`mqtt://127.0.0.1:${city.system.mqttPort}`, city.A.id, 'tried-password-2').then(end, () => undefined);
+    await waitFor(() => city.logs.some((l) => l.includes('connection refused')), 'the refused device in the log');
     for (const path of ['/api/auth/me', '/api/devices', `/api/devices/${city.A.id}`, '/api/grid', '/api/alerts?state=all', '/api/rules', '/api/audit', '/metrics']) {
       expect((await call('GET', path, city.tokens.admin)).status).toBe(200);
     }
     const everything = [...answers, ...city.logs];
     expect(city.logs.length).toBeGreaterThan(3);
-    for (const secret of ['$2b$', '$2a$', 'scrypt$', 'password_hash', 'secret_hash', AUTH_SECRET]) {
+    for (const secret of ['$2b$', '$2a$', 'scrypt$', 'password_hash', 'secret_hash', AUTH_SECRET, 'tried-password-1', 'tried-password-2', 'demo-operator', `demo-${city.A.id}`]) {
       expect(everything.filter((t) => t.includes(secret)), secret).toEqual([]);
     }
     for (const token of Object.values(city.tokens).filter(Boolean)) expect(city.logs.filter((l) => l.includes(token!))).toEqual([]);
