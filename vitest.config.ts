@@ -1,4 +1,5 @@
-// Three suites: unit specs beside the code, integration against real broker/DB, e2e with Chromium.
+// Four suites: unit specs beside the code, integration against real broker/DB, e2e with Chromium
+// (these three are `npm test`), and the long fault and fuzz runs (`npm run test:faults`).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -27,6 +28,16 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['tests/faults/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },
