@@ -1,10 +1,13 @@
 // Public API of the simulators package: start a simulated city, or use the models directly.
 export { startSimulator } from './simulator.js';
 export type { ScenarioStats, Simulator, SimulatorOptions, SimulatorStats } from './simulator.js';
-export { FLOODING, FLOODING_PHASES, FloodingModel, pickFloodingTarget, resolveScenario, SCENARIO_NAMES, SCENARIOS } from './scenarios/index.js';
+export {
+  FLOODING, FLOODING_PHASES, FloodingModel, GAS_LEAK, isScenarioName, pickFloodingTarget, POLLUTION, RAINSTORM, resolveScenario, SCENARIO_NAMES, SCENARIOS,
+  SENSOR_FAULTS, TRAFFIC_INCIDENT, wallFactor,
+} from './scenarios/index.js';
 export type {
-  FloodingModelOptions, FloodingPhase, FloodingTarget, FloodingTimeline, PhaseStart, ScenarioContext, ScenarioDefinition,
-  ScenarioName, ScenarioRun, TimedDetection,
+  FloodingModelOptions, FloodingPhase, FloodingRun, FloodShape, FloodingTarget, FloodingTimeline, PhaseStart, ScenarioContext, ScenarioDefinition,
+  ScenarioName, ScenarioRun, ScenarioTarget, TimedDetection,
 } from './scenarios/index.js';
 export { Environment, localHour, UTC_OFFSET_HOURS } from './environment.js';
 export { CameraModel } from './camera.js';

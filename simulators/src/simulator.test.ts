@@ -160,7 +160,8 @@ describe('startSimulator', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { phase?: string; msg: string }) });
 
     const sim = startSimulator({ cityDir: dir, url, intervalMs: 50, speed: 4, seed: 9, logger, clock, scenario: 'flooding' });
-    expect(sim.stats().scenario).toEqual({ name: 'flooding', phase: 'normal', device: 'sim-water-level', grid: 'g-1', camera: 'sim-cam-1', rainGauge: 'sim-rainfall' });
+    expect(sim.stats().scenario).toMatchObject({ name: 'flooding', phase: 'normal', device: 'sim-water-level', grid: 'g-1' });
+    expect(sim.stats().scenario!.targets.map((t) => [t.id, t.role])).toEqual([['sim-water-level', 'gauge'], ['sim-rainfall', 'rain-gauge'], ['sim-cam-1', 'camera']]);
     await waitFor(() => sim.stats().scenario?.phase === 'done', 30_000, 'the scenario to finish');
     const readingsAtDone = levels.length;
     await waitFor(() => levels.length > readingsAtDone + 3, 10_000, 'readings after the scenario');
@@ -176,6 +177,43 @@ describe('startSimulator', () => {
     expect(cameraEvents).toContain('waterlogging');
     expect(lines.some((l) => /sim-water-level .*in cell g-1 floods/.test(l.msg))).toBe(true);
     expect(lines.filter((l) => l.phase).map((l) => l.phase)).toEqual(['normal', 'rain', 'rising', 'peak', 'draining', 'done']);
+  }, 60_000);
+
+  it('plays sensor-faults: the silent device sends nothing, the stuck one repeats itself, until repaired', async () => {
+    const realStart = Date.now();
+    const FAST = 200;
+    const BASE = Date.UTC(2026, 3, 15, 2, 0, 0);
+    const clock = () => BASE + Math.round((Date.now() - realStart) * FAST);
+    const watcher: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: 'faults-watcher' });
+    const seen = new Map<string, { s: number; metrics: string }[]>();
+    let sim: ReturnType<typeof startSimulator> | null = null;
+    watcher.on('message', (topic, payload) => {
+      const parsed = parseDeviceTopic(topic);
+      if (!parsed || parsed.channel !== 'telemetry' || !sim) return;
+      const { metrics } = JSON.parse(payload.toString()) as { metrics: unknown };
+      seen.set(parsed.deviceId, [...(seen.get(parsed.deviceId) ?? []), { s: sim.scenarioTime(), metrics: JSON.stringify(metrics) }]);
+    });
+    await watcher.subscribeAsync('city/v1/devices/+/telemetry', { qos: 1 });
+    const lines: { phase?: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { phase?: string }) });
+    // rules as fast as the replay: the storyline (~139 scenario minutes) plays at its natural length, ~2 s here
+    sim = startSimulator({ cityDir: dir, url, intervalMs: 50, speed: 20, ruleTimeScale: 20, seed: 9, logger, clock, scenario: 'sensor-faults', devices: ['sim-gas', 'sim-air-quality', 'sim-weather'] });
+    const run = sim.scenario!;
+    expect(run.roles.map((r) => [r.id, r.role])).toEqual([['sim-gas', 'silent'], ['sim-air-quality', 'stuck'], ['sim-weather', 'noisy']]);
+    await waitFor(() => sim!.stats().scenario?.phase === 'done', 30_000, 'the scenario to finish');
+    await waitFor(() => (seen.get('sim-gas') ?? []).some((r) => r.s >= at('done')), 10_000, 'the gas detector back after the repair');
+    await waitFor(() => lines.some((l) => l.phase === 'done'), 5_000, 'the done line in the log');
+    await sim.stop();
+    await watcher.endAsync();
+    function at(phase: string) {
+      return run.timeline.find((p) => p.phase === phase)!.at;
+    }
+    const gas = seen.get('sim-gas')!;
+    expect(gas.filter((r) => r.s > at('silent') + 60_000 && r.s < at('done')), 'nothing while silent').toEqual([]);
+    const stuck = seen.get('sim-air-quality')!.filter((r) => r.s > at('stuck') + 60_000 && r.s < at('done'));
+    expect(stuck.length).toBeGreaterThan(5);
+    expect(new Set(stuck.map((r) => r.metrics)).size).toBe(1);
+    expect(lines.filter((l) => l.phase).map((l) => l.phase)).toEqual(['normal', 'silent', 'stuck', 'noisy', 'done']);
   }, 60_000);
 
   it('refuses an unknown scenario, a scenario device without a scenario, and a device that is not a gauge', () => {

@@ -1,6 +1,6 @@
 // Runs a whole simulated city: one MQTT client per device, connections spread over the
 // first second or two, each device reporting about every `intervalMs` with jitter. A scenario
-// (e.g. 'flooding') can play on top of it, taking over a few devices for a while.
+// (e.g. 'flooding', 'rainstorm') can play on top of it, taking over a few devices for a while.
 import { isSensorKind } from '@citygrid/contract';
 import { loadCity, type City, type CityDevice } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
@@ -9,7 +9,7 @@ import { DeviceClient } from './device-client.js';
 import { Environment } from './environment.js';
 import { createModel } from './kinds/index.js';
 import { rngFor, type Rng } from './random.js';
-import { resolveScenario, SCENARIOS, type ScenarioRun } from './scenarios/index.js';
+import { resolveScenario, SCENARIOS, type ScenarioRun, type ScenarioTarget } from './scenarios/index.js';
 
 export interface SimulatorOptions {
   /** A loaded city, or `cityDir` to load one. */
@@ -30,24 +30,32 @@ export interface SimulatorOptions {
   /** Wall clock, injectable for tests. */
   clock?: () => number; // default Date.now
   /**
-   * A scenario to play on top of the normal city, by name (see SCENARIOS: 'flooding'); undefined,
-   * null or '' for none. It starts with the simulator and runs `speed` times faster than wall time.
+   * A scenario to play on top of the normal city, by name (see SCENARIOS: 'flooding', 'rainstorm',
+   * 'gas-leak', 'pollution', 'traffic-incident', 'sensor-faults'); undefined, null or '' for none.
+   * It starts with the simulator and runs `speed` times faster than wall time.
    */
   scenario?: string | null;
   /** The device the scenario centres on (flooding: a water_level device id); default: the scenario picks one. */
   scenarioDevice?: string | null;
+  /**
+   * The server's rule durations are this many times shorter than the demo city's (default 1): the
+   * scenario then stretches its phases less (see ScenarioContext.ruleTimeScale). Tests that divide the
+   * rules' durations by the speed pass the speed.
+   */
+  ruleTimeScale?: number;
+  /** Simulated city time (epoch ms) at the start, for the signal models; default: the clock's start. Timestamps stay real. */
+  simStart?: number;
 }
 
 export interface ScenarioStats {
   name: string;
   /** The current phase (flooding: normal, rain, rising, peak, draining, done). */
   phase: string;
-  /** The target device and its grid cell. */
+  /** The main target device and its grid cell. */
   device: string;
   grid: string;
-  /** The camera and rain gauge in the same cell that the scenario drives too, if the cell has them. */
-  camera: string | null;
-  rainGauge: string | null;
+  /** Every device the scenario drives, with its role. */
+  targets: ScenarioTarget[];
 }
 
 export interface SimulatorStats {
@@ -62,13 +70,26 @@ export interface SimulatorStats {
 export interface Simulator {
   stop(): Promise<void>;
   stats(): SimulatorStats;
+  /** The scenario being played (its targets, timeline, phases), or null. */
+  readonly scenario: ScenarioRun | null;
+  /** The scenario's time now (ms since its storyline started; 0 before, and without a scenario). */
+  scenarioTime(): number;
 }
 
 const CONNECT_SPREAD_MS = 1_500; // connect the whole city over about 1.5 s
 const FIRST_REPORT_MS = [200, 1_500] as const; // first reading this soon after connecting
 const JITTER = 0.15; // ±15 % on every interval
-const SCENARIO_INTERVAL_MS = 1_000; // a scenario's targets report at least this often while it runs
+// a scenario's targets report at least every second while it runs, and about every 5 s of scenario
+// time at higher speeds (but at most 10 times a second)
+const SCENARIO_INTERVAL_MS = 1_000;
+const SCENARIO_STEP_MS = 5_000;
+const SCENARIO_MIN_INTERVAL_MS = 100;
 const PHASE_WATCH_MS = 250; // how often the scenario's phase is checked for the progress log
+// the storyline starts once its targets have connected and reported (at high speeds, seconds are
+// minutes of it): at the earliest after the city's connection spread, at the latest after SCENARIO_WAIT_MS
+const SCENARIO_PREROLL_MS = CONNECT_SPREAD_MS + FIRST_REPORT_MS[1];
+const SCENARIO_SETTLE_MS = 1_000; // after the last target connects: its first report
+const SCENARIO_WAIT_MS = 30_000;
 
 function resolveDevices(city: City, ids: string[] | undefined): CityDevice[] {
   if (!ids) return city.devices;
@@ -92,14 +113,34 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   const scenarioDef = resolveScenario(options.scenario);
   if (options.scenarioDevice && !scenarioDef) throw new Error(`scenarioDevice ${options.scenarioDevice} needs a scenario (${Object.keys(SCENARIOS).join(', ')})`);
 
+  const ruleTimeScale = options.ruleTimeScale ?? 1;
+  if (!(ruleTimeScale > 0) || !Number.isFinite(ruleTimeScale)) throw new Error(`ruleTimeScale must be positive, got ${ruleTimeScale}`);
+
   const env = new Environment(seed);
   const t0 = clock();
-  const simNow = (wall: number) => t0 + (wall - t0) * speed;
-  /** Scenario time: elapsed wall time × speed, from the simulator's start. */
-  const scenarioTime = (wall: number) => (wall - t0) * speed;
+  const sim0 = options.simStart ?? t0;
+  const simNow = (wall: number) => sim0 + (wall - t0) * speed;
+  /** When the storyline starts (wall ms): set once the scenario's targets have all connected. */
+  let scenarioT0: number | null = null;
+  let waitingFor = new Set<string>(); // the scenario's targets not connected yet
+  /** Scenario time: elapsed wall time × speed, from the scenario's start (0 until then). */
+  const scenarioTime = (wall: number) => {
+    if (scenarioT0 === null) {
+      if (wall < t0 + SCENARIO_WAIT_MS) return 0;
+      scenarioT0 = wall; // some targets never connected: start without them
+      logger.warn({ scenario: scenario?.name, notConnected: [...waitingFor] }, `scenario ${scenario?.name}: starting without ${[...waitingFor].join(', ')} (not connected after ${SCENARIO_WAIT_MS / 1000} s)`);
+    }
+    return Math.max(0, wall - scenarioT0) * speed;
+  };
+  /** How often the scenario's targets report while it runs (wall ms). */
+  const targetIntervalMs = Math.min(intervalMs, Math.max(SCENARIO_MIN_INTERVAL_MS, Math.min(SCENARIO_INTERVAL_MS, SCENARIO_STEP_MS / speed)));
   const scenario: ScenarioRun | null = scenarioDef
-    ? scenarioDef.start({ devices, seed, env, speed, startSimTime: t0, ...(options.scenarioDevice ? { device: options.scenarioDevice } : {}) })
+    ? scenarioDef.start({
+      devices, seed, env, speed, startSimTime: simNow(t0 + SCENARIO_PREROLL_MS), ruleTimeScale, reportEveryMs: targetIntervalMs * speed,
+      ...(options.scenarioDevice ? { device: options.scenarioDevice } : {}),
+    })
     : null;
+  waitingFor = new Set(scenario?.targets ?? []);
   const timers = new Set<NodeJS.Timeout>();
   const clients: DeviceClient[] = [];
   let stopped = false;
@@ -119,7 +160,9 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     if (isSensorKind(device.kind)) {
       const model = createModel(device.kind, ctx);
       return (client, wall) => {
-        const metrics = driven?.telemetry(device.id, scenarioTime(wall)) ?? model.sample(simNow(wall));
+        const s = scenarioTime(wall);
+        if (driven?.silent?.(device.id, s)) return; // a silent fault: connected, sending nothing
+        const metrics = driven?.telemetry(device.id, s) ?? model.sample(simNow(wall));
         client.publishTelemetry(metrics, wall);
       };
     }
@@ -127,6 +170,10 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     let last = clock();
     return (client, wall) => {
       let events = camera.eventsBetween(simNow(last), simNow(wall));
+      if (driven?.silent?.(device.id, scenarioTime(wall))) {
+        last = wall;
+        return;
+      }
       if (driven && !driven.done(scenarioTime(last))) {
         // the scenario's detections replace the normal model's of the same types while it runs
         events = events.filter((e) => !driven.cameraTypes.includes(e.type));
@@ -139,7 +186,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
 
   /** How long until a device's next report: the scenario's targets report at least every second while it runs. */
   function intervalFor(device: CityDevice, wall: number): number {
-    if (scenario?.targets.has(device.id) && !scenario.done(scenarioTime(wall))) return Math.min(intervalMs, SCENARIO_INTERVAL_MS);
+    if (scenario?.targets.has(device.id) && !scenario.done(scenarioTime(wall))) return targetIntervalMs;
     return intervalMs;
   }
 
@@ -160,6 +207,9 @@ export function startSimulator(options: SimulatorOptions): Simulator {
       onConnect: () => {
         if (reporting) return; // the loop keeps running across reconnects
         reporting = true;
+        if (waitingFor.delete(device.id) && waitingFor.size === 0 && scenarioT0 === null) {
+          scenarioT0 = Math.max(t0 + SCENARIO_PREROLL_MS, clock() + SCENARIO_SETTLE_MS);
+        }
         later(Math.min(intervalFor(device, clock()), rng.uniform(...FIRST_REPORT_MS)), tick);
       },
     });
@@ -172,9 +222,10 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   });
   logger.info({ devices: devices.length, url: options.url, intervalMs, speed, seed }, 'simulator starting');
   if (scenario) {
-    // the target and one progress line as each phase begins
-    const { name, device, grid, camera, rainGauge } = scenario;
-    logger.info({ scenario: name, device, grid, camera, rainGauge, speed }, `scenario ${name}: ${scenario.summary}`);
+    // the targets and one progress line as each phase begins
+    const { name, device, grid } = scenario;
+    const targets = Object.fromEntries(scenario.roles.map((r) => [r.id, r.role]));
+    logger.info({ scenario: name, device, grid, targets, speed, ...(ruleTimeScale !== 1 ? { ruleTimeScale } : {}) }, `scenario ${name}: ${scenario.summary}`);
     for (const note of scenario.notes) logger.warn({ scenario: name }, `scenario ${name}: ${note}`);
     // watch the clock (not timers: the clock is injectable) and log every phase as it begins, in order
     let logged = 0;
@@ -190,6 +241,8 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   }
 
   return {
+    scenario,
+    scenarioTime: () => (scenario ? scenarioTime(clock()) : 0),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -212,8 +265,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
         phase: scenario.phase(scenarioTime(clock())),
         device: scenario.device,
         grid: scenario.grid,
-        camera: scenario.camera,
-        rainGauge: scenario.rainGauge,
+        targets: scenario.roles.map((r) => ({ ...r })),
       };
       return { devices: devices.length, connected, sent, errors, scenario: scenarioStats };
     },

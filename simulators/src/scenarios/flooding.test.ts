@@ -7,8 +7,8 @@ import { loadCity, type CityDevice } from '@citygrid/contract/node';
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../environment.js';
 import { MINUTE } from '../model.js';
-import { FLOODING, FloodingModel, pickFloodingTarget } from './flooding.js';
-import { resolveScenario, SCENARIOS } from './index.js';
+import { FLOODING, FloodingModel, pickFloodingTarget, type FloodingRun } from './flooding.js';
+import { resolveScenario, SCENARIO_NAMES, SCENARIOS } from './index.js';
 import type { ScenarioRun } from './types.js';
 
 const SECOND = 1_000;
@@ -31,7 +31,7 @@ const DEVICES: CityDevice[] = [
   device('aq-0001', 'air_quality', 'cell-b'),
 ];
 
-function startFlood(seed = 42, speed = 1, deviceId?: string, devices: readonly CityDevice[] = DEVICES): ScenarioRun {
+function startFlood(seed = 42, speed = 1, deviceId?: string, devices: readonly CityDevice[] = DEVICES): FloodingRun {
   return SCENARIOS.flooding.start({ devices, seed, env: new Environment(seed), speed, startSimTime: START, ...(deviceId ? { device: deviceId } : {}) });
 }
 
@@ -329,6 +329,8 @@ describe('scenario registry', () => {
     expect(resolveScenario(undefined)).toBeNull();
     expect(resolveScenario(null)).toBeNull();
     expect(resolveScenario('')).toBeNull();
-    expect(() => resolveScenario('earthquake')).toThrow(/Unknown scenario "earthquake"; known scenarios: flooding/);
+    expect(() => resolveScenario('earthquake')).toThrow(/Unknown scenario "earthquake"; known scenarios: flooding, rainstorm, gas-leak, pollution, traffic-incident, sensor-faults/);
+    expect(SCENARIO_NAMES).toEqual(['flooding', 'rainstorm', 'gas-leak', 'pollution', 'traffic-incident', 'sensor-faults']);
+    for (const name of SCENARIO_NAMES) expect(SCENARIOS[name].name).toBe(name);
   });
 });

@@ -16,6 +16,7 @@ import { MAX_EVENTS_PER_SPAN, type CameraDetection } from '../camera.js';
 import { createModel } from '../kinds/index.js';
 import { fit, MINUTE, type Metrics } from '../model.js';
 import { rngFor, smoothNoise } from '../random.js';
+import { makeRun, target, wallFactor } from './common.js';
 import type { ScenarioContext, ScenarioDefinition, ScenarioRun } from './types.js';
 
 export const FLOODING_PHASES = ['normal', 'rain', 'rising', 'peak', 'draining', 'done'] as const;
@@ -98,6 +99,15 @@ export function pickFloodingTarget(devices: readonly CityDevice[], deviceId?: st
 
 // ---- the model ---------------------------------------------------------------------------------
 
+/** The flood's shape; FLOODING's values unless a scenario (e.g. rainstorm) gives its own. */
+export interface FloodShape {
+  onsetMs: number;
+  riseCmPerMin: number;
+  peakCm: readonly [number, number];
+  holdMs: number;
+  drainCmPerMin: number;
+}
+
 export interface FloodingModelOptions {
   seed: number;
   /** The ids that key each device's noise and events. */
@@ -108,6 +118,14 @@ export interface FloodingModelOptions {
   baseCm?: number;
   /** The simulator's speed: stretches the normal lead-in so the forecast has readings enough (default 1). */
   speed?: number;
+  /** The rules' durations are this many times shorter than the demo's (default 1): see ScenarioContext. */
+  ruleTimeScale?: number;
+  /** Overrides of the flood's shape (default FLOODING's). */
+  shape?: Partial<FloodShape>;
+  /** When the rain (the rise's onset) starts, in scenario ms; default: after the normal lead-in. */
+  rainAt?: number;
+  /** The water starts draining no earlier than this (scenario ms): the peak holds longer. */
+  drainAt?: number;
 }
 
 /** Scenario times (ms) at which each phase starts. */
@@ -131,30 +149,37 @@ export class FloodingModel {
   readonly peakCm: number;
   readonly rainPeakMmH: number;
   readonly timeline: FloodingTimeline;
+  readonly shape: FloodShape;
   private readonly seed: number;
   private readonly ids: { gauge: string; rainGauge: string; camera: string };
   /** Water gained during the onset, while the rise speeds up from 0 to its steady rate. */
-  private readonly onsetCm = (FLOODING.riseCmPerMin * FLOODING.onsetMs) / MINUTE / 2;
+  private readonly onsetCm: number;
 
   constructor(options: FloodingModelOptions) {
     this.seed = options.seed;
     this.ids = { gauge: options.gauge, rainGauge: options.rainGauge ?? `${options.gauge}/rain`, camera: options.camera ?? `${options.gauge}/camera` };
+    this.shape = {
+      onsetMs: FLOODING.onsetMs, riseCmPerMin: FLOODING.riseCmPerMin, peakCm: FLOODING.peakCm, holdMs: FLOODING.holdMs, drainCmPerMin: FLOODING.drainCmPerMin,
+      ...options.shape,
+    };
+    this.onsetCm = (this.shape.riseCmPerMin * this.shape.onsetMs) / MINUTE / 2;
     const p = rngFor(options.seed, options.gauge, 'flooding');
     const drawnBase = p.uniform(3, 8);
-    this.peakCm = p.uniform(...FLOODING.peakCm);
+    this.peakCm = p.uniform(...this.shape.peakCm);
     this.rainPeakMmH = p.uniform(...FLOODING.rainPeakMmH);
     this.baseCm = Math.min(FLOODING.maxBaseCm, Math.max(0, options.baseCm ?? drawnBase));
-    this.timeline = this.plan(options.speed ?? 1);
+    this.timeline = this.plan(wallFactor({ speed: options.speed ?? 1, ruleTimeScale: options.ruleTimeScale }), options.rainAt, options.drainAt);
   }
 
   /** The normal lead-in is 2 min, longer at high speeds: see FLOODING.forecastLeadWallMs. */
-  private plan(speed: number): FloodingTimeline {
-    const toForecastLevel = FLOODING.onsetMs + ((FLOODING.forecastAtCm - this.baseCm - this.onsetCm) / FLOODING.riseCmPerMin) * MINUTE;
-    const rain = Math.max(FLOODING.normalMs, speed * FLOODING.forecastLeadWallMs - toForecastLevel);
-    const rising = rain + FLOODING.onsetMs;
-    const peak = rising + ((this.peakCm - this.baseCm - this.onsetCm) / FLOODING.riseCmPerMin) * MINUTE;
-    const draining = peak + FLOODING.holdMs;
-    const done = draining + ((this.peakCm - this.baseCm) / FLOODING.drainCmPerMin) * MINUTE;
+  private plan(factor: number, rainAt?: number, drainAt?: number): FloodingTimeline {
+    const { onsetMs, riseCmPerMin, holdMs, drainCmPerMin } = this.shape;
+    const toForecastLevel = onsetMs + ((FLOODING.forecastAtCm - this.baseCm - this.onsetCm) / riseCmPerMin) * MINUTE;
+    const rain = rainAt ?? Math.max(FLOODING.normalMs, factor * FLOODING.forecastLeadWallMs - toForecastLevel);
+    const rising = rain + onsetMs;
+    const peak = rising + ((this.peakCm - this.baseCm - this.onsetCm) / riseCmPerMin) * MINUTE;
+    const draining = Math.max(peak + holdMs, drainAt ?? 0);
+    const done = draining + ((this.peakCm - this.baseCm) / drainCmPerMin) * MINUTE;
     return { rain, rising, peak, draining, done };
   }
 
@@ -171,15 +196,15 @@ export class FloodingModel {
   /** The water level (cm) without noise. */
   level(s: number): number {
     const t = this.timeline;
-    const rate = FLOODING.riseCmPerMin;
+    const rate = this.shape.riseCmPerMin;
     if (s < t.rain) return this.baseCm;
     if (s < t.rising) {
       const x = (s - t.rain) / MINUTE; // the rise speeds up evenly from 0 to `rate`
-      return this.baseCm + (rate * x * x) / (2 * (FLOODING.onsetMs / MINUTE));
+      return this.baseCm + (rate * x * x) / (2 * (this.shape.onsetMs / MINUTE));
     }
     if (s < t.peak) return this.baseCm + this.onsetCm + (rate * (s - t.rising)) / MINUTE;
     if (s < t.draining) return this.peakCm;
-    if (s < t.done) return this.peakCm - (FLOODING.drainCmPerMin * (s - t.draining)) / MINUTE;
+    if (s < t.done) return this.peakCm - (this.shape.drainCmPerMin * (s - t.draining)) / MINUTE;
     return this.baseCm;
   }
 
@@ -190,10 +215,10 @@ export class FloodingModel {
     const gusts = 1 + 0.05 * smoothNoise(this.seed, `${this.ids.rainGauge}/flooding-rain`, s, 3 * MINUTE);
     let shape = 1;
     if (s < t.rising) {
-      const x = (s - t.rain) / FLOODING.onsetMs;
+      const x = (s - t.rain) / this.shape.onsetMs;
       shape = x * x * (3 - 2 * x); // smoothstep
     } else if (s >= t.peak) {
-      shape = (1 + Math.cos((Math.PI * (s - t.peak)) / FLOODING.holdMs)) / 2;
+      shape = (1 + Math.cos((Math.PI * (s - t.peak)) / (t.draining - t.peak))) / 2;
     }
     return this.rainPeakMmH * shape * gusts;
   }
@@ -246,12 +271,18 @@ export class FloodingModel {
 
 const MIN = (ms: number) => Math.round(ms / MINUTE);
 
-export const floodingScenario: ScenarioDefinition = {
+/** The flooding run also names the cell's camera and rain gauge (null: the cell has none). */
+export interface FloodingRun extends ScenarioRun {
+  readonly camera: string | null;
+  readonly rainGauge: string | null;
+}
+
+export const floodingScenario: ScenarioDefinition<FloodingRun> = {
   name: 'flooding',
   description: 'a rainstorm over one cell floods an underpass: forecast, threshold, a stalled vehicle on camera, then the water drains',
-  start(ctx: ScenarioContext): ScenarioRun {
-    const target = pickFloodingTarget(ctx.devices, ctx.device);
-    const { gauge, rainGauge, camera, grid } = target;
+  start(ctx: ScenarioContext): FloodingRun {
+    const picked = pickFloodingTarget(ctx.devices, ctx.device);
+    const { gauge, rainGauge, camera, grid } = picked;
     // start from the level the gauge reads now, so it does not jump when the scenario takes over
     const normal = createModel('water_level', { deviceId: gauge.id, seed: ctx.seed, env: ctx.env });
     const now = normal.sample(ctx.startSimTime).level_cm;
@@ -262,8 +293,10 @@ export const floodingScenario: ScenarioDefinition = {
       camera: camera?.id ?? null,
       baseCm: typeof now === 'number' ? now : undefined,
       speed: ctx.speed,
+      ...(ctx.ruleTimeScale !== undefined ? { ruleTimeScale: ctx.ruleTimeScale } : {}),
     });
     const t = model.timeline;
+    const factor = wallFactor(ctx);
 
     const notes: string[] = [];
     if (!camera) {
@@ -272,7 +305,7 @@ export const floodingScenario: ScenarioDefinition = {
       notes.push(`cell ${grid} has no camera: no stalled_vehicle events, so the waterlogging-incident rule cannot fire (${hint})`);
     }
     if (!rainGauge) notes.push(`cell ${grid} has no rain gauge: the storm shows only in the water level`);
-    const aboveThresholdWallS = ((model.peakCm - 30) / FLOODING.riseCmPerMin + FLOODING.holdMs / MINUTE + (model.peakCm - 30) / FLOODING.drainCmPerMin) * 60 / ctx.speed;
+    const aboveThresholdWallS = ((model.peakCm - 30) / FLOODING.riseCmPerMin + FLOODING.holdMs / MINUTE + (model.peakCm - 30) / FLOODING.drainCmPerMin) * 60 / factor;
     if (aboveThresholdWallS < 45) notes.push(`at speed ${ctx.speed} the level stays above 30 cm for only ~${Math.round(aboveThresholdWallS)} s of wall time: the underpass-flooding rule (for: 30s) may not fire; use a speed of 30 or less`);
 
     const wall = (ms: number) => (ctx.speed === 1 ? `${MIN(ms)} min` : `${MIN(ms)} min of scenario time, ${(ms / MINUTE / ctx.speed).toFixed(1)} min wall`);
@@ -287,16 +320,9 @@ export const floodingScenario: ScenarioDefinition = {
 
     const summary = `${gauge.id}${gauge.name ? ` (${gauge.name})` : ''} in cell ${grid} floods; rain gauge ${rainGauge?.id ?? 'none'}, camera ${camera?.id ?? 'none'}; `
       + `the storyline takes ${MIN(t.done)} min of scenario time, ${(t.done / MINUTE / ctx.speed).toFixed(1)} min of wall time at speed ${ctx.speed}`;
-    const targets = new Set([gauge.id, ...(rainGauge ? [rainGauge.id] : []), ...(camera ? [camera.id] : [])]);
-    const cameraTypes: CameraEventType[] = ['stalled_vehicle', 'waterlogging'];
-    return {
+    const run = makeRun({
       name: 'flooding',
-      device: gauge.id,
-      grid,
-      camera: camera?.id ?? null,
-      rainGauge: rainGauge?.id ?? null,
-      summary,
-      targets,
+      roles: [target(gauge, 'gauge'), ...(rainGauge ? [target(rainGauge, 'rain-gauge')] : []), ...(camera ? [target(camera, 'camera')] : [])],
       timeline: [
         { phase: 'normal', at: 0 },
         { phase: 'rain', at: t.rain },
@@ -305,13 +331,11 @@ export const floodingScenario: ScenarioDefinition = {
         { phase: 'draining', at: t.draining },
         { phase: 'done', at: t.done },
       ],
+      summary,
       notes,
-      cameraTypes,
-      phase: (s) => model.phase(s),
-      done: (s) => s >= t.done,
-      describe: (phase) => descriptions[phase as FloodingPhase] ?? phase,
+      descriptions,
+      cameraTypes: ['stalled_vehicle', 'waterlogging'] satisfies CameraEventType[],
       telemetry(deviceId, s) {
-        if (s >= t.done) return null;
         if (deviceId === gauge.id) return model.gaugeReading(s);
         if (deviceId === rainGauge?.id && s >= t.rain) return model.rainReading(s);
         return null;
@@ -320,6 +344,7 @@ export const floodingScenario: ScenarioDefinition = {
         if (deviceId !== camera?.id) return [];
         return model.detectionsBetween(from, to).map((d) => d.event);
       },
-    };
+    });
+    return { ...run, camera: camera?.id ?? null, rainGauge: rainGauge?.id ?? null };
   },
 };

@@ -1,9 +1,19 @@
 // The scenarios the simulator can play on top of the normal city, by name.
 import { floodingScenario } from './flooding.js';
+import { gasLeakScenario } from './gas-leak.js';
+import { pollutionScenario } from './pollution.js';
+import { rainstormScenario } from './rainstorm.js';
+import { sensorFaultsScenario } from './sensor-faults.js';
+import { trafficIncidentScenario } from './traffic-incident.js';
 import type { ScenarioDefinition } from './types.js';
 
 export const SCENARIOS = {
   flooding: floodingScenario,
+  rainstorm: rainstormScenario,
+  'gas-leak': gasLeakScenario,
+  pollution: pollutionScenario,
+  'traffic-incident': trafficIncidentScenario,
+  'sensor-faults': sensorFaultsScenario,
 } as const satisfies Record<string, ScenarioDefinition>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
@@ -21,5 +31,12 @@ export function resolveScenario(name: string | null | undefined): ScenarioDefini
 }
 
 export { FLOODING, FLOODING_PHASES, FloodingModel, floodingScenario, pickFloodingTarget } from './flooding.js';
-export type { FloodingModelOptions, FloodingPhase, FloodingTarget, FloodingTimeline, TimedDetection } from './flooding.js';
-export type { PhaseStart, ScenarioContext, ScenarioDefinition, ScenarioRun } from './types.js';
+export type { FloodingModelOptions, FloodingPhase, FloodingRun, FloodShape, FloodingTarget, FloodingTimeline, TimedDetection } from './flooding.js';
+export { GAS_LEAK, gasLeakScenario, pickGasLeakTargets } from './gas-leak.js';
+export { POLLUTION, pickPollutionTargets, pollutionScenario } from './pollution.js';
+export { RAINSTORM, pickRainstormTargets, rainstormScenario } from './rainstorm.js';
+export type { RainstormTargets } from './rainstorm.js';
+export { SENSOR_FAULTS, pickFaultTargets, sensorFaultsScenario } from './sensor-faults.js';
+export { TRAFFIC_INCIDENT, pickTrafficTargets, trafficIncidentScenario } from './traffic-incident.js';
+export { wallFactor } from './common.js';
+export type { PhaseStart, ScenarioContext, ScenarioDefinition, ScenarioRun, ScenarioTarget } from './types.js';
