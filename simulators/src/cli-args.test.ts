@@ -1,6 +1,7 @@
 // Proves the simulate CLI applies its defaults and reports every bad argument at once.
 import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli-args.js';
+import { SCENARIO_NAMES } from './scenarios/index.js';
 
 describe('parseCli', () => {
   it('uses the defaults, with MQTT_URL from the environment', () => {
@@ -33,7 +34,7 @@ describe('parseCli', () => {
       options: { cityDir: 'config/demo-city', url: 'mqtt://127.0.0.1:1883', intervalMs: 5_000, seed: 42, speed: 20, scenario: 'flooding', scenarioDevice: 'wl-0007' },
     });
     const unknown = parseCli(['--scenario', 'earthquake'], {});
-    expect(unknown.kind === 'invalid' && unknown.problems).toEqual(['--scenario "earthquake" is not a scenario; known scenarios: flooding']);
+    expect(unknown.kind === 'invalid' && unknown.problems).toEqual([`--scenario "earthquake" is not a scenario; known scenarios: ${SCENARIO_NAMES.join(', ')}`]);
     const orphan = parseCli(['--scenario-device', 'Bad!'], {});
     expect(orphan.kind === 'invalid' && orphan.problems).toHaveLength(2);
   });
@@ -41,5 +42,33 @@ describe('parseCli', () => {
   it('refuses unknown options and positional arguments', () => {
     expect(parseCli(['--bogus'], {}).kind).toBe('invalid');
     expect(parseCli(['city'], {}).kind).toBe('invalid');
+  });
+});
+
+describe('parseCli load mode', () => {
+  it('reads a number for --devices as load mode, with loopback source addresses per 20,000', () => {
+    const r = parseCli(['--devices', '100000', '--interval', '10s', '--ramp', '5000', '--batch', '2', '--duration', '5m'], {});
+    expect(r).toEqual({
+      kind: 'run',
+      options: {
+        cityDir: 'config/demo-city', url: 'mqtt://127.0.0.1:1883', intervalMs: 10_000, seed: 42, speed: 1,
+        load: { count: 100_000, rampPerS: 5000, batch: 2, sources: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'], durationMs: 300_000 },
+      },
+    });
+    const small = parseCli(['--devices', '300'], {});
+    expect(small.kind === 'run' && small.options.load).toEqual({ count: 300, rampPerS: 2000, batch: 1, sources: [], durationMs: null });
+  });
+
+  it('keeps a comma-separated list (even of one id) as device ids', () => {
+    const r = parseCli(['--devices', 'wl-0001'], {});
+    expect(r.kind === 'run' && r.options.devices).toEqual(['wl-0001']);
+    expect(r.kind === 'run' && r.options.load).toBeUndefined();
+  });
+
+  it('refuses load options outside load mode and bad values in it', () => {
+    expect(parseCli(['--batch', '5'], {})).toEqual({ kind: 'invalid', problems: ['--batch is for load mode only (--devices <number>)'] });
+    const bad = parseCli(['--devices', '0', '--batch', '501', '--ramp', 'x', '--duration', '10ms', '--sources', '3', '--url', 'mqtt://broker:1883'], {});
+    expect(bad.kind === 'invalid' && bad.problems).toHaveLength(5);
+    expect(parseCli(['--devices', '10', '--scenario', 'flooding'], {}).kind).toBe('invalid');
   });
 });

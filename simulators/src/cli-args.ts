@@ -14,6 +14,15 @@ Options:
   --seed <n>          random seed, a whole number (default: 42)
   --speed <x>         run the simulated day x times faster; timestamps stay real (default: 1)
   --devices <ids>     only these devices, comma-separated (default: all)
+  --devices <n>       load mode: the city's first n devices over lightweight raw MQTT connections,
+                      each reporting once per --interval (n / interval readings/s in total), with a
+                      progress bar on stderr and a report of what was sent on exit. Make a city that
+                      big first: npm run city:synthetic -- --devices <n> --out <dir>, then --city <dir>
+  --ramp <n>          load mode: new connections per second while ramping up (default: 2000)
+  --batch <n>         load mode: readings per message, 1..500 (default: 1)
+  --sources <n>       load mode: spread connections over n loopback source addresses 127.0.0.1..n
+                      (default: one per 20,000 connections; only for a loopback broker)
+  --duration <time>   load mode: stop this long after the ramp-up (default: until Ctrl-C)
   --scenario <name>   play a scenario on top of the normal city: ${SCENARIO_NAMES.join(', ')}
   --scenario-device <id>
                       the device the scenario centres on (flooding: a water_level id; default: picked)
@@ -26,9 +35,23 @@ export interface CliOptions {
   seed: number;
   speed: number;
   devices?: string[];
+  /** Load mode (`--devices <n>`). */
+  load?: LoadOptions;
   scenario?: ScenarioName;
   scenarioDevice?: string;
 }
+
+export interface LoadOptions {
+  count: number;
+  rampPerS: number;
+  batch: number;
+  /** Loopback source addresses to spread connections over (empty: let the system choose). */
+  sources: string[];
+  durationMs: number | null;
+}
+
+export const CONNECTIONS_PER_SOURCE = 20_000;
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost'];
 
 export type CliResult = { kind: 'run'; options: CliOptions } | { kind: 'help' } | { kind: 'invalid'; problems: string[] };
 
@@ -51,6 +74,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         devices: { type: 'string' },
         scenario: { type: 'string' },
         'scenario-device': { type: 'string' },
+        ramp: { type: 'string' },
+        batch: { type: 'string' },
+        sources: { type: 'string' },
+        duration: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -83,7 +110,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (!/^\d+(\.\d+)?$/.test(speedText) || !(speed > 0) || speed > 100_000) problems.push(`--speed "${speedText}" must be a number above 0 and at most 100000`);
 
   let devices: string[] | undefined;
-  if (values.devices !== undefined) {
+  let load: LoadOptions | undefined;
+  if (values.devices !== undefined && /^\s*\d+\s*$/.test(values.devices)) {
+    load = parseLoad(values, url, problems);
+  } else if (values.devices !== undefined) {
     devices = values.devices.split(',').map((d) => d.trim()).filter((d) => d.length > 0);
     const bad = devices.filter((d) => !isDeviceId(d));
     if (devices.length === 0) problems.push('--devices is empty; give comma-separated device ids');
@@ -98,10 +128,49 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (scenario === undefined) problems.push('--scenario-device needs --scenario');
   }
 
+  if (!load) {
+    for (const o of ['ramp', 'batch', 'sources', 'duration'] as const) {
+      if (values[o] !== undefined) problems.push(`--${o} is for load mode only (--devices <number>)`);
+    }
+  } else if (scenario !== undefined) problems.push('--scenario cannot be combined with load mode (--devices <number>)');
+
   if (problems.length > 0) return { kind: 'invalid', problems };
   const options: CliOptions = { cityDir: values.city ?? 'config/demo-city', url, intervalMs: intervalMs!, seed, speed };
   if (devices) options.devices = devices;
+  if (load) options.load = load;
   if (scenario !== undefined && isScenarioName(scenario)) options.scenario = scenario;
   if (scenarioDevice !== undefined) options.scenarioDevice = scenarioDevice;
   return { kind: 'run', options };
+}
+
+function wholeNumber(text: string | undefined, fallback: number, name: string, min: number, max: number, problems: string[]): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+    problems.push(`--${name} "${text}" must be a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+  return n;
+}
+
+function parseLoad(values: Record<string, string | boolean | undefined>, url: string, problems: string[]): LoadOptions {
+  const count = wholeNumber(values.devices as string, 0, 'devices', 1, 1_000_000, problems);
+  const rampPerS = wholeNumber(values.ramp as string | undefined, 2000, 'ramp', 1, 100_000, problems);
+  const batch = wholeNumber(values.batch as string | undefined, 1, 'batch', 1, 500, problems);
+  let host = '';
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    // the URL problem is reported elsewhere
+  }
+  const loopback = LOOPBACK_HOSTS.includes(host);
+  const wanted = values.sources === undefined ? (loopback ? Math.ceil(count / CONNECTIONS_PER_SOURCE) : 0) : wholeNumber(values.sources as string, 1, 'sources', 1, 250, problems);
+  if (values.sources !== undefined && !loopback) problems.push('--sources needs a broker on 127.0.0.1 (source addresses are loopback addresses)');
+  const sources = wanted > 1 ? Array.from({ length: wanted }, (_, i) => `127.0.0.${i + 1}`) : [];
+  let durationMs: number | null = null;
+  if (values.duration !== undefined) {
+    durationMs = parseDuration(values.duration as string);
+    if (durationMs === null || durationMs < 1000) problems.push(`--duration "${values.duration as string}" must be a duration of at least 1s, such as 30s or 10m`);
+  }
+  return { count, rampPerS, batch, sources, durationMs };
 }

@@ -1,10 +1,12 @@
 // CLI: simulate a city's sensors and cameras against an MQTT broker until SIGINT/SIGTERM.
 //   npm run simulate -- --city config/demo-city --url mqtt://127.0.0.1:1883 [--interval 5s] [--seed 42]
 //                       [--scenario flooding [--scenario-device wl-0007] [--speed 20]]
+//   load mode: npm run simulate -- --city <dir> --devices 100000 --interval 10s [--ramp 2000] [--batch 1] [--duration 5m]
 import { existsSync } from 'node:fs';
 import { CityConfigError, loadCity, type City } from '@citygrid/contract/node';
 import { pino } from 'pino';
 import { parseCli, USAGE } from './cli-args.js';
+import { runLoadMode } from './load/load-mode.js';
 import { startSimulator, type Simulator } from './simulator.js';
 
 const PROGRESS_MS = 10_000; // log progress every 10 s
@@ -30,6 +32,13 @@ try {
 } catch (err) {
   if (err instanceof CityConfigError) fail(1, [err.message]);
   throw err;
+}
+if (options.load) {
+  try {
+    await runLoadMode({ city, url: options.url, intervalMs: options.intervalMs, load: options.load });
+  } catch (err) {
+    fail(2, [(err as Error).message]);
+  }
 }
 const unknown = (options.devices ?? []).filter((id) => !city.devicesById.has(id));
 if (unknown.length > 0) fail(2, [`--devices: not in ${options.cityDir}/devices.yaml: ${unknown.join(', ')}`]);
