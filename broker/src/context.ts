@@ -2,6 +2,8 @@
 import type { Client } from 'aedes';
 import type { DeviceKind, Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
+import type { ClientIdOwners } from './client-ids.js';
+import type { DeviceRateLimit } from './rate-limit.js';
 
 export type Identity =
   | { type: 'device'; id: string; kind: DeviceKind }
@@ -23,6 +25,10 @@ export interface BrokerStats {
 }
 
 export interface BrokerContext {
+  /** Each device's publish budget. */
+  rateLimit: DeviceRateLimit;
+  /** Which identity each MQTT client id belongs to. */
+  clientIds: ClientIdOwners;
   devices: DeviceDirectory;
   /** Username and password of the CityGrid server's own connection; null disables the service account. */
   service: { username: string; password: string } | null;

@@ -13,8 +13,9 @@ async function main(): Promise<void> {
     port: config.MQTT_PORT,
     host: config.MQTT_HOST,
     devices: city.devicesById,
-    service: { username: config.MQTT_SERVICE_USERNAME, password: config.MQTT_SERVICE_PASSWORD },
+    service: { username: config.MQTT_SERVICE_USERNAME, password: config.MQTT_SERVICE_PASSWORD, clientId: config.MQTT_SERVICE_CLIENT_ID },
     allowAnonymous: config.MQTT_ALLOW_ANONYMOUS,
+    deviceRate: { perSecond: config.MQTT_DEVICE_RATE, burst: config.MQTT_DEVICE_BURST },
     logger,
   });
   logger.info({ devices: city.devices.length }, 'devices loaded from %s', config.CITY_DIR);

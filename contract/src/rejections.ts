@@ -7,6 +7,8 @@ export const REJECTION_REASONS = {
   foreign_topic: 'A device may publish only under its own id',
   topic_invalid: 'Not a CityGrid device topic (city/v1/devices/{id}/telemetry|event|status)',
   payload_too_large: 'Payload is larger than 64 KiB',
+  rate_limited: 'The device publishes faster than its budget (MQTT_DEVICE_RATE); messages beyond it are refused',
+  client_id_taken: 'Another device or the server already uses this MQTT client id',
   // refused by the server's validate step
   malformed_json: 'Payload is not valid JSON',
   schema_invalid: 'Payload does not have the expected shape',
@@ -37,6 +39,8 @@ export interface Rejection {
   by: 'broker' | 'server';
   /** The `seq` of the refused reading when the payload had one. */
   seq?: number;
+  /** How many refused messages this report stands for (rate_limited reports are summed up); 1 when absent. */
+  count?: number;
 }
 
 export class RejectionError extends Error {

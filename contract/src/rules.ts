@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CAMERA_EVENT_TYPES, DEVICE_KINDS } from './catalogue.js';
 import { SEVERITIES } from './alerts.js';
 import { parseDuration } from './duration.js';
+import { REJECTION_REASON_CODES, type RejectionReason } from './rejections.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'rule id: lowercase letters, digits and dashes');
 export const durationMs = z.string().refine((v) => parseDuration(v) !== null, 'a duration like 30s, 15m, 2h')
@@ -47,6 +48,14 @@ export const cameraRule = z.strictObject({
   ...common, kind: z.literal('camera'), event: z.enum(CAMERA_EVENT_TYPES), count: z.number().int().positive(),
   within: durationMs, scope: z.enum(['grid', 'device']).default('grid'), min_confidence: z.number().min(0).max(1).optional(),
 });
+/** Refused messages (by the broker or the server) from a device: a misconfigured or flooding sensor. */
+export const refusalsRule = z.strictObject({
+  ...common, kind: z.literal('refusals'),
+  // any device kind unless narrowed
+  match: matchSchema.partial({ kind: true }).default({}),
+  reasons: z.array(z.enum(REJECTION_REASON_CODES as [RejectionReason, ...RejectionReason[]])).min(1).optional(),
+  count: z.number().int().positive(), within: durationMs,
+});
 const compositePart = z.union([id, z.strictObject({ camera: z.enum(CAMERA_EVENT_TYPES) })]);
 export const compositeRule = z.strictObject({
   id, kind: z.literal('composite'), scope: z.literal('grid').default('grid'), within: durationMs,
@@ -55,7 +64,7 @@ export const compositeRule = z.strictObject({
 });
 
 export const ruleSchema = z.discriminatedUnion('kind', [
-  thresholdRule, rateRule, absenceRule, frozenRule, anomalyRule, forecastRule, cameraRule, compositeRule,
+  thresholdRule, rateRule, absenceRule, frozenRule, anomalyRule, forecastRule, cameraRule, refusalsRule, compositeRule,
 ]);
 export type RuleDef = z.infer<typeof ruleSchema>;
 export type RuleKind = RuleDef['kind'];
@@ -66,4 +75,5 @@ export type FrozenRule = z.infer<typeof frozenRule>;
 export type AnomalyRule = z.infer<typeof anomalyRule>;
 export type ForecastRule = z.infer<typeof forecastRule>;
 export type CameraRule = z.infer<typeof cameraRule>;
+export type RefusalsRule = z.infer<typeof refusalsRule>;
 export type CompositeRule = z.infer<typeof compositeRule>;

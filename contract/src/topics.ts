@@ -20,6 +20,14 @@ export function allDevicesTopic(channel: DeviceChannel): string {
   return `${TOPIC_ROOT}/devices/+/${channel}`;
 }
 
+/** What the CityGrid server subscribes to (QoS 1, persistent session): every device's data and the broker's refusals. */
+export const SERVER_SUBSCRIPTIONS: readonly string[] = [
+  allDevicesTopic('telemetry'), allDevicesTopic('event'), allDevicesTopic('status'), BROKER_REJECTIONS_TOPIC,
+];
+
+/** The server's MQTT client id unless MQTT_CLIENT_ID says otherwise; the broker keeps a session for it. */
+export const SERVER_CLIENT_ID = 'citygrid-server';
+
 export interface ParsedTopic {
   deviceId: string;
   channel: DeviceChannel;

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthenticateError, Client } from 'aedes';
 import type { RejectionReason } from '@citygrid/contract';
 import type { BrokerContext } from '../context.js';
+import { ownerKey } from '../client-ids.js';
 import { verifySecret } from '../secrets.js';
 
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -30,6 +31,13 @@ export function makeAuthenticate(ctx: BrokerContext) {
     done(refusal(message, code), false);
   }
 
+  /** The client id is free or already this identity's; otherwise the connection is refused. */
+  function claimed(client: Client, done: (e: AuthenticateError | null, ok: boolean | null) => void, device: string | null, who: Parameters<typeof ownerKey>[0]): boolean {
+    if (ctx.clientIds.claim(client.id, ownerKey(who)) === null) return true;
+    refuse(client, done, device, 'client_id_taken', `Client id "${client.id.slice(0, 64)}" is in use by another client; connect with your own (your device id is a good one)`, NOT_AUTHORIZED);
+    return false;
+  }
+
   return function authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (e: AuthenticateError | null, ok: boolean | null) => void): void {
     const secret = password?.toString('utf8') ?? '';
     if (!username) {
@@ -43,6 +51,7 @@ export function makeAuthenticate(ctx: BrokerContext) {
     }
     if (ctx.service && username === ctx.service.username) {
       if (sameSecret(secret, ctx.service.password)) {
+        if (!claimed(client, done, null, { type: 'service' })) return;
         ctx.identities.set(client, { type: 'service', username });
         done(null, true);
       } else {
@@ -57,6 +66,7 @@ export function makeAuthenticate(ctx: BrokerContext) {
     }
     const key = digest(device.id, secret);
     if (verified.get(device.id) === `${device.secret_hash}\0${key}`) {
+      if (!claimed(client, done, device.id, { type: 'device', id: device.id })) return;
       ctx.identities.set(client, { type: 'device', id: device.id, kind: device.kind });
       done(null, true);
       return;
@@ -68,6 +78,7 @@ export function makeAuthenticate(ctx: BrokerContext) {
           return;
         }
         verified.set(device.id, `${device.secret_hash}\0${key}`);
+        if (!claimed(client, done, device.id, { type: 'device', id: device.id })) return;
         ctx.identities.set(client, { type: 'device', id: device.id, kind: device.kind });
         done(null, true);
       },

@@ -32,6 +32,14 @@ export function makeAuthorizePublish(ctx: BrokerContext) {
       done(null);
       return;
     }
+    if (!ctx.rateLimit.allow(who.id)) {
+      // over its budget: acknowledged and dropped; the limiter reports it, summed up, not per message
+      ctx.stats.rejectedPublishes++;
+      packet.topic = `${DROPPED_PREFIX}rate_limited`;
+      packet.retain = false;
+      done(null);
+      return;
+    }
     const parsed = parseDeviceTopic(packet.topic);
     if (!parsed || parsed.channel === 'rejections') {
       drop(packet, who.id, 'topic_invalid', `Topic "${packet.topic.slice(0, 120)}" is not allowed; publish to city/v1/devices/${who.id}/telemetry, /event or /status`);

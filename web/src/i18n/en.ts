@@ -104,6 +104,8 @@ const en: Messages = {
     foreign_topic: 'Foreign topic',
     topic_invalid: 'Invalid topic',
     payload_too_large: 'Payload over 64 KiB',
+    rate_limited: 'Over its message budget',
+    client_id_taken: 'Client id used by another',
     malformed_json: 'Malformed JSON',
     schema_invalid: 'Wrong shape',
     unknown_property: 'Unknown property',

@@ -103,6 +103,8 @@ const zhCN = {
     foreign_topic: '越权主题',
     topic_invalid: '主题格式错误',
     payload_too_large: '消息超过 64 KiB',
+    rate_limited: '超出消息频率限额',
+    client_id_taken: '客户端 ID 已被占用',
     malformed_json: 'JSON 格式错误',
     schema_invalid: '消息结构不符',
     unknown_property: '含未约定字段',
