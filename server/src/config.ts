@@ -40,6 +40,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     MQTT_PASSWORD: z.string().optional(),
     MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('citygrid-server'),
     MQTT_ALLOW_ANONYMOUS: envFlag(false),
+    MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
+    MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
     STORE: z.enum(['sqlite', 'influx'], { message: 'must be sqlite or influx' }).default('sqlite'),
     DATA_DIR: z.string().default('./data'),
     INFLUX_URL: z.string().url('must be a URL like http://influxdb:8086').optional(),
@@ -73,6 +75,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
       password: raw.MQTT_PASSWORD ?? null,
       clientId: raw.MQTT_CLIENT_ID,
       allowAnonymous: raw.MQTT_ALLOW_ANONYMOUS,
+      /** The embedded broker's per-device publish budget (messages/s, burst); 0: no limit. */
+      deviceRate: Object.freeze({ perSecond: raw.MQTT_DEVICE_RATE, burst: raw.MQTT_DEVICE_BURST }),
     }),
     store: raw.STORE,
     dataDir: raw.DATA_DIR,

@@ -23,6 +23,7 @@ export function createMetrics() {
     devicesOnline: new Gauge({ name: 'citygrid_devices_online', help: 'Devices currently online', registers: [registry] }),
     devicesTotal: new Gauge({ name: 'citygrid_devices_total', help: 'Devices configured', registers: [registry] }),
     socketClients: new Gauge({ name: 'citygrid_socket_clients', help: 'Connected Socket.IO clients', registers: [registry] }),
+    socketSlowDisconnects: new Counter({ name: 'citygrid_socket_slow_disconnects_total', help: 'Socket.IO clients disconnected because they stopped reading', registers: [registry] }),
     socketEvents: new Counter({ name: 'citygrid_socket_events_total', help: 'Socket.IO events emitted, by event', labelNames: ['event'] as const, registers: [registry] }),
     mqttConnected: new Gauge({ name: 'citygrid_mqtt_connected', help: '1 while the server is connected to the broker', registers: [registry] }),
     alertTransitions: new Counter({ name: 'citygrid_alert_transitions_total', help: 'Alert transitions, by event and severity', labelNames: ['event', 'severity'] as const, registers: [registry] }),

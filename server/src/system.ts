@@ -62,7 +62,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       password = randomBytes(24).toString('base64url'); // the embedded broker's service account lives only as long as this process
       broker = await createBroker({
         port: config.mqtt.port, host: config.mqtt.host, devices: city.devicesById,
-        service: { username: config.mqtt.username, password }, allowAnonymous: config.mqtt.allowAnonymous,
+        service: { username: config.mqtt.username, password, clientId: config.mqtt.clientId }, allowAnonymous: config.mqtt.allowAnonymous,
+        deviceRate: config.mqtt.deviceRate,
         logger: logger.child({ stage: 'broker' }),
       });
       mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
@@ -120,20 +121,25 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     closers.unshift({ name: 'alerting', close: () => alerting.close() });
     let ingest: Ingest | null = null;
     rejections.onRecord((r: Rejection) => {
-      metrics.rejected.inc({ reason: r.reason, by: r.by });
+      metrics.rejected.inc({ reason: r.reason, by: r.by }, r.count ?? 1);
       if (r.by === 'server') ingest?.notifyDevice(r); // the broker already told the device itself
       realtime.rejection(r);
+      // refusals rules (a misconfigured or flooding device) see every refusal of a known device
+      const d = r.device ? city.devicesById.get(r.device) : undefined;
+      if (d) alerting.manager.observe([{ type: 'refusal', device: { id: d.id, kind: d.kind, grid: d.grid, district: d.district }, ts: r.ts, reason: r.reason, count: r.count ?? 1 }], Date.now());
     });
     const pipeline = createPipeline({ alerts: alerting.manager, registry, store, feed: realtime.feed, metrics, logger }, (r) => rejections.record(r));
     ingest = await startIngest({
       url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password,
       logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),
+      ...(store.full && store.whenRoom ? { storeFull: () => store.full!(), whenStoreHasRoom: () => store.whenRoom!() } : {}),
     });
     closers.unshift({ name: 'ingest', close: () => ingest!.close() });
 
     const health = (): HealthResponse => {
       const storeHealth = store.health();
-      const connected = ingest!.connected();
+      // paused on purpose (the store is full): the store's health says why; not a broker outage
+      const connected = ingest!.connected() || ingest!.paused();
       const brokerStatus = connected ? 'ok' : 'down';
       const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' ? 'degraded' : 'ok';
       return {

@@ -126,6 +126,7 @@ export class AlertManager {
         list.push({ type: ob.event, ts: ob.ts });
       }
       for (const slot of this.byDevice.get(ob.device.id) ?? []) {
+        if ((ob.type === 'refusal') !== (slot.rule.kind === 'refusals')) continue; // refusals go to refusals rules only
         slot.lastEvaluation = now;
         for (const c of slot.evaluator!.observe(ob, now)) this.apply(slot.rule, c, now);
       }

@@ -22,7 +22,7 @@ function checkAgainstCity(rule: RuleDef, city: City, ids: Set<string>): string[]
     return out;
   }
   const { match } = rule;
-  if ('metric' in rule) {
+  if ('metric' in rule && match.kind) {
     const metrics = metricsOf(match.kind);
     if (!Object.hasOwn(metrics, rule.metric)) out.push(`metric "${rule.metric}" is not in the ${match.kind} catalogue (it has: ${Object.keys(metrics).join(', ') || 'none'})`);
   }
@@ -70,7 +70,7 @@ export function loadRules(cityDir: string, city: City): LoadedRules {
 export function matches(rule: RuleDef, device: { id: string; kind: string; grid: string; district: string }): boolean {
   if (rule.kind === 'composite') return false;
   const m = rule.match;
-  if (m.kind !== device.kind) return false;
+  if (m.kind !== undefined && m.kind !== device.kind) return false;
   const devices = asList(m.device);
   const grids = asList(m.grid);
   const districts = asList(m.district);

@@ -17,8 +17,9 @@ export class RejectionLog {
   }
 
   record(rejection: Rejection): void {
-    this.total++;
-    this.byReason.set(rejection.reason, (this.byReason.get(rejection.reason) ?? 0) + 1);
+    const n = rejection.count ?? 1;
+    this.total += n;
+    this.byReason.set(rejection.reason, (this.byReason.get(rejection.reason) ?? 0) + n);
     this.items.push(rejection);
     if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
     for (const l of this.listeners) l(rejection);

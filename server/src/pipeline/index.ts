@@ -23,13 +23,23 @@ export interface Pipeline {
 export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection) => void): Pipeline {
   const log = deps.logger.child({ stage: 'pipeline' });
   let received = 0;
+  // labelled counters resolved once per channel, not hashed from a label object per message
+  const receivedBy = new Map<string, { inc(): void }>();
+  const countReceived = (channel: string) => {
+    let c = receivedBy.get(channel);
+    if (!c) {
+      c = deps.metrics.received.labels({ channel });
+      if (receivedBy.size < 16) receivedBy.set(channel, c);
+    }
+    c.inc();
+  };
   return {
     received: () => received,
     run(topic, payload, receivedAt = Date.now()) {
       received++;
       const msg: PipelineMessage = { topic, payload, receivedAt };
       const channel = topic.slice(topic.lastIndexOf('/') + 1);
-      deps.metrics.received.inc({ channel });
+      countReceived(channel);
       for (const [name, step] of steps) {
         try {
           step(msg, deps);

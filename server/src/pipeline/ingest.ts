@@ -1,5 +1,7 @@
 // ingest: the server's own MQTT session (QoS 1, persistent, so the broker queues readings while the
 // server is down), feeding every message to the pipeline and telling devices why they were refused.
+import type { Socket } from 'node:net';
+import { batchWrites } from '@citygrid/broker';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   BROKER_REJECTIONS_TOPIC, REJECTION_REASON_CODES, allDevicesTopic, deviceTopic, type Rejection,
@@ -18,10 +20,15 @@ export interface IngestOptions {
   pipeline: Pipeline;
   /** Refusals reported by the broker (bad credentials, foreign topics, oversize payloads). */
   onBrokerRejection(rejection: Rejection): void;
+  /** The store cannot take more now (see TimeSeriesStore.full) and when it can again. */
+  storeFull?: () => boolean;
+  whenStoreHasRoom?: () => Promise<void>;
 }
 
 export interface Ingest {
   connected(): boolean;
+  /** True while intake is paused because the store is full. */
+  paused(): boolean;
   /** Tells a device why its message was refused (on city/v1/devices/{id}/rejections). */
   notifyDevice(rejection: Rejection): void;
   close(): Promise<void>;
@@ -59,7 +66,31 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
 
   // Called for every PUBLISH before the PUBACK goes out. The pipeline is synchronous up to the
   // store's write queue, which is committed within the same turn of the event loop.
+  // A full store (the InfluxDB spool at its cap): take nothing more and leave the broker's session
+  // holding it. The message in hand is not acknowledged, so the broker sends it again; the session
+  // resumes once the store has room.
+  let paused = false;
+  function pauseIntake(): void {
+    if (paused) return;
+    paused = true;
+    o.metrics.mqttConnected.set(0);
+    log.warn('the store is full: no more messages are taken from the broker until it has room; the broker keeps them for this session');
+    client.end(true, {}, () => {
+      void (o.whenStoreHasRoom?.() ?? Promise.resolve()).then(() => {
+        if (closing) return;
+        paused = false;
+        log.info('the store has room again: taking messages from the broker');
+        client.reconnect();
+      });
+    });
+  }
+  let closing = false;
+
   client.handleMessage = (packet, done) => {
+    if (o.storeFull?.() && packet.topic !== BROKER_REJECTIONS_TOPIC) {
+      pauseIntake(); // and no done(): no PUBACK
+      return;
+    }
     try {
       if (packet.topic === BROKER_REJECTIONS_TOPIC) {
         const r = parseBrokerRejection(packet.payload as Buffer);
@@ -83,6 +114,8 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
     }, 5000);
     giveUp.unref();
     client.on('connect', (connack) => {
+      // one writev per event-loop turn for all the PUBACKs of that turn, not one per message
+      batchWrites(client.stream as unknown as Socket);
       o.metrics.mqttConnected.set(1);
       log.info({ url: o.url, sessionPresent: connack.sessionPresent }, 'connected to broker');
       client.subscribe(SUBSCRIPTIONS, (err, granted) => {
@@ -109,7 +142,9 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
         if (!rejection.device || !client.connected) return;
         client.publish(deviceTopic(rejection.device, 'rejections'), JSON.stringify(rejection), { qos: 0 });
       },
+      paused: () => paused,
       close: () => new Promise<void>((res) => {
+        closing = true;
         client.end(false, {}, () => res());
       }),
     };

@@ -1,16 +1,26 @@
 // store: queue accepted data for the time-series store (never waits for it) and update the live state.
+import type { StoredReading } from '../stores/store.js';
 import type { Step } from './types.js';
 
 export const store: Step = (msg, { store: ts, registry, metrics }) => {
   const a = msg.accepted!;
   const { id, kind, grid, district } = a.device;
   switch (a.channel) {
-    case 'telemetry':
-      ts.writeReadings(a.readings.map((r) => ({ ...r, kind, grid, district })));
+    case 'telemetry': {
+      // one fixed object shape (no spread): cheaper to build and to read in the store's hot loop
+      const rows: StoredReading[] = new Array(a.readings.length);
+      for (let i = 0; i < a.readings.length; i++) {
+        const r = a.readings[i]!;
+        rows[i] = r.seq === undefined
+          ? { device: r.device, ts: r.ts, metrics: r.metrics, kind, grid, district }
+          : { device: r.device, ts: r.ts, metrics: r.metrics, seq: r.seq, kind, grid, district };
+        metrics.ingestLag.observe(Math.max(0, msg.receivedAt - r.ts) / 1000);
+      }
+      ts.writeReadings(rows);
       msg.onlineChanged = registry.applyReadings(id, a.readings, msg.receivedAt).cameOnline;
       metrics.readingsAccepted.inc(a.readings.length);
-      for (const r of a.readings) metrics.ingestLag.observe(Math.max(0, msg.receivedAt - r.ts) / 1000);
       return;
+    }
     case 'event':
       ts.writeEvents([{ ...a.event, grid, district }]);
       msg.onlineChanged = registry.touch(id, msg.receivedAt);

@@ -121,3 +121,27 @@ describe('ReadingCoalescer with its own interval', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('ReadingCoalescer window queue', () => {
+  it('is not held up by a device sent again before the tick saw its window end', () => {
+    let clock = 0;
+    const sent: string[] = [];
+    const ev = (device: string) => ({ device, grid: 'g', district: 'd', kind: 'water_level' as const, ts: clock, metrics: {}, condition: 'ok' as const });
+    const c = new ReadingCoalescer((e) => sent.push(`${e.device}@${clock}`), () => clock, 1000, 1_000_000_000);
+    c.push(ev('a')); // a sent at 0
+    clock = 10;
+    c.push(ev('b')); // b sent at 10
+    clock = 1005;
+    c.push(ev('a')); // a's window ended, no tick yet: sent at once (its old queue entry is stale)
+    c.push(ev('a')); // held until 2005
+    clock = 1020;
+    c.push(ev('b')); // b's window ended at 1010: sent at once
+    c.push(ev('b')); // held until 2020
+    clock = 2010;
+    c.tick();
+    clock = 2025;
+    c.tick();
+    c.close();
+    expect(sent).toEqual(['a@0', 'b@10', 'a@1005', 'b@1020', 'a@2010', 'b@2025']);
+  });
+});

@@ -52,6 +52,11 @@ export function originAllowed(origin: string | undefined, hosts: (string | undef
   return hosts.some((h) => h !== undefined && h.split(',')[0]!.trim().toLowerCase() === host.toLowerCase());
 }
 
+/** A client whose connection takes no writes for this long is dropped. */
+export const SLOW_AFTER_MS = 15_000;
+/** ...or that has this many packets waiting for it. */
+export const SLOW_BUFFERED_PACKETS = 20_000;
+
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { session: Session }>;
 
 function roomsFor(e: { device: string; grid: string; district: string }): string[] {
@@ -117,12 +122,48 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     }
   });
 
+  // A client that stops reading (a frozen tab, a phone in a tunnel) must not make the server buffer
+  // for it without end, nor slow the others: one with packets waiting that has taken none for
+  // SLOW_AFTER_MS, or with SLOW_BUFFERED_PACKETS waiting, is disconnected (checked every second);
+  // it reloads everything when it reconnects. A busy but reading client drains all the time.
+  // (Not volatile emits: engine.io marks a websocket unwritable while a send is in flight, so a
+  // burst such as the coalescer's flush would be dropped for healthy clients too.)
+  const lastProgress = new Map<string, number>();
+  io.on('connection', (socket) => {
+    lastProgress.set(socket.id, Date.now());
+    // engine.io's 'drain': it handed waiting packets to the transport, i.e. the client is reading
+    socket.conn.on('drain', () => lastProgress.set(socket.id, Date.now()));
+    socket.on('disconnect', () => lastProgress.delete(socket.id));
+  });
+  const slowWatch = setInterval(() => {
+    const now = Date.now();
+    for (const socket of io.sockets.sockets.values()) {
+      const conn = socket.conn as unknown as { transport: { writable: boolean }; writeBuffer: unknown[] };
+      const waiting = conn.writeBuffer.length;
+      if (waiting === 0 && conn.transport.writable) {
+        lastProgress.set(socket.id, now);
+        continue;
+      }
+      const stuckMs = now - (lastProgress.get(socket.id) ?? now);
+      if (stuckMs < SLOW_AFTER_MS && waiting < SLOW_BUFFERED_PACKETS) continue;
+      log.warn({ user: socket.data.session?.user.username, waitingPackets: waiting, stuckMs }, 'socket client stopped reading: disconnected (it reloads everything when it reconnects)');
+      deps.metrics.socketSlowDisconnects.inc();
+      lastProgress.delete(socket.id);
+      const transport = socket.conn.transport as unknown as { socket?: { terminate?: () => void } };
+      socket.disconnect(true);
+      // the client is not reading, so no close handshake will come back: end the connection now
+      transport.socket?.terminate?.();
+    }
+  }, 1000);
+  slowWatch.unref();
+
   const coalescer = new ReadingCoalescer((event) => {
     io.to(roomsFor(event)).emit('reading', event);
     count('reading');
   });
 
   const statsTimer = setInterval(() => {
+    deps.metrics.socketClients.set(io.engine.clientsCount);
     io.emit('stats', { ...deps.stats(), socketClients: io.engine.clientsCount });
     count('stats');
   }, 1000);
@@ -152,6 +193,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     clients: () => io.engine.clientsCount,
     async close() {
       clearInterval(statsTimer);
+      clearInterval(slowWatch);
       coalescer.close();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

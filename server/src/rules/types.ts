@@ -6,7 +6,9 @@ export interface RuleDevice { id: string; kind: DeviceKind; grid: string; distri
 export type Observation =
   | { type: 'reading'; device: RuleDevice; ts: number; metrics: Record<string, number | boolean> }
   | { type: 'event'; device: RuleDevice; ts: number; event: CameraEventType; confidence: number; count: number }
-  | { type: 'status'; device: RuleDevice; ts: number; online: boolean };
+  | { type: 'status'; device: RuleDevice; ts: number; online: boolean }
+  /** A refused message (or a summed-up report of `count` of them): only refusals rules see these. */
+  | { type: 'refusal'; device: RuleDevice; ts: number; reason: string; count: number };
 
 /** The condition of one rule for one key (a device, or a grid cell for grid-scoped rules). */
 export interface Condition {

@@ -1,9 +1,12 @@
 // Embedded store on better-sqlite3: WAL, one transaction per batch, a clustered primary key per
 // (device, metric, ts) that serves per-device time ranges and makes re-delivered readings idempotent.
+// Writes run on a writer thread (sqlite-writer.ts) with its own connection; queries run here after
+// everything queued before them is committed (read your writes). ':memory:' writes in-thread.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BucketPoint, RawPoint } from '@citygrid/contract';
+import { SqliteWriter, type WriterBatch } from './sqlite-writer.js';
 import type {
   EventsQuery, LatestValue, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
   StoredReading, TimeSeriesStore, WrittenListener,
@@ -34,6 +37,30 @@ export interface SqliteStoreOptions {
   path: string;
   onWritten?: WrittenListener;
   onError?: (err: Error) => void;
+  /** Write on a separate thread (default: yes, except for ':memory:'). */
+  writerThread?: boolean;
+}
+
+/** Flat, thread-transferable rows of a batch; `latest` holds one row per series (its newest). */
+export function toWriterBatch(readings: StoredReading[], events: StoredCameraEvent[]): WriterBatch {
+  const r: WriterBatch['r'] = [];
+  const newest = new Map<string, { device: string; metric: string; ts: number; value: number }>();
+  for (const x of readings) {
+    for (const metric in x.metrics) {
+      const v = x.metrics[metric]!;
+      const value = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      r.push(x.device, metric, x.ts, value, x.seq ?? null);
+      const key = `${x.device}\0${metric}`;
+      const n = newest.get(key);
+      if (!n) newest.set(key, { device: x.device, metric, ts: x.ts, value });
+      else if (x.ts >= n.ts) { n.ts = x.ts; n.value = value; }
+    }
+  }
+  const l: WriterBatch['l'] = [];
+  for (const n of newest.values()) l.push(n.device, n.metric, n.ts, n.value);
+  const e: WriterBatch['e'] = [];
+  for (const x of events) e.push(x.device, x.ts, x.type, x.grid, x.district, x.confidence, x.count, x.zone ?? null, x.seq ?? null);
+  return { r, l, e };
 }
 
 export class SqliteStore implements TimeSeriesStore {
@@ -46,6 +73,9 @@ export class SqliteStore implements TimeSeriesStore {
   private closed = false;
   private readonly writeBatch: (readings: StoredReading[], events: StoredCameraEvent[]) => void;
   private readonly stmts;
+  private readonly writer: SqliteWriter | null;
+  /** Batches handed to the writer thread and not yet committed. */
+  private readonly inflight = new Set<{ readings: StoredReading[]; events: StoredCameraEvent[]; done: Promise<void> }>();
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -68,18 +98,26 @@ export class SqliteStore implements TimeSeriesStore {
       pruneEvents: this.db.prepare('DELETE FROM camera_events WHERE ts < ?'),
     };
     this.writeBatch = this.db.transaction((readings: StoredReading[], events: StoredCameraEvent[]) => {
+      // `latest` gets one upsert per series and batch (its newest reading), not one per reading: a
+      // device reporting several times per batch (or in a gateway batch) costs one row write, not n.
+      const newest = new Map<string, { device: string; metric: string; ts: number; value: number }>();
       for (const r of readings) {
         for (const metric in r.metrics) {
           const v = r.metrics[metric]!;
           const value = typeof v === 'boolean' ? (v ? 1 : 0) : v;
           this.stmts.reading.run(r.device, metric, r.ts, value, r.seq ?? null);
-          this.stmts.latest.run(r.device, metric, r.ts, value);
+          const key = `${r.device}\0${metric}`;
+          const n = newest.get(key);
+          if (!n) newest.set(key, { device: r.device, metric, ts: r.ts, value });
+          else if (r.ts >= n.ts) { n.ts = r.ts; n.value = value; }
         }
       }
+      for (const n of newest.values()) this.stmts.latest.run(n.device, n.metric, n.ts, n.value);
       for (const e of events) {
         this.stmts.event.run(e.device, e.ts, e.type, e.grid, e.district, e.confidence, e.count, e.zone ?? null, e.seq ?? null);
       }
     });
+    this.writer = options.path !== ':memory:' && options.writerThread !== false ? new SqliteWriter(options.path) : null;
   }
 
   writeReadings(readings: StoredReading[]): void {
@@ -109,6 +147,10 @@ export class SqliteStore implements TimeSeriesStore {
     const events = this.eventBuffer;
     this.readingBuffer = [];
     this.eventBuffer = [];
+    if (this.writer) {
+      this.sendToWriter(readings, events, toWriterBatch(readings, events));
+      return;
+    }
     try {
       this.writeBatch(readings, events);
       this.lastError = null;
@@ -123,13 +165,41 @@ export class SqliteStore implements TimeSeriesStore {
     }
   }
 
-  async flush(): Promise<void> {
+  private sendToWriter(readings: StoredReading[], events: StoredCameraEvent[], batch: WriterBatch, attempt = 0): void {
+    const entry = { readings, events, done: Promise.resolve() };
+    entry.done = this.writer!.write(batch).then(() => {
+      this.inflight.delete(entry);
+      this.lastError = null;
+      this.options.onWritten?.(readings.length, events.length);
+    }, (err: Error) => {
+      this.lastError = err.message;
+      this.options.onError?.(err);
+      // keep the batch and try again shortly (bounded by the writer staying alive)
+      return new Promise<void>((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** Math.min(attempt, 5)))).then(() => {
+        this.inflight.delete(entry);
+        if (this.closed && attempt > 3) return;
+        this.sendToWriter(readings, events, batch, attempt + 1);
+        return this.settled();
+      });
+    });
+    this.inflight.add(entry);
+  }
+
+  /** Resolves once everything queued so far is committed (or failed for now). */
+  private async settled(): Promise<void> {
     this.flushNow();
+    for (let round = 0; round < 100 && this.inflight.size > 0; round++) {
+      await Promise.all([...this.inflight].map((b) => b.done.catch(() => undefined)));
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.settled();
     if (this.lastError) throw new Error(`SQLite write failed: ${this.lastError}`);
   }
 
   async queryReadings(q: ReadingsQuery): Promise<SeriesResult[]> {
-    this.flushNow(); // read your writes
+    await this.settled(); // read your writes
     return q.metrics.map((metric) => {
       if (q.step === null) {
         return { metric, points: this.stmts.raw.all(q.device, metric, q.from, q.to, q.limit) as RawPoint[] };
@@ -139,12 +209,12 @@ export class SqliteStore implements TimeSeriesStore {
   }
 
   async latest(): Promise<LatestValue[]> {
-    this.flushNow();
+    await this.settled();
     return this.stmts.allLatest.all() as LatestValue[];
   }
 
   async queryEvents(q: EventsQuery): Promise<StoredCameraEvent[]> {
-    this.flushNow();
+    await this.settled();
     const where = ['ts >= ?', 'ts < ?'];
     const args: (string | number)[] = [q.from, q.to];
     if (q.grid) { where.push('grid = ?'); args.push(q.grid); }
@@ -155,7 +225,7 @@ export class SqliteStore implements TimeSeriesStore {
   }
 
   async prune(olderThan: number): Promise<number> {
-    this.flushNow();
+    await this.settled();
     const series = this.db.prepare('SELECT device, metric FROM latest').all() as { device: string; metric: string }[];
     let removed = 0;
     // per series, so each delete is a range scan of the primary key rather than a table scan
@@ -165,7 +235,8 @@ export class SqliteStore implements TimeSeriesStore {
   }
 
   health(): StoreHealth {
-    const buffered = this.readingBuffer.length + this.eventBuffer.length;
+    let buffered = this.readingBuffer.length + this.eventBuffer.length;
+    for (const b of this.inflight) buffered += b.readings.length + b.events.length;
     if (this.closed) return { status: 'down', detail: 'closed', buffered };
     if (this.lastError) return { status: 'degraded', detail: `last write failed: ${this.lastError}`, buffered };
     return { status: 'ok', buffered };
@@ -173,9 +244,10 @@ export class SqliteStore implements TimeSeriesStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flushNow();
+    await this.settled();
     this.closed = true;
     if (this.scheduled) clearImmediate(this.scheduled);
+    await this.writer?.close();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }

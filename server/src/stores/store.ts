@@ -60,6 +60,13 @@ export interface TimeSeriesStore {
   /** Deletes data older than the cutoff (epoch ms); returns rows removed. */
   prune(olderThan: number): Promise<number>;
   health(): StoreHealth;
+  /**
+   * Whether the store can take no more for now (the InfluxDB spool at its cap). Ingest then stops
+   * taking messages from the broker, which keeps them for the server's session, instead of losing them.
+   */
+  full?(): boolean;
+  /** Resolves once a full store has room again. */
+  whenRoom?(): Promise<void>;
   close(): Promise<void>;
 }
 

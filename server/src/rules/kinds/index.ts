@@ -7,6 +7,7 @@ import { createCameraEvaluator } from './camera.js';
 import { createForecastEvaluator } from './forecast.js';
 import { createFrozenEvaluator } from './frozen.js';
 import { createRateEvaluator } from './rate.js';
+import { createRefusalsEvaluator } from './refusals.js';
 import { createThresholdEvaluator } from './threshold.js';
 
 export const createEvaluator: EvaluatorFactory = (rule, devices) => {
@@ -18,6 +19,7 @@ export const createEvaluator: EvaluatorFactory = (rule, devices) => {
     case 'anomaly': return createAnomalyEvaluator(rule, devices);
     case 'forecast': return createForecastEvaluator(rule, devices);
     case 'camera': return createCameraEvaluator(rule, devices);
+    case 'refusals': return createRefusalsEvaluator(rule, devices);
     case 'composite':
       throw new Error(`rule ${rule.id}: composite rules are evaluated by the alert manager, not by createEvaluator`);
   }
@@ -25,5 +27,5 @@ export const createEvaluator: EvaluatorFactory = (rule, devices) => {
 
 export {
   createAbsenceEvaluator, createAnomalyEvaluator, createCameraEvaluator, createForecastEvaluator,
-  createFrozenEvaluator, createRateEvaluator, createThresholdEvaluator,
+  createFrozenEvaluator, createRateEvaluator, createRefusalsEvaluator, createThresholdEvaluator,
 };

@@ -355,7 +355,7 @@ describe('InfluxStore (against a fake InfluxDB)', () => {
     expect(influx.accepted.at(-1)).toBe(lp([wl(3)]));
   });
 
-  it('(g) drops new readings and events once the spool is over spoolMaxBytes, and says FULL', async () => {
+  it('(g) says it is full once the spool is over spoolMaxBytes (ingest then pauses), drops what still comes, and has room again below 90 %', async () => {
     const store = makeStore({ spoolMaxBytes: 200 });
     influx.write = () => ({ status: 500, json: { error: 'down' } });
     const kept = [wl(0), wl(1), wl(2)]; // ~270 bytes: accepted while the spool is under the limit
@@ -370,7 +370,13 @@ describe('InfluxStore (against a fake InfluxDB)', () => {
     const h = store.health();
     expect(h.status).toBe('degraded');
     expect(h.detail).toMatch(/FULL/);
-    expect(h.detail).toMatch(/dropped \(3 so far\)/);
+    expect(h.detail).toMatch(/stopped taking messages from the broker/);
+    expect(h.detail).toMatch(/3 points that came while it was full were dropped/);
+    expect(store.full()).toBe(true);
+    let room = false;
+    void store.whenRoom().then(() => { room = true; });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(room).toBe(false);
     expect(lpFiles()).toEqual([name(1)]);
     expect(readFileSync(join(spoolDir, name(1)), 'utf8')).toBe(lp(kept));
     expect(existsSync(join(spoolDir, name(2)))).toBe(false);

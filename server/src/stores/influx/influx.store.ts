@@ -32,6 +32,7 @@ export interface InfluxStoreOptions {
 }
 
 const NEAR_FULL = 0.8;
+const RESUME_BELOW = 0.9; // intake resumes once the spool is below 90 % of its cap
 const MAX_BACKOFF_MS = 30_000;
 
 /** Network errors, timeouts, 5xx and 429 are worth retrying; 401/403/404 too, since they are fixed by a person, not by the data. */
@@ -298,10 +299,22 @@ export class InfluxStore implements TimeSeriesStore {
     const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
     const spool = `spool ${mb(bytes)} of ${mb(this.o.spoolMaxBytes)} (${Math.round(share * 100)}%)`;
     if (this.closed) return { status: 'down', detail: 'closed', buffered };
-    if (share >= 1) return { status: 'degraded', detail: `${this.failing?.message ?? 'InfluxDB is behind'}; ${spool}: FULL, new readings are being dropped (${this.dropped} so far)`, buffered };
+    if (share >= 1) {
+      const dropped = this.dropped ? `; ${this.dropped} points that came while it was full were dropped` : '';
+      return { status: 'degraded', detail: `${this.failing?.message ?? 'InfluxDB is behind'}; ${spool}: FULL, so the server has stopped taking messages from the broker, which keeps them until the spool has room${dropped}`, buffered };
+    }
     if (this.failing) return { status: 'degraded', detail: `${this.failing.message}; readings are kept in the ${spool} and will be written when it is back`, buffered };
     if (share >= NEAR_FULL) return { status: 'degraded', detail: `${spool}: nearly full`, buffered };
     return { status: 'ok', ...(this.retentionNote ? { detail: this.retentionNote } : {}), buffered };
+  }
+
+  full(): boolean {
+    return this.spool.bytes() >= this.o.spoolMaxBytes;
+  }
+
+  /** Room again once the spool is below 90 % of its cap (not at 99.9 %: intake would flap). */
+  async whenRoom(): Promise<void> {
+    while (!this.closed && this.spool.bytes() >= this.o.spoolMaxBytes * RESUME_BELOW) await new Promise((r) => setTimeout(r, 250));
   }
 
   spoolBytes(): number {

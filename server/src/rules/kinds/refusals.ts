@@ -1,0 +1,53 @@
+// refusals: at least N refused messages from one device within a sliding window (optionally only
+// some reasons): a sensor that is misconfigured after installation, or one flooding the broker.
+import type { RefusalsRule } from '@citygrid/contract';
+import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
+import { fmtDuration, Reported } from './shared.js';
+
+interface Hit { ts: number; n: number; reason: string }
+interface KeyState { device: RuleDevice; hits: Hit[] }
+
+/**
+ * Counts refusals (a summed-up report counts as its `count`) whose time lies within the last `within`.
+ * Key: the device. Active at `count` or more; clear when fewer remain, on tick as refusals age out.
+ */
+export function createRefusalsEvaluator(rule: RefusalsRule, _devices: RuleDevice[]): RuleEvaluator {
+  const reasons = rule.reasons ? new Set<string>(rule.reasons) : null;
+  const states = new Map<string, KeyState>();
+  const reported = new Reported();
+  const inWindow = `in ${fmtDuration(rule.within)}`;
+
+  function evaluate(s: KeyState, now: number, out: Condition[]): void {
+    s.hits = s.hits.filter((h) => h.ts > now - rule.within);
+    const n = s.hits.reduce((sum, h) => sum + h.n, 0);
+    const byReason = [...new Set(s.hits.map((h) => h.reason))].join(', ');
+    reported.report({
+      key: s.device.id, grid: s.device.grid, district: s.device.district, devices: [s.device.id],
+      status: n >= rule.count ? 'active' : 'clear',
+      values: { refused: n },
+      detail: n >= rule.count ? `${n} messages refused ${inWindow} (${byReason})` : `${n} refused ${inWindow}, under ${rule.count}`,
+    }, out);
+    if (n === 0) states.delete(s.device.id);
+  }
+
+  return {
+    rule,
+    observe(o, now) {
+      if (o.type !== 'refusal' || (reasons && !reasons.has(o.reason))) return [];
+      let s = states.get(o.device.id);
+      if (!s) {
+        s = { device: o.device, hits: [] };
+        states.set(o.device.id, s);
+      }
+      s.hits.push({ ts: o.ts, n: o.count, reason: o.reason });
+      const out: Condition[] = [];
+      evaluate(s, now, out);
+      return out;
+    },
+    tick(now) {
+      const out: Condition[] = [];
+      for (const s of [...states.values()]) evaluate(s, now, out);
+      return out;
+    },
+  };
+}
