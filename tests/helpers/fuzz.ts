@@ -2,19 +2,11 @@
 // mutated in the ways devices and attackers actually get them wrong (broken JSON, wrong types,
 // unknown or prototype-polluting keys, huge batches, deep nesting, bad timestamps, binary junk,
 // foreign and malformed topics), plus an oracle saying what the system must do with each.
+import { mulberry32 } from '../../scripts/demo-city/devices.js';
 import { deviceTopic, metricsOf, parseCameraEvent, parseDeviceTopic, parseStatus, parseTelemetry, MAX_PAYLOAD_BYTES, RejectionError, type DeviceKind } from '@citygrid/contract';
 
-/** mulberry32: small, fast, good enough to make a fuzz run repeatable from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the demo city generator's mulberry32), so a fuzz run is repeatable from its seed. */
+export const prng = mulberry32;
 
 export interface FuzzDevice { id: string; kind: DeviceKind }
 export interface FuzzMessage { topic: string; payload: Buffer }

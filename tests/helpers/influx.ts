@@ -3,7 +3,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { tempDir } from './system.js';
+import { expect } from 'vitest';
+import { tempDir, waitFor } from './system.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,4 +81,28 @@ export async function startInflux(database = 'citygrid'): Promise<TestInflux> {
   await start();
   await query(`CREATE DATABASE "${database}"`, '');
   return { url, port: http, query, start, stop, remove: async () => { await stop('SIGKILL'); dir.remove(); } };
+}
+
+/** Per device: points of `level_cm` since t0 and the highest seq, counted with InfluxQL. */
+export async function countStored(influx: TestInflux, db: string, devices: string[], t0: number): Promise<Map<string, { n: number; maxSeq: number }>> {
+  const out = new Map<string, { n: number; maxSeq: number }>();
+  const [r] = await influx.query(`SELECT count("level_cm") AS n, max("seq") AS maxseq FROM "water_level" WHERE time >= ${t0}ms GROUP BY "device"`, db);
+  for (const s of r?.series ?? []) {
+    const [, n, maxSeq] = s.values[0] as [number, number, number];
+    if (devices.includes(s.tags!.device!)) out.set(s.tags!.device!, { n, maxSeq });
+  }
+  return out;
+}
+
+/** Waits until InfluxDB holds each acknowledged reading, then checks each seq 0..n-1 is there exactly once. */
+export async function expectExactlyOnce(influx: TestInflux, db: string, acked: Map<string, number>, t0: number) {
+  const devices = [...acked.keys()];
+  const stored = await waitFor(async () => {
+    const s = await countStored(influx, db, devices, t0);
+    return devices.every((d) => s.get(d)?.n === acked.get(d)) ? s : null;
+  }, 'every acknowledged reading in InfluxDB', 60_000, 500);
+  for (const d of devices) {
+    // count == acknowledged and the highest seq == count - 1: each of seq 0..n-1 exactly once
+    expect(stored.get(d)).toEqual({ n: acked.get(d), maxSeq: acked.get(d)! - 1 });
+  }
 }

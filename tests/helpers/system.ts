@@ -33,10 +33,16 @@ export async function startTestSystem(env: Record<string, string> = {}, logger?:
 export function connectDevice(url: string, id: string, password = `demo-${id}`, extra: IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolvePromise, reject) => {
     const client = mqtt.connect(url, { clientId: `${id}-${Math.random().toString(16).slice(2, 8)}`, username: id, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
-    client.once('connect', () => resolvePromise(client));
-    client.once('error', (err) => {
+    // Only a failed first connect ends the client: later errors (a broker restart) leave reconnecting to mqtt.js.
+    const refused = (err: Error) => {
       client.end(true);
       reject(err);
+    };
+    client.once('error', refused);
+    client.once('connect', () => {
+      client.off('error', refused);
+      client.on('error', () => undefined);
+      resolvePromise(client);
     });
   });
 }

@@ -15,7 +15,7 @@ const data = tempDir();
 
 beforeAll(async () => {
   const city = loadCity(DEMO_CITY);
-  broker = await createBroker({ port: 0, host: '127.0.0.1', devices: city.devicesById, service: SERVICE, allowAnonymous: false, logger: pino({ level: 'silent' }) });
+  broker = await createBroker({ port: 0, host: '127.0.0.1', devices: city.devicesById, service: SERVICE, allowAnonymous: false, deviceRate: { perSecond: 0, burst: 1 }, logger: pino({ level: 'silent' }) });
   device = await connectDevice(`mqtt://127.0.0.1:${broker.port}`, 'wl-0002');
 });
 

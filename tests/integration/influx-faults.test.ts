@@ -9,34 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type CityBroker } from '@citygrid/broker';
 import type { DevicesResponse, HealthResponse } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
-import { haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
+import { expectExactlyOnce, haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad } from '../helpers/load.js';
 import { DEMO_CITY, ROOT, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
 
 const run = haveInfluxd() || !!process.env.CI;
 const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 20) * 1000;
-
-async function countStored(influx: TestInflux, db: string, devices: string[], t0: number): Promise<Map<string, { n: number; maxSeq: number }>> {
-  const out = new Map<string, { n: number; maxSeq: number }>();
-  const [r] = await influx.query(`SELECT count("level_cm") AS n, max("seq") AS maxseq FROM "water_level" WHERE time >= ${t0}ms GROUP BY "device"`, db);
-  for (const s of r?.series ?? []) {
-    const [, n, maxSeq] = s.values[0] as [number, number, number];
-    if (devices.includes(s.tags!.device!)) out.set(s.tags!.device!, { n, maxSeq });
-  }
-  return out;
-}
-
-async function expectExactlyOnce(influx: TestInflux, db: string, acked: Map<string, number>, t0: number) {
-  const devices = [...acked.keys()];
-  const stored = await waitFor(async () => {
-    const s = await countStored(influx, db, devices, t0);
-    return devices.every((d) => s.get(d)?.n === acked.get(d)) ? s : null;
-  }, 'every acknowledged reading in InfluxDB', 60_000, 500);
-  for (const d of devices) {
-    // count == acknowledged and the highest seq == count - 1: each of seq 0..n-1 exactly once
-    expect(stored.get(d)).toEqual({ n: acked.get(d), maxSeq: acked.get(d)! - 1 });
-  }
-}
 
 describe.skipIf(!run)('InfluxDB faults', () => {
   let influx: TestInflux;
@@ -90,7 +68,7 @@ describe.skipIf(!run)('InfluxDB faults', () => {
   });
 
   it(`loses and doubles nothing when InfluxDB is down for ${OUTAGE_MS / 1000} s under load`, async () => {
-    const system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults' });
+    const system = await startTestSystem({ MQTT_DEVICE_RATE: '0', STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults' });
     const devices = ['wl-0011', 'wl-0012', 'wl-0013', 'wl-0014', 'wl-0015'];
     const t0 = Date.now() - 3_000_000;
     const load = await startLoad(`mqtt://127.0.0.1:${system.mqttPort}`, devices, 100, t0);
@@ -114,7 +92,7 @@ describe.skipIf(!run)('InfluxDB faults', () => {
   it('replays the spool after the server is SIGKILLed while InfluxDB is down', async () => {
     const data = tempDir();
     const service = { username: 'citygrid-server', password: 'faults-service-password' };
-    const broker: CityBroker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service, allowAnonymous: false, logger: pino({ level: 'silent' }) });
+    const broker: CityBroker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service, allowAnonymous: false, deviceRate: { perSecond: 0, burst: 1 }, logger: pino({ level: 'silent' }) });
     const env = {
       PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', MQTT_URL: `mqtt://127.0.0.1:${broker.port}`, MQTT_PASSWORD: service.password,
       STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults', DATA_DIR: data.path, CITY_DIR: DEMO_CITY, LOG_LEVEL: 'info',

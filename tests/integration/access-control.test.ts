@@ -1,0 +1,86 @@
+// Proves the broker's access control for devices: one cannot publish as another, cannot subscribe
+// beyond its own rejections topic, and cannot take over another device's or the server's MQTT client
+// id to kick it off (or to read the server's queued session); a device may take its own id back.
+import type { MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBroker, type CityBroker } from '@citygrid/broker';
+import { BROKER_REJECTIONS_TOPIC, deviceTopic, SERVER_CLIENT_ID, type Rejection } from '@citygrid/contract';
+import { loadCity } from '@citygrid/contract/node';
+import { DEMO_CITY, connectDevice, end, publish, subscribe, waitFor } from '../helpers/system.js';
+
+const SERVICE = { username: 'citygrid-server', password: 'access-control-service-password' };
+let broker: CityBroker;
+let url: string;
+let server: MqttClient;
+const reports: Rejection[] = [];
+const open: MqttClient[] = [];
+
+async function device(id: string, clientId: string, clean = true): Promise<MqttClient> {
+  const c = await connectDevice(url, id, undefined, { clientId, clean });
+  open.push(c);
+  return c;
+}
+const refusedCode = (id: string, clientId: string) => connectDevice(url, id, undefined, { clientId }).then(
+  (c) => { open.push(c); return 'connected'; },
+  (err: Error & { code?: number }) => err.code ?? err.message,
+);
+
+beforeAll(async () => {
+  broker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service: SERVICE, allowAnonymous: false, logger: pino({ level: 'silent' }) });
+  url = `mqtt://127.0.0.1:${broker.port}`;
+  server = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: 'access-control-watcher' });
+  await subscribe(server, BROKER_REJECTIONS_TOPIC);
+  server.on('message', (_t, p) => reports.push(JSON.parse(p.toString()) as Rejection));
+});
+afterAll(async () => {
+  await Promise.all([...open, server].map((c) => end(c)));
+  await broker?.close();
+});
+
+describe('a device', () => {
+  it("cannot publish under another device's id: refused as foreign_topic, never delivered", async () => {
+    const got: string[] = [];
+    const watcher = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: 'access-control-watcher-2' });
+    open.push(watcher);
+    await subscribe(watcher, deviceTopic('wl-0002', 'telemetry'));
+    watcher.on('message', (t) => got.push(t));
+    const a = await device('wl-0001', 'ac-wl-0001');
+    await publish(a, deviceTopic('wl-0002', 'telemetry'), '{"metrics":{"level_cm":1}}');
+    await waitFor(() => reports.some((r) => r.device === 'wl-0001' && r.reason === 'foreign_topic'), 'the foreign_topic report');
+    expect(got).toEqual([]);
+  });
+
+  it('cannot subscribe to anything but its own rejections topic', async () => {
+    const a = await device('wl-0003', 'ac-wl-0003');
+    await expect(subscribe(a, 'city/v1/devices/+/telemetry')).rejects.toThrow(/refused|Subscribe error/); // SUBACK 0x80
+    await expect(subscribe(a, deviceTopic('wl-0004', 'rejections'))).rejects.toThrow(/refused|Subscribe error/); // SUBACK 0x80
+    await expect(subscribe(a, '#')).rejects.toThrow(/refused|Subscribe error/); // SUBACK 0x80
+    await subscribe(a, deviceTopic('wl-0003', 'rejections'));
+  });
+
+  it("cannot take another device's client id: refused (not authorised), and the owner stays connected", async () => {
+    const owner = await device('wl-0005', 'shared-gateway-7', false);
+    expect(await refusedCode('wl-0006', 'shared-gateway-7')).toBe(5);
+    await waitFor(() => reports.some((r) => r.reason === 'client_id_taken' && r.device === 'wl-0006'), 'the client_id_taken report');
+    expect(reports.find((r) => r.reason === 'client_id_taken')!.message).toContain('is in use by another client');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(owner.connected).toBe(true);
+  });
+
+  it("cannot take the server's client id, which is reserved even while the server is away", async () => {
+    expect(await refusedCode('wl-0007', SERVER_CLIENT_ID)).toBe(5);
+    await waitFor(() => reports.some((r) => r.reason === 'client_id_taken' && r.device === 'wl-0007'), 'the report');
+  });
+
+  it('may take its own client id back (a reconnect after a dropped link), and a clean session frees it', async () => {
+    const first = await device('wl-0008', 'ac-wl-0008');
+    const closed = new Promise<void>((r) => first.once('close', () => r()));
+    const second = await device('wl-0008', 'ac-wl-0008');
+    await closed; // MQTT's takeover: the old connection is closed
+    expect(second.connected).toBe(true);
+    await end(second);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await refusedCode('wl-0009', 'ac-wl-0008')).toBe('connected'); // clean session over: the id is free
+  });
+});
