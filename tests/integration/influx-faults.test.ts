@@ -1,6 +1,6 @@
-// Proves a database outage costs only delay: InfluxDB down at start, down for a while under load, and
-// the server SIGKILLed while spooling; every acknowledged reading ends up in InfluxDB exactly once,
-// counted with direct InfluxQL queries.
+// Proves a database outage costs only delay: InfluxDB missing or down at start, and the server
+// SIGKILLed while spooling; every acknowledged reading ends up in InfluxDB exactly once, counted with
+// direct InfluxQL queries. (A 2-minute outage under load and a full spool: tests/faults/influx.test.ts.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { startLoad } from '../helpers/load.js';
 import { DEMO_CITY, ROOT, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
 
 const run = haveInfluxd() || !!process.env.CI;
-const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 20) * 1000;
 
 describe.skipIf(!run)('InfluxDB faults', () => {
   let influx: TestInflux;
@@ -63,28 +62,6 @@ describe.skipIf(!run)('InfluxDB faults', () => {
       await waitFor(async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body.store.status === 'ok', 'store ok again', 60_000);
     } finally {
       await end(device);
-      await system.stop();
-    }
-  });
-
-  it(`loses and doubles nothing when InfluxDB is down for ${OUTAGE_MS / 1000} s under load`, async () => {
-    const system = await startTestSystem({ MQTT_DEVICE_RATE: '0', STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults' });
-    const devices = ['wl-0011', 'wl-0012', 'wl-0013', 'wl-0014', 'wl-0015'];
-    const t0 = Date.now() - 3_000_000;
-    const load = await startLoad(`mqtt://127.0.0.1:${system.mqttPort}`, devices, 100, t0);
-    try {
-      await waitFor(() => load.acked() > 1000, 'load running');
-      await influx.stop();
-      const outageEnds = Date.now() + OUTAGE_MS;
-      await waitFor(async () => (await getJson<HealthResponse>(`${system.baseUrl}/api/health`)).body.store.status === 'degraded', 'degraded during the outage');
-      await new Promise((r) => setTimeout(r, Math.max(0, outageEnds - Date.now())));
-      await influx.start();
-      await new Promise((r) => setTimeout(r, 2000));
-      const acked = await load.stop();
-      expect([...acked.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(OUTAGE_MS / 1000 * 400);
-      await expectExactlyOnce(influx, 'faults', acked, t0);
-    } finally {
-      await load.stop();
       await system.stop();
     }
   });

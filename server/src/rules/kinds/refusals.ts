@@ -5,7 +5,8 @@ import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
 import { fmtDuration, Reported } from './shared.js';
 
 interface Hit { ts: number; n: number; reason: string }
-interface KeyState { device: RuleDevice; hits: Hit[] }
+/** Hits in time order; `sum` is their total, kept as they come and age out (no rescans: a flooding device refuses thousands). */
+interface KeyState { device: RuleDevice; hits: Hit[]; head: number; sum: number; reasons: Map<string, number> }
 
 /**
  * Counts refusals (a summed-up report counts as its `count`) whose time lies within the last `within`.
@@ -18,9 +19,19 @@ export function createRefusalsEvaluator(rule: RefusalsRule, _devices: RuleDevice
   const inWindow = `in ${fmtDuration(rule.within)}`;
 
   function evaluate(s: KeyState, now: number, out: Condition[]): void {
-    s.hits = s.hits.filter((h) => h.ts > now - rule.within);
-    const n = s.hits.reduce((sum, h) => sum + h.n, 0);
-    const byReason = [...new Set(s.hits.map((h) => h.reason))].join(', ');
+    while (s.head < s.hits.length && s.hits[s.head]!.ts <= now - rule.within) {
+      const h = s.hits[s.head++]!;
+      s.sum -= h.n;
+      const left = (s.reasons.get(h.reason) ?? 0) - 1;
+      if (left > 0) s.reasons.set(h.reason, left);
+      else s.reasons.delete(h.reason);
+    }
+    if (s.head > 1024 && s.head * 2 > s.hits.length) {
+      s.hits = s.hits.slice(s.head);
+      s.head = 0;
+    }
+    const n = s.sum;
+    const byReason = [...s.reasons.keys()].join(', ');
     reported.report({
       key: s.device.id, grid: s.device.grid, district: s.device.district, devices: [s.device.id],
       status: n >= rule.count ? 'active' : 'clear',
@@ -36,10 +47,12 @@ export function createRefusalsEvaluator(rule: RefusalsRule, _devices: RuleDevice
       if (o.type !== 'refusal' || (reasons && !reasons.has(o.reason))) return [];
       let s = states.get(o.device.id);
       if (!s) {
-        s = { device: o.device, hits: [] };
+        s = { device: o.device, hits: [], head: 0, sum: 0, reasons: new Map() };
         states.set(o.device.id, s);
       }
       s.hits.push({ ts: o.ts, n: o.count, reason: o.reason });
+      s.sum += o.count;
+      s.reasons.set(o.reason, (s.reasons.get(o.reason) ?? 0) + 1);
       const out: Condition[] = [];
       evaluate(s, now, out);
       return out;
