@@ -132,6 +132,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     ingest = await startIngest({
       url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password,
       logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),
+      ...(store.durable ? { durable: () => store.durable!() } : {}),
       ...(store.full && store.whenRoom ? { storeFull: () => store.full!(), whenStoreHasRoom: () => store.whenRoom!() } : {}),
     });
     closers.unshift({ name: 'ingest', close: () => ingest!.close() });

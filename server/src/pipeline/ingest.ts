@@ -20,6 +20,8 @@ export interface IngestOptions {
   pipeline: Pipeline;
   /** Refusals reported by the broker (bad credentials, foreign topics, oversize payloads). */
   onBrokerRejection(rejection: Rejection): void;
+  /** Resolves once what the pipeline queued so far is durable (TimeSeriesStore.durable). */
+  durable?: () => Promise<void>;
   /** The store cannot take more now (see TimeSeriesStore.full) and when it can again. */
   storeFull?: () => boolean;
   whenStoreHasRoom?: () => Promise<void>;
@@ -105,6 +107,13 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
     done();
   };
 
+  // PUBACK only once durable. mqtt.js hands over the next message only after this one's PUBACK is
+  // "sent", so holding the PUBACK itself would stall intake to one message per commit. Instead the
+  // PUBACKs of a turn are held back here and written together once the store says the turn's
+  // readings are durable (SQLite: committed by its writer thread). Killed in between, the broker
+  // never got them and sends those messages again; the stores' keys make that idempotent.
+  if (o.durable) holdAcksUntilDurable(client, o.durable);
+
   let firstConnect = true;
   return new Promise((resolve, reject) => {
     client.on('error', (err) => log.warn({ err: err.message }, 'broker connection error; retrying'));
@@ -149,4 +158,34 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
       }),
     };
   });
+}
+
+type SendPacket = (packet: { cmd: string }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
+
+export function holdAcksUntilDurable(client: MqttClient, durable: () => Promise<void>): void {
+  const c = client as unknown as { _sendPacket: SendPacket; connected: boolean };
+  const send = c._sendPacket.bind(client) as SendPacket;
+  let generation = 0; // a new connection: acknowledgements held for the old one are void
+  client.on('connect', () => generation++);
+  let held: { cmd: string }[] = [];
+  let scheduled = false;
+  const release = () => {
+    scheduled = false;
+    const batch = held;
+    const gen = generation;
+    held = [];
+    void durable().then(() => {
+      if (gen !== generation || !c.connected) return; // the broker will send those messages again
+      for (const packet of batch) send(packet);
+    });
+  };
+  c._sendPacket = (packet, cb, ...rest) => {
+    if (packet.cmd !== 'puback') return send(packet, cb, ...rest);
+    held.push(packet);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(release);
+    }
+    cb?.(); // as if written: mqtt.js goes on to the next message
+  };
 }

@@ -193,6 +193,11 @@ export class SqliteStore implements TimeSeriesStore {
     }
   }
 
+  /** Committed by the writer thread, failed or not (a failed batch is retried, not acknowledged as lost). */
+  durable(): Promise<void> {
+    return this.settled();
+  }
+
   async flush(): Promise<void> {
     await this.settled();
     if (this.lastError) throw new Error(`SQLite write failed: ${this.lastError}`);

@@ -67,6 +67,12 @@ export interface TimeSeriesStore {
   full?(): boolean;
   /** Resolves once a full store has room again. */
   whenRoom?(): Promise<void>;
+  /**
+   * Resolves once everything queued so far would survive the process being killed (SQLite:
+   * committed; InfluxDB: in the spool file, which writeReadings appends to at once). Ingest sends
+   * the broker its acknowledgements only then.
+   */
+  durable?(): Promise<void>;
   close(): Promise<void>;
 }
 

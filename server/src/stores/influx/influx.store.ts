@@ -308,6 +308,11 @@ export class InfluxStore implements TimeSeriesStore {
     return { status: 'ok', ...(this.retentionNote ? { detail: this.retentionNote } : {}), buffered };
   }
 
+  /** writeReadings appends to the spool file synchronously: queued is durable. */
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   full(): boolean {
     return this.spool.bytes() >= this.o.spoolMaxBytes;
   }
