@@ -25,7 +25,7 @@ Options:
   --duration <time>   load mode: stop this long after the ramp-up (default: until Ctrl-C)
   --scenario <name>   play a scenario on top of the normal city: ${SCENARIO_NAMES.join(', ')}
   --scenario-device <id>
-                      the device the scenario centres on (flooding: a water_level id; default: picked)
+                      the device the scenario centres on, of the kind it drives (e.g. flooding: a water_level id; default: picked)
   -h, --help          show this help`;
 
 export interface CliOptions {
