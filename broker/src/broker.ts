@@ -37,6 +37,9 @@ export interface CityBroker {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** How long close() waits for the server to take what devices were acknowledged for. */
+const CLOSE_DRAIN_MS = 5_000;
+
 /** 20 messages a second per device, bursts of 200: a sensor reports every few seconds; a gateway batches. */
 export const DEFAULT_DEVICE_RATE = { perSecond: 20, burst: 200 };
 
@@ -126,7 +129,8 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     maxClientsIdLength: 128,
   });
   const broker = aedes;
-  new OutgoingQueues().install((broker as unknown as { persistence: object }).persistence);
+  const outgoing = new OutgoingQueues();
+  outgoing.install((broker as unknown as { persistence: object }).persistence);
   tolerateResumeRaces(broker); // persistent sessions resume after a restart under load (session-resume.ts)
   if (options.service) await keepServerSession(broker, options.service.clientId ?? SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS);
 
@@ -181,10 +185,20 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     async close() {
       clearInterval(summary);
       rateLimit.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        broker.close(() => undefined);
-      });
+      // Devices first, so nothing more is acknowledged to them; then, while the server is connected,
+      // let what they were acknowledged for reach it (sessions live in memory: what is still queued
+      // when the broker exits is gone). Bounded by CLOSE_DRAIN_MS.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const serverId = options.service ? options.service.clientId ?? SERVER_CLIENT_ID : null;
+      const clients = (broker as unknown as { clients: Record<string, Client> }).clients; // aedes' live clients by id (untyped)
+      for (const client of Object.values(clients)) if (client.id !== serverId) client.close();
+      const until = Date.now() + CLOSE_DRAIN_MS;
+      while (serverId && clients[serverId] && outgoing.size(serverId) > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (serverId && outgoing.size(serverId) > 0) logger.warn({ queued: outgoing.size(serverId) }, 'closing with messages still queued for the server');
+      broker.close(() => undefined);
+      await closed;
       logger.info('MQTT broker closed');
     },
   };

@@ -46,8 +46,9 @@ function createRejections() {
   socket.on('rejection', (r) => {
     buffer.push(r);
     if (buffer.length > KEEP) buffer.shift();
-    pendingCounts[r.reason] = (pendingCounts[r.reason] ?? 0) + 1;
-    pendingTotal++;
+    const n = r.count ?? 1; // a summed-up report (rate_limited) stands for `count` refusals
+    pendingCounts[r.reason] = (pendingCounts[r.reason] ?? 0) + n;
+    pendingTotal += n;
     flush();
   });
   watch(connects, (n) => { if (n > 1 || error.value) void reload(); });
