@@ -9,6 +9,7 @@ import { Environment } from '../environment.js';
 import { MINUTE } from '../model.js';
 import { FLOODING, FloodingModel, pickFloodingTarget, type FloodingRun } from './flooding.js';
 import { resolveScenario, SCENARIO_NAMES, SCENARIOS } from './index.js';
+import { fitLine, type Point } from './test-support.js';
 import type { ScenarioRun } from './types.js';
 
 const SECOND = 1_000;
@@ -35,32 +36,12 @@ function startFlood(seed = 42, speed = 1, deviceId?: string, devices: readonly C
   return SCENARIOS.flooding.start({ devices, seed, env: new Environment(seed), speed, startSimTime: START, ...(deviceId ? { device: deviceId } : {}) });
 }
 
-interface Point { s: number; v: number }
 
 /** The gauge's readings every STEP of scenario time until the scenario is done. */
 function levels(run: ScenarioRun): Point[] {
   const out: Point[] = [];
   for (let s = 0; !run.done(s); s += STEP) out.push({ s, v: run.telemetry(run.device, s)!.level_cm as number });
   return out;
-}
-
-/** Least-squares line through the points (x in minutes): slope, the fitted value at the last point, its standard error. */
-function fitLine(points: Point[]): { slope: number; now: number; stderr: number } {
-  const last = points[points.length - 1]!;
-  const xs = points.map((p) => (p.s - last.s) / MINUTE);
-  const n = points.length;
-  const mx = xs.reduce((a, x) => a + x, 0) / n;
-  const my = points.reduce((a, p) => a + p.v, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  points.forEach((p, i) => {
-    sxx += (xs[i]! - mx) ** 2;
-    sxy += (xs[i]! - mx) * (p.v - my);
-  });
-  const slope = sxy / sxx;
-  const now = my - slope * mx;
-  const ssr = points.reduce((a, p, i) => a + (p.v - (now + slope * xs[i]!)) ** 2, 0);
-  return { slope, now, stderr: Math.sqrt(ssr / (n - 2) / sxx) };
 }
 
 const firstAt = (points: Point[], level: number) => points.find((p) => p.v >= level)!;
