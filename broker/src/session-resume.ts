@@ -8,7 +8,9 @@
 // the same thing happens again: the CityGrid server could not resume its session after a SIGKILL
 // under load (tests/faults/restarts.test.ts).
 //
-// The guard lets outgoingUpdate pass for an entry that is gone: the queued message is then sent
+// The guard wraps whatever outgoingUpdate the persistence has (broker.ts installs the indexed
+// OutgoingQueues first, which keep aedes-persistence's semantics, "no such packet" included).
+// It lets outgoingUpdate pass for an entry that is gone: the queued message is then sent
 // anyway, with a fresh packet id. At worst a message is delivered twice, which QoS 1 allows and
 // the stores absorb (their keys make a re-delivered reading idempotent); nothing is lost.
 import type { Aedes } from 'aedes';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REJECTION_REASON_CODES, type RejectionsResponse } from '@citygrid/contract';
 import { expectedOutcome, Fuzzer, prng, readingsIn, type FuzzDevice } from '../helpers/fuzz.js';
 import { startLoad } from '../helpers/load.js';
-import { connectDevice, end, login, startTestSystem, waitFor } from '../helpers/system.js';
+import { connectDevice, end, login, readMetrics, startTestSystem, waitFor } from '../helpers/system.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const MESSAGES = Number(process.env.FUZZ_MESSAGES ?? 100_000);
@@ -31,14 +31,7 @@ afterAll(async () => {
   process.off('uncaughtException', onUnhandled);
 });
 
-/** Sums of the server's Prometheus counters, by name (and label filter). */
-async function counters(): Promise<(name: string, labels?: Record<string, string>) => number> {
-  const text = await (await fetch(`${system.baseUrl}/metrics`)).text();
-  return (name, labels = {}) => text.split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
+const counters = () => readMetrics(system.baseUrl);
 
 describe('fuzzing MQTT', () => {
   it(`accounts for each of ${MESSAGES.toLocaleString('en')} hostile messages and stores every good reading meanwhile (seed ${SEED})`, async () => {

@@ -7,16 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, HealthResponse } from '@citygrid/contract';
 import { expectExactlyOnce, haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad } from '../helpers/load.js';
-import { connectDevice, end, getJson, login, publish, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
+import { connectDevice, end, getJson, login, publish, readMetrics, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
 
 const run = haveInfluxd() || !!process.env.CI;
 const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_SECONDS ?? 120) * 1000;
 
 const health = async (base: string) => (await getJson<HealthResponse>(`${base}/api/health`)).body;
-const metric = async (base: string, name: string) => {
-  const line = (await (await fetch(`${base}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? NaN);
-};
+const metric = async (base: string, name: string) => (await readMetrics(base))(name);
 
 /** Opens a manhole cover and acknowledges its alert; returns the alert. */
 async function acknowledgedAlert(system: Awaited<ReturnType<typeof startTestSystem>>, cover: string): Promise<Alert> {

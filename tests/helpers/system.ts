@@ -114,6 +114,18 @@ export async function sendJson<T = unknown>(url: string, body: unknown, token?: 
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
 }
 
+/**
+ * The server's Prometheus metrics, read once: (name, label filter) → the sum of the matching samples,
+ * 0 when there are none (a labelled counter appears with its first increment).
+ */
+export async function readMetrics(baseUrl: string): Promise<(name: string, labels?: Record<string, string>) => number> {
+  const lines = (await (await fetch(`${baseUrl}/metrics`)).text()).split('\n');
+  return (name, labels = {}) => lines
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 export type CitySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A Socket.IO client signed in with `token`; rejects with the server's reason when refused. */

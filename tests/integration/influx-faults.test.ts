@@ -1,7 +1,6 @@
 // Proves a database outage costs only delay: InfluxDB missing or down at start, and the server
 // SIGKILLed while spooling; every acknowledged reading ends up in InfluxDB exactly once, counted with
 // direct InfluxQL queries. (A 2-minute outage under load and a full spool: tests/faults/influx.test.ts.)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,7 +10,8 @@ import type { DevicesResponse, HealthResponse } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { expectExactlyOnce, haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad } from '../helpers/load.js';
-import { DEMO_CITY, ROOT, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
+import { startChild, type Child } from '../helpers/processes.js';
+import { DEMO_CITY, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
 
 const run = haveInfluxd() || !!process.env.CI;
 
@@ -71,18 +71,11 @@ describe.skipIf(!run)('InfluxDB faults', () => {
     const service = { username: 'citygrid-server', password: 'faults-service-password' };
     const broker: CityBroker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service, allowAnonymous: false, deviceRate: { perSecond: 0, burst: 1 }, logger: pino({ level: 'silent' }) });
     const env = {
-      PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', MQTT_URL: `mqtt://127.0.0.1:${broker.port}`, MQTT_PASSWORD: service.password,
+      PORT: '0', HOST: '127.0.0.1', MQTT_URL: `mqtt://127.0.0.1:${broker.port}`, MQTT_PASSWORD: service.password,
       STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'faults', DATA_DIR: data.path, CITY_DIR: DEMO_CITY, LOG_LEVEL: 'info',
     };
-    const startServer = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-      child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-      await waitFor(() => out.includes('CityGrid is live'), 'server live', 30_000);
-      return child;
-    };
-    let server: ChildProcess | null = null;
+    const startServer = () => startChild('server/src/main.ts', env, 'CityGrid is live', 30_000);
+    let server: Child | null = null;
     const devices = ['wl-0016', 'wl-0017'];
     const t0 = Date.now() - 6_000_000;
     try {
@@ -91,8 +84,7 @@ describe.skipIf(!run)('InfluxDB faults', () => {
       const load = await startLoad(`mqtt://127.0.0.1:${broker.port}`, devices, 100, t0);
       await waitFor(() => load.acked() > 400, 'readings flowing');
       await waitFor(() => readdirSync(join(data.path, 'spool')).some((f) => f.endsWith('.lp')), 'segments in the spool');
-      server.kill('SIGKILL');
-      await new Promise((r) => server!.once('exit', r));
+      await server.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 500)); // the broker keeps queueing for the server's persistent session
       const acked = await load.stop();
 
@@ -100,10 +92,7 @@ describe.skipIf(!run)('InfluxDB faults', () => {
       server = await startServer();
       await expectExactlyOnce(influx, 'faults', acked, t0);
     } finally {
-      if (server && server.exitCode === null) {
-        server.kill('SIGINT');
-        await new Promise((r) => server!.once('exit', r));
-      }
+      await server?.kill('SIGINT');
       await broker.close();
       data.remove();
     }

@@ -6,13 +6,10 @@ import type { MqttClient } from 'mqtt';
 import type { Socket as NetSocket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deviceTopic, type AlertSocketEvent } from '@citygrid/contract';
-import { connectDevice, connectSocket, end, login, publish, startTestSystem, waitFor, type CitySocket } from '../helpers/system.js';
+import { connectDevice, connectSocket, end, login, publish, readMetrics, startTestSystem, waitFor, type CitySocket } from '../helpers/system.js';
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
-const metric = async (name: string) => {
-  const line = (await (await fetch(`${system.baseUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0; // a labelled counter appears with its first increment
-};
+const metric = async (name: string, labels?: Record<string, string>) => (await readMetrics(system.baseUrl))(name, labels);
 
 beforeAll(async () => {
   system = await startTestSystem({ SIMULATE: '0', MQTT_DEVICE_RATE: '0' });
@@ -32,7 +29,7 @@ it('drops a client that stops reading, while a normal one gets every event and i
   tcp.pause();
 
   const flooder: MqttClient = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, 'wl-0039');
-  const emittedBefore = await metric('citygrid_socket_events_total{event="rejection"}');
+  const emittedBefore = await metric('citygrid_socket_events_total', { event: 'rejection' });
   let stop = false;
   let sent = 0;
   const flood = (async () => {
@@ -51,7 +48,7 @@ it('drops a client that stops reading, while a normal one gets every event and i
   expect(normal.connected).toBe(true);
 
   // the normal client got every rejection event emitted meanwhile
-  const emitted = (await metric('citygrid_socket_events_total{event="rejection"}')) - emittedBefore;
+  const emitted = (await metric('citygrid_socket_events_total', { event: 'rejection' })) - emittedBefore;
   await waitFor(() => normalRejections >= emitted, `all ${emitted} rejection events at the normal client (has ${normalRejections})`, 20_000, 100);
 
   // and an alert reaches it at once
