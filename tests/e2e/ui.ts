@@ -5,6 +5,12 @@ import type { Alert } from '@citygrid/contract';
 import { getJson, waitFor } from '../helpers/system.js';
 import { ARTIFACTS } from './browser.js';
 
+/**
+ * Bound for waiting on an outcome (an alert shows, a value arrives): generous, because a shared 2-core
+ * machine can be slow, and never a claim about speed (bench/ measures latency).
+ */
+export const WAIT = 30_000;
+
 /** Signs in through the login form (password demo-<username>) and waits for the signed-in page. */
 export async function signIn(page: Page, baseUrl: string, username: string, password = `demo-${username}`): Promise<void> {
   if (!page.url().startsWith(baseUrl)) await page.goto(baseUrl);
@@ -29,7 +35,7 @@ export function alertItem(page: Page, id: string): Locator {
 }
 
 /** The alert (firing or later) a rule raised for a device, as the API shows it. */
-export function alertOf(baseUrl: string, token: string, device: string, rule: string, timeoutMs = 15_000): Promise<Alert> {
+export function alertOf(baseUrl: string, token: string, device: string, rule: string, timeoutMs = WAIT): Promise<Alert> {
   return waitFor(async () => {
     const { body } = await getJson<{ alerts: Alert[] }>(`${baseUrl}/api/alerts?state=all`, token);
     return body.alerts.find((a) => a.rule === rule && a.devices.includes(device) && a.state !== 'pending');

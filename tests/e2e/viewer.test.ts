@@ -7,7 +7,7 @@ import { deviceTopic, type Alert } from '@citygrid/contract';
 import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
 import { connectDevice, end, login, publish, sendJson, startTestSystem } from '../helpers/system.js';
 import { launchBrowser } from './browser.js';
-import { alertById, alertItem, alertOf, shot, signIn } from './ui.js';
+import { alertById, alertItem, alertOf, shot, signIn, WAIT } from './ui.js';
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
 let browser: Browser;
@@ -37,12 +37,15 @@ afterAll(async () => {
 it('shows a viewer the alerts without any acknowledge or resolve button', async () => {
   await signIn(page, system.baseUrl, 'viewer');
   const item = alertItem(page, alert.id);
-  await item.waitFor({ timeout: 10_000 });
+  await item.waitFor({ timeout: WAIT });
   // the browser asked for Chinese: the feed speaks it
   await expect.poll(() => page.getByTestId('alert-feed').innerText()).toContain('告警信息');
   await expect.poll(() => item.getByTestId('alert-state').textContent()).toBe('告警中');
+  // The item and the navigation are rendered (the controls for the absences below): an operator's
+  // item has its buttons in the same render (control-room.test.ts), an admin's nav the audit link.
   expect(await page.getByTestId('ack-button').count()).toBe(0);
   expect(await page.getByTestId('resolve-button').count()).toBe(0);
+  expect(await page.getByTestId('nav-scores').count()).toBe(1);
   expect(await page.getByTestId('nav-audit').count()).toBe(0);
   await shot(page, 'viewer.png');
 });
