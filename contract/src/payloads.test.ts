@@ -81,6 +81,15 @@ describe('parseTelemetry: accepted payloads', () => {
 });
 
 describe('parseTelemetry: refused payloads', () => {
+  it('malformed_json: bytes that are not UTF-8, and a leading byte-order mark', () => {
+    const bad = Buffer.concat([Buffer.from('{"metrics":{"level_cm":1,"'), Buffer.from([0xc3, 0x28]), Buffer.from('":1}}')]);
+    expect(rejection(() => parseTelemetry(bad, 'wl-1', 'water_level', NOW)).reason).toBe('malformed_json');
+    const zone = Buffer.concat([Buffer.from('{"type":"crowding","confidence":0.5,"zone":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    expect(rejection(() => parseCameraEvent(zone, 'cam-0001', 'camera', NOW)).reason).toBe('malformed_json');
+    expect(rejection(() => parseTelemetry(Buffer.from('\uFEFF{"metrics":{"level_cm":1}}'), 'wl-1', 'water_level', NOW)).reason).toBe('malformed_json');
+    expect(parseTelemetry(Buffer.from('{"metrics":{"level_cm":1}}'), 'wl-1', 'water_level', NOW)).toHaveLength(1);
+  });
+
   it('malformed_json: truncated JSON, empty payload, bare words', () => {
     for (const raw of ['{"metrics": {"pm25": 1}', '', 'pm25=12', "{'metrics':{}}"]) {
       expect(rejection(() => parseTelemetry(raw, 'aq-0001', 'air_quality', NOW)).reason, raw).toBe('malformed_json');
@@ -146,6 +155,17 @@ describe('parseTelemetry: refused payloads', () => {
       const err = rejection(() => telemetry({ metrics: { [name]: 1 } }, 'air_quality'));
       expect(err.reason, name).toBe('unknown_metric');
     }
+  });
+
+  it('unknown_metric: a metric named "__proto__" is refused, not silently dropped (found by the fuzz oracle)', () => {
+    // JSON.parse makes "__proto__" an ordinary own key; a copy of the metrics may lose it
+    const parse = (raw: string) => parseTelemetry(raw, 'aq-0001', 'air_quality', NOW);
+    for (const raw of ['{"metrics":{"__proto__":1,"pm25":5}}', '{"metrics":{"__proto__":{"pm25":1}}}', '[{"metrics":{"pm25":5}},{"metrics":{"__proto__":1},"seq":7}]']) {
+      const err = rejection(() => parse(raw));
+      expect(err.reason, raw).toBe('unknown_metric');
+      expect(err.message, raw).toContain('__proto__');
+    }
+    expect(rejection(() => parse('[{"metrics":{"pm25":5}},{"metrics":{"__proto__":1},"seq":7}]')).seq).toBe(7);
   });
 
   it('wrong_type: a string for a number metric', () => {

@@ -61,13 +61,22 @@ export interface CameraEvent {
   seq?: number;
 }
 
+/** Refuses bytes that are not UTF-8 instead of replacing them with U+FFFD (as Buffer#toString does), at the same cost. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a BOM stays, and JSON.parse refuses it as before
+
 function decodeJson(raw: Buffer | string): unknown {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
   if (size > MAX_PAYLOAD_BYTES) {
     throw new RejectionError('payload_too_large', `Payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes (64 KiB)`);
   }
+  let text: string;
   try {
-    return JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    text = typeof raw === 'string' ? raw : UTF8.decode(raw);
+  } catch {
+    throw new RejectionError('malformed_json', 'Payload is not valid UTF-8 (JSON must be UTF-8 text)');
+  }
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw new RejectionError('malformed_json', `Payload is not valid JSON: ${(err as Error).message}`);
   }
@@ -138,6 +147,14 @@ function checkMetrics(kind: DeviceKind, metrics: Record<string, unknown>, seq?: 
   }
 }
 
+/**
+ * Gives a reading or a camera event that has no `ts` its time: the server stamps it on receipt, and
+ * keeps the stamps of one device distinct and rising, so two arriving in the same millisecond (or
+ * the items of a batch without ts) do not overwrite each other in the store. `seq` is the item's
+ * own, which says whether a copy of it can still be recognised.
+ */
+export type Stamp = (seq: number | undefined) => number;
+
 function seqOf(item: unknown): number | undefined {
   if (item && typeof item === 'object' && 'seq' in item) {
     const seq = (item as { seq: unknown }).seq;
@@ -150,7 +167,7 @@ function seqOf(item: unknown): number | undefined {
  * Parses a telemetry payload (one object or a batch of up to 500) for a device of `kind`.
  * All-or-nothing: the first bad item refuses the whole message, naming its index.
  */
-export function parseTelemetry(raw: Buffer | string, device: string, kind: DeviceKind, now: number): Reading[] {
+export function parseTelemetry(raw: Buffer | string, device: string, kind: DeviceKind, now: number, stamp?: Stamp): Reading[] {
   if (kind === 'camera') throw new RejectionError('wrong_channel', 'Cameras publish events on .../event, not telemetry');
   const decoded = decodeJson(raw);
   const items = Array.isArray(decoded) ? decoded : [decoded];
@@ -166,8 +183,12 @@ export function parseTelemetry(raw: Buffer | string, device: string, kind: Devic
       const result = telemetrySchema.safeParse(item);
       if (!result.success) throw schemaError(result.error, seq);
       const p = result.data;
-      checkMetrics(kind, p.metrics, seq);
-      const reading: Reading = { device, ts: normaliseTs(p.ts, now, seq), metrics: p.metrics };
+      // The payload's own metrics, not zod's copy: the copy leaves out a "__proto__" key (a guard
+      // against prototype pollution), so a metric of that name vanished instead of being refused.
+      const metrics = (item as { metrics: Record<string, unknown> }).metrics;
+      checkMetrics(kind, metrics, seq);
+      const ts = p.ts === undefined && stamp ? stamp(p.seq) : normaliseTs(p.ts, now, seq);
+      const reading: Reading = { device, ts, metrics };
       if (p.seq !== undefined) reading.seq = p.seq;
       readings.push(reading);
     } catch (err) {
@@ -181,7 +202,7 @@ export function parseTelemetry(raw: Buffer | string, device: string, kind: Devic
 }
 
 /** Parses a camera event. Unknown properties (an image, a plate number) are refused. */
-export function parseCameraEvent(raw: Buffer | string, device: string, kind: DeviceKind, now: number): CameraEvent {
+export function parseCameraEvent(raw: Buffer | string, device: string, kind: DeviceKind, now: number, stamp?: Stamp): CameraEvent {
   if (kind !== 'camera') throw new RejectionError('wrong_channel', `A ${kind} sensor publishes telemetry on .../telemetry, not events`);
   const decoded = decodeJson(raw);
   const seq = seqOf(decoded);
@@ -194,7 +215,8 @@ export function parseCameraEvent(raw: Buffer | string, device: string, kind: Dev
     throw err;
   }
   const p = result.data;
-  const event: CameraEvent = { device, ts: normaliseTs(p.ts, now, seq), type: p.type, confidence: p.confidence, count: p.count ?? 1 };
+  const ts = p.ts === undefined && stamp ? stamp(p.seq) : normaliseTs(p.ts, now, seq);
+  const event: CameraEvent = { device, ts, type: p.type, confidence: p.confidence, count: p.count ?? 1 };
   if (p.zone !== undefined) event.zone = p.zone;
   if (p.seq !== undefined) event.seq = p.seq;
   return event;
