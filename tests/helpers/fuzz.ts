@@ -1,9 +1,10 @@
 // A seeded generator of hostile MQTT messages and HTTP requests for the fuzz tests: valid messages
 // mutated in the ways devices and attackers actually get them wrong (broken JSON, wrong types,
 // unknown or prototype-polluting keys, huge batches, deep nesting, bad timestamps, binary junk,
-// foreign and malformed topics), plus an oracle saying what the system must do with each.
+// foreign and malformed topics). What the system must do with each is decided by the independent
+// oracle in fuzz-oracle.ts, never by the contract's own parsers.
 import { mulberry32 } from '../../scripts/demo-city/devices.js';
-import { deviceTopic, metricsOf, parseCameraEvent, parseDeviceTopic, parseStatus, parseTelemetry, MAX_PAYLOAD_BYTES, RejectionError, type DeviceKind } from '@citygrid/contract';
+import { deviceTopic, metricsOf, MAX_PAYLOAD_BYTES, type DeviceKind } from '@citygrid/contract';
 
 /** A seeded PRNG (the demo city generator's mulberry32), so a fuzz run is repeatable from its seed. */
 export const prng = mulberry32;
@@ -120,30 +121,4 @@ export class Fuzzer {
     }
     return { topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload) };
   }
-}
-
-/**
- * What CityGrid must do with a message a signed-in `device` publishes: 'accept' it, or refuse it
- * ('broker' for topics and sizes, 'server' for payloads). `now` must be the time it is received
- * (timestamps are only checked against a 5-minute future window, so a few seconds do not matter).
- */
-export function expectedOutcome(device: FuzzDevice, m: FuzzMessage, now: number): 'accept' | 'broker' | 'server' {
-  const t = parseDeviceTopic(m.topic);
-  if (!t || t.channel === 'rejections' || t.deviceId !== device.id || m.payload.length > MAX_PAYLOAD_BYTES) return 'broker';
-  try {
-    if (t.channel === 'telemetry') parseTelemetry(m.payload, device.id, device.kind, now);
-    else if (t.channel === 'event') parseCameraEvent(m.payload, device.id, device.kind, now);
-    else parseStatus(m.payload);
-    return 'accept';
-  } catch (err) {
-    if (err instanceof RejectionError) return 'server';
-    throw err;
-  }
-}
-
-/** Readings an accepted telemetry message carries (1, or a batch's length). */
-export function readingsIn(m: FuzzMessage): number {
-  if (!m.topic.endsWith('/telemetry')) return 0;
-  const decoded: unknown = JSON.parse(m.payload.toString('utf8'));
-  return Array.isArray(decoded) ? decoded.length : 1;
 }
