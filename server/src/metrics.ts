@@ -8,6 +8,7 @@ export function createMetrics() {
     registry,
     received: new Counter({ name: 'citygrid_messages_received_total', help: 'MQTT messages received by the server, by channel', labelNames: ['channel'] as const, registers: [registry] }),
     rejected: new Counter({ name: 'citygrid_messages_rejected_total', help: 'Messages refused, by reason and by where (broker or server)', labelNames: ['reason', 'by'] as const, registers: [registry] }),
+    duplicates: new Counter({ name: 'citygrid_messages_duplicate_total', help: 'Copies of messages already taken (a QoS 1 message sent again), dropped before store, rules and dashboards, by channel', labelNames: ['channel'] as const, registers: [registry] }),
     readingsAccepted: new Counter({ name: 'citygrid_readings_accepted_total', help: 'Readings that passed validation', registers: [registry] }),
     readingsStored: new Counter({ name: 'citygrid_readings_stored_total', help: 'Readings written durably to the store', registers: [registry] }),
     eventsStored: new Counter({ name: 'citygrid_camera_events_stored_total', help: 'Camera events written to the store', registers: [registry] }),

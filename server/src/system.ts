@@ -14,6 +14,7 @@ import { RejectionLog } from './live/rejection-log.js';
 import { createMetrics } from './metrics.js';
 import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
+import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.js';
 import { createRealtime } from './realtime/socket-server.js';
 import { startAlerting } from './alerts/index.js';
 import { createAuth } from './auth/index.js';
@@ -128,7 +129,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       const d = r.device ? city.devicesById.get(r.device) : undefined;
       if (d) alerting.manager.observe([{ type: 'refusal', device: { id: d.id, kind: d.kind, grid: d.grid, district: d.district }, ts: r.ts, reason: r.reason, count: r.count ?? 1 }], Date.now());
     });
-    const pipeline = createPipeline({ alerts: alerting.manager, registry, store, feed: realtime.feed, metrics, logger }, (r) => rejections.record(r));
+    // what the last run took but may not have acknowledged: copies of it are coming
+    const recent = new RecentMessages();
+    for (const { key, at } of await store.recentMessages?.(Date.now() - DUPLICATE_WINDOW_MS) ?? []) recent.remember(key, at, true);
+    const pipeline = createPipeline({ alerts: alerting.manager, registry, store, feed: realtime.feed, metrics, logger, recent }, (r) => rejections.record(r));
     ingest = await startIngest({
       url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password,
       logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),

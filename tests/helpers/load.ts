@@ -1,18 +1,22 @@
-// A steady QoS 1 load from a few demo devices, with ts and seq, counting what the broker acknowledged.
+// A steady QoS 1 load from a few demo devices, with seq, counting what the broker acknowledged.
+// Some devices send their own ts (t0 + seq ms: distinct, so the store keeps each); the `stamped`
+// ones send none and are stamped on receipt, so a reading stored twice shows as two rows with the
+// same seq (a re-delivered message with its own ts would only overwrite itself).
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '@citygrid/contract';
 import { connectDevice, end } from './system.js';
 
 export interface Load {
-  /** Stops sending; resolves with the acknowledged readings per device (seq 0..n-1, ts = t0 + seq ms). */
+  /** Stops sending; resolves with the acknowledged readings per device (seq 0..n-1). */
   stop(): Promise<Map<string, number>>;
   acked(): number;
 }
 
-/** Water-level gauges publish `level_cm` at `perDevicePerS` each, timestamps t0 + seq (ms, distinct). */
-export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000): Promise<Load> {
+/** Water-level gauges publish `level_cm` at `perDevicePerS` each; devices in `stamped` leave ts out. */
+export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000, o: { stamped?: readonly string[] } = {}): Promise<Load> {
   const clients = new Map<string, MqttClient>();
   for (const id of devices) clients.set(id, await connectDevice(url, id, `demo-${id}`, { reconnectPeriod: 500, clean: false, clientId: `load-${id}` }));
+  const stamped = new Set(o.stamped ?? []);
   const acked = new Map(devices.map((d) => [d, 0]));
   const next = new Map(devices.map((d) => [d, 0]));
   const inflight = new Set<Promise<void>>();
@@ -22,8 +26,9 @@ export async function startLoad(url: string, devices: string[], perDevicePerS: n
       for (let k = 0; k < Math.max(1, Math.round(perDevicePerS / 20)); k++) {
         const seq = next.get(id)!;
         next.set(id, seq + 1);
+        const payload = stamped.has(id) ? { seq, metrics: { level_cm: seq % 100 } } : { ts: t0 + seq, seq, metrics: { level_cm: seq % 100 } };
         const p = new Promise<void>((resolve) => {
-          client.publish(deviceTopic(id, 'telemetry'), JSON.stringify({ ts: t0 + seq, seq, metrics: { level_cm: seq % 100 } }), { qos: 1 }, (err) => {
+          client.publish(deviceTopic(id, 'telemetry'), JSON.stringify(payload), { qos: 1 }, (err) => {
             if (!err) {
               acked.set(id, acked.get(id)! + 1);
               total++;
@@ -36,13 +41,14 @@ export async function startLoad(url: string, devices: string[], perDevicePerS: n
       }
     }
   }, 50);
+  let stopped: Promise<Map<string, number>> | null = null;
   return {
     acked: () => total,
-    async stop() {
+    stop: () => (stopped ??= (async () => {
       clearInterval(timer);
       await Promise.all(inflight);
       await Promise.all([...clients.values()].map((c) => end(c)));
       return acked;
-    },
+    })()),
   };
 }

@@ -1,6 +1,7 @@
 // The ingest pipeline as named steps, run in order for every MQTT message (aedes' handlers/publish.js shape).
 // A step throws RejectionError to refuse a message; the pipeline reports it once and carries on.
 import { RejectionError, type Rejection } from '@citygrid/contract';
+import { dedupe } from './dedupe.js';
 import { evaluate } from './evaluate.js';
 import { fanOut } from './fan-out.js';
 import { store } from './store.js';
@@ -9,13 +10,15 @@ import { validate } from './validate.js';
 
 export const steps: ReadonlyArray<readonly [string, Step]> = [
   ['validate', validate],
+  ['dedupe', dedupe],
   ['store', store],
   ['evaluate', evaluate],
   ['fanOut', fanOut],
 ];
 
 export interface Pipeline {
-  run(topic: string, payload: Buffer, receivedAt?: number): void;
+  /** `dup`: the MQTT DUP flag of the message as it arrived. */
+  run(topic: string, payload: Buffer, receivedAt?: number, dup?: boolean): void;
   /** Messages that entered the pipeline since start. */
   received(): number;
 }
@@ -35,14 +38,14 @@ export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection
   };
   return {
     received: () => received,
-    run(topic, payload, receivedAt = Date.now()) {
+    run(topic, payload, receivedAt = Date.now(), dup = false) {
       received++;
-      const msg: PipelineMessage = { topic, payload, receivedAt };
+      const msg: PipelineMessage = { topic, payload, receivedAt, dup };
       const channel = topic.slice(topic.lastIndexOf('/') + 1);
       countReceived(channel);
       for (const [name, step] of steps) {
         try {
-          step(msg, deps);
+          if (step(msg, deps) === false) return;
         } catch (err) {
           if (err instanceof RejectionError) {
             const deviceId = topic.split('/')[3] ?? null;

@@ -47,4 +47,20 @@ describe('holdAcksUntilDurable', () => {
     await turn();
     expect(written).toEqual([]);
   });
+
+  it('settled() resolves once the PUBACKs held so far are written (intake pauses only after them)', async () => {
+    const { client, written } = fakeClient();
+    let makeDurable!: () => void;
+    const acks = holdAcksUntilDurable(client as unknown as MqttClient, () => new Promise<void>((r) => { makeDurable = r; }));
+    client._sendPacket({ cmd: 'puback', messageId: 4 });
+    client._sendPacket({ cmd: 'puback', messageId: 5 });
+    let settled = false;
+    const done = acks.settled().then(() => { settled = true; });
+    await turn();
+    await turn();
+    expect(settled).toBe(false);
+    makeDurable();
+    await done;
+    expect(written.map((p) => p.messageId)).toEqual([4, 5]);
+  });
 });

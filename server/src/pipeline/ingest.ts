@@ -71,20 +71,23 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
   // A full store (the InfluxDB spool at its cap): take nothing more and leave the broker's session
   // holding it. The message in hand is not acknowledged, so the broker sends it again; the session
   // resumes once the store has room.
+  // Before disconnecting, the PUBACKs of what was already taken go out (once durable): otherwise the
+  // broker would send those messages again on resume, and an unidentifiable one would count twice.
   let paused = false;
   function pauseIntake(): void {
     if (paused) return;
     paused = true;
     o.metrics.mqttConnected.set(0);
     log.warn('the store is full: no more messages are taken from the broker until it has room; the broker keeps them for this session');
-    client.end(true, {}, () => {
+    // graceful end: DISCONNECT after what is written (the released PUBACKs) has gone out
+    void (acks?.settled() ?? Promise.resolve()).then(() => client.end(false, {}, () => {
       void (o.whenStoreHasRoom?.() ?? Promise.resolve()).then(() => {
         if (closing) return;
         paused = false;
         log.info('the store has room again: taking messages from the broker');
         client.reconnect();
       });
-    });
+    }));
   }
   let closing = false;
 
@@ -99,7 +102,7 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
         if (r) o.onBrokerRejection(r);
         else log.warn('unreadable broker rejection ignored');
       } else {
-        o.pipeline.run(packet.topic, packet.payload as Buffer);
+        o.pipeline.run(packet.topic, packet.payload as Buffer, Date.now(), packet.dup === true);
       }
     } catch (err) {
       log.error({ err, topic: packet.topic }, 'message handling failed');
@@ -112,7 +115,7 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
   // PUBACKs of a turn are held back here and written together once the store says the turn's
   // readings are durable (SQLite: committed by its writer thread). Killed in between, the broker
   // never got them and sends those messages again; the stores' keys make that idempotent.
-  if (o.durable) holdAcksUntilDurable(client, o.durable);
+  const acks = o.durable ? holdAcksUntilDurable(client, o.durable) : null;
 
   let firstConnect = true;
   return new Promise((resolve, reject) => {
@@ -162,19 +165,25 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
 
 type SendPacket = (packet: { cmd: string }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
-export function holdAcksUntilDurable(client: MqttClient, durable: () => Promise<void>): void {
+export interface HeldAcks {
+  /** Resolves once every PUBACK held so far has been written (or voided by a new connection). */
+  settled(): Promise<void>;
+}
+
+export function holdAcksUntilDurable(client: MqttClient, durable: () => Promise<void>): HeldAcks {
   const c = client as unknown as { _sendPacket: SendPacket; connected: boolean };
   const send = c._sendPacket.bind(client) as SendPacket;
   let generation = 0; // a new connection: acknowledgements held for the old one are void
   client.on('connect', () => generation++);
   let held: { cmd: string }[] = [];
   let scheduled = false;
+  let last: Promise<void> = Promise.resolve();
   const release = () => {
     scheduled = false;
     const batch = held;
     const gen = generation;
     held = [];
-    void durable().then(() => {
+    last = durable().then(() => {
       if (gen !== generation || !c.connected) return; // the broker will send those messages again
       for (const packet of batch) send(packet);
     });
@@ -187,5 +196,11 @@ export function holdAcksUntilDurable(client: MqttClient, durable: () => Promise<
       setImmediate(release);
     }
     cb?.(); // as if written: mqtt.js goes on to the next message
+  };
+  return {
+    settled: async () => {
+      if (scheduled) await new Promise((r) => setImmediate(r)); // the turn's batch is handed to durable() first
+      await last;
+    },
   };
 }

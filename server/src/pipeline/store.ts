@@ -1,6 +1,16 @@
 // store: queue accepted data for the time-series store (never waits for it) and update the live state.
-import type { StoredReading } from '../stores/store.js';
-import type { Step } from './types.js';
+import type { StoredReading, TimeSeriesStore } from '../stores/store.js';
+import type { PipelineMessage, Step } from './types.js';
+
+/**
+ * A message stamped on receipt but carrying seq is only recognisable by its identity: the store
+ * keeps that after the readings (same or later transaction), so that a copy the broker sends again
+ * after a `kill -9` (committed, not yet acknowledged) is still known when the server is back. A
+ * message with its own ts needs nothing: the store's key makes writing it twice harmless.
+ */
+function keepIdentity(msg: PipelineMessage, ts: TimeSeriesStore): void {
+  if (msg.stamped && msg.identifiable && msg.key) ts.rememberMessage?.(msg.key, msg.receivedAt);
+}
 
 export const store: Step = (msg, { store: ts, registry, metrics }) => {
   const a = msg.accepted!;
@@ -17,12 +27,14 @@ export const store: Step = (msg, { store: ts, registry, metrics }) => {
         metrics.ingestLag.observe(Math.max(0, msg.receivedAt - r.ts) / 1000);
       }
       ts.writeReadings(rows);
+      keepIdentity(msg, ts);
       msg.onlineChanged = registry.applyReadings(id, a.readings, msg.receivedAt).cameOnline;
       metrics.readingsAccepted.inc(a.readings.length);
       return;
     }
     case 'event':
       ts.writeEvents([{ ...a.event, grid, district }]);
+      keepIdentity(msg, ts);
       msg.onlineChanged = registry.touch(id, msg.receivedAt);
       return;
     case 'status':

@@ -11,12 +11,21 @@ export const validate: Step = (msg, { registry }) => {
   }
   const device = registry.get(topic.deviceId);
   if (!device) throw new RejectionError('unknown_device', `Device "${topic.deviceId}" is not registered in devices.yaml`);
+  // readings without ts get distinct receipt times; one without seq either makes the message unidentifiable
+  let anonymous = false;
+  const stamp = (seq: number | undefined) => {
+    if (seq === undefined) anonymous = true;
+    msg.stamped = true;
+    return registry.stamp(device.id, msg.receivedAt);
+  };
   switch (topic.channel) {
     case 'telemetry':
-      msg.accepted = { channel: 'telemetry', device, readings: parseTelemetry(msg.payload, device.id, device.kind, msg.receivedAt) };
+      msg.accepted = { channel: 'telemetry', device, readings: parseTelemetry(msg.payload, device.id, device.kind, msg.receivedAt, stamp) };
+      msg.identifiable = !anonymous;
       return;
     case 'event':
-      msg.accepted = { channel: 'event', device, event: parseCameraEvent(msg.payload, device.id, device.kind, msg.receivedAt) };
+      msg.accepted = { channel: 'event', device, event: parseCameraEvent(msg.payload, device.id, device.kind, msg.receivedAt, stamp) };
+      msg.identifiable = !anonymous;
       return;
     case 'status': {
       const status = parseStatus(msg.payload);

@@ -12,6 +12,10 @@ export interface WriterBatch {
   l: (string | number)[];
   /** device, ts, type, grid, district, confidence, count, zone, seq: 9 per event */
   e: (string | number | null)[];
+  /** key, at: 2 per message identity (recent_messages), written after the readings */
+  k?: (string | number)[];
+  /** forget identities older than this (epoch ms), or null */
+  kBefore?: number | null;
 }
 
 // Plain CommonJS so it runs in a worker under any loader (tsx, vitest, plain node).
@@ -27,10 +31,14 @@ const latest = db.prepare(\`INSERT INTO latest (device, metric, ts, value) VALUE
   ON CONFLICT (device, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts\`);
 const event = db.prepare(\`INSERT OR REPLACE INTO camera_events (device, ts, type, grid, district, confidence, count, zone, seq)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)\`);
-const write = db.transaction((r, l, e) => {
+const remember = db.prepare('INSERT OR REPLACE INTO recent_messages (key, at) VALUES (?, ?)');
+const forget = db.prepare('DELETE FROM recent_messages WHERE at < ?');
+const write = db.transaction((r, l, e, k, kBefore) => {
   for (let i = 0; i < r.length; i += 5) reading.run(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]);
   for (let i = 0; i < l.length; i += 4) latest.run(l[i], l[i + 1], l[i + 2], l[i + 3]);
   for (let i = 0; i < e.length; i += 9) event.run(e[i], e[i + 1], e[i + 2], e[i + 3], e[i + 4], e[i + 5], e[i + 6], e[i + 7], e[i + 8]);
+  if (k) for (let i = 0; i < k.length; i += 2) remember.run(k[i], k[i + 1]);
+  if (kBefore != null) forget.run(kBefore);
 });
 parentPort.on('message', (m) => {
   if (m.type === 'close') {
@@ -39,7 +47,7 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    write(m.batch.r, m.batch.l, m.batch.e);
+    write(m.batch.r, m.batch.l, m.batch.e, m.batch.k, m.batch.kBefore);
     parentPort.postMessage({ id: m.id, ok: true });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String(err && err.message || err) });

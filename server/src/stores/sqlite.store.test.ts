@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BucketPoint, RawPoint } from '@citygrid/contract';
+import Database from 'better-sqlite3';
 import { SqliteStore } from './sqlite.store.js';
 import type { ReadingsQuery, StoredCameraEvent, StoredReading } from './store.js';
 
@@ -175,5 +176,48 @@ describe('SqliteStore', () => {
     expect(store.health()).toMatchObject({ status: 'ok', buffered: 2 });
     await store.flush();
     expect(store.health()).toEqual({ status: 'ok', buffered: 0 });
+  });
+
+  it('keeps message identities with the readings, across a reopen, and forgets those older than two minutes', async () => {
+    const now = Date.now();
+    store.writeReadings([wl(now, 1, { seq: 1 })]);
+    store.rememberMessage('wl-1\0telemetry\0aaa', now - 3 * MIN); // written long ago: forgotten at the next write
+    store.rememberMessage('wl-1\0telemetry\0bbb', now);
+    await store.flush();
+    expect(await store.recentMessages(now - 2 * MIN)).toEqual([{ key: 'wl-1\0telemetry\0bbb', at: now }]);
+    await store.close();
+    store = new SqliteStore({ path });
+    expect((await store.recentMessages(0)).map((k) => k.key)).toContain('wl-1\0telemetry\0bbb');
+  });
+});
+
+describe('SqliteStore on a database written by the previous version', () => {
+  it('opens it, keeps its rows, and adds the recent_messages table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citygrid-sqlite-old-'));
+    const path = join(dir, 'citygrid.db');
+    try {
+      // the schema as it was before message identities were kept (commit 75bf1aa)
+      const old = new Database(path);
+      old.exec(`CREATE TABLE readings (device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, seq INTEGER, PRIMARY KEY (device, metric, ts)) WITHOUT ROWID;
+        CREATE TABLE latest (device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (device, metric)) WITHOUT ROWID;
+        CREATE TABLE camera_events (device TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, grid TEXT NOT NULL, district TEXT NOT NULL, confidence REAL NOT NULL, count INTEGER NOT NULL, zone TEXT, seq INTEGER, PRIMARY KEY (device, ts, type)) WITHOUT ROWID;
+        INSERT INTO readings VALUES ('wl-1', 'level_cm', ${T0}, 7, 3);
+        INSERT INTO latest VALUES ('wl-1', 'level_cm', ${T0}, 7);`);
+      old.close();
+      const store = new SqliteStore({ path });
+      try {
+        const [series] = await store.queryReadings(q());
+        expect(series!.points).toEqual([{ ts: T0, value: 7 }]);
+        expect(await store.recentMessages(0)).toEqual([]);
+        store.rememberMessage('k', Date.now());
+        store.writeReadings([wl(T0 + S, 8)]);
+        await store.flush();
+        expect((await store.recentMessages(0)).map((k) => k.key)).toEqual(['k']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,7 +30,15 @@ CREATE TABLE IF NOT EXISTS camera_events (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS camera_events_grid_ts ON camera_events (grid, ts);
 CREATE INDEX IF NOT EXISTS camera_events_district_ts ON camera_events (district, ts);
+CREATE TABLE IF NOT EXISTS recent_messages (
+  key TEXT NOT NULL PRIMARY KEY, at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** Message identities older than this are forgotten (pipeline/recent-messages.ts: DUPLICATE_WINDOW_MS). */
+const REMEMBER_MS = 2 * 60_000;
+/** How often the writer forgets old identities. */
+const FORGET_EVERY_MS = 30_000;
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -42,7 +50,7 @@ export interface SqliteStoreOptions {
 }
 
 /** Flat, thread-transferable rows of a batch; `latest` holds one row per series (its newest). */
-export function toWriterBatch(readings: StoredReading[], events: StoredCameraEvent[]): WriterBatch {
+export function toWriterBatch(readings: StoredReading[], events: StoredCameraEvent[], keys: (string | number)[] = [], kBefore: number | null = null): WriterBatch {
   const r: WriterBatch['r'] = [];
   const newest = new Map<string, { device: string; metric: string; ts: number; value: number }>();
   for (const x of readings) {
@@ -60,7 +68,7 @@ export function toWriterBatch(readings: StoredReading[], events: StoredCameraEve
   for (const n of newest.values()) l.push(n.device, n.metric, n.ts, n.value);
   const e: WriterBatch['e'] = [];
   for (const x of events) e.push(x.device, x.ts, x.type, x.grid, x.district, x.confidence, x.count, x.zone ?? null, x.seq ?? null);
-  return { r, l, e };
+  return { r, l, e, k: keys, kBefore };
 }
 
 export class SqliteStore implements TimeSeriesStore {
@@ -68,10 +76,13 @@ export class SqliteStore implements TimeSeriesStore {
   private readonly db: Database.Database;
   private readingBuffer: StoredReading[] = [];
   private eventBuffer: StoredCameraEvent[] = [];
+  /** key, at pairs of message identities (rememberMessage), written after the readings queued before them */
+  private keyBuffer: (string | number)[] = [];
+  private lastForget = 0;
   private scheduled: NodeJS.Immediate | null = null;
   private lastError: string | null = null;
   private closed = false;
-  private readonly writeBatch: (readings: StoredReading[], events: StoredCameraEvent[]) => void;
+  private readonly writeBatch: (readings: StoredReading[], events: StoredCameraEvent[], keys: (string | number)[], kBefore: number | null) => void;
   private readonly stmts;
   private readonly writer: SqliteWriter | null;
   /** Batches handed to the writer thread and not yet committed. */
@@ -96,8 +107,11 @@ export class SqliteStore implements TimeSeriesStore {
       allLatest: this.db.prepare('SELECT device, metric, ts, value FROM latest'),
       pruneSeries: this.db.prepare('DELETE FROM readings WHERE device = ? AND metric = ? AND ts < ?'),
       pruneEvents: this.db.prepare('DELETE FROM camera_events WHERE ts < ?'),
+      remember: this.db.prepare('INSERT OR REPLACE INTO recent_messages (key, at) VALUES (?, ?)'),
+      forget: this.db.prepare('DELETE FROM recent_messages WHERE at < ?'),
+      recent: this.db.prepare('SELECT key, at FROM recent_messages WHERE at >= ?'),
     };
-    this.writeBatch = this.db.transaction((readings: StoredReading[], events: StoredCameraEvent[]) => {
+    this.writeBatch = this.db.transaction((readings: StoredReading[], events: StoredCameraEvent[], keys: (string | number)[], kBefore: number | null) => {
       // `latest` gets one upsert per series and batch (its newest reading), not one per reading: a
       // device reporting several times per batch (or in a gateway batch) costs one row write, not n.
       const newest = new Map<string, { device: string; metric: string; ts: number; value: number }>();
@@ -116,6 +130,8 @@ export class SqliteStore implements TimeSeriesStore {
       for (const e of events) {
         this.stmts.event.run(e.device, e.ts, e.type, e.grid, e.district, e.confidence, e.count, e.zone ?? null, e.seq ?? null);
       }
+      for (let i = 0; i < keys.length; i += 2) this.stmts.remember.run(keys[i], keys[i + 1]);
+      if (kBefore !== null) this.stmts.forget.run(kBefore);
     });
     this.writer = options.path !== ':memory:' && options.writerThread !== false ? new SqliteWriter(options.path) : null;
   }
@@ -130,6 +146,16 @@ export class SqliteStore implements TimeSeriesStore {
     this.schedule();
   }
 
+  rememberMessage(key: string, at: number): void {
+    this.keyBuffer.push(key, at);
+    this.schedule();
+  }
+
+  async recentMessages(since: number): Promise<{ key: string; at: number }[]> {
+    await this.settled();
+    return this.stmts.recent.all(since) as { key: string; at: number }[];
+  }
+
   /** Everything queued in one turn of the event loop goes into one transaction. */
   private schedule(): void {
     if (this.readingBuffer.length + this.eventBuffer.length >= MAX_BATCH_ROWS) {
@@ -142,23 +168,32 @@ export class SqliteStore implements TimeSeriesStore {
   private flushNow(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
-    if (this.readingBuffer.length === 0 && this.eventBuffer.length === 0) return;
+    if (this.readingBuffer.length === 0 && this.eventBuffer.length === 0 && this.keyBuffer.length === 0) return;
     const readings = this.readingBuffer;
     const events = this.eventBuffer;
+    const keys = this.keyBuffer;
     this.readingBuffer = [];
     this.eventBuffer = [];
+    this.keyBuffer = [];
+    const now = Date.now();
+    let kBefore: number | null = null;
+    if (keys.length > 0 && now - this.lastForget >= FORGET_EVERY_MS) {
+      this.lastForget = now;
+      kBefore = now - REMEMBER_MS;
+    }
     if (this.writer) {
-      this.sendToWriter(readings, events, toWriterBatch(readings, events));
+      this.sendToWriter(readings, events, toWriterBatch(readings, events, keys, kBefore));
       return;
     }
     try {
-      this.writeBatch(readings, events);
+      this.writeBatch(readings, events, keys, kBefore);
       this.lastError = null;
       this.options.onWritten?.(readings.length, events.length);
     } catch (err) {
       // keep the batch: put it back in front and try again on the next turn
       this.readingBuffer = readings.concat(this.readingBuffer);
       this.eventBuffer = events.concat(this.eventBuffer);
+      this.keyBuffer = keys.concat(this.keyBuffer);
       this.lastError = (err as Error).message;
       this.options.onError?.(err as Error);
       if (!this.closed) this.scheduled = setImmediate(() => this.flushNow()) as NodeJS.Immediate;

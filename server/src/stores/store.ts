@@ -73,6 +73,14 @@ export interface TimeSeriesStore {
    * the broker its acknowledgements only then.
    */
   durable?(): Promise<void>;
+  /**
+   * Keeps a message's identity (pipeline/recent-messages.ts) with what it wrote, committed with or
+   * after its readings, so that a copy of it arriving after a restart is still recognised. Only for
+   * messages the store alone cannot make idempotent: readings stamped on receipt (no ts) with a seq.
+   */
+  rememberMessage?(key: string, at: number): void;
+  /** The identities kept since `since` (epoch ms), to seed the dedupe memory at start. */
+  recentMessages?(since: number): Promise<{ key: string; at: number }[]>;
   close(): Promise<void>;
 }
 
