@@ -2,12 +2,17 @@
 // (these three are `npm test`), and the long fault and fuzz runs (`npm run test:faults`).
 import { defineConfig } from 'vitest/config';
 
+// expect.poll waits up to 10 s (Vitest's default, 1 s, flakes on a busy 2-core machine). Set per
+// project: inline projects do not inherit the root `test` options.
+const expect = { poll: { timeout: 10_000 } };
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
+          expect,
           include: ['contract/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'server/src/**/*.test.ts', 'simulators/src/**/*.test.ts', 'web/src/**/*.test.ts'],
           environment: 'node',
         },
@@ -15,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          expect,
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -25,6 +31,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          expect,
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
@@ -35,6 +42,7 @@ export default defineConfig({
       {
         test: {
           name: 'faults',
+          expect,
           include: ['tests/faults/**/*.test.ts'],
           environment: 'node',
           testTimeout: 600_000,

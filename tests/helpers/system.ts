@@ -114,16 +114,57 @@ export async function sendJson<T = unknown>(url: string, body: unknown, token?: 
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
 }
 
+/** One sample line of the Prometheus text format: `name{k="v",...} value`. */
+interface Sample { name: string; labels: Record<string, string>; value: number }
+
+function parseSample(line: string): Sample | null {
+  const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+  if (!m) return null;
+  const labels: Record<string, string> = {};
+  for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
+  return { name: m[1]!, labels, value: Number(m[3]) };
+}
+
 /**
- * The server's Prometheus metrics, read once: (name, label filter) → the sum of the matching samples,
- * 0 when there are none (a labelled counter appears with its first increment).
+ * The server's Prometheus metrics, read once: (name, label filter) → the sum of the matching samples.
+ * A metric the server declares (`# TYPE`) but has no sample of yet (a labelled counter before its
+ * first increment) is 0; a name the server does not declare at all, or a label the metric's samples
+ * do not carry, throws: a renamed metric must fail the test, not read as 0.
  */
 export async function readMetrics(baseUrl: string): Promise<(name: string, labels?: Record<string, string>) => number> {
-  const lines = (await (await fetch(`${baseUrl}/metrics`)).text()).split('\n');
-  return (name, labels = {}) => lines
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const res = await fetch(`${baseUrl}/metrics`);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${text.slice(0, 200)}`);
+  const declared = new Map<string, string>(); // name → type
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (type) declared.set(type[1]!, type[2]!);
+    else if (line && !line.startsWith('#')) {
+      const s = parseSample(line);
+      if (s) samples.push(s);
+    }
+  }
+  const isDeclared = (name: string) => declared.has(name)
+    // a histogram or summary `x` exposes x_bucket, x_sum and x_count
+    || ['_bucket', '_sum', '_count'].some((suffix) => name.endsWith(suffix) && ['histogram', 'summary'].includes(declared.get(name.slice(0, -suffix.length)) ?? ''));
+  return (name, labels = {}) => {
+    if (!isDeclared(name)) {
+      // declared names sharing the most words with it (singular or plural), for the message
+      const stem = (w: string) => w.replace(/s$/, '');
+      const words = new Set(name.split('_').slice(1).filter((w) => !['total', 'seconds', 'bytes'].includes(w)).map(stem));
+      const score = (d: string) => d.split('_').slice(1).filter((w) => words.has(stem(w))).length;
+      const best = Math.max(0, ...[...declared.keys()].map(score));
+      const near = best ? [...declared.keys()].filter((d) => score(d) === best).slice(0, 5) : [];
+      throw new Error(`no metric ${name} at ${baseUrl}/metrics (${declared.size} declared${near.length ? `; similar: ${near.join(', ')}` : ''})`);
+    }
+    const mine = samples.filter((s) => s.name === name);
+    if (mine.length) {
+      const unknown = Object.keys(labels).filter((k) => !mine.some((s) => k in s.labels));
+      if (unknown.length) throw new Error(`metric ${name} has no label ${unknown.join(', ')} (its labels: ${[...new Set(mine.flatMap((s) => Object.keys(s.labels)))].join(', ') || 'none'})`);
+    }
+    return mine.filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+  };
 }
 
 export type CitySocket = Socket<ServerToClientEvents, ClientToServerEvents>;

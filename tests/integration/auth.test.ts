@@ -1,10 +1,14 @@
 // Proves sign-in guards every REST route: a table of all routes × roles (no token 401, wrong role 403,
-// grid workers only on their own cells' alerts), the login cookie, expired and forged tokens, logout,
-// the audit log of every action, rate-limited failed sign-ins, and no hash or secret in any answer or log.
+// grid workers only on their own cells' alerts) that must list exactly the routes the Express app
+// mounts, the login cookie, expired and forged tokens, logout, the audit log of every action,
+// rate-limited failed sign-ins, and no hash or secret in any answer or log.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_TTL_MS, type AuditEntry, type GridCellPeople, type LoginResponse, type UserView } from '@citygrid/contract';
+import { buildApp, type AppDeps } from '../../server/src/http/app.js';
 import { AUTH_SECRET, signToken, startSignedInCity, type SignedInCity, type Who } from '../helpers/signed-in-city.js';
-import { connectDevice, end, login, sendJson, waitFor } from '../helpers/system.js';
+import { ROOT, connectDevice, end, login, sendJson, waitFor } from '../helpers/system.js';
 
 let city: SignedInCity;
 const answers: string[] = []; // every response body, for the leak check
@@ -30,10 +34,11 @@ async function call(method: string, path: string, token: string | null, body?: u
 const WHO: Who[] = ['none', 'viewer', 'gridworker', 'operator', 'admin'];
 const read = { viewer: 200, gridworker: 200, operator: 200, admin: 200 };
 type Expect = Record<Exclude<Who, 'none'>, number>;
-interface Route {
-  method: string;
-  name: string;
-  /** Default: the name. */
+/** One call of a route, with the status each role gets. */
+interface Case {
+  /** Tells two cases of one route apart. */
+  label?: string;
+  /** Default: the route's path. */
   path?: (who: Who) => string | Promise<string>;
   body?: unknown;
   /** A fresh sign-in for this call (logout ends the session). */
@@ -51,42 +56,94 @@ async function maintenanceWindow(): Promise<string> {
   return (res.json().window as { id: string }).id;
 }
 
-// every route of the API (README "HTTP API"); a new route belongs here
-const ROUTES: Route[] = [
-  { method: 'GET', name: '/api/health', expect: read, none: 200 },
-  { method: 'GET', name: '/api/auth/me', expect: read },
-  { method: 'POST', name: '/api/auth/refresh', expect: read },
-  { method: 'POST', name: '/api/auth/logout', fresh: true, expect: { viewer: 204, gridworker: 204, operator: 204, admin: 204 } },
-  { method: 'GET', name: '/api/city', expect: read },
-  { method: 'GET', name: '/api/grid', expect: read },
-  { method: 'GET', name: '/api/districts', expect: read },
-  { method: 'GET', name: '/api/devices', expect: read },
-  { method: 'GET', name: '/api/devices/:id', path: () => `/api/devices/${city.A.id}`, expect: read },
-  { method: 'GET', name: '/api/devices/:id/readings?metric=open', path: () => `/api/devices/${city.A.id}/readings?metric=open`, expect: read },
-  { method: 'GET', name: '/api/camera-events?grid=:id', path: () => `/api/camera-events?grid=${city.A.grid}`, expect: read },
-  { method: 'GET', name: '/api/rejections', expect: read },
-  { method: 'GET', name: '/api/alerts?state=all', expect: read },
-  { method: 'GET', name: '/api/alerts/:id', path: () => `/api/alerts/${a('m1')}`, expect: read },
-  { method: 'GET', name: '/api/maintenance', expect: read },
-  { method: 'GET', name: '/api/scores?by=district', expect: read },
-  { method: 'GET', name: '/api/rules', expect: read },
-  { method: 'POST', name: '/api/alerts/:id/ack', path: () => `/api/alerts/${a('m1')}/ack`, body: { note: 'on my way' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
-  { method: 'POST', name: '/api/alerts/:id/resolve', path: (who) => `/api/alerts/${a(resolveTarget[who])}/resolve`, body: { note: 'cover put back' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
-  { method: 'POST', name: '/api/maintenance (invalid)', path: () => '/api/maintenance', body: { grid: 'no-such-cell-but-checked-after-the-role', reason: 'x', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 400, admin: 400 } },
-  { method: 'POST', name: '/api/maintenance', body: { device: 'wl-0003', reason: 'new gauge', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 201, admin: 201 } },
-  { method: 'DELETE', name: '/api/maintenance/:id', path: async () => `/api/maintenance/${await maintenanceWindow()}`, expect: { viewer: 403, gridworker: 403, operator: 204, admin: 204 } },
-  { method: 'POST', name: '/api/rules/reload', expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } },
-  { method: 'GET', name: '/api/audit', expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } },
-  { method: 'GET', name: '/api/no-such-route', expect: { viewer: 404, gridworker: 404, operator: 404, admin: 404 } },
-];
+/** The web dashboard's shell route, mounted when web/dist is built (else GET / says how to build it). */
+const WEB_DIST = join(ROOT, 'web', 'dist');
+const DASHBOARD_BUILT = existsSync(join(WEB_DIST, 'index.html'));
+const APP_SHELL = String(/^\/(?!api\/|socket\.io\/|metrics$).*/);
+
+// Every route the app mounts, by "METHOD path" as Express holds it: the test below compares these keys
+// with the app's router, so a new route fails until it is listed here with what each role gets.
+const ROUTES: Record<string, Case[]> = {
+  'GET /api/health': [{ expect: read, none: 200 }],
+  // open; a good password signs in whoever calls (a wrong one would count against the rate limit tested last)
+  'POST /api/auth/login': [{ body: { username: 'viewer', password: 'demo-viewer' }, expect: read, none: 200 }],
+  'POST /api/auth/refresh': [{ expect: read }],
+  'POST /api/auth/logout': [{ fresh: true, expect: { viewer: 204, gridworker: 204, operator: 204, admin: 204 } }],
+  'GET /api/auth/me': [{ expect: read }],
+  'GET /api/city': [{ expect: read }],
+  'GET /api/grid': [{ expect: read }],
+  'GET /api/districts': [{ expect: read }],
+  'GET /api/devices': [{ expect: read }],
+  'GET /api/devices/:id': [{ path: () => `/api/devices/${city.A.id}`, expect: read }],
+  'GET /api/devices/:id/readings': [{ path: () => `/api/devices/${city.A.id}/readings?metric=open`, expect: read }],
+  'GET /api/camera-events': [{ path: () => `/api/camera-events?grid=${city.A.grid}`, expect: read }],
+  'GET /api/rejections': [{ expect: read }],
+  'GET /api/alerts': [{ path: () => '/api/alerts?state=all', expect: read }],
+  'GET /api/alerts/:id': [{ path: () => `/api/alerts/${a('m1')}`, expect: read }],
+  'POST /api/alerts/:id/ack': [{ path: () => `/api/alerts/${a('m1')}/ack`, body: { note: 'on my way' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } }],
+  'POST /api/alerts/:id/resolve': [{ path: (who) => `/api/alerts/${a(resolveTarget[who])}/resolve`, body: { note: 'cover put back' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } }],
+  'GET /api/maintenance': [{ expect: read }],
+  'POST /api/maintenance': [
+    { label: 'invalid', body: { grid: 'no-such-cell-but-checked-after-the-role', reason: 'x', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 400, admin: 400 } },
+    { body: { device: 'wl-0003', reason: 'new gauge', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 201, admin: 201 } },
+  ],
+  'DELETE /api/maintenance/:id': [{ path: async () => `/api/maintenance/${await maintenanceWindow()}`, expect: { viewer: 403, gridworker: 403, operator: 204, admin: 204 } }],
+  'GET /api/scores': [{ path: () => '/api/scores?by=district', expect: read }],
+  'GET /api/rules': [{ expect: read }],
+  'POST /api/rules/reload': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  'GET /api/audit': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  // open unless METRICS_TOKEN is set (it is not here)
+  'GET /metrics': [{ expect: read, none: 200 }],
+  ...(DASHBOARD_BUILT
+    ? { [`GET ${APP_SHELL}`]: [{ label: 'the dashboard shell', path: () => `/devices/${city.A.id}`, expect: read, none: 200 }] }
+    : { 'GET /': [{ label: 'how to build the dashboard', expect: read, none: 200 }] }),
+};
+// not a route: what /api answers for a path nothing mounts (after sign-in, like every /api path)
+const UNMOUNTED: Record<string, Case[]> = {
+  'GET /api/no-such-route': [{ expect: { viewer: 404, gridworker: 404, operator: 404, admin: 404 } }],
+};
+
+interface ListedRoute { path: string | RegExp; methods?: string[]; router?: RouterLike }
+interface RouterLike { listRoutes?: () => ListedRoute[] }
+
+/** "METHOD path" of every route an app built by buildApp mounts, through its mounted routers. */
+function mountedRoutes(): string[] {
+  // the routes do not depend on the deps' contents (only on whether web/dist is built): stand-ins will do
+  const deps = { city: city.system.city, alerting: { manager: {} }, webDist: WEB_DIST, corsOrigins: [] } as unknown as AppDeps;
+  const app = buildApp(deps) as unknown as { router: RouterLike };
+  const out: string[] = [];
+  const walk = (router: RouterLike, prefix: string) => {
+    if (!router.listRoutes) throw new Error('this router cannot list its routes (router ≥ 2.3.0, Express 5, has listRoutes)');
+    for (const r of router.listRoutes()) {
+      const path = typeof r.path === 'string' ? `${prefix}${r.path === '/' && r.router ? '' : r.path}` : `${prefix}${String(r.path)}`;
+      if (r.router) walk(r.router, path);
+      // HEAD is what Express answers for every GET route by itself
+      else for (const m of r.methods ?? []) if (!(m === 'HEAD' && r.methods!.includes('GET'))) out.push(`${m} ${path}`);
+    }
+  };
+  walk(app.router, '');
+  return out;
+}
+
+describe('the route table', () => {
+  it('lists exactly the routes the Express app mounts (a new route fails here until it is listed)', () => {
+    const mounted = mountedRoutes();
+    expect(mounted.length, mounted.join('\n')).toBeGreaterThanOrEqual(20);
+    expect(mounted.filter((r, i) => mounted.indexOf(r) !== i), 'mounted twice (the second never answers)').toEqual([]);
+    expect(mounted.filter((r) => !(r in ROUTES)), 'mounted, but not in ROUTES: add each with what every role gets').toEqual([]);
+    expect(Object.keys(ROUTES).filter((r) => !mounted.includes(r)), 'in ROUTES, but not mounted').toEqual([]);
+    expect(Object.keys(UNMOUNTED).filter((r) => mounted.includes(r)), 'in UNMOUNTED, but mounted').toEqual([]);
+  });
+});
 
 describe('every route × every role', () => {
-  const cases = ROUTES.flatMap((r) => WHO.map((who) => [`${r.method} ${r.name}`, who, r] as const));
-  it.each(cases)('%s as %s', async (_name, who, route) => {
-    const expected = who === 'none' ? route.none ?? 401 : route.expect[who];
-    const token = who === 'none' ? null : route.fresh ? await login(city.system.baseUrl, who === 'gridworker' ? city.gridworker : who) : city.tokens[who];
-    const res = await call(route.method, route.path ? await route.path(who) : route.name, token, route.body);
-    expect(res.status, res.text).toBe(expected);
+  const cases = Object.entries({ ...ROUTES, ...UNMOUNTED }).flatMap(([route, calls]) => calls.flatMap((c) => WHO.map((who) => [`${route}${c.label ? ` (${c.label})` : ''}`, who, route, c] as const)));
+  it.each(cases)('%s as %s', async (_name, who, route, c) => {
+    const [method, name] = route.split(' ') as [string, string];
+    const expected = who === 'none' ? c.none ?? 401 : c.expect[who];
+    const token = who === 'none' ? null : c.fresh ? await login(city.system.baseUrl, who === 'gridworker' ? city.gridworker : who) : city.tokens[who];
+    const res = await call(method, c.path ? await c.path(who) : name, token, c.body);
+    expect(res.status, res.text.slice(0, 500)).toBe(expected);
     if (expected === 401) expect(res.json().error?.code).toBe('CG_UNAUTHENTICATED');
     if (expected === 403) expect(res.json().error?.code).toBe('CG_FORBIDDEN');
   });

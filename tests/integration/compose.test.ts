@@ -112,6 +112,7 @@ function inCheckout(path: string): string {
  * the config modules ignore variables they do not know.
  */
 function expectEveryKeyKnown(load: (env: Record<string, string>) => unknown, env: Record<string, string>): void {
+  expect(Object.keys(env).length, 'no environment to check').toBeGreaterThan(0);
   const baseline = load(env);
   const probe = 'compose-test-probe';
   for (const key of Object.keys(env)) {

@@ -122,6 +122,14 @@ describe('bad input', () => {
     const told = nextMessage(air, deviceTopic('aq-0001', 'rejections'), (p) => p.includes('foreign_topic'));
     await publish(air, deviceTopic('aq-0002', 'telemetry'), JSON.stringify({ metrics: { pm25: 99 } }));
     expect((JSON.parse(await told) as Rejection).reason).toBe('foreign_topic');
+    // the control: the same device's next, good reading is stored (the forged one, had it gone
+    // through, would have reached the server before it)
+    const ts = Date.now();
+    await publish(air, deviceTopic('aq-0001', 'telemetry'), JSON.stringify({ ts, metrics: { pm25: 98 } }));
+    await waitFor(async () => {
+      const [own] = await system.store.queryReadings({ device: 'aq-0001', kind: 'air_quality', metrics: ['pm25'], from: ts, to: ts + 1, step: null, limit: 10 });
+      return own!.points.length === 1;
+    }, "aq-0001's own reading stored");
     const series = await system.store.queryReadings({ device: 'aq-0002', kind: 'air_quality', metrics: ['pm25'], from: 0, to: Date.now() + 1000, step: null, limit: 10 });
     expect(series[0]!.points.some((p) => 'value' in p && p.value === 99)).toBe(false);
   });

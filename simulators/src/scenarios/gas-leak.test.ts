@@ -27,11 +27,16 @@ describe('gas-leak scenario on the demo city', () => {
 
   it('crosses gas-rising while seeping and gas-leak once the pipe cracks, then clears', () => {
     const points = ch4(pipe.id);
-    expect(points.filter((p) => p.s < phaseStart(run, 'seeping')).every((p) => p.v < 3.5)).toBe(true);
+    const upTo = (phase: string) => {
+      const before = points.filter((p) => p.s < phaseStart(run, phase));
+      expect(before.length, `readings before ${phase}`).toBeGreaterThan(0); // every() of nothing is true
+      return before;
+    };
+    expect(upTo('seeping').every((p) => p.v < 3.5)).toBe(true);
     const rising = thresholdFires(points, 10, MINUTE)!;
     expect(rising).toBeGreaterThan(phaseStart(run, 'seeping'));
     expect(rising).toBeLessThan(phaseStart(run, 'leaking'));
-    expect(points.filter((p) => p.s < phaseStart(run, 'leaking')).every((p) => p.v < 20)).toBe(true);
+    expect(upTo('leaking').every((p) => p.v < 20)).toBe(true);
     const leak = thresholdFires(points, 25, 10 * SECOND)!;
     expect(leak).toBeGreaterThan(phaseStart(run, 'leaking'));
     expect(leak).toBeLessThan(phaseStart(run, 'isolated'));

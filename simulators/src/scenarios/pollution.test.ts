@@ -29,13 +29,19 @@ describe('pollution scenario on the demo city', () => {
     const fired = run.roles.map((r) => {
       const over = phaseStart(run, `over-${r.district}`);
       const points = series(run, r.id, 'pm25', 30_000);
-      expect(points.filter((p) => p.s < over).every((p) => p.v < 120), r.id).toBe(true);
+      const before = points.filter((p) => p.s < over);
+      expect(before.length, `${r.id}: readings before the plume`).toBeGreaterThan(0);
+      expect(before.every((p) => p.v < 120), r.id).toBe(true);
       const heavy = thresholdFires(points, 150, 10 * MINUTE);
       expect(heavy, r.id).toBeDefined();
       expect(heavy!).toBeGreaterThan(over);
-      return { over, heavy: heavy! };
+      return { id: r.id, over, heavy: heavy! };
     });
-    for (const a of fired) for (const b of fired) if (b.over - a.over >= 15 * MINUTE) expect(a.heavy).toBeLessThan(b.heavy);
+    // every pair of stations whose districts the plume reaches 15+ min apart: 6 districts of 2
+    // stations, 11 district pairs that far apart (see the timeline), so 44 pairs, none skipped
+    const pairs = fired.flatMap((a) => fired.filter((b) => b.over - a.over >= 15 * MINUTE).map((b) => [a, b] as const));
+    expect(pairs).toHaveLength(44);
+    for (const [a, b] of pairs) expect(a.heavy, `${a.id} before ${b.id}`).toBeLessThan(b.heavy);
   });
 
   it('is severe at the core only near it, and clears everywhere by the end', () => {

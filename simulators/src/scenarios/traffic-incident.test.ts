@@ -19,14 +19,19 @@ describe('traffic-incident scenario on the demo city', () => {
 
   it('brings the speed down to a standstill for over 10 min while blocked, and back after', () => {
     const speed = series(run, detector!.id, 'speed');
+    // each selection checked non-empty: Math.min of nothing is Infinity, and every() of nothing is true
     const before = speed.filter((p) => p.s < phaseStart(run, 'crash'));
+    expect(before.length).toBeGreaterThan(0);
     expect(Math.min(...before.map((p) => p.v))).toBeGreaterThan(15);
     const jam = thresholdFires(speed, 8, 10 * MINUTE, true)!;
     expect(jam).toBeGreaterThan(phaseStart(run, 'blocked'));
     expect(jam).toBeLessThan(phaseStart(run, 'clearing'));
-    expect(speed.filter((p) => p.s >= phaseStart(run, 'blocked') && p.s < phaseStart(run, 'clearing')).every((p) => p.v < 8)).toBe(true);
+    const blocked = speed.filter((p) => p.s >= phaseStart(run, 'blocked') && p.s < phaseStart(run, 'clearing'));
+    expect(blocked.length).toBeGreaterThan(0);
+    expect(blocked.every((p) => p.v < 8)).toBe(true);
     expect(speed[speed.length - 1]!.v).toBeGreaterThan(15); // clear_above 15: the jam clears
     const occupancy = series(run, detector!.id, 'occupancy').filter((p) => p.s >= phaseStart(run, 'blocked') && p.s < phaseStart(run, 'clearing'));
+    expect(occupancy).toHaveLength(blocked.length);
     expect(Math.min(...occupancy.map((p) => p.v))).toBeGreaterThan(80);
   });
 

@@ -375,10 +375,16 @@ describe('InfluxStore (against a fake InfluxDB)', () => {
     expect(store.full()).toBe(true);
     let room = false;
     void store.whenRoom().then(() => { room = true; });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // whenRoom looks every 250 ms
     expect(room).toBe(false);
     expect(lpFiles()).toEqual([name(1)]);
     expect(readFileSync(join(spoolDir, name(1)), 'utf8')).toBe(lp(kept));
     expect(existsSync(join(spoolDir, name(2)))).toBe(false);
-  });
+
+    // InfluxDB back: the store retries by itself, the spool drains, and the same waiter is told there is room again
+    influx.write = () => ({ status: 204 });
+    await until('room again', () => room, 15_000);
+    expect(store.spoolBytes()).toBeLessThan(200 * 0.9);
+    expect(store.full()).toBe(false);
+  }, 30_000);
 });

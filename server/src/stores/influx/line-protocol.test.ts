@@ -114,10 +114,12 @@ describe('schema: no tag shares a name with a field', () => {
       expect(p.measurement).toBe(kind);
       const fields = Object.keys(p.fields);
       expect(fields.sort()).toEqual([...Object.keys(metrics), 'seq'].sort());
+      expect(Object.keys(p.tags).sort(), kind).toEqual([...TAGS].sort()); // the tags the check below walks
       for (const tag of Object.keys(p.tags)) expect(fields, `${kind} tag ${tag}`).not.toContain(tag);
     }
     const e = parse(eventLine(event({ zone: 'north', seq: 1 })));
     expect(e.measurement).toBe(EVENT_MEASUREMENT);
+    expect(Object.keys(e.tags).length).toBeGreaterThan(0);
     for (const tag of Object.keys(e.tags)) expect(Object.keys(e.fields)).not.toContain(tag);
   });
 });
