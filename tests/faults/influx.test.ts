@@ -5,11 +5,10 @@
 // once, counted with InfluxQL; an alert acknowledged before the fault is intact after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, HealthResponse } from '@citygrid/contract';
-import { expectExactlyOnce, haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
+import { expectExactlyOnce, startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad } from '../helpers/load.js';
 import { connectDevice, end, getJson, login, publish, readMetrics, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
 
-const run = haveInfluxd() || !!process.env.CI;
 const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_SECONDS ?? 120) * 1000;
 
 const health = async (base: string) => (await getJson<HealthResponse>(`${base}/api/health`)).body;
@@ -33,7 +32,7 @@ async function expectStillAcknowledged(system: Awaited<ReturnType<typeof startTe
   expect(alerts.find((a) => a.id === alert.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'operator' });
 }
 
-describe.skipIf(!run)('InfluxDB faults under load', () => {
+describe('InfluxDB faults under load', () => {
   let influx: TestInflux;
   beforeAll(async () => {
     influx = await startInflux('faults');

@@ -17,6 +17,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether Debian's influxd is installed (the benchmarks skip InfluxDB without it; npm test requires it). */
 export function haveInfluxd(): boolean {
   return spawnSync('sh', ['-c', 'command -v influxd']).status === 0;
 }

@@ -2,16 +2,14 @@
 // with a direct InfluxQL query) and the readings API that draws the dashboard's charts reads them back.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SENSOR_KINDS, type ReadingsResponse } from '@citygrid/contract';
-import { haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
+import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { getJson, login, startTestSystem, waitFor } from '../helpers/system.js';
 
-const run = haveInfluxd() || !!process.env.CI;
 let influx: TestInflux;
 let system: Awaited<ReturnType<typeof startTestSystem>>;
 let token: string;
 
 beforeAll(async () => {
-  if (!run) return;
   influx = await startInflux('demo');
   system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'demo', SIMULATE: '1', SIMULATE_INTERVAL: '1s' });
   token = await login(system.baseUrl, 'viewer');
@@ -21,7 +19,7 @@ afterAll(async () => {
   await influx?.remove();
 });
 
-it.skipIf(!run)('stores the demo city in InfluxDB, one measurement per kind, and serves history from it', async () => {
+it('stores the demo city in InfluxDB, one measurement per kind, and serves history from it', async () => {
   const devicesPerKind = await waitFor(async () => {
     const statements = SENSOR_KINDS.map((k) => `SHOW TAG VALUES FROM "${k}" WITH KEY = "device"`).join(';');
     const results = await influx.query(statements, 'demo');
@@ -40,7 +38,7 @@ it.skipIf(!run)('stores the demo city in InfluxDB, one measurement per kind, and
   expect(bucketed.body.series[0]!.points[0]).toHaveProperty('mean');
 });
 
-it.skipIf(!run)('mirrors alert transitions into InfluxDB beside the readings', async () => {
+it('mirrors alert transitions into InfluxDB beside the readings', async () => {
   // a manhole cover opening alerts at once (no hold time)
   const { connectDevice, publish, end } = await import('../helpers/system.js');
   const mh = system.city.devices.find((d) => d.kind === 'manhole_cover')!;

@@ -8,14 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type CityBroker } from '@citygrid/broker';
 import type { DevicesResponse, HealthResponse } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
-import { expectExactlyOnce, haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
+import { expectExactlyOnce, startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad } from '../helpers/load.js';
 import { startChild, type Child } from '../helpers/processes.js';
 import { DEMO_CITY, connectDevice, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
 
-const run = haveInfluxd() || !!process.env.CI;
 
-describe.skipIf(!run)('InfluxDB faults', () => {
+describe('InfluxDB faults', () => {
   let influx: TestInflux;
   beforeAll(async () => {
     influx = await startInflux('faults');

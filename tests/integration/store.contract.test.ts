@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxStore, SqliteStore, type StoredCameraEvent, type StoredReading, type TimeSeriesStore } from '@citygrid/server';
-import { haveInfluxd, startInflux, type TestInflux } from '../helpers/influx.js';
+import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { tempDir } from '../helpers/system.js';
 
 const MIN = 60_000;
@@ -21,8 +21,6 @@ function event(device: string, ts: number, grid: string, extra: Partial<StoredCa
 
 interface Backend { name: string; open(): Promise<TimeSeriesStore>; reopen(): Promise<TimeSeriesStore>; cleanup(): Promise<void>; retentionApplied(): Promise<boolean> }
 
-const haveInflux = haveInfluxd();
-if (!haveInflux && !process.env.CI) console.warn('store.contract.test.ts: influxd not installed; only SQLite runs (apt-get install influxdb)');
 
 function sqliteBackend(): Backend {
   const dir = tempDir();
@@ -68,7 +66,7 @@ function influxBackend(): Backend {
   };
 }
 
-const backends = [sqliteBackend(), ...(haveInflux || process.env.CI ? [influxBackend()] : [])];
+const backends = [sqliteBackend(), influxBackend()];
 
 describe.each(backends)('$name store', (backend) => {
   let store: TimeSeriesStore;

@@ -45,7 +45,12 @@ describe('holdAcksUntilDurable', () => {
     client.emit('connect');
     makeDurable();
     await turn();
-    expect(written).toEqual([]);
+    // positive control: a PUBACK of the new connection is written once durable
+    client._sendPacket({ cmd: 'puback', messageId: 8 });
+    await turn();
+    makeDurable();
+    await turn();
+    expect(written).toEqual([{ cmd: 'puback', messageId: 8 }]);
   });
 
   it('settled() resolves once the PUBACKs held so far are written (intake pauses only after them)', async () => {

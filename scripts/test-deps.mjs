@@ -1,0 +1,19 @@
+// What the test suite needs from the machine beyond `npm ci`, in one list: `npm test` checks it
+// first (scripts/test-preflight.mjs), and `npm run test:setup` and CI install it (scripts/test-setup.mjs).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const onPath = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+/** Each: the Debian package, how to tell it is there, and what in the suite needs it. */
+export const TEST_PACKAGES = [
+  { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') || onPath('chromium'), why: 'the end-to-end tests drive Debian\'s Chromium (never a downloaded browser)' },
+  { pkg: 'mosquitto-clients', present: () => onPath('mosquitto_pub'), why: 'the README\'s device quick-start is tested as written, with mosquitto_pub' },
+  { pkg: 'influxdb', present: () => onPath('influxd'), why: 'the store contract, InfluxDB and fault tests start their own influxd' },
+  { pkg: 'docker-compose', present: () => onPath('docker-compose'), why: 'docker-compose.yml is validated with `docker-compose config` (no engine needed)' },
+  { pkg: 'fonts-wqy-microhei', present: () => existsSync('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'), why: 'Chinese text in the end-to-end screenshots' },
+];
+
+export function missingPackages() {
+  return TEST_PACKAGES.filter((p) => !p.present());
+}
