@@ -3,15 +3,19 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { BROKER_REJECTIONS_TOPIC, deviceTopic, SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
-import type { BrokerContext, BrokerStats, DeviceDirectory, Identity } from './context.js';
+import { newStats, type BrokerContext, type BrokerStats, type DeviceDirectory, type Identity } from './context.js';
 import { makeAuthenticate } from './hooks/authenticate.js';
 import { makeAuthorizeForward } from './hooks/authorize-forward.js';
 import { makeAuthorizePublish } from './hooks/authorize-publish.js';
 import { makeAuthorizeSubscribe } from './hooks/authorize-subscribe.js';
 import { OutgoingQueues } from './outgoing-queues.js';
-import { ClientIdOwners, ownerKey } from './client-ids.js';
+import { ClientIdOwners, type Owner } from './client-ids.js';
+import { ConnectionGuard } from './connection-guard.js';
+import { MAX_PACKET_BYTES, resolveLimits, type BrokerLimits, type BrokerLimitsInput } from './limits.js';
+import { LoginThrottle } from './login-throttle.js';
 import { DeviceRateLimit } from './rate-limit.js';
 import { keepServerSession, tolerateResumeRaces } from './session-resume.js';
+import { Sessions } from './sessions.js';
 
 export interface BrokerOptions {
   port: number;
@@ -25,17 +29,27 @@ export interface BrokerOptions {
   summaryIntervalMs?: number;
   /** Each device's publish budget (messages/s, burst); perSecond 0 turns it off. Default 20/s, bursts of 200. */
   deviceRate?: { perSecond: number; burst: number };
+  /** The edge's limits (limits.ts: DEFAULT_LIMITS for whatever is not given). */
+  limits?: BrokerLimitsInput;
 }
 
 export interface CityBroker {
   aedes: Aedes;
   port: number;
   stats: Readonly<BrokerStats>;
+  /** The limits in force. */
+  limits: Readonly<BrokerLimits>;
   connectedClients(): number;
   close(): Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** What broker.ts uses of aedes-persistence's in-memory persistence (untyped in aedes). */
+interface Persistence {
+  cleanSubscriptions(client: { id: string }): Promise<void>;
+  cleanIncoming?(client: { id: string }): Promise<void>;
+}
 
 /** How long close() waits for the server to take what devices were acknowledged for. */
 const CLOSE_DRAIN_MS = 5_000;
@@ -87,8 +101,24 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     throw new Error(`MQTT_ALLOW_ANONYMOUS=1 is only allowed when the broker listens on loopback, not on ${options.host}`);
   }
   const logger = options.logger;
-  const stats: BrokerStats = { connects: 0, disconnects: 0, authFailures: 0, rejectedPublishes: 0 };
+  const stats: BrokerStats = newStats();
+  const limits = resolveLimits(options.limits);
   let aedes: Aedes | undefined;
+  const serviceClientId = options.service ? options.service.clientId ?? SERVER_CLIENT_ID : null;
+  /** The identity a client id names by itself: the server's reserved id, a device's id or `<device id>/...`. */
+  const named = (clientId: string): Owner | null => {
+    if (clientId === serviceClientId) return 'service';
+    const head = clientId.split('/', 1)[0]!;
+    return head && options.devices.get(head) ? `device:${head}` : null;
+  };
+  const guard = new ConnectionGuard({
+    limits, stats, logger,
+    onDeviceRefused: (device, announced) => ctx.report({
+      device, topic: null, reason: 'payload_too_large',
+      message: `A packet of ${announced} bytes was announced; the limit is ${MAX_PACKET_BYTES} bytes (a 64 KiB payload), so the connection was closed. Send at most 64 KiB per message.`,
+    }),
+  });
+  const logins = new LoginThrottle(limits.loginBackoff);
 
   const rate = options.deviceRate ?? DEFAULT_DEVICE_RATE;
   const rateLimit = new DeviceRateLimit({
@@ -100,9 +130,11 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   });
   const ctx: BrokerContext = {
     rateLimit,
-    clientIds: new ClientIdOwners(options.service ? [[options.service.clientId ?? SERVER_CLIENT_ID, ownerKey({ type: 'service' })]] : []),
+    clientIds: new ClientIdOwners(named),
     devices: options.devices,
-    service: options.service,
+    service: options.service ? { username: options.service.username, password: options.service.password, clientId: serviceClientId! } : null,
+    logins,
+    throttled: (address) => guard.throttled(address),
     allowAnonymous: options.allowAnonymous,
     identities: new WeakMap<Client, Identity>(),
     stats,
@@ -110,12 +142,14 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     report(partial) {
       const rejection: Rejection = { ts: Date.now(), by: 'broker', ...partial };
       const payload = Buffer.from(JSON.stringify(rejection));
-      const publish = (topic: string) =>
-        aedes?.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (err) => {
+      const publish = (topic: string, qos: 0 | 1) =>
+        aedes?.publish({ cmd: 'publish', topic, payload, qos, retain: false, dup: false }, (err) => {
           if (err) logger.warn({ err, topic }, 'could not publish rejection');
         });
-      publish(BROKER_REJECTIONS_TOPIC);
-      if (rejection.device && options.devices.get(rejection.device)) publish(deviceTopic(rejection.device, 'rejections'));
+      // QoS 1 to the server (its session keeps them while it is away); QoS 0 to the device: told if
+      // it listens now, never queued for its absent sessions (one copy per session, for ever)
+      publish(BROKER_REJECTIONS_TOPIC, 1);
+      if (rejection.device && options.devices.get(rejection.device)) publish(deviceTopic(rejection.device, 'rejections'), 0);
     },
   };
 
@@ -127,12 +161,54 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     drainTimeout: 30_000, // 30 s: a client that stops reading is dropped rather than stalling delivery
     concurrency: MQ_CONCURRENCY,
     maxClientsIdLength: 128,
+    // aedes' own wait for the CONNECT; the edge guard's (authTimeoutMs, until authenticated) acts first
+    connectTimeout: limits.authTimeoutMs + 1000,
   });
   const broker = aedes;
-  const outgoing = new OutgoingQueues();
-  outgoing.install((broker as unknown as { persistence: object }).persistence);
+  const persistence = (broker as unknown as { persistence: Persistence }).persistence;
+  const clients = (broker as unknown as { clients: Record<string, Client> }).clients; // aedes' live clients by id (untyped)
+  const dropLogged = new Map<string, number>();
+  const outgoing = new OutgoingQueues({
+    limit: (clientId) => (clientId === serviceClientId ? limits.serverQueueMax : limits.queueMax),
+    onDrop: (clientId, n) => {
+      stats.queueDropped += n;
+      const now = Date.now();
+      if (now - (dropLogged.get(clientId) ?? 0) < 60_000) return; // at most a line a minute per session
+      dropLogged.set(clientId, now);
+      logger.warn({ clientId: clientId.slice(0, 64), cap: clientId === serviceClientId ? limits.serverQueueMax : limits.queueMax, droppedInAll: stats.queueDropped }, 'session queue full: dropping its oldest messages');
+    },
+  });
+  outgoing.install(persistence);
   tolerateResumeRaces(broker); // persistent sessions resume after a restart under load (session-resume.ts)
-  if (options.service) await keepServerSession(broker, options.service.clientId ?? SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS);
+  if (serviceClientId) await keepServerSession(broker, serviceClientId, SERVER_SUBSCRIPTIONS);
+
+  // persistent sessions: a cap per device, and an expiry for idle ones (sessions.ts)
+  const sessions = new Sessions({ perDevice: limits.sessionsPerDevice, expiryMs: limits.sessionExpiryMs, exempt: (clientId) => clientId === serviceClientId });
+  function endSession(clientId: string, why: 'evicted' | 'expired'): void {
+    const owner = sessions.get(clientId)?.device ?? null;
+    sessions.ended(clientId);
+    ctx.clientIds.forget(clientId);
+    dropLogged.delete(clientId);
+    clients[clientId]?.close(); // connected (evicted beyond the cap while all were in use): closed, as a takeover would
+    void persistence.cleanSubscriptions({ id: clientId }).catch(() => undefined);
+    void persistence.cleanIncoming?.({ id: clientId }).catch(() => undefined);
+    const dropped = outgoing.drop(clientId);
+    stats.sessionsEnded[why]++;
+    logger.info({ clientId: clientId.slice(0, 64), device: owner, why, dropped }, 'persistent session ended');
+  }
+  const sweep = setInterval(() => {
+    for (const clientId of sessions.expired()) endSession(clientId, 'expired');
+  }, Math.min(60_000, Math.max(250, limits.sessionExpiryMs / 4)));
+  sweep.unref();
+
+  broker.on('client', (client) => {
+    // registered: authenticated, its session restored; the edge's pre-auth limits no longer apply
+    const conn = (client as unknown as { conn: Socket }).conn;
+    const who = ctx.identities.get(client);
+    guard.authenticated(conn, who?.type === 'device' ? who.id : null);
+    for (const clientId of sessions.opened(client, who?.type === 'device' ? who.id : null)) endSession(clientId, 'evicted');
+    conn.once('close', () => sessions.closed(client.id, client));
+  });
 
   broker.on('clientReady', (client) => {
     stats.connects++;
@@ -143,14 +219,19 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   broker.on('clientDisconnect', (client) => {
     stats.disconnects++;
     const who = ctx.identities.get(client);
-    if (client.clean && (who?.type === 'device' || who?.type === 'service')) ctx.clientIds.release(client.id, ownerKey(who));
     logger[who?.type === 'device' ? 'debug' : 'info']({ clientId: client.id, who: who?.type }, 'client disconnected');
   });
-  broker.on('clientError', (client, err) => logger.warn({ clientId: client.id, err: err.message }, 'client error'));
+  broker.on('clientError', (client, err) => {
+    // a refused CONNECT (errorCode: its CONNACK return code) was logged by authenticate already, or is
+    // a backed-off login, whose number an attacker chooses
+    const refusedConnect = (err as { errorCode?: number }).errorCode !== undefined;
+    logger[refusedConnect ? 'debug' : 'warn']({ clientId: client.id, err: err.message }, 'client error');
+  });
   broker.on('connectionError', (client, err) => logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
 
   const server: Server = createServer((socket) => {
     socket.on('error', (err) => logger.debug({ err: err.message }, 'socket error'));
+    if (!guard.admit(socket)) return; // refused at the edge (connection-guard.ts)
     broker.handle(socket);
   });
   await new Promise<void>((resolve, reject) => {
@@ -163,17 +244,26 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   const port = (server.address() as AddressInfo).port;
   logger.info({ host: options.host, port }, 'MQTT broker listening');
 
-  let last = { ...stats };
+  const edgeClosed = () => Object.values(stats.connectionsClosed).reduce((a, b) => a + b, 0);
+  let last = { ...stats, edgeClosed: 0 };
   const summary = setInterval(() => {
-    if (stats.connects === last.connects && stats.disconnects === last.disconnects && stats.authFailures === last.authFailures) return;
+    const closedNow = edgeClosed();
+    if (stats.connects === last.connects && stats.disconnects === last.disconnects && stats.authFailures === last.authFailures && closedNow === last.edgeClosed) return;
     logger.info({
       clients: broker.connectedClients,
       connects: stats.connects - last.connects,
       disconnects: stats.disconnects - last.disconnects,
       authFailures: stats.authFailures - last.authFailures,
+      loginsThrottled: stats.loginsThrottled - last.loginsThrottled,
       rejectedPublishes: stats.rejectedPublishes - last.rejectedPublishes,
+      closedAtEdge: closedNow - last.edgeClosed,
+      edgeClosedInAll: { ...stats.connectionsClosed },
+      pending: guard.pendingCount(),
+      sessions: sessions.size(),
+      sessionsEnded: { ...stats.sessionsEnded },
+      queueDropped: stats.queueDropped,
     }, 'broker summary');
-    last = { ...stats };
+    last = { ...stats, edgeClosed: closedNow };
   }, options.summaryIntervalMs ?? 60_000);
   summary.unref();
 
@@ -181,16 +271,19 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     aedes: broker,
     port,
     stats,
+    limits,
     connectedClients: () => broker.connectedClients,
     async close() {
       clearInterval(summary);
+      clearInterval(sweep);
       rateLimit.close();
+      guard.close();
+      logins.close();
       // Devices first, so nothing more is acknowledged to them; then, while the server is connected,
       // let what they were acknowledged for reach it (sessions live in memory: what is still queued
       // when the broker exits is gone). Bounded by CLOSE_DRAIN_MS.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const serverId = options.service ? options.service.clientId ?? SERVER_CLIENT_ID : null;
-      const clients = (broker as unknown as { clients: Record<string, Client> }).clients; // aedes' live clients by id (untyped)
+      const serverId = serviceClientId;
       for (const client of Object.values(clients)) if (client.id !== serverId) client.close();
       const until = Date.now() + CLOSE_DRAIN_MS;
       while (serverId && clients[serverId] && outgoing.size(serverId) > 0 && Date.now() < until) {

@@ -1,8 +1,46 @@
-// Environment of the standalone broker (`npm run broker`), validated at once.
-import { envFlag, envLogLevel, envPort, parseEnv } from '@citygrid/contract';
+// Environment of the standalone broker (`npm run broker`), validated at once. The edge limits'
+// variables (BROKER_LIMITS_ENV) are shared with the server's config for its embedded broker.
+import { envFlag, envLogLevel, envPort, parseDuration, parseEnv } from '@citygrid/contract';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type BrokerLimitsInput } from './limits.js';
 
 export const SERVICE_USERNAME_DEFAULT = 'citygrid-server';
+
+const duration = (fallbackMs: number, fallback: string, minMs: number, minText: string) =>
+  z.string().default(fallback)
+    .refine((v) => parseDuration(v) !== null, 'must be a duration like 30s, 15m, 24h, 7d')
+    .refine((v) => (parseDuration(v) ?? fallbackMs) >= minMs, `must be at least ${minText}`)
+    .transform((v) => parseDuration(v)!);
+const count = (fallback: number, what: string) =>
+  z.string().regex(/^\d+$/, `must be a whole number of ${what}, like ${fallback}`).transform(Number).refine((n) => n >= 1, 'must be at least 1').default(fallback);
+
+/** The broker's edge limits (limits.ts), as environment variables. */
+export const BROKER_LIMITS_ENV = {
+  MQTT_AUTH_TIMEOUT: duration(DEFAULT_LIMITS.authTimeoutMs, '10s', 1000, '1s'),
+  MQTT_MAX_PENDING: count(DEFAULT_LIMITS.maxPending, 'connections'),
+  MQTT_CONNECT_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be connections per second, like 10 (0: no limit)').transform(Number).default(DEFAULT_LIMITS.connectRate.perSecond),
+  MQTT_CONNECT_BURST: count(DEFAULT_LIMITS.connectRate.burst, 'connections'),
+  MQTT_THROTTLE_LOOPBACK: envFlag(DEFAULT_LIMITS.throttleLoopback),
+  MQTT_SESSIONS_PER_DEVICE: count(DEFAULT_LIMITS.sessionsPerDevice, 'sessions'),
+  MQTT_SESSION_EXPIRY: duration(DEFAULT_LIMITS.sessionExpiryMs, '1d', 10_000, '10s'),
+  MQTT_QUEUE_MAX: count(DEFAULT_LIMITS.queueMax, 'messages'),
+  MQTT_SERVER_QUEUE_MAX: count(DEFAULT_LIMITS.serverQueueMax, 'messages'),
+};
+
+type LimitsEnv = { [K in keyof typeof BROKER_LIMITS_ENV]: z.infer<(typeof BROKER_LIMITS_ENV)[K]> };
+
+export function limitsFromEnv(raw: LimitsEnv): BrokerLimitsInput {
+  return {
+    authTimeoutMs: raw.MQTT_AUTH_TIMEOUT,
+    maxPending: raw.MQTT_MAX_PENDING,
+    connectRate: { perSecond: raw.MQTT_CONNECT_RATE, burst: raw.MQTT_CONNECT_BURST },
+    throttleLoopback: raw.MQTT_THROTTLE_LOOPBACK,
+    sessionsPerDevice: raw.MQTT_SESSIONS_PER_DEVICE,
+    sessionExpiryMs: raw.MQTT_SESSION_EXPIRY,
+    queueMax: raw.MQTT_QUEUE_MAX,
+    serverQueueMax: raw.MQTT_SERVER_QUEUE_MAX,
+  };
+}
 
 export function loadBrokerConfig(env: Record<string, string | undefined> = process.env) {
   const config = parseEnv({
@@ -15,6 +53,8 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     MQTT_SERVICE_PASSWORD: z.string({ message: 'is required: the CityGrid server logs in to the broker with it' }).min(12, 'must be at least 12 characters'),
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
+    ...BROKER_LIMITS_ENV,
+    CITYGRID_DEMO: envFlag(false),
     LOG_LEVEL: envLogLevel,
   }, env);
   return config;

@@ -3,6 +3,7 @@ import type { Client } from 'aedes';
 import type { DeviceKind, Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type { ClientIdOwners } from './client-ids.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { DeviceRateLimit } from './rate-limit.js';
 
 export type Identity =
@@ -17,11 +18,38 @@ export interface DeviceDirectory {
   get(id: string): DeviceEntry | undefined;
 }
 
+/** Why the TCP edge closed a connection (connection-guard.ts). */
+export type EdgeRefusal = 'packet_too_large' | 'preauth_bytes' | 'auth_timeout' | 'pending_limit' | 'address_rate';
+export const EDGE_REFUSALS: readonly EdgeRefusal[] = ['packet_too_large', 'preauth_bytes', 'auth_timeout', 'pending_limit', 'address_rate'];
+
 export interface BrokerStats {
   connects: number;
   disconnects: number;
+  /** Connections refused at authentication, for any reason (credentials, client id, back-off). */
   authFailures: number;
   rejectedPublishes: number;
+  /** Logins refused for their credentials: wrong or missing password, unknown device. */
+  loginFailures: number;
+  /** Logins refused unchecked because their address was backed off after failures. */
+  loginsThrottled: number;
+  /** Device secrets checked with scrypt (a cached, already verified secret is not counted). */
+  secretChecks: number;
+  /** Connections closed at the TCP edge, by why. */
+  connectionsClosed: Record<EdgeRefusal, number>;
+  /** Persistent sessions the broker ended: beyond a device's cap, or idle past the expiry. */
+  sessionsEnded: { evicted: number; expired: number };
+  /** Messages dropped from session queues over their cap. */
+  queueDropped: number;
+}
+
+export function newStats(): BrokerStats {
+  return {
+    connects: 0, disconnects: 0, authFailures: 0, rejectedPublishes: 0,
+    loginFailures: 0, loginsThrottled: 0, secretChecks: 0,
+    connectionsClosed: Object.fromEntries(EDGE_REFUSALS.map((r) => [r, 0])) as Record<EdgeRefusal, number>,
+    sessionsEnded: { evicted: 0, expired: 0 },
+    queueDropped: 0,
+  };
 }
 
 export interface BrokerContext {
@@ -30,8 +58,12 @@ export interface BrokerContext {
   /** Which identity each MQTT client id belongs to. */
   clientIds: ClientIdOwners;
   devices: DeviceDirectory;
-  /** Username and password of the CityGrid server's own connection; null disables the service account. */
-  service: { username: string; password: string } | null;
+  /** Username and password of the CityGrid server's own connection, and the one client id it may use; null disables the service account. */
+  service: { username: string; password: string; clientId: string } | null;
+  /** Failed logins per address, with back-off. */
+  logins: LoginThrottle;
+  /** True when per-address limits (and the login back-off) apply to this client address. */
+  throttled(address: string): boolean;
   allowAnonymous: boolean;
   identities: WeakMap<Client, Identity>;
   report(rejection: Omit<Rejection, 'ts' | 'by'>): void;

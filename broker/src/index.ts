@@ -1,4 +1,6 @@
 export { batchWrites, createBroker, type BrokerOptions, type CityBroker } from './broker.js';
-export type { DeviceDirectory, DeviceEntry, BrokerStats } from './context.js';
+export type { DeviceDirectory, DeviceEntry, BrokerStats, EdgeRefusal } from './context.js';
+export { EDGE_REFUSALS } from './context.js';
+export { DEFAULT_LIMITS, MAX_PACKET_BYTES, MAX_PREAUTH_BYTES, type BrokerLimits, type BrokerLimitsInput } from './limits.js';
 export { hashSecret, verifySecret } from './secrets.js';
-export { SERVICE_USERNAME_DEFAULT } from './config.js';
+export { BROKER_LIMITS_ENV, SERVICE_USERNAME_DEFAULT, limitsFromEnv } from './config.js';

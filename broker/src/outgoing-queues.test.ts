@@ -1,5 +1,6 @@
 // Proves the indexed outgoing queues behave like aedes-persistence's arrays: queue order, messageId
-// assignment and clearing, PUBREL replacing its PUBLISH, and a replay stream after a reconnect.
+// assignment and clearing, PUBREL replacing its PUBLISH, and a replay stream after a reconnect; and
+// that each queue is capped, dropping its oldest messages first, counted.
 import { describe, expect, it } from 'vitest';
 import { OutgoingQueues, type QueuedPacket } from './outgoing-queues.js';
 
@@ -37,5 +38,20 @@ describe('OutgoingQueues', () => {
     expect((await drain(q)).map((p) => p.cmd)).toEqual(['pubrel', 'publish']);
     expect((await q.outgoingClearMessageId(client, { messageId: 8 }))?.cmd).toBe('pubrel');
     expect(q.size(client.id)).toBe(1);
+  });
+
+  it('caps each queue: the oldest messages go first, counted, and a later PUBACK for one of them finds nothing', async () => {
+    const dropped: [string, number][] = [];
+    const q = new OutgoingQueues({ limit: (id) => (id === client.id ? 3 : 1), onDrop: (id, n) => dropped.push([id, n]) });
+    for (let n = 1; n <= 5; n++) await q.outgoingEnqueueCombi([{ clientId: client.id }, { clientId: 'wl-1' }], pub(n));
+    await q.outgoingUpdate(client, { ...pub(3), messageId: 30 });
+    await q.outgoingEnqueue({ clientId: client.id }, pub(6)); // drops t/3, which was sent as message 30
+    expect((await drain(q)).map((p) => p.topic)).toEqual(['t/4', 't/5', 't/6']);
+    expect(await q.outgoingClearMessageId(client, { messageId: 30 })).toBeUndefined();
+    expect(q.size('wl-1')).toBe(1);
+    expect(dropped.filter(([id]) => id === client.id).reduce((s, [, n]) => s + n, 0)).toBe(3);
+    expect(dropped.filter(([id]) => id === 'wl-1').reduce((s, [, n]) => s + n, 0)).toBe(4);
+    expect(q.drop('wl-1')).toBe(1);
+    expect(q.size('wl-1')).toBe(0);
   });
 });

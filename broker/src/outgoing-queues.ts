@@ -6,6 +6,10 @@
 // as it falls behind (5 % of the process at 20,000 readings/s, growing with the backlog). Here a
 // queue is a Map in queue order, keyed by (brokerId, brokerCounter), with a messageId index:
 // every operation is O(1), the order and the semantics stay those of aedes-persistence 11.
+//
+// Each queue is capped (`limit(clientId)`): beyond it the oldest message is dropped, counted through
+// `onDrop`. aedes-persistence's queues grow for ever; a persistent session that never comes back
+// would hold everything published to it until the broker restarts.
 import { Readable } from 'node:stream';
 
 export interface QueuedPacket {
@@ -44,8 +48,17 @@ function copyPacket(original: QueuedPacket): QueuedPacket {
   return p;
 }
 
+export interface OutgoingQueueOptions {
+  /** Most messages queued for a client id; beyond it the oldest are dropped. Default: no cap. */
+  limit?: (clientId: string) => number;
+  /** Called with the client id and how many messages were dropped from its queue. */
+  onDrop?: (clientId: string, dropped: number) => void;
+}
+
 export class OutgoingQueues {
   private readonly queues = new Map<string, ClientQueue>();
+
+  constructor(private readonly o: OutgoingQueueOptions = {}) {}
 
   private queue(clientId: string): ClientQueue {
     let q = this.queues.get(clientId);
@@ -63,7 +76,26 @@ export class OutgoingQueues {
 
   async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
     const p = copyPacket(packet);
-    this.queue(sub.clientId).byKey.set(keyOf(p), p);
+    const q = this.queue(sub.clientId);
+    q.byKey.set(keyOf(p), p);
+    const limit = this.o.limit?.(sub.clientId) ?? Infinity;
+    let dropped = 0;
+    while (q.byKey.size > limit) {
+      // the oldest goes (it may have been sent and be waiting for its PUBACK: a late PUBACK then
+      // finds nothing to clear, and a resume that reaches it is let through by session-resume.ts)
+      const [key, oldest] = q.byKey.entries().next().value as [string, QueuedPacket];
+      q.byKey.delete(key);
+      if (oldest.messageId !== undefined && q.byMessageId.get(oldest.messageId) === key) q.byMessageId.delete(oldest.messageId);
+      dropped++;
+    }
+    if (dropped) this.o.onDrop?.(sub.clientId, dropped);
+  }
+
+  /** Drops everything queued for the client id (its session ended). Returns how many messages that was. */
+  drop(clientId: string): number {
+    const n = this.size(clientId);
+    this.queues.delete(clientId);
+    return n;
   }
 
   async outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<void> {

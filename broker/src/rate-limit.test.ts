@@ -1,7 +1,7 @@
 // Proves the per-device budget: bursts up to the bucket, then the sustained rate; devices apart;
 // refusals reported at once, then summed up every 10 s rather than one report per message.
 import { describe, expect, it } from 'vitest';
-import { DeviceRateLimit, REPORT_EVERY_MS } from './rate-limit.js';
+import { DeviceRateLimit, MAX_HOLD_MS, REPORT_EVERY_MS } from './rate-limit.js';
 
 function limiter(perSecond = 10, burst = 20) {
   let now = 1_000_000;
@@ -19,6 +19,21 @@ describe('DeviceRateLimit', () => {
     expect(sent(l, 'wl-1', 50)).toBe(10);
     advance(100);
     expect(sent(l, 'wl-1', 5)).toBe(1);
+    l.close();
+  });
+
+  it('holds an over-budget device for the time its budget needs to pay for the excess, at most MAX_HOLD_MS, and not a device within it', () => {
+    const { l, advance } = limiter(10, 20);
+    expect(sent(l, 'wl-1', 20)).toBe(20);
+    expect(l.holdMs('wl-1')).toBe(0);
+    expect(sent(l, 'wl-1', 5)).toBe(0);
+    expect(l.holdMs('wl-1')).toBe(500); // 5 over at 10 a second
+    expect(sent(l, 'wl-1', 1000)).toBe(0);
+    expect(l.holdMs('wl-1')).toBe(MAX_HOLD_MS);
+    expect(l.holdMs('wl-2')).toBe(0);
+    advance(1000);
+    expect(sent(l, 'wl-1', 1)).toBe(1); // room again: no debt
+    expect(l.holdMs('wl-1')).toBe(0);
     l.close();
   });
 

@@ -13,9 +13,16 @@ export interface RateLimitOptions {
   now?: () => number;
 }
 
-interface Bucket { tokens: number; at: number; refused: number; reportedAt: number }
+interface Bucket { tokens: number; at: number; refused: number; reportedAt: number; debt: number }
 
 export const REPORT_EVERY_MS = 10_000;
+/**
+ * The longest a device's refused message is held before its acknowledgement (see holdMs). aedes
+ * reads a client's next chunk only once every packet of the last one is handled, so holding them
+ * stops reading its socket: TCP pushes back on the device, and the broker no longer parses (and
+ * drops) tens of thousands of messages a second for one device while others wait.
+ */
+export const MAX_HOLD_MS = 2_000;
 
 export class DeviceRateLimit {
   private readonly buckets = new Map<string, Bucket>();
@@ -39,16 +46,18 @@ export class DeviceRateLimit {
     const now = this.now();
     let b = this.buckets.get(device);
     if (!b) {
-      b = { tokens: this.o.burst, at: now, refused: 0, reportedAt: 0 };
+      b = { tokens: this.o.burst, at: now, refused: 0, reportedAt: 0, debt: 0 };
       this.buckets.set(device, b);
     }
     b.tokens = Math.min(this.o.burst, b.tokens + ((now - b.at) / 1000) * this.o.perSecond);
     b.at = now;
     if (b.tokens >= 1) {
       b.tokens -= 1;
+      b.debt = 0;
       return true;
     }
     b.refused++;
+    b.debt++;
     if (now - b.reportedAt >= REPORT_EVERY_MS) {
       // the first refusal of a spell is reported at once; the rest are summed up
       const first = b.reportedAt === 0 || now - b.reportedAt >= 2 * REPORT_EVERY_MS;
@@ -60,6 +69,16 @@ export class DeviceRateLimit {
       this.pending.add(device);
     }
     return false;
+  }
+
+  /**
+   * How long to hold the refused message just counted: the time the device's budget needs to pay
+   * for what it sent over it since it last had room (at most MAX_HOLD_MS). 0 for a device within budget.
+   */
+  holdMs(device: string): number {
+    const b = this.buckets.get(device);
+    if (!this.enabled || !b || b.debt === 0) return 0;
+    return Math.min(MAX_HOLD_MS, Math.ceil((b.debt / this.o.perSecond) * 1000));
   }
 
   /** Reports what was refused since each device's last report. */

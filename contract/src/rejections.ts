@@ -41,6 +41,12 @@ export interface Rejection {
   seq?: number;
   /** How many refused messages this report stands for (rate_limited reports are summed up); 1 when absent. */
   count?: number;
+  /**
+   * True for a refused connection, before the client counted as authenticated: wrong password,
+   * unknown device, a client id that is not its own. Anyone who can reach the broker can cause one
+   * in a device's name, so it is never held against the device (the refusals rules skip it).
+   */
+  preAuth?: boolean;
 }
 
 export class RejectionError extends Error {

@@ -1,8 +1,10 @@
 // Prometheus metrics for every stage; one registry per running system so tests can run several.
+import type { BrokerStats } from '@citygrid/broker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
+  const broker: BrokerSource = { stats: null };
   collectDefaultMetrics({ register: registry, prefix: 'citygrid_' });
   const m = {
     registry,
@@ -30,7 +32,39 @@ export function createMetrics() {
     alertTransitions: new Counter({ name: 'citygrid_alert_transitions_total', help: 'Alert transitions, by event and severity', labelNames: ['event', 'severity'] as const, registers: [registry] }),
     webhookDeliveries: new Counter({ name: 'citygrid_webhook_deliveries_total', help: 'Webhook deliveries, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] }),
     brokerClients: new Gauge({ name: 'citygrid_broker_clients', help: 'Clients connected to the embedded broker', registers: [registry] }),
+    // the embedded broker's edge (read from its counters at each scrape; absent with MQTT_URL)
+    mqttLoginFailures: brokerCounter(registry, broker, 'citygrid_mqtt_login_failures_total', 'MQTT logins refused for their credentials (wrong or missing password, unknown device)', (s) => s.loginFailures),
+    mqttLoginsThrottled: brokerCounter(registry, broker, 'citygrid_mqtt_logins_throttled_total', 'MQTT logins refused unchecked because their address was backed off after failed ones', (s) => s.loginsThrottled),
+    mqttConnectionsClosed: brokerCounter(registry, broker, 'citygrid_mqtt_connections_closed_total', 'Connections the broker closed at its edge, by reason (packet_too_large, preauth_bytes, auth_timeout, pending_limit, address_rate)', (s) => s.connectionsClosed, 'reason'),
+    mqttSessionsEnded: brokerCounter(registry, broker, 'citygrid_mqtt_sessions_ended_total', 'Persistent sessions the broker ended, by reason (evicted: beyond a device\'s cap; expired: idle too long)', (s) => s.sessionsEnded, 'reason'),
+    mqttQueueDropped: brokerCounter(registry, broker, 'citygrid_mqtt_queue_dropped_total', 'Messages dropped from session queues over their cap (oldest first)', (s) => s.queueDropped),
+    /** Reads the embedded broker's counters into the citygrid_mqtt_* metrics at each scrape. */
+    watchBroker(stats: Readonly<BrokerStats>): void {
+      broker.stats = stats;
+    },
   };
   return m;
+}
+
+interface BrokerSource { stats: Readonly<BrokerStats> | null }
+
+/** A counter that follows one of the broker's own counters (a number, or one per label value). */
+function brokerCounter(registry: Registry, broker: BrokerSource, name: string, help: string, read: (s: Readonly<BrokerStats>) => number | Readonly<Record<string, number>>, label?: string): Counter<string> {
+  const seen = new Map<string, number>();
+  return new Counter({
+    name, help, labelNames: label ? [label] : [], registers: [registry],
+    collect(this: Counter<string>) {
+      const stats = broker.stats;
+      if (!stats) return;
+      const value = read(stats);
+      for (const [key, n] of typeof value === 'number' ? [['', value] as const] : Object.entries(value)) {
+        const delta = n - (seen.get(key) ?? 0);
+        if (delta <= 0) continue;
+        seen.set(key, n);
+        if (label) this.inc({ [label]: key }, delta);
+        else this.inc(delta);
+      }
+    },
+  });
 }
 export type Metrics = ReturnType<typeof createMetrics>;

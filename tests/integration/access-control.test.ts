@@ -29,9 +29,10 @@ const refusedCode = (id: string, clientId: string) => connectDevice(url, id, und
 beforeAll(async () => {
   broker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service: SERVICE, allowAnonymous: false, logger: pino({ level: 'silent' }) });
   url = `mqtt://127.0.0.1:${broker.port}`;
-  server = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: 'access-control-watcher' });
+  // the service account connects only with the server's reserved client id
+  server = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: SERVER_CLIENT_ID });
   await subscribe(server, BROKER_REJECTIONS_TOPIC);
-  server.on('message', (_t, p) => reports.push(JSON.parse(p.toString()) as Rejection));
+  server.on('message', (t, p) => { if (t === BROKER_REJECTIONS_TOPIC) reports.push(JSON.parse(p.toString()) as Rejection); });
 });
 afterAll(async () => {
   await Promise.all([...open, server].map((c) => end(c)));
@@ -41,10 +42,8 @@ afterAll(async () => {
 describe('a device', () => {
   it("cannot publish under another device's id: refused as foreign_topic, never delivered", async () => {
     const got: string[] = [];
-    const watcher = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: 'access-control-watcher-2' });
-    open.push(watcher);
-    await subscribe(watcher, deviceTopic('wl-0002', 'telemetry'));
-    watcher.on('message', (_t, p) => got.push(p.toString()));
+    await subscribe(server, deviceTopic('wl-0002', 'telemetry'));
+    server.on('message', (t, p) => { if (t === deviceTopic('wl-0002', 'telemetry')) got.push(p.toString()); });
     const a = await device('wl-0001', 'ac-wl-0001');
     await publish(a, deviceTopic('wl-0002', 'telemetry'), '{"metrics":{"level_cm":1}}');
     await waitFor(() => reports.some((r) => r.device === 'wl-0001' && r.reason === 'foreign_topic'), 'the foreign_topic report');
@@ -78,7 +77,7 @@ describe('a device', () => {
     expect(owner.connected).toBe(true);
   });
 
-  it("cannot take the server's client id, which is reserved even while the server is away", async () => {
+  it("cannot take the server's client id, which is reserved by name (tests/integration/edge-client-ids.test.ts: while the server is away too)", async () => {
     expect(await refusedCode('wl-0007', SERVER_CLIENT_ID)).toBe(5);
     await waitFor(() => reports.some((r) => r.reason === 'client_id_taken' && r.device === 'wl-0007'), 'the report');
   });

@@ -38,9 +38,11 @@ it('throttles a device sending 100× its budget, reports it summed up, and still
     if (e.event === 'firing' && covers.includes(e.alert.key) && !firedAt.has(e.alert.key)) firedAt.set(e.alert.key, Date.now());
   });
 
-  // 100× the budget (2,000 messages/s), QoS 1, 50 in flight: at least 3 s and 6,000 messages, and on
-  // until every cover's alert has arrived, so that all of them arrive while the device floods
-  const minimum = BUDGET * 100 * SECONDS;
+  // offered at 100× the budget (2,000 messages/s), QoS 1, 50 in flight: at least 3,000 messages, and
+  // on until every cover's alert has arrived, so that all of them arrive while the device floods. The
+  // broker holds the acknowledgements of what is over budget (rate-limit.ts: holdMs), so the device's
+  // own client slows down: 3,000 take about 15 s instead of 1.5.
+  const minimum = (BUDGET * 100 * SECONDS) / 2;
   const t0 = Date.now() - 600_000;
   let next = 0;
   let inFlight = 0;

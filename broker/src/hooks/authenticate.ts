@@ -1,13 +1,19 @@
-// Devices log in with username = device id and password = its secret, checked against devices.yaml's scrypt hash.
+// Devices log in with username = device id and password = its secret, checked against devices.yaml's
+// scrypt hash. Failed logins back their address off (login-throttle.ts): while it waits, its logins
+// are refused before anything is checked. Every refusal here is reported with `preAuth: true`: it
+// happened before the client was authenticated, so it never counts as the device's own.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthenticateError, Client } from 'aedes';
 import type { RejectionReason } from '@citygrid/contract';
-import type { BrokerContext } from '../context.js';
+import type { BrokerContext, Identity } from '../context.js';
 import { ownerKey } from '../client-ids.js';
 import { verifySecret } from '../secrets.js';
 
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
+
+type Done = (e: AuthenticateError | null, ok: boolean | null) => void;
 
 function refusal(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -19,68 +25,110 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+const addressOf = (client: Client): string => (client as unknown as { conn?: { remoteAddress?: string } }).conn?.remoteAddress ?? '';
+
 export function makeAuthenticate(ctx: BrokerContext) {
   // A verified secret is remembered (as a digest) per device so that reconnect storms do not re-run scrypt.
   const verified = new Map<string, string>();
   const digest = (id: string, password: string) => createHash('sha256').update(`${id}\0${password}`).digest('base64');
 
-  function refuse(client: Client, done: (e: AuthenticateError | null, ok: boolean | null) => void, device: string | null, reason: RejectionReason, message: string, code: number) {
+  function refuse(client: Client, done: Done, device: string | null, reason: RejectionReason, message: string, code: number): void {
     ctx.stats.authFailures++;
-    ctx.logger.warn({ clientId: client.id, device, reason }, 'connection refused: %s', message);
-    ctx.report({ device, topic: null, reason, message });
+    ctx.logger.warn({ clientId: client.id?.slice(0, 64), device, reason }, 'connection refused: %s', message);
+    ctx.report({ device, topic: null, reason, message, preAuth: true });
     done(refusal(message, code), false);
   }
 
-  /** The client id is free or already this identity's; otherwise the connection is refused. */
-  function claimed(client: Client, done: (e: AuthenticateError | null, ok: boolean | null) => void, device: string | null, who: Parameters<typeof ownerKey>[0]): boolean {
-    if (ctx.clientIds.claim(client.id, ownerKey(who)) === null) return true;
-    refuse(client, done, device, 'client_id_taken', `Client id "${client.id.slice(0, 64)}" is in use by another client; connect with your own (your device id is a good one)`, NOT_AUTHORIZED);
+  /** Wrong or missing credentials: refused, and counted against the client's address. */
+  function failed(client: Client, done: Done, device: string | null, reason: RejectionReason, message: string, code: number): void {
+    ctx.stats.loginFailures++;
+    const address = addressOf(client);
+    if (ctx.throttled(address)) {
+      const backoff = ctx.logins.failed(address);
+      if (backoff > 0) ctx.logger.warn({ address, failures: ctx.logins.failures(address), backoffMs: backoff }, 'failed MQTT logins from %s: its logins are refused unchecked for %d s', address, Math.ceil(backoff / 1000));
+    }
+    refuse(client, done, device, reason, message, code);
+  }
+
+  /** The client id is this identity's to use; otherwise the connection is refused. */
+  function claimed(client: Client, done: Done, device: string | null, who: Identity): boolean {
+    const other = ctx.clientIds.claim(client.id, ownerKey(who), client);
+    if (other === null) return true;
+    const id = client.id.slice(0, 64);
+    const yours = who.type === 'device' ? ` ("${who.id}", or "${who.id}/<anything>")` : '';
+    const message = other === 'service'
+      ? `Client id "${id}" is reserved for the CityGrid server; connect with your own${yours}`
+      : other.startsWith('device:') && ctx.clientIds.namedOwner(client.id) === other
+        ? `Client id "${id}" belongs to device "${other.slice('device:'.length)}"; connect with your own${yours}`
+        : `Client id "${id}" is in use by another client; connect with your own${yours}`;
+    refuse(client, done, device, 'client_id_taken', message, NOT_AUTHORIZED);
     return false;
   }
 
-  return function authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (e: AuthenticateError | null, ok: boolean | null) => void): void {
+  function accept(client: Client, done: Done, who: Identity): void {
+    ctx.identities.set(client, who);
+    // the claim goes with this connection, unless a newer one of the same owner holds it by then (a
+    // takeover), or its persistent session keeps it (client-ids.ts)
+    (client as unknown as { conn: NodeJS.EventEmitter }).conn.once('close', () => ctx.clientIds.release(client.id, client, !client.clean));
+    done(null, true);
+  }
+
+  return function authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: Done): void {
     const secret = password?.toString('utf8') ?? '';
-    if (!username) {
-      if (ctx.allowAnonymous) {
-        ctx.identities.set(client, { type: 'anonymous' });
-        done(null, true);
+    const service = ctx.service;
+    // the server's account first: checking it costs nothing, and the server is never held back
+    if (service && username === service.username) {
+      if (!sameSecret(secret, service.password)) {
+        failed(client, done, null, 'bad_credentials', `Wrong password for the service account "${username}"`, BAD_USERNAME_OR_PASSWORD);
         return;
       }
-      refuse(client, done, null, 'bad_credentials', 'A username (the device id) and password are required', NOT_AUTHORIZED);
+      if (client.id !== service.clientId) {
+        refuse(client, done, null, 'client_id_taken', `The service account connects only with its own client id "${service.clientId}", not "${client.id.slice(0, 64)}"`, NOT_AUTHORIZED);
+        return;
+      }
+      const who: Identity = { type: 'service', username };
+      if (claimed(client, done, null, who)) accept(client, done, who);
       return;
     }
-    if (ctx.service && username === ctx.service.username) {
-      if (sameSecret(secret, ctx.service.password)) {
-        if (!claimed(client, done, null, { type: 'service' })) return;
-        ctx.identities.set(client, { type: 'service', username });
-        done(null, true);
-      } else {
-        refuse(client, done, null, 'bad_credentials', `Wrong password for the service account "${username}"`, BAD_USERNAME_OR_PASSWORD);
+    const address = addressOf(client);
+    const wait = ctx.throttled(address) ? ctx.logins.wait(address) : 0;
+    if (wait > 0) {
+      // not checked, not reported one by one (an attacker decides how many there are): counted
+      ctx.stats.authFailures++;
+      ctx.stats.loginsThrottled++;
+      ctx.logger.debug({ address, waitMs: wait }, 'login refused unchecked: address backed off');
+      done(refusal(`Too many failed logins from ${address}; try again in ${Math.ceil(wait / 1000)} s`, SERVER_UNAVAILABLE), false);
+      return;
+    }
+    if (!username) {
+      if (ctx.allowAnonymous) {
+        const who: Identity = { type: 'anonymous' };
+        if (claimed(client, done, null, who)) accept(client, done, who);
+        return;
       }
+      failed(client, done, null, 'bad_credentials', 'A username (the device id) and password are required', NOT_AUTHORIZED);
       return;
     }
     const device = ctx.devices.get(username);
     if (!device) {
-      refuse(client, done, username.slice(0, 64), 'unknown_device', `Device "${username.slice(0, 64)}" is not registered in devices.yaml`, NOT_AUTHORIZED);
+      failed(client, done, username.slice(0, 64), 'unknown_device', `Device "${username.slice(0, 64)}" is not registered in devices.yaml`, NOT_AUTHORIZED);
       return;
     }
+    const who: Identity = { type: 'device', id: device.id, kind: device.kind };
     const key = digest(device.id, secret);
     if (verified.get(device.id) === `${device.secret_hash}\0${key}`) {
-      if (!claimed(client, done, device.id, { type: 'device', id: device.id })) return;
-      ctx.identities.set(client, { type: 'device', id: device.id, kind: device.kind });
-      done(null, true);
+      if (claimed(client, done, device.id, who)) accept(client, done, who);
       return;
     }
+    ctx.stats.secretChecks++;
     verifySecret(secret, device.secret_hash).then(
       (ok) => {
         if (!ok) {
-          refuse(client, done, device.id, 'bad_credentials', `Wrong password for device "${device.id}"`, BAD_USERNAME_OR_PASSWORD);
+          failed(client, done, device.id, 'bad_credentials', `Wrong password for device "${device.id}"`, BAD_USERNAME_OR_PASSWORD);
           return;
         }
         verified.set(device.id, `${device.secret_hash}\0${key}`);
-        if (!claimed(client, done, device.id, { type: 'device', id: device.id })) return;
-        ctx.identities.set(client, { type: 'device', id: device.id, kind: device.kind });
-        done(null, true);
+        if (claimed(client, done, device.id, who)) accept(client, done, who);
       },
       (err: Error) => refuse(client, done, device.id, 'bad_credentials', `Could not check the secret: ${err.message}`, NOT_AUTHORIZED),
     );

@@ -1,6 +1,7 @@
-// Publish ACL: a device publishes only telemetry, events and status under its own id, at most 64 KiB.
-// A refused message is acknowledged and dropped (MQTT-3.3.5-2 allows either that or closing the
-// connection); the device learns why on its own `rejections` topic.
+// Publish ACL: a device publishes only telemetry, events and status under its own id, at most 64 KiB;
+// the service account (the CityGrid server) only what the server publishes: refusal reports to
+// devices' `rejections` topics. A refused message is acknowledged and dropped (MQTT-3.3.5-2 allows
+// either that or closing the connection); a device learns why on its own `rejections` topic.
 import type { Client, PublishPacket } from 'aedes';
 import { MAX_PAYLOAD_BYTES, parseDeviceTopic, type RejectionReason } from '@citygrid/contract';
 import { identityOf, type BrokerContext } from '../context.js';
@@ -23,8 +24,15 @@ export function makeAuthorizePublish(ctx: BrokerContext) {
       return;
     }
     const who = identityOf(ctx, client);
-    if (!client || !who || who.type === 'service') {
-      done(null); // the broker itself (obsolete wills) or the CityGrid server
+    if (!client || !who) {
+      done(null); // the broker itself (obsolete wills)
+      return;
+    }
+    if (who.type === 'service') {
+      if (parseDeviceTopic(packet.topic)?.channel !== 'rejections') {
+        drop(packet, null, 'foreign_topic', `The service account publishes only refusal reports to city/v1/devices/{id}/rejections, not to "${packet.topic.slice(0, 120)}"`);
+      }
+      done(null);
       return;
     }
     if (who.type === 'anonymous') {
@@ -33,11 +41,14 @@ export function makeAuthorizePublish(ctx: BrokerContext) {
       return;
     }
     if (!ctx.rateLimit.allow(who.id)) {
-      // over its budget: acknowledged and dropped; the limiter reports it, summed up, not per message
+      // over its budget: acknowledged and dropped; the limiter reports it, summed up, not per message,
+      // and holds it a while, which stops reading the device's socket (rate-limit.ts: MAX_HOLD_MS)
       ctx.stats.rejectedPublishes++;
       packet.topic = `${DROPPED_PREFIX}rate_limited`;
       packet.retain = false;
-      done(null);
+      const hold = ctx.rateLimit.holdMs(who.id);
+      if (hold > 0) setTimeout(() => done(null), hold);
+      else done(null);
       return;
     }
     const parsed = parseDeviceTopic(packet.topic);
