@@ -99,13 +99,43 @@ describe('loadServerConfig', () => {
   });
 
   it('takes AUTH_SECRET (at least 32 characters) and METRICS_TOKEN, and never echoes a refused secret', () => {
-    expect(loadServerConfig({}).auth).toEqual({ secret: null, metricsToken: null });
+    expect(loadServerConfig({}).auth).toEqual({ secret: null, metricsToken: null, sessionMaxAgeMs: 12 * 3_600_000 });
     const secret = 'a-secret-that-is-long-enough-0123456789';
-    expect(loadServerConfig({ AUTH_SECRET: secret, METRICS_TOKEN: 'scrape-token-0123' }).auth).toEqual({ secret, metricsToken: 'scrape-token-0123' });
+    expect(loadServerConfig({ AUTH_SECRET: secret, METRICS_TOKEN: 'scrape-token-0123' }).auth).toMatchObject({ secret, metricsToken: 'scrape-token-0123' });
     const err = configError({ AUTH_SECRET: 'short-secret-xyz', METRICS_TOKEN: 'tiny' });
     expect(problemFor(err, 'AUTH_SECRET')).toEqual([expect.stringContaining('at least 32 characters')]);
     expect(problemFor(err, 'METRICS_TOKEN')).toHaveLength(1);
     expect(err.message).not.toContain('short-secret-xyz');
     expect(err.message).not.toContain('tiny');
+  });
+
+  it('takes SESSION_MAX_AGE as a duration, 12h by default, from 5m to 30d', () => {
+    expect(loadServerConfig({}).auth.sessionMaxAgeMs).toBe(12 * 3_600_000);
+    expect(loadServerConfig({ SESSION_MAX_AGE: '30m' }).auth.sessionMaxAgeMs).toBe(30 * 60_000);
+    expect(loadServerConfig({ SESSION_MAX_AGE: '7d' }).auth.sessionMaxAgeMs).toBe(7 * 86_400_000);
+    for (const bad of ['forever', '12', '1m', '31d']) {
+      const found = problemFor(configError({ SESSION_MAX_AGE: bad }), 'SESSION_MAX_AGE');
+      expect(found, bad).toHaveLength(1);
+      expect(found[0]).toContain(bad);
+    }
+  });
+
+  it('takes TRUST_PROXY: off by default; 1/true one proxy (never "trust every X-Forwarded-For entry"); a number of proxies; or their addresses and subnets', () => {
+    expect(loadServerConfig({}).trustProxy).toBe(false);
+    for (const off of ['0', 'false', 'no']) expect(loadServerConfig({ TRUST_PROXY: off }).trustProxy, off).toBe(false);
+    for (const one of ['1', 'true', 'yes']) expect(loadServerConfig({ TRUST_PROXY: one }).trustProxy, one).toBe(1);
+    expect(loadServerConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadServerConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7, ::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7', '::1']);
+    expect(loadServerConfig({ TRUST_PROXY: 'uniquelocal' }).trustProxy).toEqual(['uniquelocal']);
+    for (const bad of ['all', '*', '10.0.0.0/33', '300.1.1.1', 'proxy.example', '-1', 'loopback,,']) {
+      const found = problemFor(configError({ TRUST_PROXY: bad }), 'TRUST_PROXY');
+      expect(found, bad).toHaveLength(1);
+      expect(found[0]).toContain(bad);
+    }
+  });
+
+  it('lists TRUST_PROXY and SESSION_MAX_AGE problems together with the others', () => {
+    const err = configError({ TRUST_PROXY: 'everyone', SESSION_MAX_AGE: 'soon', PORT: 'abc' });
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['PORT', 'SESSION_MAX_AGE', 'TRUST_PROXY']);
   });
 });

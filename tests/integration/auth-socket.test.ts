@@ -1,6 +1,7 @@
 // Proves Socket.IO checks sign-in: no token or a bad one is refused ("sign in"), the cookie works too, a
 // grid worker's socket gets its own cell's alerts and never another cell's (even asking with
-// `subscribe {}`), and a socket ends when its token expires or its session signs out.
+// `subscribe {}`), and a socket ends when its token expires or its session signs out (with any of the
+// session's tokens: sockets opened with a token that a refresh has since replaced end too).
 import { io as socketClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_TTL_MS, type AlertSocketEvent } from '@citygrid/contract';
@@ -83,7 +84,8 @@ describe("a grid worker's socket", () => {
 
 describe('the end of a session', () => {
   it('disconnects a socket when its token expires', async () => {
-    const shortLived = await signToken({ username: 'viewer', role: 'viewer' }, { ttlMs: 2000 });
+    // a token with 3 s left (issued before this server kept sessions, so accepted until it expires)
+    const shortLived = await signToken({ username: 'viewer', role: 'viewer' }, { issuedAgoMs: TOKEN_TTL_MS - 3000 });
     const socket = await open(shortLived);
     const reason = await new Promise<string>((res) => socket.once('disconnect', res));
     expect(reason).toBe('io server disconnect');
@@ -96,5 +98,24 @@ describe('the end of a session', () => {
     expect((await sendJson(`${city.system.baseUrl}/api/auth/logout`, undefined, token)).status).toBe(204);
     expect(await gone).toBe('io server disconnect');
     expect(await refusal(token)).toMatch(/signed out/);
+  });
+
+  it("disconnects every socket of the session, also those opened with a token a refresh has replaced, and refuses all its tokens", async () => {
+    const first = await login(city.system.baseUrl, 'operator');
+    const older = await open(first);
+    const refreshed = await sendJson<{ token: string }>(`${city.system.baseUrl}/api/auth/refresh`, {}, first);
+    expect(refreshed.status).toBe(200);
+    const newer = await open(refreshed.body.token);
+    const other = await open(await login(city.system.baseUrl, 'operator')); // another session of the same user
+    const reasons: string[] = [];
+    older.once('disconnect', (r) => reasons.push(`older: ${r}`));
+    newer.once('disconnect', (r) => reasons.push(`newer: ${r}`));
+    expect((await sendJson(`${city.system.baseUrl}/api/auth/logout`, {}, refreshed.body.token)).status).toBe(204);
+    await waitFor(() => reasons.length === 2, 'both sockets of the session disconnected', 10_000);
+    expect(reasons.sort()).toEqual(['newer: io server disconnect', 'older: io server disconnect']);
+    expect(await refusal(first)).toMatch(/signed out/);
+    expect(await refusal(refreshed.body.token)).toMatch(/signed out/);
+    // the control: the other session's socket is still connected
+    expect(other.connected).toBe(true);
   });
 });

@@ -1,60 +1,127 @@
-// Proves the sign-in limiter: 5 failures within 5 min per IP or per username lock further attempts with
-// a Retry-After until the oldest failure ages out; success clears the username only; memory stays bounded.
+// Proves the sign-in limiter: per (username, address) the first 5 failures are free and then each attempt waits a delay that doubles from 30 s up to 15 min, while the same username from another address is not slowed; one address over many usernames has a separate cap of 20 (one more a minute) that users who signed in from there before pass; one attempt per pair at a time and attempts in flight count, so parallel guesses cannot outrun it; IPv6 counts per /64; memory stays bounded.
 import { describe, expect, it } from 'vitest';
-import { LoginLimiter } from './login-limiter.js';
+import { addressKey, LoginLimiter, type LimitDecision } from './login-limiter.js';
 
 const MIN = 60_000;
 
-function limiter(maxKeys?: number) {
+function limiter(o: { maxKeys?: number } = {}) {
   let now = 1_000_000;
-  const l = new LoginLimiter({ now: () => now, ...(maxKeys ? { maxKeys } : {}) });
+  const l = new LoginLimiter({ now: () => now, ...o });
   return { l, advance: (ms: number) => { now += ms; } };
 }
 
-describe('LoginLimiter', () => {
-  it('allows 5 failures, refuses the 6th attempt, and allows again once the window has passed', () => {
+/** One attempt that fails (asserting it was allowed). */
+function fail(l: LoginLimiter, ip: string, user: string): void {
+  const d = l.begin(ip, user);
+  if (!d.allowed) throw new Error(`attempt by ${user} from ${ip} refused: ${JSON.stringify(d)}`);
+  d.attempt.fail();
+}
+const refusal = (d: LimitDecision) => (d.allowed ? null : { retryAfterS: d.retryAfterS, reason: d.reason });
+
+describe('LoginLimiter, per username and address', () => {
+  it('lets 5 failures through, then makes each attempt wait a delay that doubles, up to 15 minutes', () => {
     const { l, advance } = limiter();
-    for (let i = 0; i < 5; i++) {
-      expect(l.check('10.0.0.1', 'viewer')).toEqual({ allowed: true });
-      l.fail('10.0.0.1', 'viewer');
-      advance(10_000);
+    for (let i = 0; i < 5; i++) fail(l, '10.0.0.1', 'operator');
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const d = refusal(l.begin('10.0.0.1', 'operator'))!;
+      expect(d.reason).toBe('backoff');
+      waits.push(d.retryAfterS);
+      advance(d.retryAfterS * 1000 - 1000);
+      expect(l.begin('10.0.0.1', 'operator').allowed).toBe(false); // not a second early
+      advance(1000);
+      fail(l, '10.0.0.1', 'operator');
     }
-    const refused = l.check('10.0.0.1', 'viewer');
-    expect(refused).toEqual({ allowed: false, retryAfterS: 250 }); // the first failure was 50 s ago
-    advance(250_000);
-    expect(l.check('10.0.0.1', 'viewer')).toEqual({ allowed: true });
+    expect(waits).toEqual([30, 60, 120, 240, 480, 900, 900, 900]);
   });
 
-  it('counts per username across addresses, and per address across usernames', () => {
+  it('does not slow the same username from another address (the right password still gets in there)', () => {
     const { l } = limiter();
-    for (let i = 0; i < 5; i++) l.fail(`10.0.0.${i}`, 'admin');
-    expect(l.check('10.9.9.9', 'admin').allowed).toBe(false);
-    expect(l.check('10.9.9.9', 'operator').allowed).toBe(true);
-    for (let i = 0; i < 5; i++) l.fail('10.1.1.1', `guess-${i}`);
-    expect(l.check('10.1.1.1', 'someone-else').allowed).toBe(false);
-    expect(l.check('10.1.1.2', 'someone-else').allowed).toBe(true);
+    for (let i = 0; i < 5; i++) fail(l, '203.0.113.7', 'operator');
+    expect(l.begin('203.0.113.7', 'operator').allowed).toBe(false);
+    const elsewhere = l.begin('198.51.100.9', 'operator');
+    expect(elsewhere.allowed).toBe(true);
   });
 
-  it('forgets failures older than 5 minutes', () => {
+  it('a success clears the back-off of that username at that address', () => {
+    const { l } = limiter();
+    for (let i = 0; i < 4; i++) fail(l, '10.0.0.1', 'viewer');
+    const ok = l.begin('10.0.0.1', 'viewer');
+    if (!ok.allowed) throw new Error('refused');
+    ok.attempt.succeed();
+    for (let i = 0; i < 5; i++) fail(l, '10.0.0.1', 'viewer'); // five free again
+    expect(l.begin('10.0.0.1', 'viewer').allowed).toBe(false);
+  });
+
+  it('forgets a pair after an hour without failures', () => {
     const { l, advance } = limiter();
-    for (let i = 0; i < 4; i++) l.fail('10.0.0.1', 'viewer');
-    advance(5 * MIN);
-    l.fail('10.0.0.1', 'viewer');
-    expect(l.check('10.0.0.1', 'viewer').allowed).toBe(true);
+    for (let i = 0; i < 7; i++) {
+      fail(l, '10.0.0.1', 'viewer');
+      advance(20 * MIN); // past any delay so far
+    }
+    advance(60 * MIN);
+    for (let i = 0; i < 5; i++) fail(l, '10.0.0.1', 'viewer');
   });
 
-  it('a success clears the username, not the address', () => {
+  it('allows one attempt at a time per pair', () => {
     const { l } = limiter();
-    for (let i = 0; i < 4; i++) l.fail('10.0.0.1', 'viewer');
-    l.succeed('10.0.0.1', 'viewer');
-    l.fail('10.0.0.1', 'viewer');
-    expect(l.check('10.0.0.2', 'viewer').allowed).toBe(true);
-    expect(l.check('10.0.0.1', 'x').allowed).toBe(false); // the address has 5
+    const first = l.begin('10.0.0.1', 'viewer');
+    expect(first.allowed).toBe(true);
+    expect(refusal(l.begin('10.0.0.1', 'viewer'))).toEqual({ retryAfterS: 1, reason: 'in_progress' });
+    expect(l.begin('10.0.0.2', 'viewer').allowed).toBe(true); // the control: another pair
+    if (first.allowed) first.attempt.fail();
+    expect(l.begin('10.0.0.1', 'viewer').allowed).toBe(true);
+  });
+});
+
+describe('LoginLimiter, per address', () => {
+  it('caps failures from one address over all usernames at 20, one more allowed each minute', () => {
+    const { l, advance } = limiter();
+    for (let i = 0; i < 20; i++) fail(l, '10.1.1.1', `user-${i}`);
+    const capped = refusal(l.begin('10.1.1.1', 'user-20'))!;
+    expect(capped.reason).toBe('address');
+    expect(capped.retryAfterS).toBe(60);
+    expect(l.begin('10.1.1.2', 'user-20').allowed).toBe(true); // the control: another address
+    advance(MIN);
+    fail(l, '10.1.1.1', 'user-20');
+    expect(l.begin('10.1.1.1', 'user-21').allowed).toBe(false);
   });
 
-  it('keeps at most maxKeys keys', () => {
-    const { l } = limiter(100);
-    for (let i = 0; i < 1000; i++) l.fail(`10.0.${i >> 8}.${i & 255}`, `user-${i}`);
-    expect(l.size()).toBeLessThanOrEqual(100);
+  it('lets users who signed in from the address before through its cap (their own back-off still applies)', () => {
+    const { l } = limiter();
+    const ok = l.begin('10.1.1.1', 'viewer');
+    if (!ok.allowed) throw new Error('refused');
+    ok.attempt.succeed();
+    for (let i = 0; i < 20; i++) fail(l, '10.1.1.1', `user-${i}`);
+    expect(l.begin('10.1.1.1', 'admin').allowed).toBe(false);
+    for (let i = 0; i < 5; i++) fail(l, '10.1.1.1', 'viewer');
+    expect(refusal(l.begin('10.1.1.1', 'viewer'))?.reason).toBe('backoff');
+  });
+
+  it('counts attempts in flight, so parallel guesses cannot outrun the cap; abandoned ones are given back', () => {
+    const { l } = limiter();
+    const inFlight = Array.from({ length: 20 }, (_, i) => l.begin('10.1.1.1', `user-${i}`));
+    expect(inFlight.every((d) => d.allowed)).toBe(true);
+    expect(refusal(l.begin('10.1.1.1', 'user-20'))?.reason).toBe('address');
+    for (const d of inFlight) if (d.allowed) d.attempt.abandon();
+    expect(l.begin('10.1.1.1', 'user-20').allowed).toBe(true);
+  });
+
+  it('counts IPv6 addresses per /64 and IPv4-mapped IPv6 as IPv4', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee'));
+    expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));
+    expect(addressKey('::ffff:192.0.2.1')).toBe(addressKey('192.0.2.1'));
+    expect(addressKey('192.0.2.1')).not.toBe(addressKey('192.0.2.2'));
+    const { l } = limiter();
+    for (let i = 0; i < 20; i++) fail(l, `2001:db8:1:2::${(i + 1).toString(16)}`, `user-${i}`);
+    expect(l.begin('2001:db8:1:2:ffff::1', 'user-20').allowed).toBe(false);
+    expect(l.begin('2001:db8:1:3::1', 'user-20').allowed).toBe(true);
+  });
+
+  it('keeps at most maxKeys keys of each kind', () => {
+    const { l } = limiter({ maxKeys: 100 });
+    for (let i = 0; i < 1000; i++) fail(l, `10.0.${i >> 8}.${i & 255}`, `user-${i}`);
+    expect(l.size()).toBeLessThanOrEqual(300);
+    expect(l.size()).toBeGreaterThan(0);
   });
 });

@@ -1,79 +1,195 @@
-// Sign-in rate limit, in memory: after `maxFailures` failed attempts within `windowMs` from one IP
-// address, or for one username, further attempts are refused (429) until the oldest failure ages out.
-// Memory is bounded: at most `maxKeys` keys, the stalest dropped first.
+// Sign-in back-off, in memory, built so that nobody can lock someone else out:
+// - per (username, address): the first `freeFailures` failures are answered as usual; after that each
+//   attempt waits a delay that doubles with every further failure (baseDelayMs, 2×, 4×, ... up to
+//   maxDelayMs). A success clears it; a pair without failures for forgetAfterMs is forgotten. The same
+//   username from another address is not slowed, so the right password still gets in there.
+// - per address over all usernames (one password sprayed over many names): a bucket of `addressBurst`
+//   failures that refills one every addressRefillMs. A user who signed in from that address before
+//   (within knownForMs) passes it; their own (username, address) back-off still applies.
+// - one attempt at a time per (username, address), and an attempt takes from its address's bucket when
+//   it starts (given back if it succeeds or is abandoned), so parallel guesses cannot outrun either limit.
+// Addresses: IPv4; IPv4-mapped IPv6 as IPv4; other IPv6 per /64 (one host usually holds a whole /64).
+// Memory: at most maxKeys entries in each of its three maps, the stalest dropped first; a restart forgets all.
 
 export interface LimiterOptions {
-  maxFailures?: number;
-  windowMs?: number;
+  freeFailures?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  forgetAfterMs?: number;
+  addressBurst?: number;
+  addressRefillMs?: number;
+  knownForMs?: number;
   maxKeys?: number;
   now?: () => number;
 }
 
-export type LimitDecision = { allowed: true } | { allowed: false; retryAfterS: number };
+/** What to do with a started attempt: exactly one of these, once. */
+export interface Attempt {
+  /** The right password: clears the pair's back-off, gives the address its token back, remembers the pair. */
+  succeed(): void;
+  /** A wrong password (or no such user): counts for the pair (and keeps the address's token). */
+  fail(): void;
+  /** Not decided (the password check could not run): counts for nothing. */
+  abandon(): void;
+}
+
+export type LimitReason = 'backoff' | 'address' | 'in_progress';
+export type LimitDecision = { allowed: true; attempt: Attempt } | { allowed: false; retryAfterS: number; reason: LimitReason };
+
+interface Pair { failures: number; nextAt: number; lastAt: number }
+interface Bucket { tokens: number; at: number }
+
+const MIN = 60_000;
 
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-  private readonly maxFailures: number;
-  private readonly windowMs: number;
-  private readonly maxKeys: number;
+  private readonly pairs = new Map<string, Pair>();
+  private readonly buckets = new Map<string, Bucket>();
+  /** Pairs that signed in successfully, and when. */
+  private readonly known = new Map<string, number>();
+  private readonly inFlight = new Set<string>();
+  private readonly o: Required<Omit<LimiterOptions, 'now'>>;
   private readonly now: () => number;
 
   constructor(o: LimiterOptions = {}) {
-    this.maxFailures = o.maxFailures ?? 5;
-    this.windowMs = o.windowMs ?? 5 * 60_000; // 5 minutes
-    this.maxKeys = o.maxKeys ?? 10_000;
+    this.o = {
+      freeFailures: o.freeFailures ?? 5,
+      baseDelayMs: o.baseDelayMs ?? 30_000, // 30 seconds
+      maxDelayMs: o.maxDelayMs ?? 15 * MIN,
+      forgetAfterMs: o.forgetAfterMs ?? 60 * MIN,
+      addressBurst: o.addressBurst ?? 20,
+      addressRefillMs: o.addressRefillMs ?? MIN,
+      knownForMs: o.knownForMs ?? 30 * 24 * 60 * MIN, // 30 days
+      maxKeys: o.maxKeys ?? 10_000,
+    };
     this.now = o.now ?? Date.now;
   }
 
-  check(ip: string, username: string): LimitDecision {
+  /** Before checking a password: refused (429 with Retry-After), or an attempt to finish with its outcome. */
+  begin(ip: string, username: string): LimitDecision {
     const now = this.now();
-    let wait = 0;
-    for (const key of keys(ip, username)) {
-      const recent = this.recent(key, now);
-      if (recent.length >= this.maxFailures) wait = Math.max(wait, recent[recent.length - this.maxFailures]! + this.windowMs - now);
+    const address = addressKey(ip);
+    const pairKey = `${address}\n${username.slice(0, 64)}`;
+    if (this.inFlight.has(pairKey)) return refuse(1000, 'in_progress');
+    const pair = this.livePair(pairKey, now);
+    if (pair && pair.nextAt > now) return refuse(pair.nextAt - now, 'backoff');
+    const known = this.isKnown(pairKey, now);
+    if (!known) {
+      const bucket = this.bucket(address, now);
+      if (bucket.tokens < 1) return refuse((1 - bucket.tokens) * this.o.addressRefillMs, 'address');
+      bucket.tokens -= 1;
     }
-    return wait > 0 ? { allowed: false, retryAfterS: Math.max(1, Math.ceil(wait / 1000)) } : { allowed: true };
+    this.inFlight.add(pairKey);
+    let done = false;
+    const finish = (outcome: (t: number) => void) => {
+      if (done) return;
+      done = true;
+      this.inFlight.delete(pairKey);
+      const t = this.now();
+      outcome(t);
+      this.evict(t);
+    };
+    return {
+      allowed: true,
+      attempt: {
+        succeed: () => finish((t) => {
+          this.pairs.delete(pairKey);
+          if (!known) this.refund(address, t);
+          touch(this.known, pairKey, t);
+        }),
+        fail: () => finish((t) => {
+          const p = this.pairs.get(pairKey) ?? { failures: 0, nextAt: t, lastAt: t };
+          p.failures += 1;
+          p.lastAt = t;
+          const over = p.failures - this.o.freeFailures;
+          p.nextAt = over >= 0 ? t + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** over) : t;
+          touch(this.pairs, pairKey, p);
+        }),
+        abandon: () => finish((t) => {
+          if (!known) this.refund(address, t);
+        }),
+      },
+    };
   }
 
-  fail(ip: string, username: string): void {
-    const now = this.now();
-    for (const key of keys(ip, username)) {
-      const list = this.recent(key, now);
-      list.push(now);
-      this.failures.delete(key); // re-insert: Map order is then oldest activity first
-      this.failures.set(key, list.slice(-this.maxFailures));
-    }
-    this.evict(now);
-  }
-
-  /** A good password clears that username's failures (not the address's: one known account must not unlock guessing others). */
-  succeed(_ip: string, username: string): void {
-    this.failures.delete(`user:${username}`);
-  }
-
+  /** Entries held (pairs, address buckets, known sign-ins). */
   size(): number {
-    return this.failures.size;
+    return this.pairs.size + this.buckets.size + this.known.size;
   }
 
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
+  private livePair(key: string, now: number): Pair | undefined {
+    const p = this.pairs.get(key);
+    if (p && now - p.lastAt >= this.o.forgetAfterMs) {
+      this.pairs.delete(key);
+      return undefined;
+    }
+    return p;
+  }
+
+  private isKnown(key: string, now: number): boolean {
+    const at = this.known.get(key);
+    return at !== undefined && now - at < this.o.knownForMs;
+  }
+
+  /** The address's bucket, refilled up to now. */
+  private bucket(address: string, now: number): Bucket {
+    const b = this.buckets.get(address) ?? { tokens: this.o.addressBurst, at: now };
+    b.tokens = Math.min(this.o.addressBurst, b.tokens + (now - b.at) / this.o.addressRefillMs);
+    b.at = now;
+    touch(this.buckets, address, b);
+    return b;
+  }
+
+  private refund(address: string, now: number): void {
+    const b = this.bucket(address, now);
+    b.tokens = Math.min(this.o.addressBurst, b.tokens + 1);
   }
 
   private evict(now: number): void {
-    if (this.failures.size <= this.maxKeys) return;
-    for (const [key, list] of this.failures) {
-      if (list.every((t) => now - t >= this.windowMs)) this.failures.delete(key);
-    }
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= this.maxKeys) break;
-      this.failures.delete(key);
-    }
+    const { maxKeys } = this.o;
+    const prune = <V>(map: Map<string, V>, stale: (v: V) => boolean) => {
+      if (map.size <= maxKeys) return;
+      for (const [k, v] of map) if (stale(v)) map.delete(k);
+      // oldest activity first (touch re-inserts)
+      for (const k of map.keys()) {
+        if (map.size <= maxKeys) break;
+        map.delete(k);
+      }
+    };
+    prune(this.pairs, (p) => now - p.lastAt >= this.o.forgetAfterMs && p.nextAt <= now);
+    prune(this.buckets, (b) => b.tokens + (now - b.at) / this.o.addressRefillMs >= this.o.addressBurst);
+    prune(this.known, (at) => now - at >= this.o.knownForMs);
   }
 }
 
-function keys(ip: string, username: string): string[] {
-  return [`ip:${ip}`, `user:${username.slice(0, 64)}`];
+function refuse(waitMs: number, reason: LimitReason): LimitDecision {
+  return { allowed: false, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)), reason };
+}
+
+/** Re-insert: a Map's order is then oldest activity first. */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
+/** The key an address counts under: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by its /64. */
+export function addressKey(ip: string): string {
+  let a = ip.trim().toLowerCase();
+  const zone = a.indexOf('%');
+  if (zone >= 0) a = a.slice(0, zone);
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(a);
+  if (mapped) return mapped[1]!;
+  if (!a.includes(':')) return a;
+  let groups = a.split(':');
+  const last = groups[groups.length - 1]!;
+  if (last.includes('.')) {
+    const [b1, b2, b3, b4] = last.split('.').map(Number);
+    groups = [...groups.slice(0, -1), (((b1 ?? 0) << 8) | (b2 ?? 0)).toString(16), (((b3 ?? 0) << 8) | (b4 ?? 0)).toString(16)];
+  }
+  const gap = groups.indexOf('');
+  if (gap >= 0) {
+    const head = groups.slice(0, gap).filter(Boolean);
+    const tail = groups.slice(gap).filter(Boolean);
+    groups = [...head, ...Array<string>(Math.max(0, 8 - head.length - tail.length)).fill('0'), ...tail];
+  }
+  return `${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`;
 }

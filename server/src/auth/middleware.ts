@@ -1,9 +1,11 @@
 // Express guards: `authenticate` finds the session from `Authorization: Bearer <token>` or the
-// cg_token cookie (401 CG_UNAUTHENTICATED otherwise); `requireRole(permission)` answers 403
-// CG_FORBIDDEN naming the role and what it may not do.
+// cg_token cookie (401 CG_UNAUTHENTICATED otherwise); a write signed in by the cookie must come from the
+// dashboard's own pages (csrf.ts; 403 CG_CROSS_SITE_REQUEST otherwise); `requireRole(permission)`
+// answers 403 CG_FORBIDDEN naming the role and what it may not do.
 import type { Request, RequestHandler } from 'express';
 import { TOKEN_COOKIE } from '@citygrid/contract';
 import { Errors } from '../errors.js';
+import { crossSiteRefusal } from './csrf.js';
 import { SessionError, type Auth, type Session } from './index.js';
 import { can, forbiddenMessage, type Permission } from './roles.js';
 
@@ -33,17 +35,29 @@ export function readCookie(header: string | undefined, name: string): string | n
   return null;
 }
 
-/** The bearer token if there is one, else the cg_token cookie. */
-export function tokenFrom(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
+/** The bearer token if there is one, else the cg_token cookie; and which it was. */
+export function credentialFrom(headers: { authorization?: string | undefined; cookie?: string | undefined }): { token: string; via: 'bearer' | 'cookie' } | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-  if (m) return m[1]!;
-  return readCookie(headers.cookie, TOKEN_COOKIE);
+  if (m) return { token: m[1]!, via: 'bearer' };
+  const cookie = readCookie(headers.cookie, TOKEN_COOKIE);
+  return cookie ? { token: cookie, via: 'cookie' } : null;
 }
 
-export function authenticate(auth: Auth): RequestHandler {
+/** The bearer token if there is one, else the cg_token cookie. */
+export function tokenFrom(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
+  return credentialFrom(headers)?.token ?? null;
+}
+
+/** `allowedOrigins`: CORS_ORIGINS, whose pages may also write with the cookie. */
+export function authenticate(auth: Auth, o: { allowedOrigins?: readonly string[] } = {}): RequestHandler {
   return async (req, _res, next) => {
-    const token = tokenFrom(req.headers);
-    if (!token) throw Errors.UNAUTHENTICATED(`Sign in first: ${req.method} ${req.baseUrl}${req.path} needs a token (POST /api/auth/login, then send the ${TOKEN_COOKIE} cookie or Authorization: Bearer <token>)`);
+    const credential = credentialFrom(req.headers);
+    if (!credential) throw Errors.UNAUTHENTICATED(`Sign in first: ${req.method} ${req.baseUrl}${req.path} needs a token (POST /api/auth/login, then send the ${TOKEN_COOKIE} cookie or Authorization: Bearer <token>)`);
+    if (credential.via === 'cookie') {
+      const why = crossSiteRefusal(req, o.allowedOrigins ?? []);
+      if (why) throw Errors.CROSS_SITE_REQUEST(`${req.method} ${req.baseUrl}${req.path}`.slice(0, 200), why);
+    }
+    const { token } = credential;
     try {
       req.auth = await auth.session(token);
     } catch (err) {

@@ -1,5 +1,6 @@
-// Proves sign-in tokens carry user and role, expire after TOKEN_TTL_MS (fake clock), refuse tampering and
-// other secrets, and that the generated secret is kept in DATA_DIR/auth-secret (mode 0600) across restarts.
+// Proves sign-in tokens carry user, role and session id, expire after TOKEN_TTL_MS or at their session's
+// end if sooner (fake clock), refuse tampering and other secrets, and that the generated secret is kept
+// in DATA_DIR/auth-secret (mode 0600) across restarts.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,21 @@ describe('TokenService', () => {
     expect((await tokens.verify(token)).username).toBe('operator');
     now = T0 + TOKEN_TTL_MS;
     expect(await reason(tokens.verify(token))).toBe('expired');
+  });
+
+  it('carries the session id, can reissue a token id, and never outlives its session (notAfter)', async () => {
+    const tokens = new TokenService(SECRET, () => T0);
+    const user = { username: 'operator', role: 'operator' } as const;
+    const capped = await tokens.issue(user, { sid: 'session-1', notAfter: T0 + 600_000 });
+    expect(capped.expiresAt).toBe(T0 + 600_000);
+    expect(await tokens.verify(capped.token)).toMatchObject({ sid: 'session-1', jti: capped.jti, expiresAt: T0 + 600_000 });
+    const same = await tokens.issue(user, { sid: 'session-1', jti: capped.jti, notAfter: T0 + 10 * TOKEN_TTL_MS });
+    expect(await tokens.verify(same.token)).toMatchObject({ sid: 'session-1', jti: capped.jti, expiresAt: T0 + TOKEN_TTL_MS });
+    // without a session: what versions before sessions issued
+    expect((await tokens.verify((await tokens.issue(user)).token)).sid).toBeNull();
+    const badSid = await new SignJWT({ role: 'admin', sid: 42 }).setProtectedHeader({ alg: 'HS256' }).setSubject('admin').setIssuer('citygrid').setJti('x')
+      .setIssuedAt(T0 / 1000).setExpirationTime(T0 / 1000 + 60).sign(SECRET);
+    expect(await reason(tokens.verify(badSid))).toBe('invalid');
   });
 
   it('refuses a token signed with another secret, altered, or not a JWT', async () => {

@@ -1,6 +1,6 @@
-// Sign-in tokens: short-lived HS256 JWTs (jose) with sub = username and role. The secret comes from
-// AUTH_SECRET or, unset, is generated once and kept in DATA_DIR/auth-secret (mode 0600) so tokens
-// survive restarts.
+// Sign-in tokens: short-lived HS256 JWTs (jose) with sub = username, role, and sid = the sign-in's
+// session (sessions.ts), which a token never outlives. The secret comes from AUTH_SECRET or, unset, is
+// generated once and kept in DATA_DIR/auth-secret (mode 0600) so tokens survive restarts.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,10 @@ const MIN_SECRET = 32;
 export interface TokenClaims {
   username: string;
   role: Role;
-  /** Token id, for logout. */
+  /** Token id: the session accepts its current one (and, briefly, the one the last refresh replaced). */
   jti: string;
+  /** The sign-in's session, shared by its refreshes; null in tokens of versions before sessions. */
+  sid: string | null;
   issuedAt: number;
   expiresAt: number;
 }
@@ -53,11 +55,17 @@ export class TokenService {
     readonly ttlMs: number = TOKEN_TTL_MS,
   ) {}
 
-  async issue(user: { username: string; role: Role }): Promise<{ token: string; expiresAt: number; jti: string }> {
+  /**
+   * A token for `session` (its id; `notAfter`: the session's end, which the token never outlives; `jti`:
+   * reissue that token id instead of a new one). Without `session`: a token as versions before sessions
+   * issued them (tests use it for those).
+   */
+  async issue(user: { username: string; role: Role }, session?: { sid: string; notAfter: number; jti?: string }): Promise<{ token: string; expiresAt: number; jti: string }> {
     const iat = Math.floor(this.now() / 1000);
-    const exp = iat + Math.floor(this.ttlMs / 1000);
-    const jti = randomUUID();
-    const token = await new SignJWT({ role: user.role })
+    let exp = iat + Math.floor(this.ttlMs / 1000);
+    if (session) exp = Math.min(exp, Math.floor(session.notAfter / 1000));
+    const jti = session?.jti ?? randomUUID();
+    const token = await new SignJWT(session ? { role: user.role, sid: session.sid } : { role: user.role })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.username)
       .setIssuer(ISSUER)
@@ -76,7 +84,8 @@ export class TokenService {
       });
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new TokenError('invalid', 'the token does not name a user and role');
-      return { username: payload.sub, role, jti: String(payload.jti), issuedAt: payload.iat! * 1000, expiresAt: payload.exp! * 1000 };
+      if (payload.sid !== undefined && (typeof payload.sid !== 'string' || !payload.sid)) throw new TokenError('invalid', 'the token names no valid session');
+      return { username: payload.sub, role, jti: String(payload.jti), sid: (payload.sid as string | undefined) ?? null, issuedAt: payload.iat! * 1000, expiresAt: payload.exp! * 1000 };
     } catch (err) {
       if (err instanceof TokenError) throw err;
       if (err instanceof errors.JWTExpired) throw new TokenError('expired', 'your session expired: sign in again');

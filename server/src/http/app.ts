@@ -5,7 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import type { HealthResponse } from '@citygrid/contract';
+import type { HealthResponse, TrustProxy } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -45,17 +45,20 @@ export interface AppDeps {
   webDist: string | null;
   /** CORS_ORIGINS: other origins allowed to call the API from a browser; none by default. */
   corsOrigins?: readonly string[];
+  /** TRUST_PROXY: Express's `trust proxy` (who the client is behind a reverse proxy); false by default. */
+  trustProxy?: TrustProxy;
 }
 
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
   app.use(securityHeaders(), cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   app.use('/api', healthRouter(deps), loginRouter(deps)); // open
-  app.use('/api', authenticate(deps.auth), requireRole('read'));
+  app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
   app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), rejectionsRouter(deps), alertsRouter(deps), auditRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));

@@ -1,11 +1,14 @@
-// Sign-in: POST /api/auth/login (open, rate limited), and for a signed-in user POST /api/auth/refresh,
-// POST /api/auth/logout, GET /api/auth/me. The token goes in the body and in the cg_token cookie
-// (HttpOnly, SameSite=Strict, Path=/, Max-Age; Secure when the request came over https).
+// Sign-in: POST /api/auth/login (open, backed off per username and address, password checked in a
+// worker thread), and for a signed-in user POST /api/auth/refresh (a new token of the same session; the
+// old one retires), POST /api/auth/logout (ends the session: all its tokens), GET /api/auth/me. The
+// token goes in the body and in the cg_token cookie (HttpOnly, SameSite=Strict, Path=/, Max-Age;
+// Secure when the request came over https).
 import { Router, type Request, type Response } from 'express';
 import { TOKEN_COOKIE, type LoginResponse, type UserView } from '@citygrid/contract';
-import type { Auth } from '../auth/index.js';
+import { PoolBusyError } from '../auth/bcrypt-pool.js';
+import { SessionError, type Auth, type IssuedToken } from '../auth/index.js';
 import { sessionOf } from '../auth/middleware.js';
-import { MAX_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.js';
+import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { Users } from '../auth/users.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
@@ -24,8 +27,8 @@ const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ??
 /** Secure cookies only over https (directly, or as a TLS-terminating proxy says). */
 const isHttps = (req: Request): boolean => req.secure || req.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
 
-async function signIn(auth: Auth, req: Request, res: Response, user: UserView): Promise<LoginResponse> {
-  const { token, expiresAt } = await auth.tokens.issue(user);
+/** The token as the answer and the cookie. */
+function answer(req: Request, res: Response, { token, expiresAt }: IssuedToken, user: UserView): LoginResponse {
   res.cookie(TOKEN_COOKIE, token, {
     httpOnly: true, sameSite: 'strict', path: '/', secure: isHttps(req), maxAge: Math.max(0, expiresAt - Date.now()),
   });
@@ -39,16 +42,26 @@ export function loginRouter({ auth }: AppDeps): Router {
   router.post('/auth/login', async (req, res) => {
     const { username, password } = parseLogin(req.body);
     const ip = clientIp(req);
-    const decision = auth.limiter.check(ip, username);
+    const decision = auth.limiter.begin(ip, username);
     if (!decision.allowed) throw Errors.TOO_MANY_ATTEMPTS(decision.retryAfterS).withHeader('Retry-After', String(decision.retryAfterS));
+    const { attempt } = decision;
     const person = auth.users.get(username);
-    if (!(await verifyPassword(person, password))) {
-      auth.limiter.fail(ip, username);
+    let ok: boolean;
+    try {
+      ok = await auth.passwords.verify(person, password);
+    } catch (err) {
+      attempt.abandon();
+      if (err instanceof PoolBusyError) throw Errors.SIGNIN_BUSY(1).withHeader('Retry-After', '1');
+      throw err;
+    }
+    if (!ok) {
+      attempt.fail();
       auth.audit.record({ user: username, action: 'login_failed', target: null, note: `${person ? 'wrong password' : 'no such user'}, from ${ip}` });
       throw Errors.BAD_CREDENTIALS(); // the same answer whether the user exists or not
     }
-    auth.limiter.succeed(ip, username);
-    const body = await signIn(auth, req, res, Users.view(person!));
+    attempt.succeed();
+    const user = Users.view(person!);
+    const body = answer(req, res, await auth.signIn(user), user);
     auth.audit.record({ user: username, action: 'login', target: null, note: `from ${ip}` });
     res.json(body);
   });
@@ -59,11 +72,19 @@ export function loginRouter({ auth }: AppDeps): Router {
 export function sessionRouter({ auth }: AppDeps): Router {
   const router = Router();
   router.post('/auth/refresh', async (req, res) => {
-    res.json(await signIn(auth, req, res, sessionOf(req).user));
+    const session = sessionOf(req);
+    let issued: IssuedToken;
+    try {
+      issued = await auth.refresh(session);
+    } catch (err) {
+      if (err instanceof SessionError) throw Errors.UNAUTHENTICATED(err.message);
+      throw err;
+    }
+    res.json(answer(req, res, issued, session.user));
   });
-  router.post('/auth/logout', (req, res) => {
+  router.post('/auth/logout', async (req, res) => {
     const { user, claims } = sessionOf(req);
-    auth.revoke(claims);
+    await auth.revoke(claims);
     res.clearCookie(TOKEN_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: isHttps(req) });
     auth.audit.record({ user: user.username, action: 'logout', target: null, note: null });
     res.status(204).end();

@@ -1,5 +1,8 @@
 // fetch wrapper: JSON in, typed errors out ({"error": {code, message}} from the server).
-// Same-origin requests carry the httpOnly session cookie; the token is also sent as a bearer.
+// Requests are signed by the httpOnly session cookie alone (same-origin credentials): the browser keeps
+// the newest one for every tab, while a token held by one tab would go stale when another tab's refresh
+// replaced it. Every write goes as Content-Type: application/json with a JSON body (`{}` when it has
+// nothing to say), which with the Origin the browser adds is what the server asks of cookie-signed writes.
 import type { ApiError } from '@citygrid/contract';
 
 /** `status` 0 means the request never got an answer from the CityGrid server. */
@@ -27,14 +30,8 @@ function isApiError(body: unknown): body is ApiError {
   return typeof error?.code === 'string' && typeof error.message === 'string';
 }
 
-let bearer: string | null = null;
 let onUnauthorized: ((path: string) => void) | null = null;
 let onForbidden: ((err: ApiRequestError) => void) | null = null;
-
-/** The token from the last sign-in or refresh (null after sign-out). */
-export function setBearer(token: string | null): void {
-  bearer = token;
-}
 
 /** Called on any 401 outside /api/auth/* (the session expired) and on any 403. */
 export function setAuthHandlers(h: { unauthorized: (path: string) => void; forbidden: (err: ApiRequestError) => void }): void {
@@ -45,17 +42,18 @@ export function setAuthHandlers(h: { unauthorized: (path: string) => void; forbi
 export interface RequestOptions { signal?: AbortSignal; body?: unknown; method?: 'GET' | 'POST' }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
+  const write = method !== 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (write) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
-      method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+      method,
       signal: opts.signal,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: write ? JSON.stringify(opts.body ?? {}) : undefined,
     });
   } catch (err) {
     if (opts.signal?.aborted) throw err;

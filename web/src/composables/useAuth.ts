@@ -1,17 +1,24 @@
 // Who is signed in: asks the server (GET /api/auth/me), signs in and out, refreshes the short-lived
 // token every 10 minutes, and sends the user back to the sign-in form when the session expires.
-import type { LoginResponse, UserView } from '@citygrid/contract';
+// The session cookie signs requests and the socket (http.ts): each refresh replaces it (the server
+// retires the old token after a short grace), and the browser keeps the newest one for every tab. A
+// session ends SESSION_MAX_AGE after sign-in: the last tokens end with it, so when a refreshed token
+// is shorter than a full TOKEN_TTL_MS, the page stops refreshing and signs out when it ends, with the
+// "session expired" message.
+import { TOKEN_TTL_MS, type LoginResponse, type UserView } from '@citygrid/contract';
 import { readonly, shallowRef, type Ref } from 'vue';
 import { api } from '../api/endpoints';
-import { setAuthHandlers, setBearer, toApiError } from '../api/http';
+import { setAuthHandlers, toApiError } from '../api/http';
 import { i18n } from '../i18n';
 import { notify } from './useNotice';
-import { onSocketRefused, setSocketToken, startSocket, stopSocket } from './useSocket';
+import { onSocketRefused, startSocket, stopSocket } from './useSocket';
 
 export type AuthStatus = 'checking' | 'unreachable' | 'signed-out' | 'signed-in';
 
 const REFRESH_MS = 10 * 60_000; // 10 minutes (tokens live 30)
 const RETRY_MS = 5000; // 5 seconds
+/** A refresh that got no answer is tried again well within the 60 s the server still accepts the token it replaced. */
+const REFRESH_RETRY_MS = 10_000; // 10 seconds
 
 const user = shallowRef<UserView | null>(null);
 const status = shallowRef<AuthStatus>('checking');
@@ -34,6 +41,28 @@ function scheduleRefresh(ms = REFRESH_MS) {
   refreshTimer = setTimeout(() => void refresh(), ms);
 }
 
+/** How long a token lives, by its own iat and exp (the server's clock, so this device's clock does not matter). */
+export function tokenLifetimeMs(token: string): number | null {
+  try {
+    const part = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    const { iat, exp } = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, '='))) as { iat?: unknown; exp?: unknown };
+    return typeof iat === 'number' && typeof exp === 'number' ? (exp - iat) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** After a sign-in or refresh: refresh again in 10 minutes, or, once the session's end has come within a token's life, sign out when it comes. */
+function scheduleAfter(token: string | null): void {
+  const lifetime = token ? tokenLifetimeMs(token) : null;
+  if (lifetime === null || lifetime >= TOKEN_TTL_MS) {
+    scheduleRefresh();
+    return;
+  }
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => sessionEnded(), Math.max(0, lifetime));
+}
+
 function signedIn(u: UserView, token: string | null): void {
   // Another person on this page: start from a clean page (the stores hold the last user's view).
   if (firstUser && firstUser !== u.username) {
@@ -43,17 +72,15 @@ function signedIn(u: UserView, token: string | null): void {
   firstUser = u.username;
   user.value = u;
   expired.value = false;
-  if (token) setBearer(token);
   status.value = 'signed-in';
-  startSocket(token);
-  scheduleRefresh();
+  startSocket(null); // the cookie signs the handshake
+  scheduleAfter(token);
   for (const fn of onSignIn) fn(u);
 }
 
 function sessionEnded(): void {
   if (status.value !== 'signed-in') return;
   clearTimeout(refreshTimer);
-  setBearer(null);
   stopSocket();
   expired.value = true;
   status.value = 'signed-out';
@@ -63,13 +90,11 @@ function sessionEnded(): void {
 async function refresh(): Promise<void> {
   try {
     const res = await api.refresh();
-    setBearer(res.token);
-    setSocketToken(res.token);
     user.value = res.user;
-    scheduleRefresh();
+    scheduleAfter(res.token);
   } catch (err) {
     if (toApiError(err).status === 401) sessionEnded();
-    else scheduleRefresh(60_000); // network trouble: try again in a minute
+    else scheduleRefresh(REFRESH_RETRY_MS); // no answer: the server may have replaced the token all the same
   }
 }
 
@@ -79,7 +104,7 @@ async function check(): Promise<void> {
     const me = await api.me();
     if (!window.location.hash && me.role === 'gridworker') window.location.hash = homeOf(me);
     signedIn(me, null);
-    void refresh(); // a token for the socket handshake, besides the cookie
+    void refresh(); // a fresh cookie, and how long the session has left
   } catch (err) {
     const e = toApiError(err);
     if (e.status === 401 || e.status === 403 || e.status === 404) {
@@ -105,7 +130,6 @@ async function logout(): Promise<void> {
   try {
     await api.logout();
   } catch { /* signed out locally anyway; the cookie expires on its own */ }
-  setBearer(null);
   stopSocket();
   // A clean page for whoever signs in next.
   window.location.hash = '';
