@@ -7,11 +7,17 @@ import type { Rejection, RejectionReason } from './rejections.js';
 export interface ApiError { error: { code: string; message: string } }
 
 export type ComponentStatus = 'ok' | 'degraded' | 'down' | 'not_configured';
+/**
+ * GET /api/health, open to anyone: states and plain reasons only. No URL (MQTT_URL may carry
+ * credentials), host, port or raw error text of a store or driver: those go to the log.
+ */
 export interface HealthResponse {
   status: 'ok' | 'degraded' | 'down';
   uptimeS: number;
-  broker: { status: ComponentStatus; mode: 'embedded' | 'external'; connected: boolean; url: string };
+  broker: { status: ComponentStatus; mode: 'embedded' | 'external'; connected: boolean };
+  /** detail: a plain reason; a signed-in admin gets the store's own words (credentials in URLs removed). */
   store: { status: ComponentStatus; kind: 'sqlite' | 'influx'; detail?: string };
+  /** detail: a plain reason; a signed-in user gets the refused rule's problem, as GET /api/rules gives it. */
   rules: { status: ComponentStatus; detail?: string };
   ingest: { received: number; stored: number; rejected: number };
 }

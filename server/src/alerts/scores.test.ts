@@ -2,7 +2,7 @@
 // share acknowledged within the colour's deadline (alerts that cleared by themselves in time are not judged).
 import { describe, expect, it } from 'vitest';
 import type { Alert, Severity } from '@citygrid/contract';
-import { computeScores } from './scores.js';
+import { ScoreSource, computeScores } from './scores.js';
 
 const MIN = 60_000;
 const DEADLINES: Record<Severity, number> = { red: 5 * MIN, orange: 15 * MIN, yellow: 30 * MIN, blue: 120 * MIN };
@@ -41,5 +41,41 @@ describe('computeScores', () => {
     const scores = computeScores([alert({ severity: 'blue', district: 'north', resolvedAt: MIN, resolvedBy: 'system' })], 'district', deadline, MIN);
     expect(scores).toEqual([expect.objectContaining({ id: 'north', alerts: 1, ackMedianS: null, ackP90S: null, ackedInTime: null })]);
     expect(computeScores(alerts, 'district', deadline, 60 * MIN).map((s) => s.id)).toEqual(['east', 'west']);
+  });
+});
+
+describe('ScoreSource', () => {
+  // the alert log (final states) and the manager's live alerts, as GET /api/scores reads them
+  const logged = [alert({ id: 'old-1', startedAt: 10 * MIN }), alert({ id: 'old-2', startedAt: 20 * MIN }), alert({ id: 'changed', startedAt: 30 * MIN, state: 'firing' })];
+  function source(live: Alert[]) {
+    let t = 0;
+    let scans = 0;
+    const s = new ScoreSource({ scan: () => { scans++; return logged; }, live: () => live, ttlMs: 60_000, now: () => t });
+    return { s, scans: () => scans, at: (ms: number) => { t = ms; } };
+  }
+
+  it('reads the alert log once per minute however often it is asked', () => {
+    const { s, scans, at } = source([]);
+    for (let i = 0; i < 100; i++) expect(s.startedBetween(0, 60 * MIN).map((a) => a.id).sort()).toEqual(['changed', 'old-1', 'old-2']);
+    expect(scans()).toBe(1);
+    at(59_999);
+    s.startedBetween(0, 60 * MIN);
+    expect(scans()).toBe(1);
+    at(60_000);
+    s.startedBetween(0, 60 * MIN);
+    expect(scans()).toBe(2); // the control: it does read the log again once the minute is over
+  });
+
+  it('overlays the live alerts, so a change since the last read counts at once', () => {
+    const live = [alert({ id: 'changed', startedAt: 30 * MIN, state: 'acknowledged', acknowledgedAt: 31 * MIN }), alert({ id: 'new', startedAt: 40 * MIN })];
+    const { s } = source(live);
+    const got = s.startedBetween(0, 60 * MIN);
+    expect(got.map((a) => a.id).sort()).toEqual(['changed', 'new', 'old-1', 'old-2']);
+    expect(got.find((a) => a.id === 'changed')).toMatchObject({ state: 'acknowledged', acknowledgedAt: 31 * MIN });
+  });
+
+  it('keeps alerts started within [from, to)', () => {
+    const { s } = source([]);
+    expect(s.startedBetween(10 * MIN, 30 * MIN).map((a) => a.id).sort()).toEqual(['old-1', 'old-2']);
   });
 });

@@ -4,6 +4,45 @@ import { SEVERITIES, type Alert, type Score, type Severity } from '@citygrid/con
 
 export type { Score };
 
+/** What a score reads of an alert (the rest is not kept between requests). */
+export type ScoredAlert = Pick<Alert, 'id' | 'partOf' | 'grid' | 'district' | 'severity' | 'state' | 'startedAt' | 'acknowledgedAt' | 'resolvedAt' | 'resolvedBy' | 'escalation'>;
+
+/** How long one read of the whole alert log serves GET /api/scores (ms: 1 minute). */
+export const SCORES_SCAN_TTL_MS = 60_000;
+
+const slim = (a: ScoredAlert): ScoredAlert => ({
+  id: a.id, partOf: a.partOf ?? null, grid: a.grid, district: a.district, severity: a.severity, state: a.state, startedAt: a.startedAt,
+  acknowledgedAt: a.acknowledgedAt, resolvedAt: a.resolvedAt, resolvedBy: a.resolvedBy, escalation: a.escalation,
+});
+
+/**
+ * The alerts GET /api/scores counts, without reading the whole alert log for every request: one scan
+ * of the log (`scan`: final states of every alert) serves all requests for `ttlMs`, overlaid with the
+ * live alerts (`live`: the manager's, which include every alert that changed since the server started),
+ * so answers stay exact while the log is read at most once per `ttlMs`, whoever asks and how often.
+ */
+export class ScoreSource {
+  private cache: { at: number; alerts: Map<string, ScoredAlert> } | null = null;
+
+  constructor(private readonly o: { scan: () => ScoredAlert[]; live: () => Iterable<ScoredAlert>; ttlMs?: number; now?: () => number }) {}
+
+  /** Alerts started within [from, to), each in its latest state. */
+  startedBetween(from: number, to: number): ScoredAlert[] {
+    const now = (this.o.now ?? Date.now)();
+    if (!this.cache || now - this.cache.at >= (this.o.ttlMs ?? SCORES_SCAN_TTL_MS)) {
+      this.cache = { at: now, alerts: new Map(this.o.scan().map((a) => [a.id, slim(a)])) };
+    }
+    const inRange = (a: ScoredAlert) => a.startedAt >= from && a.startedAt < to;
+    const live = new Set<string>();
+    const out: ScoredAlert[] = [];
+    for (const a of this.o.live()) {
+      live.add(a.id);
+      if (inRange(a)) out.push(a);
+    }
+    for (const a of this.cache.alerts.values()) if (!live.has(a.id) && inRange(a)) out.push(a);
+    return out;
+  }
+}
 
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
@@ -13,8 +52,8 @@ function quantile(sorted: number[], q: number): number | null {
   return Math.round((sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)) / 100) / 10;
 }
 
-export function computeScores(alerts: Alert[], by: 'grid' | 'district', deadline: (s: Severity) => number, now: number): Score[] {
-  const groups = new Map<string, Alert[]>();
+export function computeScores(alerts: ScoredAlert[], by: 'grid' | 'district', deadline: (s: Severity) => number, now: number): Score[] {
+  const groups = new Map<string, ScoredAlert[]>();
   for (const a of alerts) {
     if (a.partOf) continue; // grouped parts count once, under their incident
     const id = by === 'grid' ? a.grid : a.district;

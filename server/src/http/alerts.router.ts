@@ -1,14 +1,19 @@
 // Alerts and maintenance: GET /api/alerts, /api/alerts/:id, POST ack/resolve, /api/maintenance, rules.
 // The acting user is the signed-in one (never a body field); every action goes to the audit log.
+// A grid worker reads only the alerts and maintenance windows of their own cells (auth/scope.ts):
+// another cell's alert answers 404 CG_ALERT_NOT_FOUND, word for word what an unknown id answers.
 import { Router, type Request } from 'express';
 import { SEVERITIES, parseDuration, type Alert } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
-import { computeScores } from '../alerts/scores.js';
+import { ScoreSource, computeScores } from '../alerts/scores.js';
 import { requireRole, sessionOf } from '../auth/middleware.js';
 import { mayActOnAlert } from '../auth/roles.js';
+import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
-import { intParam, optionalString, timeParam } from './query.js';
+import { ALERTS_LIMIT, SCORES_MAX_RANGE_MS, limitParam, optionalString, rangeParams } from './query.js';
+
+const DAY = 86_400_000; // ms
 
 const idOf = (req: Request): string => String(req.params.id ?? '');
 
@@ -31,6 +36,12 @@ function rethrow(err: unknown, id: string): never {
 export function alertsRouter({ alerting, auth }: AppDeps): Router {
   const router = Router();
   const { manager } = alerting;
+  const scopeOf = (req: Request) => readScope(sessionOf(req).user, alerting.city);
+  // scores read the alert log at most once a minute, however many ask (see ScoreSource)
+  const scored = new ScoreSource({
+    scan: () => alerting.log.alertsStartedBetween(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
+    live: () => manager.list({ active: false, limit: Number.MAX_SAFE_INTEGER }),
+  });
 
   /** The alert the signed-in user may act on: 404 if none, 403 for a grid worker outside their cells. */
   function actionable(req: Request): { alert: Alert; username: string } {
@@ -52,12 +63,17 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
     if (severity && !(SEVERITIES as readonly string[]).includes(severity)) throw Errors.QUERY_INVALID('severity', `must be one of ${SEVERITIES.join(', ')}`);
     const grid = optionalString(q, 'grid');
     const district = optionalString(q, 'district');
-    res.json({ alerts: manager.list({ active: state === 'active', limit: intParam(q, 'limit', 500, 1, 5000), ...(grid ? { grid } : {}), ...(district ? { district } : {}), ...(severity ? { severity } : {}) }) });
+    const limit = limitParam(q, 'limit', ALERTS_LIMIT, 'alerts');
+    const scope = scopeOf(req);
+    const filter = { active: state === 'active', ...(grid ? { grid } : {}), ...(district ? { district } : {}), ...(severity ? { severity } : {}) };
+    // the manager sorts newest first; a grid worker's are picked from that order before the limit
+    const alerts = scope.cityWide ? manager.list({ ...filter, limit }) : manager.list({ ...filter, limit: Number.MAX_SAFE_INTEGER }).filter((a) => scope.alert(a)).slice(0, limit);
+    res.json({ alerts });
   });
 
   router.get('/alerts/:id', (req, res) => {
     const alert = manager.get(req.params.id);
-    if (!alert) throw Errors.ALERT_NOT_FOUND(req.params.id.slice(0, 64));
+    if (!alert || !scopeOf(req).alert(alert)) throw Errors.ALERT_NOT_FOUND(req.params.id.slice(0, 64));
     res.json({ alert, history: alerting.log.history(alert.id).map(({ alert: _a, ...e }) => e) });
   });
 
@@ -87,8 +103,10 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
     }
   });
 
-  router.get('/maintenance', (_req, res) => {
-    res.json({ windows: manager.listMaintenance(Date.now()) });
+  router.get('/maintenance', (req, res) => {
+    const scope = scopeOf(req);
+    const windows = manager.listMaintenance(Date.now()).filter((w) => ('device' in w.target ? scope.device(w.target.device) : scope.grid(w.target.grid)));
+    res.json({ windows });
   });
 
   router.post('/maintenance', requireRole('maintenance'), (req, res) => {
@@ -125,12 +143,10 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
   router.get('/scores', (req, res) => {
     const q = req.query as Record<string, unknown>;
     const now = Date.now();
-    const to = timeParam(q, 'to', now);
-    const from = timeParam(q, 'from', to - 7 * 86_400_000);
-    if (from >= to) throw Errors.QUERY_INVALID('from', 'must be before to');
     const by = optionalString(q, 'by') ?? 'grid';
     if (by !== 'grid' && by !== 'district') throw Errors.QUERY_INVALID('by', 'must be grid or district');
-    const scores = computeScores(alerting.log.alertsStartedBetween(from, to), by, (s) => alerting.routing.deadline(s), now);
+    const { from, to } = rangeParams(q, { defaultMs: 7 * DAY, maxMs: SCORES_MAX_RANGE_MS, now, what: 'scores are computed for' });
+    const scores = computeScores(scored.startedBetween(from, to), by, (s) => alerting.routing.deadline(s), now);
     res.json({ from, to, by, scores });
   });
 

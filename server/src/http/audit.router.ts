@@ -4,7 +4,7 @@ import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '@citygrid/cont
 import { requireRole } from '../auth/middleware.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
-import { intParam, optionalString } from './query.js';
+import { AUDIT_LIMIT, intParam, limitParam, optionalString } from './query.js';
 
 export function auditRouter({ auth }: AppDeps): Router {
   const router = Router();
@@ -15,7 +15,7 @@ export function auditRouter({ auth }: AppDeps): Router {
     const user = optionalString(q, 'user');
     const before = q.before === undefined ? undefined : intParam(q, 'before', 0, 1, Number.MAX_SAFE_INTEGER);
     const entries: AuditEntry[] = auth.audit.list({
-      limit: intParam(q, 'limit', 100, 1, 1000),
+      limit: limitParam(q, 'limit', AUDIT_LIMIT, 'entries'),
       ...(user !== undefined ? { user } : {}),
       ...(action !== undefined ? { action: action as AuditAction } : {}),
       ...(before !== undefined ? { before } : {}),

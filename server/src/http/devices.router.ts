@@ -1,52 +1,65 @@
 // Devices with live values, and their history: GET /api/devices, /api/devices/:id, /api/devices/:id/readings.
-import { Router } from 'express';
+// A grid worker reads only the devices of their own cells (auth/scope.ts); another cell's device answers
+// 404 CG_DEVICE_NOT_FOUND, word for word what a device that does not exist answers.
+import { Router, type Request } from 'express';
 import { metricsOf, type DevicesResponse, type ReadingsResponse } from '@citygrid/contract';
+import { sessionOf } from '../auth/middleware.js';
+import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
-import { intParam, optionalString, stepParam, timeParam } from './query.js';
+import {
+  READINGS_MAX_METRICS, READINGS_MAX_POINTS, READINGS_MAX_RANGE_MS, READINGS_MAX_RAW_RANGE_MS,
+  checkBuckets, limitParam, optionalString, rangeParams, stepParam,
+} from './query.js';
 
-const HOUR = 3_600_000;
-const MAX_BUCKETS = 10_000;
+const HOUR = 3_600_000; // ms
 
-export function devicesRouter({ registry, store }: AppDeps): Router {
+export function devicesRouter({ city, registry, store }: AppDeps): Router {
   const router = Router();
+  const scopeOf = (req: Request) => readScope(sessionOf(req).user, city);
+
+  /** The device if this user may read it; 404 otherwise (unknown or not theirs: the same answer). */
+  function readable(req: Request) {
+    const id = String(req.params.id ?? '');
+    const device = registry.get(id);
+    if (!device || !scopeOf(req).device(device.id)) throw Errors.DEVICE_NOT_FOUND(id.slice(0, 64));
+    return device;
+  }
 
   router.get('/devices', (req, res) => {
     const q = req.query as Record<string, unknown>;
     const grid = optionalString(q, 'grid');
     const district = optionalString(q, 'district');
     const kind = optionalString(q, 'kind');
+    const scope = scopeOf(req);
     const devices = registry.views().filter((d) =>
-      (!grid || d.grid === grid) && (!district || d.district === district) && (!kind || d.kind === kind));
+      (!grid || d.grid === grid) && (!district || d.district === district) && (!kind || d.kind === kind) && scope.cell(d.grid, d.district));
     const body: DevicesResponse = { devices };
     res.json(body);
   });
 
   router.get('/devices/:id', (req, res) => {
-    const view = registry.view(req.params.id);
-    if (!view) throw Errors.DEVICE_NOT_FOUND(req.params.id.slice(0, 64));
-    res.json(view);
+    res.json(registry.view(readable(req).id));
   });
 
   router.get('/devices/:id/readings', async (req, res) => {
-    const device = registry.get(req.params.id);
-    if (!device) throw Errors.DEVICE_NOT_FOUND(req.params.id.slice(0, 64));
+    const device = readable(req);
     const q = req.query as Record<string, unknown>;
     const specs = metricsOf(device.kind);
     const metric = optionalString(q, 'metric');
     if (metric !== undefined && !Object.hasOwn(specs, metric)) {
       throw Errors.METRIC_UNKNOWN(device.id, device.kind, metric, Object.keys(specs).join(', ') || '(none: cameras send events)');
     }
-    const now = Date.now();
-    const to = timeParam(q, 'to', now);
-    const from = timeParam(q, 'from', to - HOUR);
-    if (from >= to) throw Errors.QUERY_INVALID('from', 'must be before to');
+    const limit = limitParam(q, 'limit', { default: READINGS_MAX_POINTS, max: READINGS_MAX_POINTS }, 'raw points per metric');
     const step = stepParam(q, 'step');
-    if (step !== null && (to - from) / step > MAX_BUCKETS) {
-      throw Errors.QUERY_INVALID('step', `would give ${Math.ceil((to - from) / step)} buckets; at most ${MAX_BUCKETS}, use a larger step`);
-    }
-    const limit = intParam(q, 'limit', 10_000, 1, 100_000);
+    const { from, to } = step === null
+      ? rangeParams(q, { defaultMs: HOUR, maxMs: READINGS_MAX_RAW_RANGE_MS, now: Date.now(), what: 'raw points are served for', hint: 'give a step, e.g. step=1h, for up to 366 days' })
+      : rangeParams(q, { defaultMs: HOUR, maxMs: READINGS_MAX_RANGE_MS, now: Date.now(), what: 'history with step is served for' });
+    if (step !== null) checkBuckets(from, to, step);
     const metrics = metric ? [metric] : Object.keys(specs);
+    if (metrics.length > READINGS_MAX_METRICS) {
+      throw Errors.LIMIT_EXCEEDED(`${device.kind} has ${metrics.length} metrics; at most ${READINGS_MAX_METRICS} per request: name one with metric=`);
+    }
     const series = await store.queryReadings({ device: device.id, kind: device.kind, metrics, from, to, step, limit });
     const body: ReadingsResponse = {
       device: device.id, from, to, step,

@@ -35,6 +35,14 @@ describe('checkSubscribe', () => {
     }
   });
 
+  it("gives a grid worker one answer for another cell's device and an unknown one (no oracle of what exists)", () => {
+    const foreign = checkSubscribe({ device: 'wl-3' }, city, gw);
+    const unknown = checkSubscribe({ device: 'ghost-9' }, city, gw);
+    expect(foreign).toEqual({ error: expect.stringContaining('device wl-3 is not one of them') });
+    expect(unknown).toEqual({ error: (foreign as { error: string }).error.replace('wl-3', 'ghost-9') });
+    expect(checkSubscribe({ device: 'ghost-9' }, city, user('operator'))).toEqual({ error: 'unknown device "ghost-9"' });
+  });
+
   it('lets a supervisor watch any cell of their district', () => {
     const sup = user('gridworker', [], ['east']);
     expect(checkSubscribe({ grid: 'c-2' }, city, sup)).toEqual({ rooms: ['grid:c-2', 'user:u-gridworker'] });
