@@ -1,6 +1,7 @@
 // Schemas for the city configuration files in CITY_DIR (grid.geojson, devices.yaml, people.yaml).
 import { z } from 'zod';
 import { DEVICE_KINDS } from './catalogue.js';
+import { isZoneName } from './payloads.js';
 import { DEVICE_ID_PATTERN } from './topics.js';
 
 const idPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -48,13 +49,18 @@ export const deviceConfigSchema = z.strictObject({
   grid: z.string().regex(idPattern).optional(),
   name: z.string().min(1).max(120).optional(),
   secret_hash: z.string().regex(SECRET_HASH_PATTERN, 'secret_hash must be scrypt$logN$r$p$salt$hash (make one with `npm run hash-secret`)'),
-});
+  /** Cameras only: the zone names configured in the camera; its events may name only these. */
+  zones: z.array(z.string().refine(isZoneName, 'a zone is a-z, 0-9, - and _, starting with a letter, at most 32 characters, no four digits in a row'))
+    .min(1).max(64).optional(),
+}).refine((d) => d.zones === undefined || d.kind === 'camera', { message: 'only cameras have zones', path: ['zones'] });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
 export const cityMetaSchema = z.object({
   name: z.string().min(1),
   name_en: z.string().min(1).optional(),
   center: position.optional(),
+  /** A demonstration city whose credentials are public: never served beyond loopback unless CITYGRID_DEMO=1. */
+  demo: z.boolean().optional(),
 }).loose();
 export type CityMeta = z.infer<typeof cityMetaSchema>;
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceKind } from './catalogue.js';
 import {
-  FUTURE_TOLERANCE_MS, normaliseTs, parseCameraEvent, parseStatus, parseTelemetry,
+  FUTURE_TOLERANCE_MS, isZoneName, normaliseTs, parseCameraEvent, parseStatus, parseTelemetry,
 } from './payloads.js';
 import { REJECTION_REASON_CODES, RejectionError, type RejectionReason } from './rejections.js';
 import { MAX_BATCH, MAX_PAYLOAD_BYTES } from './topics.js';
@@ -328,6 +328,20 @@ describe('parseCameraEvent', () => {
 
   it('wrong_channel: a sensor publishing events', () => {
     expect(rejection(() => cameraEvent({ type: 'crowding', confidence: 0.5 }, 'water_level')).reason).toBe('wrong_channel');
+  });
+
+  it('schema_invalid: a zone that is not a zone name (a plate, a phone number, free text, a newline), without echoing it', () => {
+    for (const zone of ['鄂A12345', 'a12345', 'ab1234', '13800138000', 'Gate North', 'gate\nnorth', 'zhang san', 'x'.repeat(33), '-lane', '2nd-lane', 'Lane-2']) {
+      const err = rejection(() => cameraEvent({ type: 'illegal_parking', confidence: 0.9, zone, seq: 3 }));
+      expect(err.reason, zone).toBe('schema_invalid');
+      expect(err.message, zone).toContain('zone');
+      expect(err.message, zone).not.toContain(zone);
+      expect(err.seq, zone).toBe(3);
+    }
+    for (const zone of ['gate-north', 'lane-2', 'platform_b', 'z', `a${'b'.repeat(31)}`, 'exit-123']) {
+      expect(cameraEvent({ type: 'illegal_parking', confidence: 0.9, zone }).zone, zone).toBe(zone);
+    }
+    expect(isZoneName('lane-2024')).toBe(false);
   });
 
   it('schema_invalid: unknown type, confidence outside 0..1, count 0, empty zone, missing type', () => {

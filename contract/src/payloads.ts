@@ -30,12 +30,26 @@ export const telemetrySchema = z.strictObject({
 });
 export type TelemetryPayload = Omit<z.infer<typeof telemetrySchema>, 'metrics'> & { metrics: Record<string, number | boolean> };
 
+/**
+ * A camera event's `zone` names a part of the camera's view that was configured in the camera
+ * (`gate-north`, `lane-2`): a short identifier, not free text. Free text let a plate number
+ * (鄂A12345), a phone number or a name through, against "no personal data", and a newline into the
+ * InfluxDB line protocol. So: lowercase letters, digits, `-` and `_`, starting with a letter, at most
+ * 32 characters, and never four digits in a row (the tail of a plate, a phone or an ID number).
+ */
+export const ZONE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+const FOUR_DIGITS = /[0-9]{4}/;
+export function isZoneName(zone: string): boolean {
+  return ZONE_PATTERN.test(zone) && !FOUR_DIGITS.test(zone);
+}
+const ZONE_RULE = 'a zone name configured in the camera: a-z, 0-9, - and _, starting with a letter, at most 32 characters, no four digits in a row (e.g. gate-north, lane-2); zones never carry plate numbers or other personal data';
+
 export const cameraEventSchema = z.strictObject({
   ts: tsSchema.optional(),
   type: z.enum(CAMERA_EVENT_TYPES),
   confidence: z.number().min(0).max(1),
   count: z.number().int().min(1).max(10_000).optional(),
-  zone: z.string().min(1).max(64).optional(),
+  zone: z.string().refine(isZoneName, { message: `must be ${ZONE_RULE}` }).optional(),
   seq: z.number().int().nonnegative().optional(),
 });
 export type CameraEventPayload = z.infer<typeof cameraEventSchema>;

@@ -79,7 +79,7 @@ it('shows an alert raised over MQTT in the feed', async () => {
   await expect.poll(() => item.getByTestId('alert-deadline').textContent()).toMatch(/ack within \d+:\d\d/);
   await expect.poll(async () => Number(await page.getByTestId('kpi-active-alerts').textContent()), { timeout: WAIT }).toBeGreaterThan(before);
   // a red alert too (a camera sees smoke), so the screenshot shows the colours side by side
-  await publish(cameraClient, deviceTopic(camera.id, 'event'), JSON.stringify({ type: 'smoke_fire', confidence: 0.93, count: 1, zone: 'north gate' }));
+  await publish(cameraClient, deviceTopic(camera.id, 'event'), JSON.stringify({ type: 'smoke_fire', confidence: 0.93, count: 1, zone: 'north-gate' }));
   await page.locator('[data-testid="alert-item"][data-severity="red"]').first().waitFor({ timeout: WAIT });
   await shot(page, 'control-room.png');
 });

@@ -38,7 +38,7 @@ async function client(id: string): Promise<MqttClient> {
 async function cameraEvents(cam: CityDevice, type: CameraEventType, n: number): Promise<void> {
   const c = await client(cam.id);
   for (let i = 0; i < n; i++) {
-    await publish(c, deviceTopic(cam.id, 'event'), JSON.stringify({ type, confidence: 0.9, count: 1, zone: `test ${i}` }));
+    await publish(c, deviceTopic(cam.id, 'event'), JSON.stringify({ type, confidence: 0.9, count: 1, zone: `test-${i}` }));
   }
 }
 

@@ -249,6 +249,8 @@ describe('fuzzing MQTT', () => {
       const share = Math.floor(MESSAGES / fuzzed.length) + (i < MESSAGES % fuzzed.length ? 1 : 0);
       await new Promise<void>((resolve, reject) => {
         let inFlight = 0;
+        // a closed connection would leave its in-flight messages unacknowledged: say so at once
+        client.once('close', () => reject(new Error(`${device.id}: the broker closed the connection after ${run.sent.length} messages (the last: ${run.sent.at(-1)?.excerpt ?? '-'})`)));
         const pump = () => {
           while (inFlight < WINDOW && run.sent.length < share) {
             const m = fuzzer.message(device, Date.now());

@@ -86,13 +86,24 @@ const TELEMETRY_FIELDS = new Set(['ts', 'metrics', 'seq']);
 export const EVENT_ALLOWS_SEQ = true;
 const EVENT_FIELDS = new Set(['ts', 'type', 'confidence', 'count', 'zone', ...(EVENT_ALLOWS_SEQ ? ['seq'] : [])]);
 /**
- * decided: details README leaves to "contract/src/" (its words: "full detail in contract/src/"),
- * copied from there: an event's `count` is a whole number 1..10,000; `zone` a string of 1..64
- * characters; `seq` (README: "int") a non-negative whole number no larger than 2^53 - 1, the
+ * README: an event's `count` is 1..10000; `zone` a zone name: "a-z, 0-9, - and _, starting with a
+ * letter, at most 32 characters, never four digits in a row". Decided (a detail the README leaves
+ * to contract/src/): `seq` (README: "int") a non-negative whole number no larger than 2^53 - 1, the
  * largest a JSON number carries exactly in JavaScript.
  */
 const EVENT_COUNT = { min: 1, max: 10_000 };
-const ZONE_LENGTH = { min: 1, max: 64 };
+const ZONE_MAX = 32;
+function isZoneName(zone: string): boolean {
+  if (zone.length < 1 || zone.length > ZONE_MAX || !(zone[0]! >= 'a' && zone[0]! <= 'z')) return false;
+  let digitsInARow = 0;
+  for (const ch of zone) {
+    const digit = ch >= '0' && ch <= '9';
+    if (!(digit || (ch >= 'a' && ch <= 'z') || ch === '-' || ch === '_')) return false;
+    digitsInARow = digit ? digitsInARow + 1 : 0;
+    if (digitsInARow >= 4) return false;
+  }
+  return true;
+}
 const MAX_SEQ = 2 ** 53 - 1;
 
 // ---------------------------------------------------------------------------------------------
@@ -292,7 +303,7 @@ function cameraEvent(decoded: unknown, now: number): ExpectedEvent {
   if (typeof e.type !== 'string' || !CAMERA_EVENT_TYPES_COPY.includes(e.type)) throw refuse('schema_invalid', `event type ${JSON.stringify(e.type)?.slice(0, 40)}`);
   if (typeof e.confidence !== 'number' || !(e.confidence >= 0 && e.confidence <= 1)) throw refuse('schema_invalid', `confidence ${JSON.stringify(e.confidence)?.slice(0, 40)}`);
   if (Object.hasOwn(e, 'count') && !(isWhole(e.count) && e.count >= EVENT_COUNT.min && e.count <= EVENT_COUNT.max)) throw refuse('schema_invalid', `count ${JSON.stringify(e.count)?.slice(0, 40)}`);
-  if (Object.hasOwn(e, 'zone') && !(typeof e.zone === 'string' && e.zone.length >= ZONE_LENGTH.min && e.zone.length <= ZONE_LENGTH.max)) throw refuse('schema_invalid', `zone ${JSON.stringify(e.zone)?.slice(0, 40)}`);
+  if (Object.hasOwn(e, 'zone') && !(typeof e.zone === 'string' && isZoneName(e.zone))) throw refuse('schema_invalid', `zone ${JSON.stringify(e.zone)?.slice(0, 40)}`);
   checkShapeOfTsAndSeq(e, refuse);
   const out: ExpectedEvent = { ts: timestamp(e.ts, now, refuse), type: e.type, confidence: e.confidence, count: (e.count as number | undefined) ?? 1 };
   if (e.zone !== undefined) out.zone = e.zone as string;

@@ -18,6 +18,8 @@ const JUNK_VALUES: unknown[] = [
   "'; DROP TABLE readings; --", '${jndi:ldap://x}', '2026-02-30T10:00:00Z', '2026-05-01T08:30:00+08:00',
 ];
 const EVIL_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'image', 'plate', 'face', 'phone', 'name', ''];
+const MAX_FUZZ_PACKET = 120 * 1024;
+const ZONES = ['gate-north', 'lane-2', 'platform_b', 'exit-123', '鄂A12345', 'ab1234', '13800138000', 'Gate North', 'lane\n2', '', 'x'.repeat(40)];
 const SEGMENT_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789-_.城市水位';
 
 export class Fuzzer {
@@ -33,7 +35,10 @@ export class Fuzzer {
   /** A valid payload for a device (telemetry, or an event for a camera). */
   valid(device: FuzzDevice, now: number): Record<string, unknown> {
     if (device.kind === 'camera') {
-      return { type: this.pick(['illegal_parking', 'crowding', 'smoke_fire', 'stalled_vehicle']), confidence: Number(this.random().toFixed(2)), count: 1 + this.int(20), ts: now - this.int(60_000), seq: this.int(1e6) };
+      const event: Record<string, unknown> = { type: this.pick(['illegal_parking', 'crowding', 'smoke_fire', 'stalled_vehicle']), confidence: Number(this.random().toFixed(2)), count: 1 + this.int(20), ts: now - this.int(60_000), seq: this.int(1e6) };
+      // zone names, and what must never pass as one: a plate, a phone number, free text, a newline
+      if (this.chance(0.3)) event.zone = this.pick(ZONES);
+      return event;
     }
     const specs = metricsOf(device.kind);
     const metrics: Record<string, number | boolean> = {};
@@ -119,6 +124,10 @@ export class Fuzzer {
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) break;
       payload = this.mutate(parsed as Record<string, unknown>);
     }
-    return { topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload) };
+    const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+    // a packet over the broker's limit (~128 KiB) closes the connection, in-flight messages and all
+    // (tests/integration/edge-preauth.test.ts); here it stays an oversized payload refused with a reason
+    if (bytes.length > MAX_FUZZ_PACKET) return { topic, payload: Buffer.from(JSON.stringify({ ...base, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) })) };
+    return { topic, payload: bytes };
   }
 }

@@ -88,7 +88,7 @@ describe.each(backends)('$name store', (backend) => {
     store.writeReadings([reading('wl-1', T0 + 30_000, { level_cm: 20 })]);
     store.writeEvents([
       event('cam-1', T0 + 1000, 'jianghan-001'),
-      event('cam-1', T0 + 2000, 'jianghan-001', { type: 'crowding', count: 12, zone: 'north gate' }),
+      event('cam-1', T0 + 2000, 'jianghan-001', { type: 'crowding', count: 12, zone: 'north-gate' }),
       event('cam-2', T0 + 3000, 'jianghan-002', { seq: 7 }),
     ]);
     await store.flush();
@@ -142,7 +142,7 @@ describe.each(backends)('$name store', (backend) => {
     expect(all.map((e) => e.ts)).toEqual([T0 + 3000, T0 + 2000, T0 + 1000]);
     const cell = await store.queryEvents({ grid: 'jianghan-001', from: T0, to: T0 + MIN, limit: 10 });
     expect(cell).toEqual([
-      { device: 'cam-1', ts: T0 + 2000, type: 'crowding', confidence: 0.8, count: 12, zone: 'north gate', grid: 'jianghan-001', district: 'jianghan' },
+      { device: 'cam-1', ts: T0 + 2000, type: 'crowding', confidence: 0.8, count: 12, zone: 'north-gate', grid: 'jianghan-001', district: 'jianghan' },
       { device: 'cam-1', ts: T0 + 1000, type: 'illegal_parking', confidence: 0.8, count: 1, grid: 'jianghan-001', district: 'jianghan' },
     ]);
     const other = await store.queryEvents({ grid: 'jianghan-002', from: T0, to: T0 + MIN, limit: 10 });

@@ -112,6 +112,18 @@ describe('loadCity: a city with mistakes', () => {
     'people.yaml': { users: [{ username: 'w1', name: 'W 1', role: 'gridworker', grids: ['c-zz'], password_hash: PASSWORD_HASH }] },
   });
 
+  it('takes a camera\'s zone names, and refuses zones on a sensor or a zone that is not a zone name', () => {
+    const dir = (devices: unknown[]) => cityDir({ 'grid.geojson': GRID, 'devices.yaml': devices });
+    const cam = { id: 'cam-1', kind: 'camera', location: [114.0195, 30.0095], secret_hash: SECRET_HASH };
+    expect(loadCity(dir([{ ...cam, zones: ['gate-north', 'lane-2'] }])).devicesById.get('cam-1')?.zones).toEqual(['gate-north', 'lane-2']);
+    const err = cityError(dir([
+      { ...cam, zones: ['鄂A12345'] },
+      { id: 'wl-1', kind: 'water_level', location: [114.005, 30.005], secret_hash: SECRET_HASH, zones: ['gate'] },
+    ]));
+    expect(err.problems.filter((p) => p.includes('cam-1') && p.includes('zones'))).toHaveLength(1);
+    expect(err.problems.filter((p) => p.includes('wl-1') && p.includes('only cameras'))).toHaveLength(1);
+  });
+
   it('reports ALL problems in one error, each naming its file and entry', () => {
     const err = cityError(broken());
     const has = (...parts: string[]) => err.problems.filter((p) => parts.every((part) => p.includes(part)));

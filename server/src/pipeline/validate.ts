@@ -23,10 +23,15 @@ export const validate: Step = (msg, { registry }) => {
       msg.accepted = { channel: 'telemetry', device, readings: parseTelemetry(msg.payload, device.id, device.kind, msg.receivedAt, stamp) };
       msg.identifiable = !anonymous;
       return;
-    case 'event':
-      msg.accepted = { channel: 'event', device, event: parseCameraEvent(msg.payload, device.id, device.kind, msg.receivedAt, stamp) };
+    case 'event': {
+      const event = parseCameraEvent(msg.payload, device.id, device.kind, msg.receivedAt, stamp);
+      if (event.zone !== undefined && device.zones && !device.zones.includes(event.zone)) {
+        throw new RejectionError('schema_invalid', `zone "${event.zone}" is not one of this camera's zones in devices.yaml (${device.zones.join(', ')})`, event.seq);
+      }
+      msg.accepted = { channel: 'event', device, event };
       msg.identifiable = !anonymous;
       return;
+    }
     case 'status': {
       const status = parseStatus(msg.payload);
       msg.accepted = { channel: 'status', device, status, online: status === 'online' };

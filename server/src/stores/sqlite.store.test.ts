@@ -192,23 +192,28 @@ describe('SqliteStore', () => {
 });
 
 describe('SqliteStore on a database written by the previous version', () => {
-  it('opens it, keeps its rows, and adds the recent_messages table', async () => {
+  it('opens it, keeps its rows, adds the recent_messages table and removes zones that are not zone names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'citygrid-sqlite-old-'));
     const path = join(dir, 'citygrid.db');
     try {
-      // the schema as it was before message identities were kept (commit 75bf1aa)
+      // the schema as it was before message identities were kept and zones became names (commit 75bf1aa)
       const old = new Database(path);
       old.exec(`CREATE TABLE readings (device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, seq INTEGER, PRIMARY KEY (device, metric, ts)) WITHOUT ROWID;
         CREATE TABLE latest (device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (device, metric)) WITHOUT ROWID;
         CREATE TABLE camera_events (device TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, grid TEXT NOT NULL, district TEXT NOT NULL, confidence REAL NOT NULL, count INTEGER NOT NULL, zone TEXT, seq INTEGER, PRIMARY KEY (device, ts, type)) WITHOUT ROWID;
         INSERT INTO readings VALUES ('wl-1', 'level_cm', ${T0}, 7, 3);
-        INSERT INTO latest VALUES ('wl-1', 'level_cm', ${T0}, 7);`);
+        INSERT INTO latest VALUES ('wl-1', 'level_cm', ${T0}, 7);
+        INSERT INTO camera_events VALUES ('cam-1', ${T0}, 'illegal_parking', 'c-a', 'east', 0.9, 1, '鄂A12345', NULL);
+        INSERT INTO camera_events VALUES ('cam-1', ${T0 + 1}, 'illegal_parking', 'c-a', 'east', 0.9, 1, 'gate-north', NULL);`);
       old.close();
       const store = new SqliteStore({ path });
       try {
         const [series] = await store.queryReadings(q());
         expect(series!.points).toEqual([{ ts: T0, value: 7 }]);
         expect(await store.recentMessages(0)).toEqual([]);
+        // free-text zones from before zone names: the plate number is gone, the zone name stays
+        const events = await store.queryEvents({ from: 0, to: T0 + 10, limit: 10 });
+        expect(events.map((e) => e.zone ?? null)).toEqual(['gate-north', null]);
         store.rememberMessage('k', Date.now());
         store.writeReadings([wl(T0 + S, 8)]);
         await store.flush();

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { BucketPoint, RawPoint } from '@citygrid/contract';
+import { isZoneName, type BucketPoint, type RawPoint } from '@citygrid/contract';
 import { SqliteWriter, type WriterBatch } from './sqlite-writer.js';
 import type {
   EventsQuery, LatestValue, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
@@ -39,6 +39,30 @@ CREATE TABLE IF NOT EXISTS recent_messages (
 const REMEMBER_MS = 2 * 60_000;
 /** How often the writer forgets old identities. */
 const FORGET_EVERY_MS = 30_000;
+
+/**
+ * The file's format version (PRAGMA user_version), and the steps that bring an older file up to it.
+ * Version 0 files were written before the versions began; CREATE ... IF NOT EXISTS above adds the
+ * tables they lack (recent_messages).
+ */
+export const SCHEMA_VERSION = 1;
+const MIGRATIONS: Record<number, (db: Database.Database) => void> = {
+  // 1: camera event zones became zone names (contract isZoneName); free text written before could
+  // hold a plate or phone number, so any zone that is not a zone name is removed.
+  1: (db) => {
+    db.function('cg_is_zone_name', { deterministic: true }, (zone: unknown) => (typeof zone === 'string' && isZoneName(zone) ? 1 : 0));
+    db.prepare('UPDATE camera_events SET zone = NULL WHERE zone IS NOT NULL AND cg_is_zone_name(zone) = 0').run();
+  },
+};
+
+function migrate(db: Database.Database): void {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > SCHEMA_VERSION) throw new Error(`${db.name} was written by a newer CityGrid (format ${from}; this version reads up to ${SCHEMA_VERSION})`);
+  db.transaction(() => {
+    for (let v = from + 1; v <= SCHEMA_VERSION; v++) MIGRATIONS[v]!(db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -95,6 +119,7 @@ export class SqliteStore implements TimeSeriesStore {
     this.db.pragma('synchronous = NORMAL'); // durable across a process crash; fsync at checkpoints
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    migrate(this.db);
     this.stmts = {
       reading: this.db.prepare('INSERT OR REPLACE INTO readings (device, metric, ts, value, seq) VALUES (?, ?, ?, ?, ?)'),
       latest: this.db.prepare(`INSERT INTO latest (device, metric, ts, value) VALUES (?, ?, ?, ?)

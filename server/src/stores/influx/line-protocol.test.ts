@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, SENSOR_KINDS } from '@citygrid/contract';
 import type { StoredCameraEvent, StoredReading } from '../store.js';
-import { EVENT_MEASUREMENT, TAGS, countLines, eventLine, readingLine } from './line-protocol.js';
+import type { AlertEvent } from '@citygrid/contract';
+import { EVENT_MEASUREMENT, TAGS, alertEventLine, countLines, eventLine, readingLine } from './line-protocol.js';
 
 const T0 = Date.UTC(2026, 4, 1, 8, 0); // 1777622400000
 const RESERVED = ['device', 'grid', 'district', 'kind', 'type', 'seq'];
@@ -70,6 +71,17 @@ describe('eventLine', () => {
     expect(eventLine(event({ zone: 'a\\b' }))).toContain('zone="a\\\\b"');
     const bare = eventLine(event({ confidence: 1, count: 0 }));
     expect(bare).toBe(`camera_event,device=cam-1,district=east,grid=c-a,kind=camera,type=illegal_parking confidence=1,count=0i ${T0}`);
+  });
+
+  it('keeps every point on one line: newlines in string fields (an operator\'s note) become spaces', () => {
+    const alert = {
+      id: 'a-1', rule: 'manhole-open', severity: 'orange', grid: 'c-a', district: 'east', state: 'acknowledged', message: 'Manhole\nopen', escalation: 0,
+    } as unknown as AlertEvent['alert'];
+    const line = alertEventLine({ alertId: 'a-1', seq: 2, ts: T0, type: 'acknowledged', actor: 'operator', note: 'barrier on its way\r\nteam 2\u2028soon', alert });
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toContain('note="barrier on its way team 2 soon"');
+    expect(line).toContain('message="Manhole open"');
+    expect(countLines(`${line}\n${eventLine(event({ zone: 'x\ny' }))}\n`)).toEqual({ readings: 0, events: 1 });
   });
 
   it('escapes tag values of events too', () => {

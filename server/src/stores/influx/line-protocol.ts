@@ -13,6 +13,14 @@ export const EVENT_MEASUREMENT = 'camera_event';
 export const ALERT_MEASUREMENT = 'alert_event';
 export const TAGS = ['device', 'grid', 'district', 'kind'] as const;
 
+/**
+ * String fields on one line: the client library escapes quotes and backslashes but leaves a newline
+ * raw, and a raw newline splits the point across two lines of the spool (whose segments, torn-line
+ * checks and counts work by line) and of the request to InfluxDB. Notes written by people can hold
+ * newlines; the record of truth (alerts.db) keeps them.
+ */
+const oneLine = (s: string): string => s.replace(/[\r\n\u2028\u2029]+/g, ' ');
+
 export function readingLine(r: StoredReading): string {
   const p = new Point(r.kind).tag('device', r.device).tag('grid', r.grid).tag('district', r.district).tag('kind', r.kind);
   for (const metric in r.metrics) {
@@ -28,7 +36,7 @@ export function eventLine(e: StoredCameraEvent): string {
   const p = new Point(EVENT_MEASUREMENT)
     .tag('device', e.device).tag('grid', e.grid).tag('district', e.district).tag('kind', 'camera').tag('type', e.type)
     .floatField('confidence', e.confidence).intField('count', e.count);
-  if (e.zone !== undefined) p.stringField('zone', e.zone);
+  if (e.zone !== undefined) p.stringField('zone', oneLine(e.zone));
   if (e.seq !== undefined) p.intField('seq', e.seq);
   return p.timestamp(e.ts).toLineProtocol()!;
 }
@@ -38,9 +46,9 @@ export function alertEventLine(e: AlertEvent): string {
   const a = e.alert;
   const p = new Point(ALERT_MEASUREMENT)
     .tag('rule', a.rule).tag('severity', a.severity).tag('grid', a.grid).tag('district', a.district).tag('event', e.type)
-    .stringField('alert_id', a.id).stringField('state', a.state).stringField('actor', e.actor).stringField('message', a.message)
+    .stringField('alert_id', a.id).stringField('state', a.state).stringField('actor', oneLine(e.actor)).stringField('message', oneLine(a.message))
     .intField('escalation', a.escalation).intField('event_seq', e.seq);
-  if (e.note) p.stringField('note', e.note);
+  if (e.note) p.stringField('note', oneLine(e.note));
   return p.timestamp(e.ts).toLineProtocol()!;
 }
 
