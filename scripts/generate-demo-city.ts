@@ -115,7 +115,7 @@ const centre: Position = [
   round(cells.reduce((sum, c) => sum + c.centre[0], 0) / cells.length, 4),
   round(cells.reduce((sum, c) => sum + c.centre[1], 0) / cells.length, 4),
 ];
-writeFileSync(join(outDir, 'city.yaml'), yamlText({ name: '武汉 · 演示城市 (Wuhan demo city)', name_en: 'Wuhan demo city', center: centre }));
+writeFileSync(join(outDir, 'city.yaml'), yamlText({ name: '武汉 · 演示城市 (Wuhan demo city)', name_en: 'Wuhan demo city', center: centre, demo: true }));
 writeFileSync(join(outDir, 'districts.geojson'), geojsonText(usedDistricts.map((d) => ({
   type: 'Feature', properties: { id: d.id, name: d.source, name_en: d.name_en }, geometry: d.geometry,
 }))));

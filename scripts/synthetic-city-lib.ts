@@ -96,7 +96,7 @@ export async function writeSyntheticCity(o: SyntheticCityOptions = {}): Promise<
   writeFileSync(join(tmp.path, 'districts.geojson'), fc(DISTRICTS.map((d) => ({
     type: 'Feature', properties: { id: d.id, name: d.name, name_en: d.name_en }, geometry: rect(d.c0, d.c1, d.r0, d.r1),
   }))));
-  writeFileSync(join(tmp.path, 'city.yaml'), 'name: 合成城市 (synthetic city)\nname_en: Synthetic city\n');
+  writeFileSync(join(tmp.path, 'city.yaml'), 'name: 合成城市 (synthetic city)\nname_en: Synthetic city\ndemo: true # its secrets are demo-<id>\n');
 
   // Devices: round-robin over kinds, spread over the cells (a deterministic pseudo-random spot inside).
   let seed = 12345;

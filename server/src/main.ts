@@ -1,6 +1,6 @@
 // `npm run server` / `npm start`: the CityGrid server. Configuration comes from the environment (SPEC).
 import { ConfigError } from '@citygrid/contract';
-import { CityConfigError } from '@citygrid/contract/node';
+import { CityConfigError, DemoExposureError } from '@citygrid/contract/node';
 import { loadServerConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startSystem } from './system.js';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof CityConfigError) {
+  if (err instanceof ConfigError || err instanceof CityConfigError || err instanceof DemoExposureError) {
     process.stderr.write(`CityGrid cannot start.\n${err.message}\n`);
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     process.stderr.write(`CityGrid cannot start: ${(err as Error).message}. Another program uses that port; set PORT or MQTT_PORT.\n`);

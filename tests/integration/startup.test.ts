@@ -1,5 +1,7 @@
 // Proves the process contract: bad environment or city files stop start-up with every problem named;
-// the embedded mode with its simulator starts, serves live data, and stops cleanly on SIGINT.
+// the demo city's public passwords or .env.example's placeholder secrets are never served beyond
+// loopback unless CITYGRID_DEMO=1; the embedded mode with its simulator starts, serves live data,
+// and stops cleanly on SIGINT.
 import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +47,34 @@ it('refuses a bad city file, naming the file, the entry and the problem', async 
   const out = run.output();
   expect(out).toMatch(/devices\.yaml: entry \d+ \(id [a-z]+-\d+\) field kind/);
   expect(out).toMatch(/devices\.yaml: entry \d+ \(id [a-z]+-\d+\): location \[100, 20\] is not inside (any grid cell|its grid [a-z]+-\d+)/);
+});
+
+it.each([
+  { what: 'the demo city on all interfaces (HOST)', env: { HOST: '0.0.0.0' }, says: ['0.0.0.0 (HOST)', 'the demo city', 'CITYGRID_DEMO=1'] },
+  { what: 'the demo city\'s broker on all interfaces (MQTT_HOST)', env: { MQTT_HOST: '0.0.0.0' }, says: ['0.0.0.0 (MQTT_HOST)', 'the demo city'] },
+  { what: 'a placeholder secret from .env.example, with a city of its own', env: { HOST: '0.0.0.0', AUTH_SECRET: 'demo-only-auth-secret-0123456789-abcdef', own: '1' }, says: ['AUTH_SECRET', 'placeholder'] },
+] as { what: string; env: Record<string, string>; says: string[] }[])('refuses to serve $what, naming it and the way out', async ({ env: { own, ...env }, says }) => {
+  const data = tempDir();
+  dirs.push(data);
+  let cityDir = DEMO_CITY;
+  if (own) {
+    cityDir = join(data.path, 'city');
+    cpSync(DEMO_CITY, cityDir, { recursive: true });
+    writeFileSync(join(cityDir, 'city.yaml'), readFileSync(join(cityDir, 'city.yaml'), 'utf8').replace('demo: true', 'demo: false'));
+  }
+  const run = runServer({ DATA_DIR: data.path, CITY_DIR: cityDir, ...env });
+  expect(await run.exited).toBe(1);
+  for (const part of says) expect(run.output()).toContain(part);
+  expect(run.output()).not.toContain('demo-only-auth-secret'); // the secret's name, never its value
+});
+
+it('serves the demo city beyond loopback when CITYGRID_DEMO=1 says so (positive control)', async () => {
+  const data = tempDir();
+  dirs.push(data);
+  const run = runServer({ DATA_DIR: data.path, HOST: '0.0.0.0', CITYGRID_DEMO: '1', LOG_LEVEL: 'info' });
+  await waitFor(() => /CityGrid is live/.test(run.output()), 'the "live" line', 30_000);
+  run.child.kill('SIGINT');
+  expect(await run.exited).toBe(0);
 });
 
 it('runs the embedded mode with the simulator and stops cleanly on SIGINT', async () => {

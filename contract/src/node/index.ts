@@ -1,2 +1,3 @@
 // Node-only helpers (file system): not for the browser bundle.
 export * from './city-loader.js';
+export * from './demo-guard.js';
