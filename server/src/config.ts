@@ -1,5 +1,6 @@
 // Server environment (SPEC table), validated all at once into a frozen, typed object.
-import { envFlag, envLogLevel, envPort, parseDuration, parseEnv } from '@citygrid/contract';
+import { BROKER_LIMITS_ENV, limitsFromEnv } from '@citygrid/broker';
+import { envFlag, envLogLevel, envPort, envTrustProxy, parseDuration, parseEnv } from '@citygrid/contract';
 import { SCENARIO_NAMES } from '@citygrid/simulators';
 import { z } from 'zod';
 
@@ -42,6 +43,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     MQTT_ALLOW_ANONYMOUS: envFlag(false),
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
+    ...BROKER_LIMITS_ENV, // the embedded broker's edge limits (not used with MQTT_URL)
     STORE: z.enum(['sqlite', 'influx'], { message: 'must be sqlite or influx' }).default('sqlite'),
     DATA_DIR: z.string().default('./data'),
     INFLUX_URL: z.string().url('must be a URL like http://influxdb:8086').optional(),
@@ -57,6 +59,9 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     WEB_DIST: z.string().default('./web/dist'),
     CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
       .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)), 'must be a comma-separated list of origins like https://ops.example.org (scheme, host, optional port; no path)'),
+    TRUST_PROXY: envTrustProxy,
+    SESSION_MAX_AGE: duration('12h', 5 * 60_000, '5m').refine((ms) => ms <= 30 * 86_400_000, 'must be at most 30d'),
+    CITYGRID_DEMO: envFlag(false),
     // secrets: checked in crossChecks, which never echo the value
     AUTH_SECRET: z.string().optional(),
     METRICS_TOKEN: z.string().optional(),
@@ -77,6 +82,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
       allowAnonymous: raw.MQTT_ALLOW_ANONYMOUS,
       /** The embedded broker's per-device publish budget (messages/s, burst); 0: no limit. */
       deviceRate: Object.freeze({ perSecond: raw.MQTT_DEVICE_RATE, burst: raw.MQTT_DEVICE_BURST }),
+      /** The embedded broker's edge limits: connections, logins, sessions, queues (MQTT_* variables). */
+      limits: Object.freeze(limitsFromEnv(raw)),
     }),
     store: raw.STORE,
     dataDir: raw.DATA_DIR,
@@ -93,12 +100,18 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     webDist: raw.WEB_DIST,
     /** Other origins allowed to call the API and open the socket from a browser; none by default. */
     corsOrigins: Object.freeze(raw.CORS_ORIGINS),
+    /** Express's `trust proxy`: false (clients connect directly), a number of proxies in front, or their addresses. */
+    trustProxy: raw.TRUST_PROXY,
     auth: Object.freeze({
       /** Signs sign-in tokens (HS256); null: a random one kept in DATA_DIR/auth-secret (mode 0600). */
       secret: raw.AUTH_SECRET ?? null,
       /** When set, GET /metrics needs `Authorization: Bearer <token>`; unset, /metrics is open. */
       metricsToken: raw.METRICS_TOKEN ?? null,
+      /** A sign-in's absolute lifetime: refreshes never take a session past it. */
+      sessionMaxAgeMs: raw.SESSION_MAX_AGE,
     }),
+    /** CITYGRID_DEMO=1: the demo city or placeholder secrets may be served beyond loopback (contract demo-guard.ts). */
+    demoAllowed: raw.CITYGRID_DEMO,
     logLevel: raw.LOG_LEVEL,
     /** auto: readable on a terminal, JSON lines otherwise. */
     logFormat: raw.LOG_FORMAT,

@@ -24,6 +24,8 @@ export const Errors = {
   NOT_FOUND: code('CG_NOT_FOUND', 'No such endpoint: %s %s', 404),
   DEVICE_NOT_FOUND: code('CG_DEVICE_NOT_FOUND', 'No device with id "%s"', 404),
   QUERY_INVALID: code('CG_QUERY_INVALID', 'Invalid query parameter %s: %s', 400),
+  /** A read bigger than the API serves in one request (range, rows, buckets, metrics): the message names the limit. */
+  LIMIT_EXCEEDED: code('CG_LIMIT_EXCEEDED', 'Too much for one request: %s', 400),
   METRIC_UNKNOWN: code('CG_METRIC_UNKNOWN', 'Device %s (%s) has no metric "%s"; it has: %s', 400),
   BODY_INVALID: code('CG_BODY_INVALID', 'Request body is not valid JSON: %s', 400),
   BODY_TOO_LARGE: code('CG_BODY_TOO_LARGE', 'Request body is larger than the %s the API accepts', 413),
@@ -39,5 +41,9 @@ export const Errors = {
   UNAUTHENTICATED: code('CG_UNAUTHENTICATED', '%s', 401),
   FORBIDDEN: code('CG_FORBIDDEN', '%s', 403),
   TOO_MANY_ATTEMPTS: code('CG_TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts; try again in %d s', 429),
+  /** The password checks' queue is full (auth/bcrypt-pool.ts): a Retry-After says when to try again. */
+  SIGNIN_BUSY: code('CG_SIGNIN_BUSY', 'Too many sign-ins are being checked right now; try again in %d s', 503),
+  /** An unsafe method signed in by the session cookie, not from the dashboard's own pages (auth/csrf.ts). */
+  CROSS_SITE_REQUEST: code('CG_CROSS_SITE_REQUEST', 'Refused %s: a write signed in by the session cookie must come from this server\'s own pages; it %s. Scripts: send Authorization: Bearer <token> instead of the cookie', 403),
   INTERNAL: code('CG_INTERNAL', 'Internal error; it has been logged', 500),
 };

@@ -5,7 +5,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBroker, type CityBroker } from '@citygrid/broker';
 import type { HealthResponse, Rejection } from '@citygrid/contract';
-import { loadCity, type City } from '@citygrid/contract/node';
+import { loadCity, refuseDemoExposure, type City } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
@@ -49,6 +49,11 @@ function listen(server: HttpServer, port: number, host: string): Promise<number>
 export async function startSystem(config: ServerConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningSystem> {
   const startedAt = Date.now();
   const city = loadCity(config.cityDir);
+  refuseDemoExposure({
+    city, demoAllowed: config.demoAllowed,
+    listens: { HOST: config.host, MQTT_HOST: config.mqtt.url ? null : config.mqtt.host },
+    secrets: { MQTT_PASSWORD: config.mqtt.password, INFLUX_TOKEN: config.influx.token, AUTH_SECRET: config.auth.secret, METRICS_TOKEN: config.auth.metricsToken },
+  });
   logger.info({ cells: city.cells.length, devices: city.devices.length, districts: city.districts.length }, 'city loaded from %s', config.cityDir);
   const metrics = createMetrics();
   metrics.devicesTotal.set(city.devices.length);
@@ -64,10 +69,11 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       broker = await createBroker({
         port: config.mqtt.port, host: config.mqtt.host, devices: city.devicesById,
         service: { username: config.mqtt.username, password, clientId: config.mqtt.clientId }, allowAnonymous: config.mqtt.allowAnonymous,
-        deviceRate: config.mqtt.deviceRate,
+        deviceRate: config.mqtt.deviceRate, limits: config.mqtt.limits,
         logger: logger.child({ stage: 'broker' }),
       });
       mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+      metrics.watchBroker(broker.stats);
       closers.unshift({ name: 'broker', close: () => broker!.close() });
     }
 
@@ -84,7 +90,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const rejections = new RejectionLog();
 
     // 3. sign-in, notifications, HTTP + Socket.IO
-    const auth = createAuth({ city, dataDir: config.dataDir, secret: config.auth.secret });
+    const auth = createAuth({ city, dataDir: config.dataDir, secret: config.auth.secret, sessionMaxAgeMs: config.auth.sessionMaxAgeMs });
     closers.unshift({ name: 'audit log', close: () => auth.close() });
     const notifier = createNotifier(city, logger, metrics);
     closers.unshift({ name: 'notifier', close: () => notifier.close() });
@@ -127,7 +133,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       realtime.rejection(r);
       // refusals rules (a misconfigured or flooding device) see every refusal of a known device
       const d = r.device ? city.devicesById.get(r.device) : undefined;
-      if (d) alerting.manager.observe([{ type: 'refusal', device: { id: d.id, kind: d.kind, grid: d.grid, district: d.district }, ts: r.ts, reason: r.reason, count: r.count ?? 1 }], Date.now());
+      if (d && !r.preAuth) alerting.manager.observe([{ type: 'refusal', device: { id: d.id, kind: d.kind, grid: d.grid, district: d.district }, ts: r.ts, reason: r.reason, count: r.count ?? 1 }], Date.now());
     });
     // what the last run took but may not have acknowledged: copies of it are coming
     const recent = new RecentMessages();
@@ -141,24 +147,52 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     });
     closers.unshift({ name: 'ingest', close: () => ingest!.close() });
 
+    // GET /api/health is open: states and plain reasons picked from a fixed list, never the stores' or
+    // rules' own texts (raw driver errors with hosts and ports), nor the broker's URL (MQTT_URL may hold
+    // credentials). The stores log their errors as they happen; GET /api/health gives signed-in users
+    // more (http/health.router.ts). An unrecognised state gets a generic phrase, never the text itself.
     const health = (): HealthResponse => {
       const storeHealth = store.health();
       // paused on purpose (the store is full): the store's health says why; not a broker outage
       const connected = ingest!.connected() || ingest!.paused();
       const brokerStatus = connected ? 'ok' : 'down';
       const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' ? 'degraded' : 'ok';
+      const plainStore = (): string | undefined => {
+        const raw = storeHealth.detail ?? '';
+        if (storeHealth.status === 'down') return 'closed';
+        if (!(store instanceof InfluxStore)) return storeHealth.status === 'ok' ? undefined : 'writes are failing; readings are kept in memory and retried (the log has the error)';
+        const share = `${Math.round((store.spoolBytes() / config.spoolMaxBytes) * 100)}%`;
+        if (storeHealth.status === 'ok') return raw.startsWith("retention is the bucket's setting") ? "retention is the bucket's setting" : undefined;
+        const cause = raw.startsWith('InfluxDB refused the token') ? 'InfluxDB refused the token (check INFLUX_TOKEN)'
+          : raw.startsWith('InfluxDB has no database') ? `InfluxDB has no database "${config.influx.database}" (create it or set INFLUX_DATABASE)`
+            : raw.startsWith('InfluxDB is unreachable') ? 'InfluxDB is unreachable'
+              : raw.startsWith('InfluxDB write failed') ? 'InfluxDB refuses writes' : 'InfluxDB is behind';
+        if (store.full?.()) return `${cause}; spool FULL (${share}), so the server has stopped taking messages from the broker, which keeps them until the spool has room`;
+        if (/: nearly full$/.test(raw)) return `spool nearly full (${share})`;
+        return `${cause}; readings are kept in the spool (${share} full) and will be written when it is back`;
+      };
+      const plainRules = (): HealthResponse['rules'] => {
+        const r = alerting.health();
+        const d = r.detail ?? '';
+        const refused = /^rules\.yaml was refused \(\d+ problems?\); \d+ earlier rules active/.exec(d);
+        const detail = refused ? `${refused[0]}; signed-in users see the problem in GET /api/rules`
+          : r.status === 'degraded' ? 'rules.yaml was refused; the last good rules stay active'
+            : /^(\d+ rules|no rules in rules\.yaml)$/.test(d) ? d : undefined;
+        return { status: r.status, ...(detail ? { detail } : {}) };
+      };
+      const storeDetail = plainStore();
       return {
         status,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
-        broker: { status: brokerStatus, mode: broker ? 'embedded' : 'external', connected, url: broker ? `mqtt://${config.mqtt.host}:${broker.port}` : mqttUrl! },
-        store: { status: storeHealth.status, kind: store.kind, ...(storeHealth.detail ? { detail: storeHealth.detail } : {}) },
-        rules: alerting.health(),
+        broker: { status: brokerStatus, mode: broker ? 'embedded' : 'external', connected },
+        store: { status: storeHealth.status, kind: store.kind, ...(storeDetail ? { detail: storeDetail } : {}) },
+        rules: plainRules(),
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
       };
     };
     const app = buildApp({
       city, alerting, registry, store, rejections, health, auth, logger,
-      metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist, corsOrigins: config.corsOrigins,
+      metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy,
     });
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);

@@ -12,8 +12,11 @@ export interface Load {
   acked(): number;
 }
 
-/** Water-level gauges publish `level_cm` at `perDevicePerS` each; devices in `stamped` leave ts out. */
-export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000, o: { stamped?: readonly string[] } = {}): Promise<Load> {
+/**
+ * Water-level gauges publish `level_cm` (values 0..99) at `perDevicePerS` each; devices in `stamped`
+ * leave ts out; `metricOf` names another metric for a device of another kind (its range must hold 0..99).
+ */
+export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000, o: { stamped?: readonly string[]; metricOf?: (id: string) => string } = {}): Promise<Load> {
   const clients = new Map<string, MqttClient>();
   for (const id of devices) clients.set(id, await connectDevice(url, id, `demo-${id}`, { reconnectPeriod: 500, clean: false, clientId: `load-${id}` }));
   const stamped = new Set(o.stamped ?? []);
@@ -21,12 +24,17 @@ export async function startLoad(url: string, devices: string[], perDevicePerS: n
   const next = new Map(devices.map((d) => [d, 0]));
   const inflight = new Set<Promise<void>>();
   let total = 0;
+  let credit = 0; // readings per device due, carried between ticks (rates below 20/s send every few ticks)
   const timer = setInterval(() => {
+    credit += perDevicePerS / 20;
+    const due = Math.floor(credit);
+    credit -= due;
     for (const [id, client] of clients) {
-      for (let k = 0; k < Math.max(1, Math.round(perDevicePerS / 20)); k++) {
+      for (let k = 0; k < due; k++) {
         const seq = next.get(id)!;
         next.set(id, seq + 1);
-        const payload = stamped.has(id) ? { seq, metrics: { level_cm: seq % 100 } } : { ts: t0 + seq, seq, metrics: { level_cm: seq % 100 } };
+        const metrics = { [o.metricOf?.(id) ?? 'level_cm']: seq % 100 };
+        const payload = stamped.has(id) ? { seq, metrics } : { ts: t0 + seq, seq, metrics };
         const p = new Promise<void>((resolve) => {
           client.publish(deviceTopic(id, 'telemetry'), JSON.stringify(payload), { qos: 1 }, (err) => {
             if (!err) {

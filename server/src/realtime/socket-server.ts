@@ -1,6 +1,8 @@
 // Socket.IO: the typed live feed for dashboards and phones. The handshake must carry a token
-// (`auth: { token }`, `Authorization: Bearer`, or the cg_token cookie); a socket is disconnected when
-// its token expires or its session is signed out. Rooms per user: see socket-scope.ts. Clients narrow
+// (`auth: { token }`, `Authorization: Bearer`, or the cg_token cookie) of a live session (auth.session
+// checks the session store: signed out, replaced or past SESSION_MAX_AGE is refused); a socket is
+// disconnected when its token expires (tokens end no later than their session) or its session is
+// signed out. Rooms per user: see socket-scope.ts. Clients narrow
 // what they get with `subscribe {grid?, district?, device?}`; each event goes to the rooms it belongs to.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -9,7 +11,7 @@ import type {
 } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
-import { SessionError, type Auth, type Session } from '../auth/index.js';
+import { SessionError, sessionKey, type Auth, type Session } from '../auth/index.js';
 import { tokenFrom } from '../auth/middleware.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveFeed } from '../pipeline/index.js';
@@ -52,6 +54,12 @@ export function originAllowed(origin: string | undefined, hosts: (string | undef
   return hosts.some((h) => h !== undefined && h.split(',')[0]!.trim().toLowerCase() === host.toLowerCase());
 }
 
+/**
+ * Live connections (sockets) one user may hold at once: a grid worker's phone and the control room
+ * with a few tabs fit; the next one is refused with a connect_error saying so (per server process).
+ */
+export const MAX_SOCKETS_PER_USER = 10;
+
 /** A client whose connection takes no writes for this long is dropped. */
 export const SLOW_AFTER_MS = 15_000;
 /** ...or that has this many packets waiting for it. */
@@ -93,6 +101,29 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     });
   });
 
+  // At most MAX_SOCKETS_PER_USER per user (after the sign-in check above, apart from it). A place is
+  // taken here, before the socket connects, so handshakes racing each other cannot all slip through;
+  // it is given back when the socket disconnects or its connection closes (also if it never connected).
+  const socketsOf = new Map<string, Set<string>>(); // username → socket ids
+  io.use((socket, next) => {
+    const { username } = socket.data.session.user;
+    const held = socketsOf.get(username) ?? new Set<string>();
+    if (held.size >= MAX_SOCKETS_PER_USER) {
+      log.warn({ user: username, sockets: held.size }, 'socket refused: too many live connections for one user');
+      next(new Error(`Too many live connections for ${username}: at most ${MAX_SOCKETS_PER_USER} at once; close another tab or device, then reconnect`));
+      return;
+    }
+    held.add(socket.id);
+    socketsOf.set(username, held);
+    const release = () => {
+      held.delete(socket.id);
+      if (held.size === 0 && socketsOf.get(username) === held) socketsOf.delete(username);
+    };
+    socket.once('disconnect', release);
+    socket.conn.once('close', release);
+    next();
+  });
+
   io.on('connection', (socket) => {
     const { user, claims } = socket.data.session;
     for (const room of defaultRooms(user)) void socket.join(room);
@@ -116,9 +147,12 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     });
   });
 
-  deps.auth.onRevoke((revoked) => {
+  // a session that ends (signed out, or over its user's cap) ends all its sockets, whichever of its
+  // tokens (before or after refreshes) they were opened with; their handshakes are refused from then on
+  deps.auth.onRevoke((ended) => {
     for (const socket of io.sockets.sockets.values()) {
-      if (socket.data.session?.claims.jti === revoked.jti) socket.disconnect(true);
+      const claims = socket.data.session?.claims;
+      if (claims && sessionKey(claims) === ended.sid) socket.disconnect(true);
     }
   });
 
