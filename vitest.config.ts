@@ -1,5 +1,6 @@
-// Four suites: unit specs beside the code, integration against real broker/DB, e2e with Chromium
-// (these three are `npm test`), and the long fault and fuzz runs (`npm run test:faults`).
+// Five suites: unit specs beside the code, integration against real broker/DB, e2e with Chromium
+// (these three are `npm test`), the long fault and fuzz runs (`npm run test:faults`), and the
+// process-killing runs of `npm start` and of cluster mode (`npm run test:cluster`).
 import { defineConfig } from 'vitest/config';
 
 // expect.poll waits up to 10 s (Vitest's default, 1 s, flakes on a busy 2-core machine). Set per
@@ -47,6 +48,17 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          expect,
+          include: ['tests/cluster/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

@@ -3,7 +3,7 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { BROKER_REJECTIONS_TOPIC, deviceTopic, SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
-import { newStats, type BrokerContext, type BrokerStats, type DeviceDirectory, type Identity } from './context.js';
+import { newStats, type BrokerContext, type BrokerStats, type BusSink, type DeviceDirectory, type Identity } from './context.js';
 import { makeAuthenticate } from './hooks/authenticate.js';
 import { makeAuthorizeForward } from './hooks/authorize-forward.js';
 import { makeAuthorizePublish } from './hooks/authorize-publish.js';
@@ -27,6 +27,8 @@ export interface BrokerOptions {
   logger: Logger;
   /** How often a one-line summary of connections is logged. */
   summaryIntervalMs?: number;
+  /** Device messages go here instead of to MQTT subscribers (the server's LocalBus, or a NATS edge); refusals too. */
+  sink?: BusSink;
   /** Each device's publish budget (messages/s, burst); perSecond 0 turns it off. Default 20/s, bursts of 200. */
   deviceRate?: { perSecond: number; burst: number };
   /** The edge's limits (limits.ts: DEFAULT_LIMITS for whatever is not given). */
@@ -40,6 +42,8 @@ export interface CityBroker {
   /** The limits in force. */
   limits: Readonly<BrokerLimits>;
   connectedClients(): number;
+  /** Tells a device why a message of its was refused, on its `rejections` topic (QoS 0: never queued). */
+  notifyDevice(rejection: Rejection): void;
   close(): Promise<void>;
 }
 
@@ -104,6 +108,14 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   const stats: BrokerStats = newStats();
   const limits = resolveLimits(options.limits);
   let aedes: Aedes | undefined;
+  const publishRejection = (topic: string, rejection: Rejection, qos: 0 | 1) =>
+    aedes?.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(rejection)), qos, retain: false, dup: false }, (err) => {
+      if (err) logger.warn({ err, topic }, 'could not publish rejection');
+    });
+  /** QoS 0 to the device: told if it listens now, never queued for its absent sessions (one copy per session, for ever). */
+  const notifyDevice = (rejection: Rejection) => {
+    if (rejection.device && options.devices.get(rejection.device)) publishRejection(deviceTopic(rejection.device, 'rejections'), rejection, 0);
+  };
   const serviceClientId = options.service ? options.service.clientId ?? SERVER_CLIENT_ID : null;
   /** The identity a client id names by itself: the server's reserved id, a device's id or `<device id>/...`. */
   const named = (clientId: string): Owner | null => {
@@ -139,17 +151,13 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     identities: new WeakMap<Client, Identity>(),
     stats,
     logger,
+    sink: options.sink ?? null,
     report(partial) {
       const rejection: Rejection = { ts: Date.now(), by: 'broker', ...partial };
-      const payload = Buffer.from(JSON.stringify(rejection));
-      const publish = (topic: string, qos: 0 | 1) =>
-        aedes?.publish({ cmd: 'publish', topic, payload, qos, retain: false, dup: false }, (err) => {
-          if (err) logger.warn({ err, topic }, 'could not publish rejection');
-        });
-      // QoS 1 to the server (its session keeps them while it is away); QoS 0 to the device: told if
-      // it listens now, never queued for its absent sessions (one copy per session, for ever)
-      publish(BROKER_REJECTIONS_TOPIC, 1);
-      if (rejection.device && options.devices.get(rejection.device)) publish(deviceTopic(rejection.device, 'rejections'), 0);
+      // to the bus, or QoS 1 to the server over MQTT (its session keeps them while it is away)
+      if (options.sink) options.sink.refusal(rejection);
+      else publishRejection(BROKER_REJECTIONS_TOPIC, rejection, 1);
+      notifyDevice(rejection);
     },
   };
 
@@ -268,6 +276,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   summary.unref();
 
   return {
+    notifyDevice,
     aedes: broker,
     port,
     stats,

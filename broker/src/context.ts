@@ -11,7 +11,22 @@ export type Identity =
   | { type: 'service'; username: string }
   | { type: 'anonymous' };
 
-export interface DeviceEntry { id: string; kind: DeviceKind; secret_hash: string }
+export interface DeviceEntry { id: string; kind: DeviceKind; secret_hash: string; zones?: string[]; grid?: string }
+
+/**
+ * Where the broker hands what devices publish, instead of forwarding it over MQTT to a subscriber:
+ * the server's LocalBus under `npm start`, or a NATS JetStream edge in cluster mode.
+ */
+export interface BusSink {
+  /**
+   * A device's message on one of its channels. Resolves once it is dealt with: accepted and durable,
+   * or refused and reported; only then is the device's PUBACK sent. Rejects when it could not be made
+   * durable: no PUBACK, and the connection is closed, so the device sends it again.
+   */
+  offer(device: DeviceEntry, channel: 'telemetry' | 'event' | 'status', topic: string, payload: Buffer, dup: boolean): Promise<void>;
+  /** The broker's own refusals (credentials, topics, sizes, budgets). */
+  refusal(rejection: Rejection): void;
+}
 
 /** The devices the broker admits; replaceable when the city configuration is reloaded. */
 export interface DeviceDirectory {
@@ -67,6 +82,8 @@ export interface BrokerContext {
   allowAnonymous: boolean;
   identities: WeakMap<Client, Identity>;
   report(rejection: Omit<Rejection, 'ts' | 'by'>): void;
+  /** Set: device messages go to it, not to MQTT subscribers. */
+  sink: BusSink | null;
   stats: BrokerStats;
   logger: Logger;
 }

@@ -11,3 +11,4 @@ export * from './env.js';
 export * from './alerts.js';
 export * from './rules.js';
 export * from './auth.js';
+export * from './bus.js';

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stoppingSince = Date.now();
-    logger.info({ signal }, 'stopping: simulator, HTTP, ingest, store, broker');
+    logger.info({ signal }, 'stopping: simulator, HTTP, broker or ingest, alerting, store');
     const force = setTimeout(() => {
       logger.error('shutdown took over 10 s; exiting');
       process.exit(1);

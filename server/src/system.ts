@@ -1,6 +1,5 @@
 // startSystem(): composes broker (embedded unless MQTT_URL), store, pipeline, HTTP + Socket.IO and,
 // with SIMULATE=1, the demo city's simulator; stop() closes them in the safe order.
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBroker, type CityBroker } from '@citygrid/broker';
@@ -12,6 +11,7 @@ import { buildApp } from './http/app.js';
 import { DeviceRegistry } from './live/device-registry.js';
 import { RejectionLog } from './live/rejection-log.js';
 import { createMetrics } from './metrics.js';
+import { LocalBus } from './bus/local-bus.js';
 import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.js';
@@ -60,24 +60,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
   const closers: { name: string; close: () => Promise<void> | void }[] = [];
 
   try {
-    // 1. broker
+    // 1. store and live state (the embedded broker comes once the pipeline it feeds is there: 4.)
     let broker: CityBroker | null = null;
-    let mqttUrl = config.mqtt.url;
-    let password = config.mqtt.password;
-    if (!mqttUrl) {
-      password = randomBytes(24).toString('base64url'); // the embedded broker's service account lives only as long as this process
-      broker = await createBroker({
-        port: config.mqtt.port, host: config.mqtt.host, devices: city.devicesById,
-        service: { username: config.mqtt.username, password, clientId: config.mqtt.clientId }, allowAnonymous: config.mqtt.allowAnonymous,
-        deviceRate: config.mqtt.deviceRate, limits: config.mqtt.limits,
-        logger: logger.child({ stage: 'broker' }),
-      });
-      mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-      metrics.watchBroker(broker.stats);
-      closers.unshift({ name: 'broker', close: () => broker!.close() });
-    }
-
-    // 2. store and live state
     const storeLog = logger.child({ stage: 'store' });
     let stored = 0;
     const store = await createStore(config, metrics, logger, (n) => { stored += n; });
@@ -129,7 +113,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     let ingest: Ingest | null = null;
     rejections.onRecord((r: Rejection) => {
       metrics.rejected.inc({ reason: r.reason, by: r.by }, r.count ?? 1);
-      if (r.by === 'server') ingest?.notifyDevice(r); // the broker already told the device itself
+      if (r.by === 'server') (broker ?? ingest)?.notifyDevice(r); // the broker tells devices of its own refusals itself
       realtime.rejection(r);
       // refusals rules (a misconfigured or flooding device) see every refusal of a known device
       const d = r.device ? city.devicesById.get(r.device) : undefined;
@@ -139,13 +123,31 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const recent = new RecentMessages();
     for (const { key, at } of await store.recentMessages?.(Date.now() - DUPLICATE_WINDOW_MS) ?? []) recent.remember(key, at, true);
     const pipeline = createPipeline({ alerts: alerting.manager, registry, store, feed: realtime.feed, metrics, logger, recent }, (r) => rejections.record(r));
-    ingest = await startIngest({
-      url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password,
-      logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),
-      ...(store.durable ? { durable: () => store.durable!() } : {}),
-      ...(store.full && store.whenRoom ? { storeFull: () => store.full!(), whenStoreHasRoom: () => store.whenRoom!() } : {}),
-    });
-    closers.unshift({ name: 'ingest', close: () => ingest!.close() });
+    let mqttUrl: string;
+    if (!config.mqtt.url) {
+      // embedded: the broker hands device messages to the pipeline in-process (LocalBus), and a
+      // device's PUBACK leaves only once what it sent is durable in the store
+      const bus = new LocalBus({ pipeline, store, onRefusal: (r) => rejections.record(r) });
+      const embedded = await createBroker({
+        port: config.mqtt.port, host: config.mqtt.host, devices: city.devicesById,
+        service: null, sink: bus, allowAnonymous: config.mqtt.allowAnonymous,
+        deviceRate: config.mqtt.deviceRate, limits: config.mqtt.limits,
+        logger: logger.child({ stage: 'broker' }),
+      });
+      broker = embedded;
+      mqttUrl = `mqtt://127.0.0.1:${embedded.port}`;
+      metrics.watchBroker(embedded.stats);
+      closers.unshift({ name: 'broker', close: () => embedded.close() });
+    } else {
+      mqttUrl = config.mqtt.url;
+      ingest = await startIngest({
+        url: mqttUrl, clientId: config.mqtt.clientId, username: config.mqtt.username, password: config.mqtt.password,
+        logger, metrics, pipeline, onBrokerRejection: (r) => rejections.record(r),
+        ...(store.durable ? { durable: () => store.durable!() } : {}),
+        ...(store.full && store.whenRoom ? { storeFull: () => store.full!(), whenStoreHasRoom: () => store.whenRoom!() } : {}),
+      });
+      closers.unshift({ name: 'ingest', close: () => ingest!.close() });
+    }
 
     // GET /api/health is open: states and plain reasons picked from a fixed list, never the stores' or
     // rules' own texts (raw driver errors with hosts and ports), nor the broker's URL (MQTT_URL may hold
@@ -154,7 +156,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const health = (): HealthResponse => {
       const storeHealth = store.health();
       // paused on purpose (the store is full): the store's health says why; not a broker outage
-      const connected = ingest!.connected() || ingest!.paused();
+      const connected = broker !== null || ingest!.connected() || ingest!.paused();
       const brokerStatus = connected ? 'ok' : 'down';
       const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' ? 'degraded' : 'ok';
       const plainStore = (): string | undefined => {
@@ -167,7 +169,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
           : raw.startsWith('InfluxDB has no database') ? `InfluxDB has no database "${config.influx.database}" (create it or set INFLUX_DATABASE)`
             : raw.startsWith('InfluxDB is unreachable') ? 'InfluxDB is unreachable'
               : raw.startsWith('InfluxDB write failed') ? 'InfluxDB refuses writes' : 'InfluxDB is behind';
-        if (store.full?.()) return `${cause}; spool FULL (${share}), so the server has stopped taking messages from the broker, which keeps them until the spool has room`;
+        if (store.full?.()) {
+          return broker ? `${cause}; spool FULL (${share}), so devices' messages are not acknowledged until the spool has room (devices keep them and send them again)`
+            : `${cause}; spool FULL (${share}), so the server has stopped taking messages from the broker, which keeps them until the spool has room`;
+        }
         if (/: nearly full$/.test(raw)) return `spool nearly full (${share})`;
         return `${cause}; readings are kept in the spool (${share} full) and will be written when it is back`;
       };

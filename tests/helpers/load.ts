@@ -10,6 +10,8 @@ export interface Load {
   /** Stops sending; resolves with the acknowledged readings per device (seq 0..n-1). */
   stop(): Promise<Map<string, number>>;
   acked(): number;
+  /** The seq of every reading acknowledged so far, per device. */
+  ackedSeqs(): Map<string, number[]>;
 }
 
 /**
@@ -21,6 +23,7 @@ export async function startLoad(url: string, devices: string[], perDevicePerS: n
   for (const id of devices) clients.set(id, await connectDevice(url, id, `demo-${id}`, { reconnectPeriod: 500, clean: false, clientId: `load-${id}` }));
   const stamped = new Set(o.stamped ?? []);
   const acked = new Map(devices.map((d) => [d, 0]));
+  const seqs = new Map(devices.map((d) => [d, [] as number[]]));
   const next = new Map(devices.map((d) => [d, 0]));
   const inflight = new Set<Promise<void>>();
   let total = 0;
@@ -39,6 +42,7 @@ export async function startLoad(url: string, devices: string[], perDevicePerS: n
           client.publish(deviceTopic(id, 'telemetry'), JSON.stringify(payload), { qos: 1 }, (err) => {
             if (!err) {
               acked.set(id, acked.get(id)! + 1);
+              seqs.get(id)!.push(seq);
               total++;
             }
             resolve();
@@ -52,6 +56,7 @@ export async function startLoad(url: string, devices: string[], perDevicePerS: n
   let stopped: Promise<Map<string, number>> | null = null;
   return {
     acked: () => total,
+    ackedSeqs: () => new Map([...seqs].map(([d, list]) => [d, [...list]])),
     stop: () => (stopped ??= (async () => {
       clearInterval(timer);
       await Promise.all(inflight);

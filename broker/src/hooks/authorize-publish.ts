@@ -6,8 +6,9 @@ import type { Client, PublishPacket } from 'aedes';
 import { MAX_PAYLOAD_BYTES, parseDeviceTopic, type RejectionReason } from '@citygrid/contract';
 import { identityOf, type BrokerContext } from '../context.js';
 
-/** Refused packets are re-routed here; authorizeForward never delivers it. */
+/** Refused packets are re-routed here, and so are those handed to the bus; authorizeForward never delivers it. */
 export const DROPPED_PREFIX = '$CG/dropped/';
+const HANDED_ON = `${DROPPED_PREFIX}handed-on`;
 
 export function makeAuthorizePublish(ctx: BrokerContext) {
   function drop(packet: PublishPacket, device: string | null, reason: RejectionReason, message: string): void {
@@ -58,6 +59,20 @@ export function makeAuthorizePublish(ctx: BrokerContext) {
       drop(packet, who.id, 'foreign_topic', `Device "${who.id}" may not publish as "${parsed.deviceId}"`);
     } else if (packet.payload.length > MAX_PAYLOAD_BYTES) {
       drop(packet, who.id, 'payload_too_large', `Payload is ${packet.payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes (64 KiB)`);
+    } else if (ctx.sink) {
+      // to the bus, and acknowledged only once it is durable there (or refused for its payload)
+      const device = ctx.devices.get(who.id);
+      const channel = parsed.channel;
+      const topic = packet.topic;
+      packet.topic = HANDED_ON;
+      packet.retain = false;
+      if (!device) {
+        drop(packet, who.id, 'unknown_device', `Device "${who.id}" is no longer registered in devices.yaml`);
+        done(null);
+        return;
+      }
+      ctx.sink.offer(device, channel, topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet.dup === true).then(() => done(null), (err: Error) => done(err));
+      return;
     } else if (parsed.channel !== 'status') {
       packet.retain = false; // only the status is kept for late subscribers
     }

@@ -1,6 +1,6 @@
 // Live state of every device (online, last seen, latest values, condition) and of every grid cell.
 import {
-  RejectionError, conditionOf, metricsOf, worstCondition,
+  conditionOf, metricsOf, worstCondition,
   type Condition, type DeviceView, type GridCellStatus, type Reading,
 } from '@citygrid/contract';
 import type { City, CityDevice } from '@citygrid/contract/node';
@@ -13,16 +13,8 @@ interface LiveDevice {
   lastSeen: number | null;
   latest: Record<string, { value: number | boolean; ts: number }>;
   condition: Condition;
-  /** The last receipt time given to a reading of this device that came without ts (see stamp). */
-  lastStamp: number;
 }
 
-/**
- * How far ahead of the clock the receipt stamps of one device may run: a device whose messages
- * without ts carry more than one reading a millisecond (big batches, fast) would otherwise push its
- * stamps into the future without end.
- */
-export const MAX_STAMP_LEAD_MS = 5_000;
 
 export class DeviceRegistry {
   private readonly devices = new Map<string, LiveDevice>();
@@ -30,27 +22,12 @@ export class DeviceRegistry {
 
   constructor(private readonly city: City) {
     for (const config of city.devices) {
-      this.devices.set(config.id, { config, online: false, lastSeen: null, latest: {}, condition: 'ok', lastStamp: 0 });
+      this.devices.set(config.id, { config, online: false, lastSeen: null, latest: {}, condition: 'ok' });
     }
   }
 
   get(id: string): CityDevice | undefined {
     return this.devices.get(id)?.config;
-  }
-
-  /**
-   * The time for a reading (or camera event) of `id` that came without ts: its receipt, or 1 ms after
-   * the device's previous stamp, so that no two of them share a millisecond (the stores key readings
-   * by device, metric and time: equal stamps would overwrite each other).
-   */
-  stamp(id: string, now: number): number {
-    const d = this.devices.get(id)!;
-    const ts = now > d.lastStamp ? now : d.lastStamp + 1;
-    if (ts - now > MAX_STAMP_LEAD_MS) {
-      throw new RejectionError('ts_invalid', `Readings without ts are arriving faster than one a millisecond; give each reading its own ts`);
-    }
-    d.lastStamp = ts;
-    return ts;
   }
 
   /** Restores latest values from the store after a restart (booleans are stored as 0/1). */

@@ -3,19 +3,18 @@
 import type { Observation } from '../rules/types.js';
 import type { Step } from './types.js';
 
-export const evaluate: Step = (msg, { alerts }) => {
-  const a = msg.accepted!;
-  const device = { id: a.device.id, kind: a.device.kind, grid: a.device.grid, district: a.device.district };
+export const evaluate: Step = ({ bus, device: d }, { alerts }) => {
+  const device = { id: d.id, kind: d.kind, grid: d.grid, district: d.district };
   let observations: Observation[];
-  switch (a.channel) {
+  switch (bus.channel) {
     case 'telemetry':
-      observations = a.readings.map((r) => ({ type: 'reading', device, ts: r.ts, metrics: r.metrics }));
+      observations = bus.readings.map((r) => ({ type: 'reading', device, ts: r.ts, metrics: r.metrics }));
       break;
     case 'event':
-      observations = [{ type: 'event', device, ts: a.event.ts, event: a.event.type, confidence: a.event.confidence, count: a.event.count }];
+      observations = [{ type: 'event', device, ts: bus.event.ts, event: bus.event.type, confidence: bus.event.confidence, count: bus.event.count }];
       break;
     case 'status':
-      observations = [{ type: 'status', device, ts: msg.receivedAt, online: a.online }];
+      observations = [{ type: 'status', device, ts: bus.receivedAt, online: bus.online }];
   }
-  alerts.observe(observations, msg.receivedAt);
+  alerts.observe(observations, bus.receivedAt);
 };

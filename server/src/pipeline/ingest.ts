@@ -102,7 +102,7 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
         if (r) o.onBrokerRejection(r);
         else log.warn('unreadable broker rejection ignored');
       } else {
-        o.pipeline.run(packet.topic, packet.payload as Buffer, Date.now(), packet.dup === true);
+        o.pipeline.offerTopic(packet.topic, packet.payload as Buffer, Date.now(), packet.dup === true);
       }
     } catch (err) {
       log.error({ err, topic: packet.topic }, 'message handling failed');

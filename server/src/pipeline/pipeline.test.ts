@@ -56,7 +56,7 @@ beforeEach(() => {
 });
 
 const send = (payload: unknown, at = T, dup = false, id = 'wl-1', channel: 'telemetry' | 'event' = 'telemetry') =>
-  pipeline.run(deviceTopic(id, channel), Buffer.from(JSON.stringify(payload)), at, dup);
+  pipeline.offerTopic(deviceTopic(id, channel), Buffer.from(JSON.stringify(payload)), at, dup);
 const duplicates = async (channel = 'telemetry') => (await metrics.duplicates.get()).values.find((v) => v.labels.channel === channel)?.value ?? 0;
 
 describe('pipeline', () => {

@@ -7,7 +7,7 @@
 // and the same bytes from the same device within the window are the same message. A message with
 // neither could legitimately repeat (a stuck sensor sends the same value every time, and the
 // `frozen` rule is there to notice), so it counts as a copy only when it says so with DUP.
-import { hash } from 'node:crypto';
+import { messageKey } from '@citygrid/broker';
 
 /** How long a message is remembered: JetStream's default duplicate window, the same in cluster mode. */
 export const DUPLICATE_WINDOW_MS = 2 * 60_000;
@@ -30,7 +30,7 @@ export class RecentMessages {
 
   /** The message's identity: its device, channel and a digest of its bytes. */
   static key(deviceId: string, channel: string, payload: Buffer): string {
-    return `${deviceId}\0${channel}\0${hash('sha1', payload, 'base64')}`;
+    return messageKey(deviceId, channel, payload);
   }
 
   /** True when `key` is a copy of a message taken within the window (see the file's header for when that can be told). */

@@ -8,36 +8,36 @@ import type { PipelineMessage, Step } from './types.js';
  * after a `kill -9` (committed, not yet acknowledged) is still known when the server is back. A
  * message with its own ts needs nothing: the store's key makes writing it twice harmless.
  */
-function keepIdentity(msg: PipelineMessage, ts: TimeSeriesStore): void {
-  if (msg.stamped && msg.identifiable && msg.key) ts.rememberMessage?.(msg.key, msg.receivedAt);
+function keepIdentity({ bus }: PipelineMessage, ts: TimeSeriesStore): void {
+  if (bus.stamped && bus.identifiable) ts.rememberMessage?.(bus.key, bus.receivedAt);
 }
 
 export const store: Step = (msg, { store: ts, registry, metrics }) => {
-  const a = msg.accepted!;
-  const { id, kind, grid, district } = a.device;
-  switch (a.channel) {
+  const { bus } = msg;
+  const { id, kind, grid, district } = msg.device;
+  switch (bus.channel) {
     case 'telemetry': {
       // one fixed object shape (no spread): cheaper to build and to read in the store's hot loop
-      const rows: StoredReading[] = new Array(a.readings.length);
-      for (let i = 0; i < a.readings.length; i++) {
-        const r = a.readings[i]!;
+      const rows: StoredReading[] = new Array(bus.readings.length);
+      for (let i = 0; i < bus.readings.length; i++) {
+        const r = bus.readings[i]!;
         rows[i] = r.seq === undefined
           ? { device: r.device, ts: r.ts, metrics: r.metrics, kind, grid, district }
           : { device: r.device, ts: r.ts, metrics: r.metrics, seq: r.seq, kind, grid, district };
-        metrics.ingestLag.observe(Math.max(0, msg.receivedAt - r.ts) / 1000);
+        metrics.ingestLag.observe(Math.max(0, bus.receivedAt - r.ts) / 1000);
       }
       ts.writeReadings(rows);
       keepIdentity(msg, ts);
-      msg.onlineChanged = registry.applyReadings(id, a.readings, msg.receivedAt).cameOnline;
-      metrics.readingsAccepted.inc(a.readings.length);
+      msg.onlineChanged = registry.applyReadings(id, bus.readings, bus.receivedAt).cameOnline;
+      metrics.readingsAccepted.inc(bus.readings.length);
       return;
     }
     case 'event':
-      ts.writeEvents([{ ...a.event, grid, district }]);
+      ts.writeEvents([{ ...bus.event, grid, district }]);
       keepIdentity(msg, ts);
-      msg.onlineChanged = registry.touch(id, msg.receivedAt);
+      msg.onlineChanged = registry.touch(id, bus.receivedAt);
       return;
     case 'status':
-      msg.onlineChanged = registry.setStatus(id, a.online);
+      msg.onlineChanged = registry.setStatus(id, bus.online);
   }
 };

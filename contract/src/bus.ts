@@ -1,0 +1,92 @@
+// The bus between the device edge and the rest: what an edge hands on for one message it accepted
+// (checked against the contract, readings stamped), and how the city is cut into partitions.
+// `npm start` carries these in-process (LocalBus, one owner of every partition); cluster mode over
+// NATS JetStream, one subject per partition, each partition consumed by one server replica.
+import type { CameraEvent, Reading } from './payloads.js';
+import type { Rejection } from './rejections.js';
+
+/**
+ * How many partitions the city is cut into. Fixed: a grid cell's partition must not change while
+ * the streams hold its history, so it is part of the stored format (changing it means a migration).
+ */
+export const PARTITIONS = 64;
+
+/** FNV-1a (32 bit) of a string: stable across processes, releases and platforms. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The partition of a grid cell: all of a cell's devices share one, so per-cell rule state lives in one place. */
+export function partitionOf(cell: string, partitions = PARTITIONS): number {
+  return fnv1a(cell) % partitions;
+}
+
+interface Common {
+  device: string;
+  /** When the edge received it (epoch ms). */
+  receivedAt: number;
+  /** The MQTT DUP flag as the device sent it. */
+  dup: boolean;
+  /** The message's identity (device, channel, digest of its bytes): the dedupe key and JetStream's Nats-Msg-Id. */
+  key: string;
+  /** Every reading (or the event) carries its own ts or seq, so a copy of the message can be told apart. */
+  identifiable: boolean;
+  /** Some reading had no ts and was stamped on receipt. */
+  stamped: boolean;
+}
+
+export type BusMessage =
+  | (Common & { channel: 'telemetry'; readings: Reading[] })
+  | (Common & { channel: 'event'; event: CameraEvent })
+  | (Common & { channel: 'status'; online: boolean });
+
+/** Cluster mode: the JetStream stream every edge writes to, one subject per partition. */
+export const BUS_STREAM = 'CITYGRID_IN';
+export const BUS_SUBJECT_PREFIX = 'citygrid.in.';
+export const busSubject = (partition: number): string => `${BUS_SUBJECT_PREFIX}${partition}`;
+
+/** What one stream message holds: an accepted device message, or a refusal the edge made. */
+export type BusEnvelope = { m: BusMessage } | { r: Rejection };
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+export function encodeEnvelope(envelope: BusEnvelope): Uint8Array {
+  return ENCODER.encode(JSON.stringify(envelope));
+}
+
+const CHANNELS = new Set(['telemetry', 'event', 'status']);
+
+/**
+ * Reads a stream message back. Only edges write the stream, but a message that is not a well-formed
+ * envelope (another writer, a future format) gives null, to be counted and skipped, never thrown.
+ */
+export function decodeEnvelope(data: Uint8Array): BusEnvelope | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(DECODER.decode(data));
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if ('m' in o) {
+    const m = o.m as Record<string, unknown> | null;
+    if (typeof m !== 'object' || m === null || typeof m.device !== 'string' || typeof m.receivedAt !== 'number' || typeof m.key !== 'string' || !CHANNELS.has(m.channel as string)) return null;
+    if (m.channel === 'telemetry' && !Array.isArray(m.readings)) return null;
+    if (m.channel === 'event' && (typeof m.event !== 'object' || m.event === null)) return null;
+    if (m.channel === 'status' && typeof m.online !== 'boolean') return null;
+    return { m: m as unknown as BusMessage };
+  }
+  if ('r' in o) {
+    const r = o.r as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null || typeof r.reason !== 'string' || typeof r.message !== 'string' || typeof r.ts !== 'number') return null;
+    return { r: r as unknown as Rejection };
+  }
+  return null;
+}
