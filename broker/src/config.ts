@@ -27,6 +27,21 @@ export const BROKER_LIMITS_ENV = {
   MQTT_SERVER_QUEUE_MAX: count(DEFAULT_LIMITS.serverQueueMax, 'messages'),
 };
 
+/** Cluster mode's bus (broker/src/bus/jetstream.ts): shared by `npm run broker` and the server. */
+export const BUS_ENV = {
+  BUS_URL: z.string().regex(/^nats:\/\/[^,\s]+(,\s*nats:\/\/[^,\s]+)*$/, 'must be one or more NATS URLs, comma-separated, like nats://n1:4222,nats://n2:4222').optional(),
+  BUS_REPLICAS: z.string().regex(/^[1-5]$/, 'must be from 1 to 5 (copies of the stream across NATS nodes: 3 for a cluster of three, 1 for a single nats-server)').transform(Number).default(3),
+  BUS_MAX_MB: count(1024, 'megabytes'),
+  BUS_MAX_AGE: duration(86_400_000, '24h', 60_000, '1m'),
+};
+
+type BusEnv = { [K in keyof typeof BUS_ENV]: z.infer<(typeof BUS_ENV)[K]> };
+
+export function busFromEnv(raw: Omit<BusEnv, 'BUS_URL'> & { BUS_URL?: string | undefined }): { url: string; stream: { replicas: number; maxBytes: number; maxAgeMs: number } } | null {
+  if (!raw.BUS_URL) return null;
+  return { url: raw.BUS_URL, stream: { replicas: raw.BUS_REPLICAS, maxBytes: raw.BUS_MAX_MB * 1_048_576, maxAgeMs: raw.BUS_MAX_AGE } };
+}
+
 type LimitsEnv = { [K in keyof typeof BROKER_LIMITS_ENV]: z.infer<(typeof BROKER_LIMITS_ENV)[K]> };
 
 export function limitsFromEnv(raw: LimitsEnv): BrokerLimitsInput {
@@ -50,13 +65,15 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     MQTT_ALLOW_ANONYMOUS: envFlag(false),
     MQTT_SERVICE_USERNAME: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/).default(SERVICE_USERNAME_DEFAULT),
     MQTT_SERVICE_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('citygrid-server'),
-    MQTT_SERVICE_PASSWORD: z.string({ message: 'is required: the CityGrid server logs in to the broker with it' }).min(12, 'must be at least 12 characters'),
+    // required unless BUS_URL (cluster mode: servers read the bus, no one logs in as the service)
+    MQTT_SERVICE_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
     ...BROKER_LIMITS_ENV,
+    ...BUS_ENV,
     CITYGRID_DEMO: envFlag(false),
     LOG_LEVEL: envLogLevel,
-  }, env);
+  }, env, (e) => (!e.BUS_URL && !e.MQTT_SERVICE_PASSWORD ? ['MQTT_SERVICE_PASSWORD: is required: the CityGrid server logs in to the broker with it (or set BUS_URL for cluster mode)'] : []));
   return config;
 }
 export type BrokerConfig = ReturnType<typeof loadBrokerConfig>;

@@ -5,3 +5,5 @@ export { EDGE_REFUSALS } from './context.js';
 export { DEFAULT_LIMITS, MAX_PACKET_BYTES, MAX_PREAUTH_BYTES, type BrokerLimits, type BrokerLimitsInput } from './limits.js';
 export { hashSecret, verifySecret } from './secrets.js';
 export { BROKER_LIMITS_ENV, SERVICE_USERNAME_DEFAULT, limitsFromEnv } from './config.js';
+export { BUS_ENV, busFromEnv } from './config.js';
+export { BUS_DUPLICATE_WINDOW_MS, JetStreamEdge, NOTIFY_SUBJECT, busMessageId, connectBus, ensureStream, type BusStreamOptions } from './bus/jetstream.js';

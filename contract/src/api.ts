@@ -14,7 +14,10 @@ export type ComponentStatus = 'ok' | 'degraded' | 'down' | 'not_configured';
 export interface HealthResponse {
   status: 'ok' | 'degraded' | 'down';
   uptimeS: number;
-  broker: { status: ComponentStatus; mode: 'embedded' | 'external'; connected: boolean };
+  /** mode cluster: devices talk to edges, and this replica reads the NATS JetStream bus (connected: to NATS). */
+  broker: { status: ComponentStatus; mode: 'embedded' | 'external' | 'cluster'; connected: boolean };
+  /** Cluster mode: this replica and the partitions of the bus it owns now (each is owned by one replica). */
+  cluster?: { replica: string; partitions: number[] };
   /** detail: a plain reason; a signed-in admin gets the store's own words (credentials in URLs removed). */
   store: { status: ComponentStatus; kind: 'sqlite' | 'influx'; detail?: string };
   /** detail: a plain reason; a signed-in user gets the refused rule's problem, as GET /api/rules gives it. */

@@ -1,5 +1,5 @@
 // Server environment (SPEC table), validated all at once into a frozen, typed object.
-import { BROKER_LIMITS_ENV, limitsFromEnv } from '@citygrid/broker';
+import { BROKER_LIMITS_ENV, BUS_ENV, busFromEnv, limitsFromEnv } from '@citygrid/broker';
 import { envFlag, envLogLevel, envPort, envTrustProxy, parseDuration, parseEnv } from '@citygrid/contract';
 import { SCENARIO_NAMES } from '@citygrid/simulators';
 import { z } from 'zod';
@@ -24,6 +24,12 @@ function crossChecks(env: Record<string, string>): string[] {
   if (env.AUTH_SECRET !== undefined && env.AUTH_SECRET.length < 32) {
     problems.push(`AUTH_SECRET: must be at least 32 characters, got ${env.AUTH_SECRET.length} (value not shown); make one with \`openssl rand -base64 48\`, or unset it to have one generated in DATA_DIR/auth-secret`);
   }
+  if (env.BUS_URL) {
+    // cluster mode: replicas share InfluxDB, and a sign-in made on one must be good on every other
+    if ((env.STORE ?? 'sqlite') !== 'influx') problems.push('STORE: cluster mode (BUS_URL) needs STORE=influx: SQLite is one file on one machine, and every replica writes and reads the same readings');
+    if (env.AUTH_SECRET === undefined) problems.push('AUTH_SECRET: is required in cluster mode (BUS_URL): every replica must check the tokens the others sign; make one with `openssl rand -base64 48` and give all replicas the same');
+    if (['1', 'true', 'yes'].includes(env.SIMULATE ?? '') && !env.MQTT_URL) problems.push('MQTT_URL: SIMULATE=1 in cluster mode needs MQTT_URL, the address of an edge for the simulated devices');
+  }
   if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
     problems.push(`METRICS_TOKEN: must be at least 16 characters, got ${env.METRICS_TOKEN.length} (value not shown)`);
   }
@@ -44,6 +50,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
     ...BROKER_LIMITS_ENV, // the embedded broker's edge limits (not used with MQTT_URL)
+    ...BUS_ENV, // cluster mode: read the edges' NATS JetStream bus instead of running a broker
     STORE: z.enum(['sqlite', 'influx'], { message: 'must be sqlite or influx' }).default('sqlite'),
     DATA_DIR: z.string().default('./data'),
     INFLUX_URL: z.string().url('must be a URL like http://influxdb:8086').optional(),
@@ -85,6 +92,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
       /** The embedded broker's edge limits: connections, logins, sessions, queues (MQTT_* variables). */
       limits: Object.freeze(limitsFromEnv(raw)),
     }),
+    /** Cluster mode: the NATS servers and how the stream is kept; null: one process (embedded or MQTT_URL). */
+    bus: busFromEnv(raw),
     store: raw.STORE,
     dataDir: raw.DATA_DIR,
     influx: Object.freeze({ url: raw.INFLUX_URL ?? null, token: raw.INFLUX_TOKEN ?? null, database: raw.INFLUX_DATABASE }),

@@ -2,7 +2,8 @@
 // with SIMULATE=1, the demo city's simulator; stop() closes them in the safe order.
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBroker, type CityBroker } from '@citygrid/broker';
+import { connectBus, createBroker, type CityBroker } from '@citygrid/broker';
+import { partitionOf } from '@citygrid/contract';
 import type { HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity, refuseDemoExposure, type City } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
@@ -12,6 +13,7 @@ import { DeviceRegistry } from './live/device-registry.js';
 import { RejectionLog } from './live/rejection-log.js';
 import { createMetrics } from './metrics.js';
 import { LocalBus } from './bus/local-bus.js';
+import { NatsBus } from './bus/nats-bus.js';
 import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.js';
@@ -27,10 +29,12 @@ import type { TimeSeriesStore } from './stores/store.js';
 export interface RunningSystem {
   city: City;
   httpPort: number;
-  /** Port of the embedded broker, or null when connected to MQTT_URL. */
+  /** Port of the embedded broker, or null when connected to MQTT_URL or to the bus (cluster mode). */
   mqttPort: number | null;
   mqttUrl: string;
   store: TimeSeriesStore;
+  /** Cluster mode: the bus this replica reads, and its leases. */
+  bus: NatsBus | null;
   stop(): Promise<void>;
 }
 
@@ -51,7 +55,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
   const city = loadCity(config.cityDir);
   refuseDemoExposure({
     city, demoAllowed: config.demoAllowed,
-    listens: { HOST: config.host, MQTT_HOST: config.mqtt.url ? null : config.mqtt.host },
+    listens: { HOST: config.host, MQTT_HOST: config.mqtt.url || config.bus ? null : config.mqtt.host },
     secrets: { MQTT_PASSWORD: config.mqtt.password, INFLUX_TOKEN: config.influx.token, AUTH_SECRET: config.auth.secret, METRICS_TOKEN: config.auth.metricsToken },
   });
   logger.info({ cells: city.cells.length, devices: city.devices.length, districts: city.districts.length }, 'city loaded from %s', config.cityDir);
@@ -111,9 +115,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     });
     closers.unshift({ name: 'alerting', close: () => alerting.close() });
     let ingest: Ingest | null = null;
+    let natsBus: NatsBus | null = null;
     rejections.onRecord((r: Rejection) => {
       metrics.rejected.inc({ reason: r.reason, by: r.by }, r.count ?? 1);
-      if (r.by === 'server') (broker ?? ingest)?.notifyDevice(r); // the broker tells devices of its own refusals itself
+      if (r.by === 'server') (broker ?? ingest ?? natsBus)?.notifyDevice(r); // the broker tells devices of its own refusals itself
       realtime.rejection(r);
       // refusals rules (a misconfigured or flooding device) see every refusal of a known device
       const d = r.device ? city.devicesById.get(r.device) : undefined;
@@ -124,7 +129,34 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     for (const { key, at } of await store.recentMessages?.(Date.now() - DUPLICATE_WINDOW_MS) ?? []) recent.remember(key, at, true);
     const pipeline = createPipeline({ alerts: alerting.manager, registry, store, feed: realtime.feed, metrics, logger, recent }, (r) => rejections.record(r));
     let mqttUrl: string;
-    if (!config.mqtt.url) {
+    let busConnected = () => true;
+    if (config.bus) {
+      // cluster mode: devices talk to the edges; this replica consumes the partitions it holds a lease for
+      const nc = await connectBus(config.bus.url, `citygrid-server-${process.pid}`, logger.child({ stage: 'bus' }));
+      let up = true;
+      void (async () => {
+        for await (const st of nc.status()) {
+          if (st.type === 'disconnect') up = false;
+          else if (st.type === 'reconnect') up = true;
+        }
+      })().catch(() => undefined);
+      busConnected = () => up && !nc.isClosed();
+      closers.unshift({ name: 'bus connection', close: () => nc.drain().catch(() => undefined) });
+      natsBus = new NatsBus({
+        nc, stream: config.bus.stream, pipeline, store, logger,
+        onRefusal: (r) => rejections.record(r),
+        onPartitionsChanged: (owned) => {
+          const mine = new Set(owned);
+          alerting.manager.setScope((grid) => mine.has(partitionOf(grid)), Date.now());
+          metrics.partitionsOwned.set(owned.length);
+        },
+      });
+      alerting.manager.setScope(() => false, Date.now()); // nothing until a lease is held
+      const bus = natsBus;
+      await bus.start();
+      closers.unshift({ name: 'bus', close: () => bus.close() });
+      mqttUrl = config.mqtt.url ?? '';
+    } else if (!config.mqtt.url) {
       // embedded: the broker hands device messages to the pipeline in-process (LocalBus), and a
       // device's PUBACK leaves only once what it sent is durable in the store
       const bus = new LocalBus({ pipeline, store, onRefusal: (r) => rejections.record(r) });
@@ -156,7 +188,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const health = (): HealthResponse => {
       const storeHealth = store.health();
       // paused on purpose (the store is full): the store's health says why; not a broker outage
-      const connected = broker !== null || ingest!.connected() || ingest!.paused();
+      const connected = natsBus ? busConnected() : broker !== null || ingest!.connected() || ingest!.paused();
       const brokerStatus = connected ? 'ok' : 'down';
       const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' ? 'degraded' : 'ok';
       const plainStore = (): string | undefined => {
@@ -189,7 +221,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       return {
         status,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
-        broker: { status: brokerStatus, mode: broker ? 'embedded' : 'external', connected },
+        broker: { status: brokerStatus, mode: natsBus ? 'cluster' : broker ? 'embedded' : 'external', connected },
+        ...(natsBus ? { cluster: { replica: natsBus.leases.id, partitions: natsBus.owned() } } : {}),
         store: { status: storeHealth.status, kind: store.kind, ...(storeDetail ? { detail: storeDetail } : {}) },
         rules: plainRules(),
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
@@ -233,7 +266,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
 
     let stopping: Promise<void> | null = null;
     return {
-      city, httpPort, mqttPort: broker?.port ?? null, mqttUrl, store,
+      city, httpPort, mqttPort: broker?.port ?? null, mqttUrl, store, bus: natsBus,
       stop: () => (stopping ??= closeAll(closers, logger)),
     };
   } catch (err) {

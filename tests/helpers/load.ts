@@ -2,7 +2,7 @@
 // Some devices send their own ts (t0 + seq ms: distinct, so the store keeps each); the `stamped`
 // ones send none and are stamped on receipt, so a reading stored twice shows as two rows with the
 // same seq (a re-delivered message with its own ts would only overwrite itself).
-import type { MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { deviceTopic } from '@citygrid/contract';
 import { connectDevice, end } from './system.js';
 
@@ -18,9 +18,9 @@ export interface Load {
  * Water-level gauges publish `level_cm` (values 0..99) at `perDevicePerS` each; devices in `stamped`
  * leave ts out; `metricOf` names another metric for a device of another kind (its range must hold 0..99).
  */
-export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000, o: { stamped?: readonly string[]; metricOf?: (id: string) => string } = {}): Promise<Load> {
+export async function startLoad(url: string, devices: string[], perDevicePerS: number, t0 = Date.now() - 3_600_000, o: { stamped?: readonly string[]; metricOf?: (id: string) => string; mqtt?: IClientOptions } = {}): Promise<Load> {
   const clients = new Map<string, MqttClient>();
-  for (const id of devices) clients.set(id, await connectDevice(url, id, `demo-${id}`, { reconnectPeriod: 500, clean: false, clientId: `load-${id}` }));
+  for (const id of devices) clients.set(id, await connectDevice(url, id, `demo-${id}`, { reconnectPeriod: 500, clean: false, clientId: `load-${id}`, ...o.mqtt }));
   const stamped = new Set(o.stamped ?? []);
   const acked = new Map(devices.map((d) => [d, 0]));
   const seqs = new Map(devices.map((d) => [d, [] as number[]]));

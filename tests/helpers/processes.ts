@@ -21,10 +21,16 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}:\n${out.slice(-2000)}`);
-    return out.includes(ready);
-  }, `${entry} to log "${ready}"`, timeoutMs, 100).catch((err: Error) => {
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  await Promise.race([
+    waitFor(() => gone || out.includes(ready), `${entry} to log "${ready}"`, timeoutMs, 100).then(() => {
+      if (!out.includes(ready)) throw new Error(`${entry} exited with ${child.exitCode}`);
+    }),
+    exited.then(() => {
+      if (!out.includes(ready)) throw new Error(`${entry} exited with ${child.exitCode}`);
+    }),
+  ]).catch((err: Error) => {
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n${out.slice(-2000)}`);
   });

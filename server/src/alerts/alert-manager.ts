@@ -55,6 +55,9 @@ export class AlertManager {
   private slots = new Map<string, RuleSlot>();
   private byDevice = new Map<string, RuleSlot[]>();
   private composites: CompositeRule[] = [];
+  /** Cluster mode: the cells this replica evaluates (those of the partitions it owns); null: every cell. */
+  private scope: ((grid: string) => boolean) | null = null;
+  private rules: RuleDef[] = [];
   private readonly open = new Map<string, Alert>();
   private readonly lastClosed = new Map<string, Alert>();
   private readonly byId = new Map<string, Alert>();
@@ -89,7 +92,18 @@ export class AlertManager {
     if (this.open.size) o.logger.info({ open: this.open.size }, 'active alerts restored from the alert log');
   }
 
+  /**
+   * Cluster mode: evaluate only the devices of these cells (null: all). The rules' evaluators are
+   * made anew for the new set of devices: their windows and baselines start blank.
+   */
+  setScope(scope: ((grid: string) => boolean) | null, now: number): void {
+    this.scope = scope;
+    this.slots = new Map();
+    this.setRules(this.rules, now);
+  }
+
   setRules(rules: RuleDef[], now: number): void {
+    this.rules = rules;
     const kept = new Set(rules.map((r) => r.id));
     for (const [k, a] of this.open) if (!kept.has(a.rule)) this.close(k, a, now, 'system', 'the rule was removed from rules.yaml');
     const previous = this.slots;
@@ -98,7 +112,7 @@ export class AlertManager {
     this.composites = rules.filter((r): r is CompositeRule => r.kind === 'composite');
     for (const rule of rules) {
       if (rule.kind === 'composite') continue;
-      const devices: RuleDevice[] = this.o.city.devices.filter((d) => matches(rule, d)).map(({ id, kind, grid, district }) => ({ id, kind, grid, district }));
+      const devices: RuleDevice[] = this.o.city.devices.filter((d) => matches(rule, d) && (this.scope?.(d.grid) ?? true)).map(({ id, kind, grid, district }) => ({ id, kind, grid, district }));
       // an unchanged rule keeps its evaluator, so a reload does not restart hold times, baselines or silence timers
       const old = previous.get(rule.id);
       const same = old && JSON.stringify(old.rule) === JSON.stringify(rule);

@@ -52,7 +52,7 @@ export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection
     reject(rejection);
   }
 
-  function run(bus: BusMessage): void {
+  function runAccepted(bus: BusMessage): void {
     const device = deps.registry.get(bus.device);
     if (!device) {
       reject({ ts: bus.receivedAt, device: bus.device, topic: null, reason: 'unknown_device', message: `Device "${bus.device}" is not registered in devices.yaml`, by: 'server' });
@@ -72,7 +72,10 @@ export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection
 
   return {
     received: () => received,
-    run,
+    run(bus) {
+      countReceived(bus.channel);
+      runAccepted(bus);
+    },
     offer(device, channel, topic, payload, receivedAt, dup) {
       countReceived(channel);
       let bus: BusMessage;
@@ -82,7 +85,7 @@ export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection
         refuse(err, topic, receivedAt);
         return;
       }
-      run(bus);
+      runAccepted(bus);
     },
     offerTopic(topic, payload, receivedAt = Date.now(), dup = false) {
       countReceived(topic.slice(topic.lastIndexOf('/') + 1));
@@ -93,7 +96,7 @@ export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection
         refuse(err, topic, receivedAt);
         return;
       }
-      run(bus);
+      runAccepted(bus);
     },
   };
 }

@@ -73,6 +73,8 @@ export interface TimeSeriesStore {
    * the broker its acknowledgements only then.
    */
   durable?(): Promise<void>;
+  /** Resolves when everything queued so far is in the database itself, beyond any local spool (cluster mode acknowledges the bus then). */
+  written?(): Promise<void>;
   /**
    * Keeps a message's identity (pipeline/recent-messages.ts) with what it wrote, committed with or
    * after its readings, so that a copy of it arriving after a restart is still recognised. Only for

@@ -193,6 +193,28 @@ describe('InfluxStore (against a fake InfluxDB)', () => {
     expect(lpFiles()).toEqual([]);
   });
 
+  it('written() resolves only once what was appended before it is in InfluxDB, not while it waits in the spool (cluster mode acknowledges the bus then)', async () => {
+    const store = makeStore({ maxConcurrentWrites: 2, flushIntervalMs: 20 });
+    await expect(store.written()).resolves.toBeUndefined(); // nothing appended: at once
+    influx.hold();
+    store.writeReadings(range(0, 10).map(wl)); // segment 1: sealed and sent, held by the fake
+    store.writeReadings(range(10, 13).map(wl)); // segment 2: open, sealed by the timer
+    let first = false;
+    void store.written().then(() => { first = true; });
+    await until('both in flight', () => influx.pending === 2);
+    influx.releaseNext(); // segment 1 in InfluxDB; segment 2 still held
+    await until('segment 1 written', () => written.readings === 10);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(first, 'resolved with segment 2 not yet written').toBe(false);
+    store.writeReadings(range(13, 15).map(wl)); // after the call: not waited for
+    influx.releaseNext();
+    await until('the first wait resolved', () => first);
+    expect(written.readings).toBe(13);
+    influx.releaseAll();
+    await store.written();
+    expect(written.readings).toBe(15);
+  });
+
   it('(b) sets the default retention policy to the configured duration in hours', async () => {
     const store = makeStore({ retentionMs: 30 * DAY });
     await store.init();

@@ -68,6 +68,9 @@ export class InfluxStore implements TimeSeriesStore {
   private dropped = 0;
   private lastDropLog = 0;
   private idleWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Sealed segments not yet in InfluxDB (queued or being sent), by id. */
+  private readonly unwritten = new Set<number>();
+  private writtenWaiters: { upTo: number; resolve: () => void }[] = [];
   private retentionNote: string | null = null;
   private readonly batchLines: number;
   private readonly maxConcurrent: number;
@@ -82,6 +85,7 @@ export class InfluxStore implements TimeSeriesStore {
     if (left.length) {
       this.log.info({ segments: left.length, bytes: this.spool.bytes() }, 'replaying spooled readings from an earlier run');
       this.queue.push(...left);
+      for (const s of left) this.unwritten.add(s.id);
     }
     this.sealTimer = setInterval(() => this.sealOpen(), o.flushIntervalMs ?? 1000);
     this.sealTimer.unref();
@@ -150,6 +154,7 @@ export class InfluxStore implements TimeSeriesStore {
     const segment = this.spool.seal();
     this.linesInOpen = 0;
     if (segment) {
+      this.unwritten.add(segment.id);
       this.queue.push(segment);
       this.pump();
     } else {
@@ -208,6 +213,10 @@ export class InfluxStore implements TimeSeriesStore {
     } finally {
       this.inflight--;
       this.pump();
+    }
+    if (!this.queue.includes(segment)) {
+      this.unwritten.delete(segment.id);
+      this.settleWritten();
     }
   }
 
@@ -306,6 +315,33 @@ export class InfluxStore implements TimeSeriesStore {
     if (this.failing) return { status: 'degraded', detail: `${this.failing.message}; readings are kept in the ${spool} and will be written when it is back`, buffered };
     if (share >= NEAR_FULL) return { status: 'degraded', detail: `${spool}: nearly full`, buffered };
     return { status: 'ok', ...(this.retentionNote ? { detail: this.retentionNote } : {}), buffered };
+  }
+
+  /**
+   * Resolves once every point appended so far is in InfluxDB (or set aside as malformed): cluster
+   * mode acknowledges the stream only then, since a replica's spool is its own and a replica that
+   * dies may not come back. Waits for the open segment's seal (at most flushIntervalMs).
+   */
+  written(): Promise<void> {
+    const upTo = this.spool.openId() ?? Math.max(0, ...this.unwritten);
+    if (this.oldestUnwritten() > upTo) return Promise.resolve();
+    return new Promise((resolve) => this.writtenWaiters.push({ upTo, resolve }));
+  }
+
+  private oldestUnwritten(): number {
+    let min = this.spool.openId() ?? Infinity;
+    for (const id of this.unwritten) if (id < min) min = id;
+    return min;
+  }
+
+  private settleWritten(): void {
+    if (this.writtenWaiters.length === 0) return;
+    const oldest = this.oldestUnwritten();
+    this.writtenWaiters = this.writtenWaiters.filter((w) => {
+      if (w.upTo >= oldest) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   /** writeReadings appends to the spool file synchronously: queued is durable. */

@@ -67,6 +67,11 @@ export class Spool {
     this.totalBytes += buf.length;
   }
 
+  /** The id of the segment being appended to, or null when none is open. */
+  openId(): number | null {
+    return this.current?.id ?? null;
+  }
+
   /** Closes the open segment and hands it over for sending; null when nothing is open. */
   seal(): Segment | null {
     const c = this.current;

@@ -1,0 +1,145 @@
+// Cluster mode's bus on NATS JetStream: the connection, the stream every edge writes to (one subject
+// per partition, contract/src/bus.ts), and the edge's sink. Shared by the edge (`npm run broker`
+// with BUS_URL) and the server replicas, which read the same stream.
+import { hash } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
+import {
+  BUS_STREAM, BUS_SUBJECT_PREFIX, busSubject, encodeEnvelope, partitionOf, RejectionError,
+  type BusMessage, type Rejection,
+} from '@citygrid/contract';
+import type { Logger } from 'pino';
+import { Acceptor } from '../accept.js';
+import type { BusSink, DeviceEntry } from '../context.js';
+
+/** How the stream is kept (BUS_* variables). */
+export interface BusStreamOptions {
+  /** Copies of each message across NATS nodes: 3 for a cluster of three, 1 for a single nats-server. */
+  replicas: number;
+  /** How much the stream may hold; beyond it new messages are refused (devices keep theirs), never old ones dropped. */
+  maxBytes: number;
+  /** How long messages are kept (for replay by a replica that takes a partition over). */
+  maxAgeMs: number;
+}
+
+/** JetStream's duplicate window: a copy of a message published again within it is stored once. */
+export const BUS_DUPLICATE_WINDOW_MS = 120_000;
+/** How long an edge waits for the stream's ack (a leader election can stall it ~15 s) before closing the device's connection unacknowledged. */
+export const BUS_PUBLISH_TIMEOUT_MS = 20_000;
+/** Core NATS subject the servers tell edges a device's refusal on (a device is connected to one edge). */
+export const NOTIFY_SUBJECT = 'citygrid.notify';
+
+const nanos = (ms: number) => ms * 1_000_000;
+
+/** Connects to every NATS server listed (comma-separated), reconnecting for ever. */
+export async function connectBus(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+  const servers = url.split(',').map((s) => s.trim()).filter(Boolean);
+  const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true, pingInterval: 5_000 });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type, server: 'server' in s ? s.server : undefined }, `bus ${s.type === 'disconnect' ? 'disconnected' : 'reconnected'}`);
+    }
+  })().catch(() => undefined);
+  return nc;
+}
+
+/** Creates the stream, or checks the one there has the same subjects (its limits are updated). */
+export async function ensureStream(nc: NatsConnection, o: BusStreamOptions): Promise<void> {
+  const jsm = await jetstreamManager(nc, { timeout: 20_000 });
+  const config: Partial<StreamConfig> & { name: string } = {
+    name: BUS_STREAM,
+    subjects: [`${BUS_SUBJECT_PREFIX}*`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    num_replicas: o.replicas,
+    max_bytes: o.maxBytes,
+    max_age: nanos(o.maxAgeMs),
+    duplicate_window: nanos(BUS_DUPLICATE_WINDOW_MS),
+  };
+  try {
+    await jsm.streams.info(BUS_STREAM);
+    const { name: _n, num_replicas: _r, ...limits } = config;
+    await jsm.streams.update(BUS_STREAM, limits);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || !/not found/i.test(err.message)) throw err;
+    try {
+      await jsm.streams.add(config);
+    } catch (e) {
+      if (e instanceof Error && /insufficient resources|replicas/i.test(e.message)) {
+        throw new Error(`JetStream could not create the stream ${BUS_STREAM} with ${o.replicas} replicas (${e.message}): a single nats-server needs BUS_REPLICAS=1`);
+      }
+      // another process created it meanwhile
+      if (!(e instanceof JetStreamApiError) || !/already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
+/** JetStream's Nats-Msg-Id for a message: short, and free of characters a header cannot carry. */
+export const busMessageId = (key: string): string => hash('sha1', key, 'base64url');
+
+/**
+ * The edge's sink: each device message is checked against the contract (as `npm start` does),
+ * published to its cell's partition with a dedupe id, and acknowledged to the device only once
+ * JetStream has stored it. A refusal goes on the stream too (for /api/rejections, metrics and the
+ * refusals rules of the partition's owner) and to the device on its rejections topic.
+ */
+export class JetStreamEdge implements BusSink {
+  private readonly acceptor = new Acceptor();
+  private readonly js: JetStreamClient;
+  /** Messages published and not yet acknowledged by the stream (one at most per connected device: aedes reads a client's next packet after this one). */
+  private inflight = 0;
+  readonly stats = { published: 0, duplicates: 0, refusals: 0, failed: 0 };
+
+  constructor(private readonly o: {
+    nc: NatsConnection;
+    logger: Logger;
+    /** Tells the device, if it is connected here (the broker's notifyDevice). */
+    notifyDevice: (rejection: Rejection) => void;
+    /** A device's cell, for its partition. */
+    cellOf: (device: string) => string | undefined;
+  }) {
+    this.js = jetstream(o.nc, { timeout: BUS_PUBLISH_TIMEOUT_MS });
+  }
+
+  pending(): number {
+    return this.inflight;
+  }
+
+  async offer(device: DeviceEntry, channel: 'telemetry' | 'event' | 'status', topic: string, payload: Buffer, dup: boolean): Promise<void> {
+    const receivedAt = Date.now();
+    let bus: BusMessage;
+    try {
+      bus = this.acceptor.accept(device, channel, payload, receivedAt, dup);
+    } catch (err) {
+      if (!(err instanceof RejectionError)) throw err;
+      const rejection: Rejection = { ts: receivedAt, device: device.id, topic: topic.slice(0, 200), reason: err.reason, message: err.message, by: 'broker' };
+      if (err.seq !== undefined) rejection.seq = err.seq;
+      this.o.notifyDevice(rejection);
+      this.refusal(rejection);
+      return;
+    }
+    const subject = busSubject(partitionOf(device.grid ?? this.o.cellOf(device.id) ?? ''));
+    this.inflight++;
+    try {
+      // a message that cannot be told from a real repeat (neither ts nor seq) gets no dedupe id
+      const ack = await this.js.publish(subject, encodeEnvelope({ m: bus }), bus.identifiable ? { msgID: busMessageId(bus.key) } : {});
+      if (ack.duplicate) this.stats.duplicates++;
+      this.stats.published++;
+    } catch (err) {
+      this.stats.failed++;
+      throw err; // no PUBACK: the broker closes the connection and the device sends it again
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  refusal(rejection: Rejection): void {
+    this.stats.refusals++;
+    const cell = rejection.device ? this.o.cellOf(rejection.device) : undefined;
+    // a refusal is a report, not a device's data: published without waiting (lost only if the stream is down)
+    this.js.publish(busSubject(cell ? partitionOf(cell) : 0), encodeEnvelope({ r: rejection })).catch((err: Error) => {
+      this.o.logger.warn({ err: err.message, reason: rejection.reason }, 'could not put a refusal on the bus');
+    });
+  }
+}

@@ -1,0 +1,162 @@
+// Which server replica owns which partition, in cluster mode: leases in JetStream KV (never our own
+// consensus). Each replica announces itself in a members bucket; partitions are shared out by
+// rendezvous hashing over the live members (each takes about P/M, and a member coming or going
+// moves only its share). A lease is a key in the owners bucket, taken with create (refused while
+// another holds it) and renewed with update at its revision (refused if anyone else wrote it since);
+// both buckets forget keys not renewed within the TTL. A replica that cannot renew a lease in time
+// stops consuming that partition at once, before the TTL lets another take it.
+import { randomBytes } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Kvm, type KV } from '@nats-io/kv';
+import { fnv1a, PARTITIONS } from '@citygrid/contract';
+import type { Logger } from 'pino';
+
+export const OWNERS_BUCKET = 'citygrid_owners';
+export const MEMBERS_BUCKET = 'citygrid_members';
+
+export interface LeaseOptions {
+  nc: NatsConnection;
+  logger: Logger;
+  /** Copies of the buckets across NATS nodes (as the stream's). */
+  replicas: number;
+  /** A lease not renewed within this is free for another replica. Default 6 s. */
+  ttlMs?: number;
+  /** How often leases are renewed and the share recomputed. Default 1.5 s. */
+  renewMs?: number;
+  partitions?: number;
+  /** This replica now owns the partition (the lease's revision fences what it writes). */
+  onAcquire(partition: number): void;
+  /** This replica must stop consuming the partition now. */
+  onLose(partition: number, why: string): Promise<void> | void;
+}
+
+/** A replica id: unique per process, a valid KV key, and no host name (GET /api/health shows it to anyone). */
+export function replicaId(): string {
+  return `r-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The member that should own a partition: highest hash of (partition, member). */
+export function rendezvous(partition: number, members: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const m of members) {
+    const score = fnv1a(`${partition}/${m}`);
+    if (score > bestScore || (score === bestScore && m < best!)) {
+      best = m;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+const key = (p: number) => `p${p}`;
+
+export class PartitionLeases {
+  readonly id = replicaId();
+  private owners!: KV;
+  private members!: KV;
+  private readonly held = new Map<number, { revision: number; renewedAt: number }>();
+  private readonly ttlMs: number;
+  private readonly renewMs: number;
+  private readonly partitions: number;
+  private timer: NodeJS.Timeout | null = null;
+  private fence: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  readonly stats = { acquired: 0, lost: 0, released: 0 };
+
+  constructor(private readonly o: LeaseOptions) {
+    this.ttlMs = o.ttlMs ?? 6_000;
+    this.renewMs = o.renewMs ?? 1_500;
+    this.partitions = o.partitions ?? PARTITIONS;
+  }
+
+  async start(): Promise<void> {
+    const kvm = new Kvm(this.o.nc);
+    this.owners = await kvm.create(OWNERS_BUCKET, { ttl: this.ttlMs, history: 1, replicas: this.o.replicas });
+    this.members = await kvm.create(MEMBERS_BUCKET, { ttl: this.ttlMs, history: 1, replicas: this.o.replicas });
+    // a bucket just created on a cluster may take a moment to elect its leader: the rounds retry
+    await this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'first lease round failed; retrying'));
+    this.timer = setInterval(() => {
+      this.running ??= this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'lease round failed')).finally(() => { this.running = null; });
+    }, this.renewMs);
+    // self-fencing: a lease not renewed well before its TTL is given up here, whatever NATS is doing
+    this.fence = setInterval(() => {
+      const now = Date.now();
+      for (const [p, h] of this.held) {
+        if (now - h.renewedAt > this.ttlMs - Math.max(this.renewMs, this.ttlMs / 3)) void this.lose(p, 'its lease could not be renewed in time');
+      }
+    }, 200);
+  }
+
+  /** The partitions this replica owns now. */
+  owned(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  private async lose(p: number, why: string): Promise<void> {
+    if (!this.held.delete(p)) return;
+    this.stats.lost++;
+    this.o.logger.warn({ partition: p, why }, 'partition given up');
+    await this.o.onLose(p, why);
+  }
+
+  private async liveMembers(): Promise<string[]> {
+    const list: string[] = [];
+    for await (const k of await this.members.keys()) list.push(k);
+    return list.sort();
+  }
+
+  /** Announce, renew what is held, hand over what another member should have, take what is ours and free. */
+  private async round(): Promise<void> {
+    if (this.stopped) return;
+    await this.members.put(this.id, JSON.stringify({ at: Date.now(), owns: this.held.size }));
+    const members = await this.liveMembers();
+    if (!members.includes(this.id)) members.push(this.id);
+    for (const [p, h] of [...this.held]) {
+      try {
+        const revision = await this.owners.update(key(p), this.id, h.revision);
+        if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: Date.now() });
+      } catch (err) {
+        await this.lose(p, `renewal refused (${(err as Error).message})`);
+      }
+    }
+    for (let p = 0; p < this.partitions; p++) {
+      if (this.stopped) return;
+      const want = rendezvous(p, members) === this.id;
+      const h = this.held.get(p);
+      if (h && !want) {
+        // another live member should own it: hand it over (stop, then free the key at our revision)
+        this.held.delete(p);
+        this.stats.released++;
+        await this.o.onLose(p, 'handed over to another replica');
+        this.o.logger.info({ partition: p, why: 'handed over to another replica' }, 'partition given up');
+        await this.owners.delete(key(p), { previousSeq: h.revision }).catch(() => undefined);
+      } else if (!h && want) {
+        try {
+          const revision = await this.owners.create(key(p), this.id);
+          this.held.set(p, { revision, renewedAt: Date.now() });
+          this.stats.acquired++;
+          this.o.onAcquire(p);
+        } catch {
+          // still held by another (its lease not yet expired, or it is handing over): next round
+        }
+      }
+    }
+  }
+
+  /** Stops consuming everything and frees the leases for the others at once (a graceful stop). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.fence) clearInterval(this.fence);
+    await this.running?.catch(() => undefined);
+    for (const [p, h] of [...this.held]) {
+      this.held.delete(p);
+      await this.o.onLose(p, 'stopping');
+      this.o.logger.info({ partition: p, why: 'stopping' }, 'partition given up');
+      await this.owners.delete(key(p), { previousSeq: h.revision }).catch(() => undefined);
+    }
+    await this.members.delete(this.id).catch(() => undefined);
+  }
+}

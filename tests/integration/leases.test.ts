@@ -1,0 +1,91 @@
+// Partition leases (server/src/bus/leases.ts) against a real nats-server with JetStream KV: shared
+// out among the live replicas, each partition held by one at a time, taken over when a holder goes
+// silent, handed over when a replica joins, and given up at once when the lease is taken from under
+// its holder.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { OWNERS_BUCKET, PartitionLeases, rendezvous } from '../../server/src/bus/leases.js';
+import { startNats, type TestNats } from '../helpers/nats.js';
+import { waitFor } from '../helpers/system.js';
+
+const P = 16;
+let nats: TestNats;
+const conns: NatsConnection[] = [];
+
+beforeAll(async () => {
+  nats = await startNats(1);
+});
+afterAll(async () => {
+  for (const c of conns) await c.close().catch(() => undefined);
+  await nats?.remove();
+});
+
+interface Replica { leases: PartitionLeases; owned: Set<number>; events: string[] }
+
+async function replica(): Promise<Replica> {
+  const nc = await connect({ servers: nats.url });
+  conns.push(nc);
+  const r: Replica = { owned: new Set(), events: [], leases: null as unknown as PartitionLeases };
+  r.leases = new PartitionLeases({
+    nc, logger: pino({ level: 'silent' }), replicas: 1, ttlMs: 2_000, renewMs: 400, partitions: P,
+    onAcquire: (p) => { r.owned.add(p); r.events.push(`+${p}`); },
+    onLose: (p, why) => { r.owned.delete(p); r.events.push(`-${p} ${why}`); },
+  });
+  await r.leases.start();
+  return r;
+}
+
+/** No partition in two replicas' hands at once, every partition in someone's. */
+const disjointAndComplete = (rs: Replica[]) => {
+  const all = rs.flatMap((r) => [...r.owned]);
+  return all.length === P && new Set(all).size === P;
+};
+
+describe('partition leases in JetStream KV', () => {
+  it('rendezvous hashing gives each member a share and moves only the leaving member\'s share', () => {
+    const members = ['a', 'b', 'c'];
+    const before = Array.from({ length: 64 }, (_, p) => rendezvous(p, members));
+    for (const m of members) expect(before.filter((x) => x === m).length).toBeGreaterThan(10);
+    const after = Array.from({ length: 64 }, (_, p) => rendezvous(p, ['a', 'c']));
+    for (let p = 0; p < 64; p++) if (before[p] !== 'b') expect(after[p]).toBe(before[p]);
+  });
+
+  it('shares the partitions, hands over to a joining replica, and takes over from a silent one', async () => {
+    const a = await replica();
+    await waitFor(() => a.owned.size === P, 'the first replica owning everything', 10_000, 50);
+    const b = await replica();
+    // while the handover runs, a partition is never in both hands
+    const overlaps: number[] = [];
+    const watch = setInterval(() => { for (const p of a.owned) if (b.owned.has(p)) overlaps.push(p); }, 5);
+    await waitFor(() => b.owned.size > 0 && disjointAndComplete([a, b]), 'the partitions shared between two', 15_000, 50);
+    clearInterval(watch);
+    expect(overlaps).toEqual([]);
+    expect(a.events.some((e) => e.endsWith('handed over to another replica'))).toBe(true);
+    // b goes silent (as if killed: no stop(), no more renewals): a takes its partitions once the leases lapse
+    const renewals = (b.leases as unknown as { timer: NodeJS.Timeout | null }).timer;
+    if (renewals) clearInterval(renewals);
+    const silentAt = Date.now();
+    await waitFor(() => a.owned.size === P, 'the silent replica\'s partitions taken over', 15_000, 50);
+    const took = Date.now() - silentAt;
+    expect(took, 'ms to take over (TTL 2 s, renewal every 0.4 s)').toBeGreaterThanOrEqual(1_000);
+    // b fenced itself before its leases could be taken: it owns nothing any more
+    expect(b.owned.size).toBe(0);
+    expect(b.events.some((e) => e.includes('could not be renewed in time'))).toBe(true);
+    await a.leases.stop();
+    expect(a.owned.size).toBe(0);
+  }, 60_000);
+
+  it('gives a partition up at once when its lease is written by someone else', async () => {
+    const a = await replica();
+    await waitFor(() => a.owned.size === P, 'owning everything', 10_000, 50);
+    const nc = await connect({ servers: nats.url });
+    conns.push(nc);
+    const owners = await new Kvm(nc).open(OWNERS_BUCKET);
+    await owners.put('p3', 'an-intruder'); // the revision a holds is no longer current
+    await waitFor(() => a.events.some((e) => e.startsWith('-3 renewal refused')), 'partition 3 given up', 5_000, 20);
+    expect(a.owned.has(3)).toBe(false);
+    await a.leases.stop();
+  }, 30_000);
+});
