@@ -28,6 +28,7 @@ function crossChecks(env: Record<string, string>): string[] {
     // cluster mode: replicas share InfluxDB, and a sign-in made on one must be good on every other
     if ((env.STORE ?? 'sqlite') !== 'influx') problems.push('STORE: cluster mode (BUS_URL) needs STORE=influx: SQLite is one file on one machine, and every replica writes and reads the same readings');
     if (env.AUTH_SECRET === undefined) problems.push('AUTH_SECRET: is required in cluster mode (BUS_URL): every replica must check the tokens the others sign; make one with `openssl rand -base64 48` and give all replicas the same');
+    if (!env.REDIS_URL) problems.push('REDIS_URL: is required in cluster mode (BUS_URL): live events reach the browsers of every replica through Redis (redis://host:6379)');
     if (['1', 'true', 'yes'].includes(env.SIMULATE ?? '') && !env.MQTT_URL) problems.push('MQTT_URL: SIMULATE=1 in cluster mode needs MQTT_URL, the address of an edge for the simulated devices');
   }
   if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
@@ -51,6 +52,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
     ...BROKER_LIMITS_ENV, // the embedded broker's edge limits (not used with MQTT_URL)
     ...BUS_ENV, // cluster mode: read the edges' NATS JetStream bus instead of running a broker
+    REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a URL like redis://127.0.0.1:6379').optional(),
     STORE: z.enum(['sqlite', 'influx'], { message: 'must be sqlite or influx' }).default('sqlite'),
     DATA_DIR: z.string().default('./data'),
     INFLUX_URL: z.string().url('must be a URL like http://influxdb:8086').optional(),
@@ -94,6 +96,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     }),
     /** Cluster mode: the NATS servers and how the stream is kept; null: one process (embedded or MQTT_URL). */
     bus: busFromEnv(raw),
+    /** Cluster mode: Redis for Socket.IO's adapter (live events across replicas). */
+    redisUrl: raw.REDIS_URL ?? null,
     store: raw.STORE,
     dataDir: raw.DATA_DIR,
     influx: Object.freeze({ url: raw.INFLUX_URL ?? null, token: raw.INFLUX_TOKEN ?? null, database: raw.INFLUX_DATABASE }),

@@ -3,6 +3,8 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectBus, createBroker, type CityBroker } from '@citygrid/broker';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
 import { partitionOf } from '@citygrid/contract';
 import type { HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity, refuseDemoExposure, type City } from '@citygrid/contract/node';
@@ -83,9 +85,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const notifier = createNotifier(city, logger, metrics);
     closers.unshift({ name: 'notifier', close: () => notifier.close() });
     const http = createServer();
+    const adapter = config.redisUrl ? await redisAdapter(config.redisUrl, logger, closers) : undefined;
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
-      city, metrics, logger, auth, corsOrigins: config.corsOrigins,
+      city, metrics, logger, auth, corsOrigins: config.corsOrigins, ...(adapter ? { adapter } : {}),
       stats: () => {
         const now = Date.now();
         const secs = Math.max(0.001, (now - lastStats.at) / 1000);
@@ -273,6 +276,30 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     await closeAll(closers, logger);
     throw err;
   }
+}
+
+/**
+ * Socket.IO's Redis adapter on two connections (publish, subscribe) that reconnect by themselves;
+ * node-redis subscribes again after a reconnect, so a restarted Redis costs a few seconds of events.
+ */
+async function redisAdapter(url: string, logger: Logger, closers: { name: string; close: () => Promise<void> | void }[]) {
+  const log = logger.child({ stage: 'redis' });
+  const pub = createClient({ url, socket: { reconnectStrategy: (retries: number) => Math.min(250 * (retries + 1), 2_000), connectTimeout: 5_000 } });
+  const sub = pub.duplicate();
+  let down = false;
+  for (const c of [pub, sub]) {
+    c.on('error', (err: Error) => {
+      if (!down) log.warn({ err: err.message }, 'Redis unreachable: live events from other replicas wait until it is back');
+      down = true;
+    });
+    c.on('ready', () => {
+      if (down) log.info('Redis reachable again');
+      down = false;
+    });
+  }
+  await Promise.all([pub.connect(), sub.connect()]);
+  closers.unshift({ name: 'redis', close: async () => { await Promise.allSettled([pub.quit(), sub.quit()]); } });
+  return createAdapter(pub, sub);
 }
 
 async function closeAll(closers: { name: string; close: () => Promise<void> | void }[], logger: Logger): Promise<void> {

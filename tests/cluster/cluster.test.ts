@@ -1,19 +1,23 @@
-// Cluster mode under load, process by process: 3 nats-server nodes (JetStream, R3), Debian's influxd,
-// 2 edges (`npm run broker` with BUS_URL) and 3 server replicas, all on free loopback ports. 200
-// demo devices publish QoS 1 readings with seq (some without ts, stamped at the edge) to either
-// edge. Then, one at a time: a replica is killed with SIGKILL, an edge, and the NATS node leading the
-// stream. Checked: each partition is consumed by one replica at a time (from the replicas' own
-// logs), a dead replica's partitions are owned again within 15 s, and every acknowledged reading is
-// in InfluxDB exactly once.
+// Cluster mode under load, process by process: 3 nats-server nodes (JetStream, R3), Debian's influxd
+// and redis-server, 2 edges (`npm run broker` with BUS_URL) and 3 server replicas, all on free
+// loopback ports. 200 demo devices publish QoS 1 readings with seq (some without ts, stamped at the
+// edge) to either edge, and a browser socket on one replica watches the city. Then, one at a time: a
+// replica is killed with SIGKILL, an edge, the NATS node leading the stream, and Redis. Checked:
+// each partition is consumed by one replica at a time (from the replicas' own logs), a dead
+// replica's partitions are owned again within 15 s, the browser gets readings processed by the
+// other replicas (again within 10 s of Redis coming back), and every acknowledged reading is in
+// InfluxDB exactly once.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTITIONS, type HealthResponse } from '@citygrid/contract';
+import { PARTITIONS, partitionOf, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
+import { loadCity } from '@citygrid/contract/node';
 import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad, type Load } from '../helpers/load.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { freePort, startChild, type Child } from '../helpers/processes.js';
-import { DEMO_CITY, tempDir, waitFor } from '../helpers/system.js';
+import { connectSocket, DEMO_CITY, login, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
 
 const pad = (n: number) => String(n).padStart(4, '0');
 const KINDS = [
@@ -32,6 +36,9 @@ const DB = 'cluster';
 
 let nats: TestNats;
 let influx: TestInflux;
+let redis: TestRedis;
+const city = loadCity(DEMO_CITY);
+const partitionOfDevice = (id: string) => partitionOf(city.devicesById.get(id)!.grid);
 const dirs: { remove(): void }[] = [];
 const edges: { port: number; child: Child | null }[] = [];
 const replicas: { name: string; port: number; data: string; child: Child | null }[] = [];
@@ -46,7 +53,7 @@ function startEdge(port: number): Promise<Child> {
 function startReplica(r: { port: number; data: string }): Promise<Child> {
   return startChild('server/src/main.ts', {
     PORT: String(r.port), HOST: '127.0.0.1', CITY_DIR: DEMO_CITY, DATA_DIR: r.data, BUS_URL: nats.url, BUS_REPLICAS: '3',
-    STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: DB, AUTH_SECRET, SIMULATE: '0', LOG_LEVEL: 'info',
+    STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: DB, AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0', LOG_LEVEL: 'info',
   }, 'CityGrid is live', 90_000);
 }
 
@@ -131,7 +138,7 @@ async function stored(t0: number): Promise<Map<string, { points: number; seqs: S
 }
 
 beforeAll(async () => {
-  [nats, influx] = await Promise.all([startNats(3), startInflux(DB)]);
+  [nats, influx, redis] = await Promise.all([startNats(3), startInflux(DB), startRedis()]);
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
     edges.push({ port, child: await startEdge(port) });
@@ -151,11 +158,19 @@ afterAll(async () => {
   for (const e of edges) await e.child?.kill('SIGTERM');
   await nats?.remove();
   await influx?.remove();
+  await redis?.remove();
   for (const d of dirs) d.remove();
 });
 
 describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
   let load: Load;
+  let socket: CitySocket;
+  const seen: { at: number; device: string }[] = [];
+  /** Readings the r2 browser got since `since` for devices of partitions r2 does not own. */
+  const fromOthers = async (since: number) => {
+    const mine = new Set((await health(replicas[1]!.port))!.cluster!.partitions);
+    return seen.filter((s) => s.at >= since && !mine.has(partitionOfDevice(s.device))).length;
+  };
   const t0 = Date.now() - 3_600_000;
   const figures: string[] = [];
 
@@ -169,6 +184,10 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
   }, 90_000);
 
   it('loses no acknowledged reading when a replica, an edge and the stream leader are killed in turn', async () => {
+    // a browser on replica r2 (never killed) watches the whole city
+    const watcher = replicas[1]!;
+    socket = await connectSocket(`http://127.0.0.1:${watcher.port}`, await login(`http://127.0.0.1:${watcher.port}`, 'admin'));
+    socket.on('reading', (e: ReadingEvent) => { seen.push({ at: Date.now(), device: e.device }); });
     load = await startLoad(`mqtt://127.0.0.1:${edges[0]!.port}`, DEVICES, RATE, t0, {
       stamped: STAMPED, metricOf: (id) => kindOf(id).metric,
       // devices list both edges: mqtt.js moves to the next on reconnect
@@ -176,6 +195,8 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     });
     let before = load.acked();
     await waitFor(() => load.acked() > before + 2_000, 'readings flowing', 60_000, 100);
+    const start = Date.now() - 5_000;
+    await waitFor(async () => (await fromOthers(start)) > 50, 'the r2 browser receiving readings processed by the other replicas (Redis adapter)', 20_000, 200);
 
     // 1. a replica, with SIGKILL: the others take its partitions when its leases run out
     const victim = replicas[0]!;
@@ -213,6 +234,16 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     await waitFor(() => load.acked() > before + 3_000, 'readings flowing after the stream leader died', 90_000, 100);
     figures.push(`stream leader ${leader!.name} killed`);
     await leader!.start();
+
+    // 4. Redis restarted: the browser on r2 receives the other replicas' readings again within 10 s
+    await redis.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 2_000));
+    await redis.start();
+    const restarted = Date.now();
+    await waitFor(async () => (await fromOthers(restarted)) > 20, 'readings from other replicas after Redis restarted', 10_000, 100);
+    figures.push(`Redis restarted: other replicas' readings reach the r2 browser again after ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
+    expect(socket.connected, 'the browser\'s socket stayed up').toBe(true);
+    socket.close();
 
     const acked = await load.stop();
     const ackedSeqs = load.ackedSeqs();

@@ -35,6 +35,11 @@ export interface RealtimeDeps {
   stats: () => Omit<StatsEvent, 'socketClients'>;
   /** CORS_ORIGINS: other origins whose pages may open a socket; the page's own origin always may. */
   corsOrigins?: readonly string[];
+  /**
+   * Cluster mode: Socket.IO's Redis adapter, so that an event emitted to a room on one replica
+   * reaches the browsers in that room on every replica (each cell's events come from its owner).
+   */
+  adapter?: Parameters<IO['adapter']>[0];
 }
 
 /**
@@ -83,6 +88,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       else done(`Origin ${String(h.origin).slice(0, 100)} may not open a socket here (CORS_ORIGINS)`, false);
     },
   });
+  if (deps.adapter) io.adapter(deps.adapter);
   const count = (event: string) => deps.metrics.socketEvents.inc({ event });
 
   io.use((socket, next) => {
@@ -198,7 +204,8 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
 
   const statsTimer = setInterval(() => {
     deps.metrics.socketClients.set(io.engine.clientsCount);
-    io.emit('stats', { ...deps.stats(), socketClients: io.engine.clientsCount });
+    // this process's own figures, to its own browsers (in cluster mode each replica's share)
+    io.local.emit('stats', { ...deps.stats(), socketClients: io.engine.clientsCount });
     count('stats');
   }, 1000);
   statsTimer.unref();
