@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await broker!.close();
-    await nc?.drain().catch(() => undefined);
+    if (nc) await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]).catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -144,7 +144,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         }
       })().catch(() => undefined);
       busConnected = () => up && !nc.isClosed();
-      closers.unshift({ name: 'bus connection', close: () => nc.drain().catch(() => undefined) });
+      // drained if NATS is there; never waited for long if it is going away too
+      closers.unshift({ name: 'bus connection', close: () => Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]).catch(() => undefined).then(() => nc.close()) });
       natsBus = new NatsBus({
         nc, stream: config.bus.stream, pipeline, store, logger,
         onRefusal: (r) => rejections.record(r),

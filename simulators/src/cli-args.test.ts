@@ -22,6 +22,13 @@ describe('parseCli', () => {
     expect(parseCli(['-h'], {})).toEqual({ kind: 'help' });
   });
 
+  it('takes several brokers, comma-separated (cluster mode\'s edges), and names a bad one', () => {
+    const result = parseCli(['--url', 'mqtt://e1:1883,mqtt://e2:1884'], {});
+    expect(result.kind === 'run' && result.options.url).toBe('mqtt://e1:1883,mqtt://e2:1884');
+    const bad = parseCli(['--url', 'mqtt://e1:1883,e2'], {});
+    expect(bad.kind === 'invalid' && bad.problems).toEqual([expect.stringContaining('--url "e2" is not a broker URL')]);
+  });
+
   it('lists every problem', () => {
     const result = parseCli(['--interval', '5', '--seed', 'x', '--speed', '0', '--devices', 'Bad', '--url', 'foo'], {});
     expect(result.kind).toBe('invalid');

@@ -9,7 +9,7 @@ Simulates the sensors and cameras of a city over MQTT.
 
 Options:
   --city <dir>        city configuration folder (default: config/demo-city)
-  --url <url>         MQTT broker (default: $MQTT_URL or mqtt://127.0.0.1:1883)
+  --url <url>         MQTT broker, or several comma-separated (default: $MQTT_URL or mqtt://127.0.0.1:1883)
   --interval <time>   how often each device reports, e.g. 5s, 500ms, 1m (default: 5s)
   --seed <n>          random seed, a whole number (default: 42)
   --speed <x>         run the simulated day x times faster; timestamps stay real (default: 1)
@@ -88,13 +88,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
 
   const problems: string[] = [];
   const url = values.url ?? env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-  let protocol = '';
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // reported below
+  // several brokers (cluster mode's edges), comma-separated: devices move to the next when one is gone
+  for (const one of url.split(',')) {
+    let protocol = '';
+    try {
+      protocol = new URL(one.trim()).protocol;
+    } catch {
+      // reported below
+    }
+    if (!URL_PROTOCOLS.includes(protocol)) problems.push(`--url "${one}" is not a broker URL such as mqtt://127.0.0.1:1883 (several: comma-separated)`);
   }
-  if (!URL_PROTOCOLS.includes(protocol)) problems.push(`--url "${url}" is not a broker URL such as mqtt://127.0.0.1:1883`);
 
   const intervalText = values.interval ?? '5s';
   const intervalMs = parseDuration(intervalText);

@@ -48,7 +48,10 @@ export class DeviceClient {
       connectTimeout: 10_000,
       will: { topic: deviceTopic(id, 'status'), payload: Buffer.from('offline'), retain: true, qos: 1 },
     };
-    this.client = mqtt.connect(options.url, connectOptions);
+    // several brokers (cluster mode's edges, comma-separated): mqtt.js tries the next on each reconnect
+    const urls = options.url.split(',').map((u) => u.trim());
+    if (urls.length > 1) connectOptions.servers = urls.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) || 1883 }));
+    this.client = mqtt.connect(urls[0]!, connectOptions);
     this.client.on('connect', () => this.onConnect());
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     this.client.on('error', (err) => this.onError(err));

@@ -1,21 +1,11 @@
-// A real InfluxDB (Debian's influxd 1.x) for tests: temp data dirs, both bind addresses on free ports.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+// A real InfluxDB (Debian's influxd 1.x) for tests: temp data dirs, both bind addresses on free ports
+// (scripts/engines.ts starts it).
+import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
+import { freePort, influxd } from '../../scripts/engines.js';
 import { tempDir, waitFor } from './system.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Whether Debian's influxd is installed (the benchmarks skip InfluxDB without it; npm test requires it). */
 export function haveInfluxd(): boolean {
@@ -35,23 +25,8 @@ export interface TestInflux {
 
 export async function startInflux(database = 'citygrid'): Promise<TestInflux> {
   const dir = tempDir('citygrid-influx-');
-  const [http, rpc] = [await freePort(), await freePort()];
-  let config = spawnSync('influxd', ['config'], { encoding: 'utf8' }).stdout;
-  config = config
-    .replace(/^bind-address = .*$/m, `bind-address = "127.0.0.1:${rpc}"`)
-    .replace(/dir = "\/var\/lib\/influxdb\/meta"/, `dir = "${join(dir.path, 'meta')}"`)
-    .replace(/dir = "\/var\/lib\/influxdb\/data"/, `dir = "${join(dir.path, 'data')}"`)
-    .replace(/wal-dir = "\/var\/lib\/influxdb\/wal"/, `wal-dir = "${join(dir.path, 'wal')}"`)
-    .replace(/(\[http\][\s\S]*?bind-address = )":8086"/, `$1"127.0.0.1:${http}"`)
-    .replace(/store-enabled = true/, 'store-enabled = false')
-    .replace(/reporting-disabled = false/, 'reporting-disabled = true');
-  mkdirSync(dir.path, { recursive: true });
-  const configPath = join(dir.path, 'influxdb.conf');
-  writeFileSync(configPath, config);
-  const url = `http://127.0.0.1:${http}`;
-  let child: ChildProcess | null = null;
-
-  const ping = async () => (await fetch(`${url}/ping`).catch(() => null))?.status === 204;
+  const engine = await influxd(dir.path);
+  const url = engine.url;
   async function query(q: string, db = database) {
     const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`, { method: 'POST' });
     const body = (await res.json()) as { results: { error?: string; series?: never[] }[]; error?: string };
@@ -59,29 +34,10 @@ export async function startInflux(database = 'citygrid'): Promise<TestInflux> {
     for (const r of body.results) if (r.error) throw new Error(r.error);
     return body.results;
   }
-  async function start() {
-    child = spawn('influxd', ['run', '-config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    child.stderr!.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
-    const deadline = Date.now() + 30_000;
-    while (!(await ping())) {
-      if (child.exitCode !== null) throw new Error(`influxd exited: ${log}`);
-      if (Date.now() > deadline) throw new Error(`influxd did not answer /ping within 30 s: ${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  async function stop(signal: NodeJS.Signals = 'SIGTERM') {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill(signal);
-    });
-  }
-  await start();
+  const start = () => engine.start();
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => engine.stop(signal);
   await query(`CREATE DATABASE "${database}"`, '');
-  return { url, port: http, query, start, stop, remove: async () => { await stop('SIGKILL'); dir.remove(); } };
+  return { url, port: engine.port, query, start, stop, remove: async () => { await stop('SIGKILL'); dir.remove(); } };
 }
 
 /** Per device: points of `level_cm` since t0, distinct seq, and the lowest and highest seq, counted with InfluxQL. */

@@ -50,6 +50,8 @@ export function rendezvous(partition: number, members: readonly string[]): strin
 }
 
 const key = (p: number) => `p${p}`;
+/** How long a graceful stop waits for NATS to free its leases. */
+const STOP_WAIT_MS = 2_000;
 
 export class PartitionLeases {
   readonly id = replicaId();
@@ -150,13 +152,19 @@ export class PartitionLeases {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.fence) clearInterval(this.fence);
-    await this.running?.catch(() => undefined);
-    for (const [p, h] of [...this.held]) {
-      this.held.delete(p);
+    const held = [...this.held];
+    this.held.clear();
+    for (const [p] of held) {
       await this.o.onLose(p, 'stopping');
       this.o.logger.info({ partition: p, why: 'stopping' }, 'partition given up');
-      await this.owners.delete(key(p), { previousSeq: h.revision }).catch(() => undefined);
     }
-    await this.members.delete(this.id).catch(() => undefined);
+    // free the keys so that the others take over at once, not after the TTL; but never wait long
+    // for a NATS that is going away too (they then lapse by themselves)
+    const free = Promise.allSettled([
+      this.running,
+      ...held.map(([p, h]) => this.owners.delete(key(p), { previousSeq: h.revision })),
+      this.members.delete(this.id),
+    ]);
+    await Promise.race([free, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
   }
 }
