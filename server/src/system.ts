@@ -22,6 +22,7 @@ import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.
 import { createRealtime } from './realtime/socket-server.js';
 import { startAlerting } from './alerts/index.js';
 import { createAuth } from './auth/index.js';
+import { RedisSessionStore } from './auth/redis-sessions.js';
 import { createNotifier } from './notify/notifier.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
 import { createStore } from './stores/index.js';
@@ -80,12 +81,17 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const rejections = new RejectionLog();
 
     // 3. sign-in, notifications, HTTP + Socket.IO
-    const auth = createAuth({ city, dataDir: config.dataDir, secret: config.auth.secret, sessionMaxAgeMs: config.auth.sessionMaxAgeMs });
+    // cluster mode: Redis carries the sign-in sessions (shared by every replica) and Socket.IO's rooms
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, closers) : null;
+    const auth = createAuth({
+      city, dataDir: config.dataDir, secret: config.auth.secret, sessionMaxAgeMs: config.auth.sessionMaxAgeMs,
+      ...(redis ? { sessions: await RedisSessionStore.open(redis.pub) } : {}),
+    });
     closers.unshift({ name: 'audit log', close: () => auth.close() });
     const notifier = createNotifier(city, logger, metrics);
     closers.unshift({ name: 'notifier', close: () => notifier.close() });
     const http = createServer();
-    const adapter = config.redisUrl ? await redisAdapter(config.redisUrl, logger, closers) : undefined;
+    const adapter = redis ? createAdapter(redis.pub, redis.sub) : undefined;
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
       city, metrics, logger, auth, corsOrigins: config.corsOrigins, ...(adapter ? { adapter } : {}),
@@ -280,10 +286,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
 }
 
 /**
- * Socket.IO's Redis adapter on two connections (publish, subscribe) that reconnect by themselves;
+ * Two Redis connections (commands and publishing; subscribing) that reconnect by themselves:
  * node-redis subscribes again after a reconnect, so a restarted Redis costs a few seconds of events.
  */
-async function redisAdapter(url: string, logger: Logger, closers: { name: string; close: () => Promise<void> | void }[]) {
+async function connectRedis(url: string, logger: Logger, closers: { name: string; close: () => Promise<void> | void }[]) {
   const log = logger.child({ stage: 'redis' });
   const pub = createClient({ url, socket: { reconnectStrategy: (retries: number) => Math.min(250 * (retries + 1), 2_000), connectTimeout: 5_000 } });
   const sub = pub.duplicate();
@@ -300,7 +306,7 @@ async function redisAdapter(url: string, logger: Logger, closers: { name: string
   }
   await Promise.all([pub.connect(), sub.connect()]);
   closers.unshift({ name: 'redis', close: async () => { await Promise.allSettled([pub.quit(), sub.quit()]); } });
-  return createAdapter(pub, sub);
+  return { pub, sub };
 }
 
 async function closeAll(closers: { name: string; close: () => Promise<void> | void }[], logger: Logger): Promise<void> {

@@ -17,7 +17,7 @@ import { startLoad, type Load } from '../helpers/load.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { freePort, startChild, type Child } from '../helpers/processes.js';
-import { connectSocket, DEMO_CITY, login, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
+import { connectSocket, DEMO_CITY, login, sendJson, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
 
 const pad = (n: number) => String(n).padStart(4, '0');
 const KINDS = [
@@ -182,6 +182,18 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     figures.push(`shares: ${[...own].map(([r, l]) => `${r} ${l.length}`).join(', ')}`);
     for (const l of own.values()) expect(l.length, 'a replica\'s share of 64 (about a third)').toBeGreaterThanOrEqual(8);
   }, 90_000);
+
+  it('signs in on one replica for all of them, and a sign-out on one ends the session everywhere (sessions in Redis)', async () => {
+    const [a, b] = [`http://127.0.0.1:${replicas[1]!.port}`, `http://127.0.0.1:${replicas[2]!.port}`];
+    const token = await login(a, 'operator');
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${b}/api/alerts`, { headers: auth })).status, 'a token from replica A on replica B').toBe(200);
+    const onB = await connectSocket(b, token);
+    const closed = new Promise<string>((res) => onB.once('disconnect', (why) => res(why)));
+    expect((await sendJson(`${a}/api/auth/logout`, undefined, token)).status).toBe(204);
+    expect((await fetch(`${b}/api/alerts`, { headers: auth })).status, 'the signed-out token on replica B').toBe(401);
+    expect(await closed, 'the socket on replica B ended by the sign-out on A').toBe('io server disconnect');
+  }, 60_000);
 
   it('loses no acknowledged reading when a replica, an edge and the stream leader are killed in turn', async () => {
     // a browser on replica r2 (never killed) watches the whole city

@@ -133,6 +133,9 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   io.on('connection', (socket) => {
     const { user, claims } = socket.data.session;
     for (const room of defaultRooms(user)) void socket.join(room);
+    // its sign-in session's room: a sign-out ends its sockets on every replica (Redis adapter)
+    const sessionRoom = `session:${sessionKey(claims)}`;
+    void socket.join(sessionRoom);
     deps.metrics.socketClients.set(io.engine.clientsCount);
     // the token's expiry ends the socket; the dashboard reconnects with a refreshed token
     const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, claims.expiresAt - Date.now()));
@@ -143,7 +146,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
         if (typeof ack === 'function') ack({ ok: false, error: result.error });
         return;
       }
-      for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
+      for (const room of socket.rooms) if (room !== socket.id && room !== sessionRoom) void socket.leave(room);
       for (const room of result.rooms) void socket.join(room);
       if (typeof ack === 'function') ack({ ok: true });
     });
@@ -156,10 +159,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   // a session that ends (signed out, or over its user's cap) ends all its sockets, whichever of its
   // tokens (before or after refreshes) they were opened with; their handshakes are refused from then on
   deps.auth.onRevoke((ended) => {
-    for (const socket of io.sockets.sockets.values()) {
-      const claims = socket.data.session?.claims;
-      if (claims && sessionKey(claims) === ended.sid) socket.disconnect(true);
-    }
+    io.in(`session:${ended.sid}`).disconnectSockets(true);
   });
 
   // A client that stops reading (a frozen tab, a phone in a tunnel) must not make the server buffer
