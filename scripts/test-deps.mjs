@@ -12,6 +12,7 @@ export const TEST_PACKAGES = [
   { pkg: 'influxdb', present: () => onPath('influxd'), why: 'the store contract, InfluxDB and fault tests start their own influxd' },
   { pkg: 'nats-server', present: () => onPath('nats-server'), why: 'the cluster-mode tests start their own 3-node NATS JetStream cluster' },
   { pkg: 'redis-server', present: () => onPath('redis-server'), why: 'the cluster-mode tests share live events across replicas through their own Redis' },
+  { pkg: 'haproxy', present: () => onPath('haproxy'), why: 'the compose file\'s cluster profile puts HAProxy in front; its config is checked with `haproxy -c`' },
   { pkg: 'docker-compose', present: () => onPath('docker-compose'), why: 'docker-compose.yml is validated with `docker-compose config` (no engine needed)' },
   { pkg: 'fonts-wqy-microhei', present: () => existsSync('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'), why: 'Chinese text in the end-to-end screenshots' },
 ];

@@ -239,3 +239,62 @@ describe('docker-compose.yml', () => {
     expect(dependsOn(services.simulators!)).toMatchObject({ broker: 'service_healthy' });
   });
 });
+
+describe('docker-compose.yml, profile cluster', () => {
+  let services: Record<string, Service>;
+  const AUTH_SECRET = 'compose-test-auth-secret-0123456789-abcdef';
+  const CLUSTER = ['nats-1', 'nats-2', 'nats-3', 'redis', 'edge-1', 'edge-2', 'replica-1', 'replica-2', 'replica-3', 'haproxy', 'cluster-simulators'];
+
+  beforeAll(async () => {
+    const { stdout } = await composeConfig({ ...SECRETS, AUTH_SECRET });
+    services = (parse(stdout) as { services?: Record<string, Service & { profiles?: string[] }> }).services ?? {};
+  });
+
+  it('has the cluster topology, all of it in the cluster profile only', () => {
+    for (const name of CLUSTER) expect((services[name] as { profiles?: string[] } | undefined)?.profiles, name).toEqual(['cluster']);
+    for (const name of ['broker', 'server', 'influxdb', 'simulators']) expect((services[name] as { profiles?: string[] }).profiles, name).toBeUndefined();
+  });
+
+  it('gives the replicas only variables loadServerConfig accepts, in cluster mode with InfluxDB, Redis and one AUTH_SECRET', () => {
+    for (const name of ['replica-1', 'replica-2', 'replica-3']) {
+      const env = envOf(services[name]!);
+      const config = loadServerConfig(env);
+      expect(config.bus?.url.split(',').map((u) => new URL(u).hostname)).toEqual(['nats-1', 'nats-2', 'nats-3']);
+      expect(config.bus?.stream.replicas).toBe(3);
+      expect(new URL(config.redisUrl!).hostname).toBe('redis');
+      expect(config.store).toBe('influx');
+      expect(new URL(config.influx.url!).hostname).toBe('influxdb');
+      expect(config.auth.secret).toBe(AUTH_SECRET);
+      expect(volumesOf(services[name]!).find((v) => v.endsWith(':/data')), `${name} keeps its spool in a volume`).toBeDefined();
+      expectEveryKeyKnown(loadServerConfig, env);
+    }
+    // without AUTH_SECRET a replica refuses to start, saying so
+    expect(() => loadServerConfig({ ...envOf(services['replica-1']!), AUTH_SECRET: '' })).toThrow(/AUTH_SECRET: is required in cluster mode/);
+  });
+
+  it('gives the edges only variables loadBrokerConfig accepts, in cluster mode', () => {
+    for (const name of ['edge-1', 'edge-2']) {
+      const env = envOf(services[name]!);
+      const config = loadBrokerConfig(env);
+      expect(config.BUS_URL?.split(',').map((u) => new URL(u).hostname)).toEqual(['nats-1', 'nats-2', 'nats-3']);
+      expect(config.MQTT_SERVICE_PASSWORD, 'no service account in cluster mode').toBeUndefined();
+      expectEveryKeyKnown(loadBrokerConfig, env);
+    }
+  });
+
+  it('puts HAProxy in front of every edge (MQTT) and every replica (HTTP and websockets), with a config HAProxy accepts', async () => {
+    expect(portsOf(services.haproxy!)).toEqual(expect.arrayContaining(['1883:1883', '8080:8080']));
+    const mount = volumesOf(services.haproxy!).find((v) => v.endsWith(':/usr/local/etc/haproxy/haproxy.cfg'));
+    expect(mount, 'haproxy.cfg mounted').toBeDefined();
+    const cfgPath = join(ROOT, 'config', 'haproxy.cfg');
+    const cfg = readFileSync(cfgPath, 'utf8');
+    for (const edge of ['edge-1', 'edge-2']) expect(cfg).toMatch(new RegExp(`server ${edge} ${edge}:1883`));
+    for (const r of ['replica-1', 'replica-2', 'replica-3']) expect(cfg).toMatch(new RegExp(`server ${r} ${r}:8080`));
+    expect(cfg).toMatch(/timeout tunnel/); // websockets and MQTT connections outlive the client timeout
+    const { stderr } = await run('haproxy', ['-c', '-f', cfgPath], { timeout: 30_000 });
+    expect(stderr).not.toMatch(/\[ALERT\]/);
+    const args = commandOf(services['cluster-simulators']!).slice(4);
+    const parsed = parseCli(args, {});
+    expect(parsed.kind === 'run' && parsed.options.url).toBe('mqtt://haproxy:1883');
+  });
+});
