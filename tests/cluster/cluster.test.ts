@@ -2,7 +2,8 @@
 // and redis-server, 2 edges (`npm run broker` with BUS_URL) and 3 server replicas, all on free
 // loopback ports. 200 demo devices publish QoS 1 readings with seq (some without ts, stamped at the
 // edge) to either edge, and a browser socket on one replica watches the city. Then, one at a time: a
-// replica is killed with SIGKILL, an edge, the NATS node leading the stream, and Redis. Checked:
+// replica is killed with SIGKILL, an edge, the NATS node leading the stream, and Redis; then every
+// replica is restarted, one after another. Checked:
 // each partition is consumed by one replica at a time (from the replicas' own logs), a dead
 // replica's partitions are owned again within 15 s, the browser gets readings processed by the
 // other replicas (again within 10 s of Redis coming back), and every acknowledged reading is in
@@ -81,28 +82,35 @@ const complete = (own: Map<string, number[]>) => {
 /** From every replica's log (pino JSON lines): when it took and gave up each partition. */
 function ownershipIntervals(): Map<number, { replica: string; from: number; to: number }[]> {
   const out = new Map<number, { replica: string; from: number; to: number }[]>();
+  const add = (p: number, v: { replica: string; from: number; to: number }) => (out.get(p) ?? out.set(p, []).get(p)!).push(v);
   for (const r of replicas) {
-    const open = new Map<number, number>();
-    const text = r.child?.output() ?? '';
-    for (const line of [...logs.get(r.name) ?? [], text]) {
-      for (const l of line.split('\n')) {
+    const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
+    for (const run of runs) {
+      const open = new Map<number, number>();
+      for (const l of run.text.split('\n')) {
         if (!l.startsWith('{') || !l.includes('"partition"')) continue;
         const e = JSON.parse(l) as { time: number; partition: number; msg: string };
         if (e.msg === 'partition owned') open.set(e.partition, e.time);
         else if (e.msg === 'partition given up' && open.has(e.partition)) {
-          (out.get(e.partition) ?? out.set(e.partition, []).get(e.partition)!).push({ replica: r.name, from: open.get(e.partition)!, to: e.time });
+          add(e.partition, { replica: r.name, from: open.get(e.partition)!, to: e.time });
           open.delete(e.partition);
         }
       }
+      // still held when the process ended (killed: it never said so)
+      for (const [p, from] of open) add(p, { replica: r.name, from, to: run.end });
     }
-    const end = killedAt.get(r.name) ?? Date.now();
-    for (const [p, from] of open) (out.get(p) ?? out.set(p, []).get(p)!).push({ replica: r.name, from, to: end });
   }
   return out;
 }
-/** The output of replicas that were killed (their Child is replaced on restart). */
-const logs = new Map<string, string[]>();
-const killedAt = new Map<string, number>();
+/** The output of each replica's earlier runs, and when each ended (killed or stopped). */
+const ended = new Map<string, { text: string; end: number }[]>();
+/** Stops a replica's process with `signal` and keeps its output for ownershipIntervals. */
+async function stopReplica(r: { name: string; child: Child | null }, signal: NodeJS.Signals): Promise<void> {
+  const text = r.child!.output();
+  await r.child!.kill(signal);
+  ended.set(r.name, [...ended.get(r.name) ?? [], { text: r.child!.output() || text, end: Date.now() }]);
+  r.child = null;
+}
 
 /** Points waiting in a replica's InfluxDB spool (DATA_DIR/spool/*.lp). */
 function spoolPoints(dataDir: string): number {
@@ -216,10 +224,7 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     // killed while its spool holds points not yet in InfluxDB (so acknowledging the stream before
     // InfluxDB has them would lose them)
     await waitFor(() => spoolPoints(victim.data) > 0, 'points in the replica\'s spool', 30_000, 10);
-    logs.set(victim.name, [victim.child!.output()]);
-    await victim.child!.kill('SIGKILL');
-    killedAt.set(victim.name, Date.now());
-    victim.child = null;
+    await stopReplica(victim, 'SIGKILL');
     const killed = Date.now();
     // what it had taken and not yet written to InfluxDB: lines left in its own spool, never replayed
     // (it does not come back); only the stream's redelivery to the next owner can save them
@@ -256,6 +261,20 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     figures.push(`Redis restarted: other replicas' readings reach the r2 browser again after ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
     expect(socket.connected, 'the browser\'s socket stayed up').toBe(true);
     socket.close();
+
+    // 5. a rolling restart: the killed replica back, then each replica stopped (SIGTERM: it hands its
+    // partitions over) and started again, one after another, readings flowing throughout
+    victim.child = await startReplica(victim);
+    for (const r of replicas) {
+      if (r !== victim) {
+        await stopReplica(r, 'SIGTERM');
+        r.child = await startReplica(r);
+      }
+      await waitFor(async () => complete(await ownership()) && (await ownership()).size === 3, `all partitions owned after restarting ${r.name}`, 30_000, 100);
+      before = load.acked();
+      await waitFor(() => load.acked() > before + 1_000, `readings flowing after restarting ${r.name}`, 60_000, 100);
+    }
+    figures.push('rolling restart of r1, r2, r3 done');
 
     const acked = await load.stop();
     const ackedSeqs = load.ackedSeqs();
