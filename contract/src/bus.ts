@@ -50,8 +50,28 @@ export const BUS_STREAM = 'CITYGRID_IN';
 export const BUS_SUBJECT_PREFIX = 'citygrid.in.';
 export const busSubject = (partition: number): string => `${BUS_SUBJECT_PREFIX}${partition}`;
 
-/** What one stream message holds: an accepted device message, or a refusal the edge made. */
-export type BusEnvelope = { m: BusMessage } | { r: Rejection };
+/**
+ * An operator's action on an alert, accepted by any replica and carried on the alert's partition to
+ * the replica that owns it (and evaluates its cell). `id` is the command's: a retry is applied once.
+ */
+export interface AlertCommand {
+  id: string;
+  action: 'acknowledge' | 'resolve';
+  alertId: string;
+  actor: string;
+  note: string | null;
+  at: number;
+}
+
+/** What one stream message holds: an accepted device message, a refusal the edge made, or an alert command. */
+export type BusEnvelope = { m: BusMessage } | { r: Rejection } | { c: AlertCommand };
+
+/** Cluster mode: the alert log as a stream. Each owner appends its alerts' events; every replica reads it all. */
+export const ALERT_STREAM = 'CITYGRID_ALERTS';
+export const ALERT_SUBJECT_PREFIX = 'citygrid.alerts.';
+export const alertSubject = (partition: number): string => `${ALERT_SUBJECT_PREFIX}${partition}`;
+/** Maintenance windows: city-wide, so on a subject of their own in the alert stream. */
+export const MAINTENANCE_SUBJECT = `${ALERT_SUBJECT_PREFIX}maintenance`;
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -82,6 +102,12 @@ export function decodeEnvelope(data: Uint8Array): BusEnvelope | null {
     if (m.channel === 'event' && (typeof m.event !== 'object' || m.event === null)) return null;
     if (m.channel === 'status' && typeof m.online !== 'boolean') return null;
     return { m: m as unknown as BusMessage };
+  }
+  if ('c' in o) {
+    const c = o.c as Record<string, unknown> | null;
+    if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || typeof c.alertId !== 'string' || typeof c.actor !== 'string'
+      || (c.action !== 'acknowledge' && c.action !== 'resolve') || typeof c.at !== 'number' || (c.note !== null && typeof c.note !== 'string')) return null;
+    return { c: c as unknown as AlertCommand };
   }
   if ('r' in o) {
     const r = o.r as Record<string, unknown> | null;

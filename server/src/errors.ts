@@ -33,6 +33,8 @@ export const Errors = {
   ALERT_NOT_FOUND: code('CG_ALERT_NOT_FOUND', 'No alert with id "%s"', 404),
   ALERT_RESOLVED: code('CG_ALERT_RESOLVED', 'Alert %s is already resolved', 409),
   NOTE_REQUIRED: code('CG_NOTE_REQUIRED', 'A note is required: %s', 400),
+  /** Cluster mode: the replica that owns the alert's cell did not confirm the action in time (it is applied when it does). */
+  ALERT_ACTION_PENDING: code('CG_ALERT_ACTION_PENDING', '%s', 503),
   MAINTENANCE_INVALID: code('CG_MAINTENANCE_INVALID', 'Invalid maintenance window: %s', 400),
   MAINTENANCE_NOT_FOUND: code('CG_MAINTENANCE_NOT_FOUND', 'No active maintenance window with id "%s"', 404),
   RULES_INVALID: code('CG_RULES_INVALID', 'rules.yaml was refused; the last good rules stay active: %s', 422),

@@ -16,6 +16,8 @@ import { RejectionLog } from './live/rejection-log.js';
 import { createMetrics } from './metrics.js';
 import { LocalBus } from './bus/local-bus.js';
 import { NatsBus } from './bus/nats-bus.js';
+import { ClusterAlerts } from './bus/cluster-alerts.js';
+import { AlertActionError } from './alerts/alert-manager.js';
 import { createPipeline } from './pipeline/index.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.js';
@@ -42,6 +44,8 @@ export interface RunningSystem {
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000; // 1 hour
+/** Cluster mode: how long the alert stream keeps events (the view, scores and alert pages reach back as far). */
+const ALERT_STREAM_MAX_AGE_MS = 30 * 86_400_000;
 
 function listen(server: HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -69,6 +73,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
   try {
     // 1. store and live state (the embedded broker comes once the pipeline it feeds is there: 4.)
     let broker: CityBroker | null = null;
+    /** Cluster mode: the city-wide alert stream (4.). */
+    let clusterAlerts: ClusterAlerts | null = null;
     const storeLog = logger.child({ stage: 'store' });
     let stored = 0;
     const store = await createStore(config, metrics, logger, (n) => { stored += n; });
@@ -105,7 +111,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
           rejectedPerS: Math.round((rejections.count() - lastStats.rejected) / secs),
           devicesOnline: online,
           devicesTotal: total,
-          activeAlerts: alerting.manager.activeCount(),
+          activeAlerts: clusterAlerts?.activeCount() ?? alerting.manager.activeCount(),
         };
         lastStats = { at: now, stored, rejected: rejections.count() };
         return out;
@@ -120,6 +126,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         realtime.alert({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
         notifier.notify({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
         store.writeAlertEvents?.([e]);
+        clusterAlerts?.publish(e); // cluster mode: into the city-wide alert stream
       },
     });
     closers.unshift({ name: 'alerting', close: () => alerting.close() });
@@ -152,9 +159,25 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       busConnected = () => up && !nc.isClosed();
       // drained if NATS is there; never waited for long if it is going away too
       closers.unshift({ name: 'bus connection', close: () => Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]).catch(() => undefined).then(() => nc.close()) });
+      const alertsView: { current: ClusterAlerts | null } = { current: null };
       natsBus = new NatsBus({
         nc, stream: config.bus.stream, pipeline, store, logger,
         onRefusal: (r) => rejections.record(r),
+        // a partition taken over: its open alerts as the stream has them, before its first reading
+        beforeConsume: async (p) => {
+          await alertsView.current!.caughtUp();
+          alerting.manager.adopt(alertsView.current!.openIn(p), Date.now());
+        },
+        // an operator's action accepted by any replica, for an alert of a cell this one owns
+        onCommand: (c) => {
+          try {
+            if (c.action === 'acknowledge') alerting.manager.acknowledge(c.alertId, c.actor, c.note, c.at);
+            else alerting.manager.resolve(c.alertId, c.actor, c.note ?? '', c.at);
+          } catch (err) {
+            if (!(err instanceof AlertActionError)) throw err;
+            logger.info({ command: c.id, alert: c.alertId, why: err.message }, 'alert command not applied');
+          }
+        },
         onPartitionsChanged: (owned) => {
           const mine = new Set(owned);
           alerting.manager.setScope((grid) => mine.has(partitionOf(grid)), Date.now());
@@ -163,6 +186,14 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       });
       alerting.manager.setScope(() => false, Date.now()); // nothing until a lease is held
       const bus = natsBus;
+      const view = new ClusterAlerts({
+        nc, logger, replicas: config.bus.stream.replicas, maxAgeMs: ALERT_STREAM_MAX_AGE_MS, replicaId: bus.leases.id,
+        onMaintenance: (w) => alerting.manager.putMaintenance(w, Date.now()),
+      });
+      alertsView.current = view;
+      clusterAlerts = view;
+      await view.start(); // reading the city's alerts before any partition is taken
+      closers.unshift({ name: 'alert stream', close: () => view.close() });
       await bus.start();
       closers.unshift({ name: 'bus', close: () => bus.close() });
       mqttUrl = config.mqtt.url ?? '';
@@ -241,6 +272,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const app = buildApp({
       city, alerting, registry, store, rejections, health, auth, logger,
       metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy,
+      ...(clusterAlerts ? { alertService: clusterAlerts } : {}),
     });
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);

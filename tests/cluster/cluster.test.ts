@@ -11,14 +11,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTITIONS, partitionOf, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
+import { PARTITIONS, deviceTopic, partitionOf, type Alert, type AlertSocketEvent, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad, type Load } from '../helpers/load.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { freePort, startChild, type Child } from '../helpers/processes.js';
-import { connectSocket, DEMO_CITY, login, sendJson, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
+import { connectDevice, connectSocket, DEMO_CITY, end, getJson, login, sendJson, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
 
 const pad = (n: number) => String(n).padStart(4, '0');
 const KINDS = [
@@ -203,6 +203,54 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     expect(await closed, 'the socket on replica B ended by the sign-out on A').toBe('io server disconnect');
   }, 60_000);
 
+  // a gas detector in a cell of the replica that will be killed, reporting an explosive level
+  let gasAlert: Alert;
+  let gasTimer: NodeJS.Timeout | null = null;
+  let gasClient: Awaited<ReturnType<typeof connectDevice>> | null = null;
+  const alertsOn = async (i: number, token: string) => (await getJson<{ alerts: Alert[] }>(`http://127.0.0.1:${replicas[i]!.port}/api/alerts?state=all&limit=500`, token)).body.alerts;
+
+  it('serves every alert from any replica; an ack made on one reaches the owner once, a browser on another within 1 s, the audit log once', async () => {
+    const victimParts = new Set((await health(replicas[0]!.port))!.cluster!.partitions);
+    const gas = city.devices.find((d) => d.kind === 'gas' && victimParts.has(partitionOf(d.grid)))!;
+    expect(gas, 'a gas detector in a cell the first replica owns').toBeDefined();
+    gasClient = await connectDevice(`mqtt://127.0.0.1:${edges[1]!.port}`, gas.id, `demo-${gas.id}`, {
+      reconnectPeriod: 500, servers: edges.map((e) => ({ host: '127.0.0.1', port: e.port })),
+    });
+    const send = () => gasClient!.publish(deviceTopic(gas.id, 'telemetry'), JSON.stringify({ metrics: { ch4: 40 } }), { qos: 1 });
+    send();
+    gasTimer = setInterval(send, 1000);
+    const [r2, r3] = [`http://127.0.0.1:${replicas[1]!.port}`, `http://127.0.0.1:${replicas[2]!.port}`];
+    const token2 = await login(r2, 'admin');
+    const token3 = await login(r3, 'admin');
+    // raised by the owner (r1), served by r2, which does not own the cell
+    gasAlert = await waitFor(async () => (await alertsOn(1, token2)).find((a) => a.rule === 'gas-leak' && a.devices.includes(gas.id) && a.state === 'firing'), 'the gas alert on replica r2', 60_000, 250);
+    expect((await alertsOn(2, token3)).some((a) => a.id === gasAlert.id), 'the same alert on replica r3').toBe(true);
+    // a browser on r3; the ack through r2
+    const browser = await connectSocket(r3, token3);
+    const seenAck = new Promise<number>((res) => browser.on('alert', (e: AlertSocketEvent) => { if (e.alert.id === gasAlert.id && e.event === 'acknowledged') res(Date.now()); }));
+    const operator = await login(r2, 'operator');
+    const acked = Date.now();
+    const res = await sendJson<{ alert: Alert }>(`${r2}/api/alerts/${gasAlert.id}/ack`, { note: 'crew on the way' }, operator);
+    expect(res.status).toBe(200);
+    expect(res.body.alert).toMatchObject({ id: gasAlert.id, state: 'acknowledged', acknowledgedBy: 'operator' });
+    const seenAfter = (await Promise.race([seenAck, new Promise<number>((r) => setTimeout(() => r(Infinity), 5_000))])) - acked;
+    figures.push(`ack through r2 seen by the browser on r3 after ${seenAfter} ms`);
+    expect(seenAfter, 'ms from the ack on r2 to the event in the browser on r3').toBeLessThan(1_000);
+    browser.close();
+    // the same ack again (a retry): no second event, no second audit entry
+    const again = await sendJson<{ alert: Alert }>(`${r2}/api/alerts/${gasAlert.id}/ack`, { note: 'again' }, operator);
+    expect(again.body.alert.state).toBe('acknowledged');
+    const history = (await getJson<{ history: { type: string }[] }>(`${r3}/api/alerts/${gasAlert.id}`, token3)).body.history;
+    expect(history.filter((e) => e.type === 'acknowledged'), 'acknowledged events of the alert').toHaveLength(1);
+    let audited = 0;
+    for (const r of replicas) {
+      const base = `http://127.0.0.1:${r.port}`;
+      const { body } = await getJson<{ entries: { action: string; target: string }[] }>(`${base}/api/audit?action=acknowledge`, await login(base, 'admin'));
+      audited += body.entries.filter((e) => e.target === gasAlert.id).length;
+    }
+    expect(audited, 'audit entries of the ack, over all replicas').toBe(1);
+  }, 120_000);
+
   it('loses no acknowledged reading when a replica, an edge and the stream leader are killed in turn', async () => {
     // a browser on replica r2 (never killed) watches the whole city
     const watcher = replicas[1]!;
@@ -234,6 +282,12 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     const takeover = Date.now() - killed;
     figures.push(`replica kill: its ${had.length} partitions owned again after ${(takeover / 1000).toFixed(1)} s`);
     expect(takeover, 'ms until every partition was owned again').toBeLessThan(15_000);
+    // the gas alert of the dead replica's cell: still open, still acknowledged, not raised again
+    await new Promise((r) => setTimeout(r, 15_000)); // longer than the rule's hold time (10 s) after the takeover
+    const token = await login(`http://127.0.0.1:${replicas[1]!.port}`, 'admin');
+    const same = (await alertsOn(1, token)).filter((a) => a.rule === gasAlert.rule && a.key === gasAlert.key);
+    expect(same.map((a) => ({ id: a.id, state: a.state })), 'alerts of the gas condition after the takeover').toEqual([{ id: gasAlert.id, state: 'acknowledged' }]);
+    figures.push('the acknowledged gas alert of the dead replica\'s cell: still acknowledged, not raised twice');
     before = load.acked();
     await waitFor(() => load.acked() > before + 2_000, 'readings flowing after the replica kill', 60_000, 100);
 
@@ -276,6 +330,8 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     }
     figures.push('rolling restart of r1, r2, r3 done');
 
+    if (gasTimer) clearInterval(gasTimer);
+    await end(gasClient ?? undefined);
     const acked = await load.stop();
     const ackedSeqs = load.ackedSeqs();
     const total = [...acked.values()].reduce((a, b) => a + b, 0);

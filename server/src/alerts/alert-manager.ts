@@ -98,8 +98,52 @@ export class AlertManager {
    */
   setScope(scope: ((grid: string) => boolean) | null, now: number): void {
     this.scope = scope;
+    // alerts of cells no longer ours are the new owner's now: forgotten here, without events
+    if (scope) {
+      for (const [k, a] of this.open) {
+        if (scope(a.grid)) continue;
+        this.open.delete(k);
+        for (const m of [this.conditions, this.clearSince, this.unconfirmed]) m.delete(k);
+      }
+      for (const [id, a] of this.byId) if (!scope(a.grid) && !this.open.has(`${a.rule}|${a.key}`)) this.byId.delete(id);
+      for (const [k, a] of this.lastClosed) if (!scope(a.grid)) this.lastClosed.delete(k);
+    }
     this.slots = new Map();
     this.setRules(this.rules, now);
+  }
+
+  /**
+   * Cluster mode, on taking a partition over: its alerts as the alert stream has them (the last
+   * owner's latest). Open ones wait for the rules to confirm them, as after a restart; nothing is
+   * raised again for a condition that already has an open alert.
+   */
+  adopt(alerts: Alert[], now: number): void {
+    for (const given of alerts) {
+      if (this.scope && !this.scope(given.grid)) continue;
+      const a = clone(given);
+      const k = `${a.rule}|${a.key}`;
+      const mine = this.open.get(k);
+      if (mine && mine.id !== a.id) this.byId.delete(mine.id);
+      this.byId.set(a.id, a);
+      if (a.state === 'resolved') {
+        this.lastClosed.set(k, a);
+        if (mine?.id === a.id) this.open.delete(k);
+      } else {
+        this.open.set(k, a);
+        this.unconfirmed.set(k, now);
+      }
+    }
+  }
+
+  /** Cluster mode: a maintenance window started or ended on any replica (from the alert stream). */
+  putMaintenance(window: MaintenanceWindow, now: number): void {
+    const known = this.maintenance.find((m) => m.id === window.id);
+    if (known) known.until = window.until;
+    else {
+      this.o.log.saveMaintenance(window);
+      this.maintenance.push({ ...window });
+    }
+    this.tick(now);
   }
 
   setRules(rules: RuleDef[], now: number): void {

@@ -7,7 +7,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ensureStream, NOTIFY_SUBJECT, type BusStreamOptions } from '@citygrid/broker';
-import { BUS_STREAM, busSubject, decodeEnvelope, type Rejection } from '@citygrid/contract';
+import { BUS_STREAM, busSubject, decodeEnvelope, type AlertCommand, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/index.js';
 import type { TimeSeriesStore } from '../stores/store.js';
@@ -30,6 +30,10 @@ export interface NatsBusOptions {
   onRefusal(rejection: Rejection): void;
   /** Ownership changed (the alert manager narrows its rules to the cells owned). */
   onPartitionsChanged(owned: number[]): void;
+  /** A partition was taken: runs before its first message (the alerts of its cells are adopted). */
+  beforeConsume?(partition: number): Promise<void>;
+  /** An operator's action on an alert of an owned partition, sent by any replica. */
+  onCommand?(command: AlertCommand): void;
   leaseTtlMs?: number;
   leaseRenewMs?: number;
 }
@@ -96,6 +100,7 @@ export class NatsBus {
       }).catch((err: Error) => {
         if (!/already in use|exists/i.test(err.message)) throw err;
       });
+      await this.o.beforeConsume?.(p);
       const consumer = await this.js.consumers.get(BUS_STREAM, durable);
       if (c.stopped) return;
       c.messages = await consumer.consume({ max_messages: 1000 });
@@ -120,6 +125,7 @@ export class NatsBus {
       return;
     }
     if ('r' in envelope) this.o.onRefusal(envelope.r);
+    else if ('c' in envelope) this.o.onCommand?.(envelope.c);
     else this.o.pipeline.run(envelope.m);
     this.toAck.push(m);
     if (this.ackScheduled) return;

@@ -6,6 +6,8 @@ import { Router, type Request } from 'express';
 import { SEVERITIES, parseDuration, type Alert } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { ScoreSource, computeScores } from '../alerts/scores.js';
+import { localAlertService } from '../alerts/service.js';
+import { AlertActionTimeout } from '../bus/cluster-alerts.js';
 import { requireRole, sessionOf } from '../auth/middleware.js';
 import { mayActOnAlert } from '../auth/roles.js';
 import { readScope } from '../auth/scope.js';
@@ -25,6 +27,7 @@ function noteOf(body: unknown): string | null {
 }
 
 function rethrow(err: unknown, id: string): never {
+  if (err instanceof AlertActionTimeout) throw Errors.ALERT_ACTION_PENDING(err.message);
   if (err instanceof AlertActionError) {
     if (err.code === 'ALERT_NOT_FOUND') throw Errors.ALERT_NOT_FOUND(id.slice(0, 64));
     if (err.code === 'ALERT_RESOLVED') throw Errors.ALERT_RESOLVED(id.slice(0, 64));
@@ -33,21 +36,22 @@ function rethrow(err: unknown, id: string): never {
   throw err;
 }
 
-export function alertsRouter({ alerting, auth }: AppDeps): Router {
+export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router {
   const router = Router();
-  const { manager } = alerting;
+  const { manager } = alerting; // this process's rules (in cluster mode: those of the cells it owns)
+  const alerts = alertService ?? localAlertService(alerting);
   const scopeOf = (req: Request) => readScope(sessionOf(req).user, alerting.city);
   // scores read the alert log at most once a minute, however many ask (see ScoreSource)
   const scored = new ScoreSource({
-    scan: () => alerting.log.alertsStartedBetween(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
-    live: () => manager.list({ active: false, limit: Number.MAX_SAFE_INTEGER }),
+    scan: () => alerts.all(),
+    live: () => alerts.list({ active: false, limit: Number.MAX_SAFE_INTEGER }),
   });
 
   /** The alert the signed-in user may act on: 404 if none, 403 for a grid worker outside their cells. */
   function actionable(req: Request): { alert: Alert; username: string } {
     const { user } = sessionOf(req);
     const id = idOf(req);
-    const alert = manager.get(id);
+    const alert = alerts.get(id);
     if (!alert) throw Errors.ALERT_NOT_FOUND(id.slice(0, 64));
     if (!mayActOnAlert(user, alert)) {
       throw Errors.FORBIDDEN(`${user.username} is a grid worker and may act only on alerts in their own cells or districts; alert ${alert.id} is in grid ${alert.grid} (${alert.district})`);
@@ -67,22 +71,22 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
     const scope = scopeOf(req);
     const filter = { active: state === 'active', ...(grid ? { grid } : {}), ...(district ? { district } : {}), ...(severity ? { severity } : {}) };
     // the manager sorts newest first; a grid worker's are picked from that order before the limit
-    const alerts = scope.cityWide ? manager.list({ ...filter, limit }) : manager.list({ ...filter, limit: Number.MAX_SAFE_INTEGER }).filter((a) => scope.alert(a)).slice(0, limit);
-    res.json({ alerts });
+    const list = scope.cityWide ? alerts.list({ ...filter, limit }) : alerts.list({ ...filter, limit: Number.MAX_SAFE_INTEGER }).filter((a) => scope.alert(a)).slice(0, limit);
+    res.json({ alerts: list });
   });
 
   router.get('/alerts/:id', (req, res) => {
-    const alert = manager.get(req.params.id);
+    const alert = alerts.get(req.params.id);
     if (!alert || !scopeOf(req).alert(alert)) throw Errors.ALERT_NOT_FOUND(req.params.id.slice(0, 64));
-    res.json({ alert, history: alerting.log.history(alert.id).map(({ alert: _a, ...e }) => e) });
+    res.json({ alert, history: alerts.history(alert.id) });
   });
 
-  router.post('/alerts/:id/ack', requireRole('actOnAlerts'), (req, res) => {
+  router.post('/alerts/:id/ack', requireRole('actOnAlerts'), async (req, res) => {
     const note = noteOf(req.body);
     const { alert, username } = actionable(req);
     const before = alert.state;
     try {
-      const after = manager.acknowledge(alert.id, username, note, Date.now());
+      const after = await alerts.acknowledge(alert.id, username, note, Date.now());
       if (before !== after.state) auth.audit.record({ user: username, action: 'acknowledge', target: alert.id, note });
       res.json({ alert: after });
     } catch (err) {
@@ -90,12 +94,12 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
     }
   });
 
-  router.post('/alerts/:id/resolve', requireRole('actOnAlerts'), (req, res) => {
+  router.post('/alerts/:id/resolve', requireRole('actOnAlerts'), async (req, res) => {
     const note = noteOf(req.body);
     const { alert, username } = actionable(req);
     if (!note || !note.trim()) throw Errors.NOTE_REQUIRED('say what was done, e.g. {"note": "pump started, water receding"}');
     try {
-      const after = manager.resolve(alert.id, username, note, Date.now());
+      const after = await alerts.resolve(alert.id, username, note, Date.now());
       auth.audit.record({ user: username, action: 'resolve', target: alert.id, note });
       res.json({ alert: after });
     } catch (err) {
@@ -105,11 +109,11 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
 
   router.get('/maintenance', (req, res) => {
     const scope = scopeOf(req);
-    const windows = manager.listMaintenance(Date.now()).filter((w) => ('device' in w.target ? scope.device(w.target.device) : scope.grid(w.target.grid)));
+    const windows = alerts.listMaintenance(Date.now()).filter((w) => ('device' in w.target ? scope.device(w.target.device) : scope.grid(w.target.grid)));
     res.json({ windows });
   });
 
-  router.post('/maintenance', requireRole('maintenance'), (req, res) => {
+  router.post('/maintenance', requireRole('maintenance'), async (req, res) => {
     const { username } = sessionOf(req).user;
     const b = (req.body ?? {}) as Record<string, unknown>;
     const now = Date.now();
@@ -126,16 +130,16 @@ export function alertsRouter({ alerting, auth }: AppDeps): Router {
     if (until === null || !Number.isFinite(until) || until <= now) problems.push('give "for" (e.g. "2h") or a future "until"');
     else if (until - now > 30 * 86_400_000) problems.push('a window may last at most 30 days');
     if (problems.length) throw Errors.MAINTENANCE_INVALID(problems.join('; '));
-    const window = manager.addMaintenance({ target: device ? { device } : { grid: grid! }, by: username, reason: String(b.reason), from: now, until: until! }, now);
+    const window = await alerts.addMaintenance({ target: device ? { device } : { grid: grid! }, by: username, reason: String(b.reason), from: now, until: until! }, now);
     auth.audit.record({ user: username, action: 'maintenance_start', target: window.id, note: `${device ? `device ${device}` : `grid ${grid}`} until ${new Date(window.until).toISOString()}: ${window.reason}` });
     res.status(201).json({ window });
   });
 
-  router.delete('/maintenance/:id', requireRole('maintenance'), (req, res) => {
+  router.delete('/maintenance/:id', requireRole('maintenance'), async (req, res) => {
     const { username } = sessionOf(req).user;
     const note = noteOf(req.body);
     const id = idOf(req);
-    if (!manager.endMaintenance(id, username, Date.now())) throw Errors.MAINTENANCE_NOT_FOUND(id.slice(0, 64));
+    if (!(await alerts.endMaintenance(id, username, Date.now()))) throw Errors.MAINTENANCE_NOT_FOUND(id.slice(0, 64));
     auth.audit.record({ user: username, action: 'maintenance_end', target: id, note });
     res.status(204).end();
   });

@@ -1,6 +1,7 @@
 // buildApp(deps): the Express app without listening (tests drive it with supertest). Every /api route
 // except health and login needs a signed-in user (authenticate) with the `read` permission; routes
 // that act add their own requireRole.
+import type { AlertService } from '../alerts/service.js';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -47,6 +48,8 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** TRUST_PROXY: Express's `trust proxy` (who the client is behind a reverse proxy); false by default. */
   trustProxy?: TrustProxy;
+  /** Cluster mode: alerts from the city-wide alert stream (default: this process's manager and log). */
+  alertService?: AlertService;
 }
 
 export function buildApp(deps: AppDeps): Express {

@@ -1,0 +1,226 @@
+// Cluster mode's alerts: the alert log as a JetStream stream (CITYGRID_ALERTS). The replica that
+// owns a cell appends its alerts' events (what `alerts.db` holds in `npm start`); every replica
+// reads the whole stream into a city-wide view for REST, so any replica answers for every alert.
+// Actions (acknowledge, resolve) accepted by any replica travel as commands on the alert's
+// partition of the bus to its owner, with an id JetStream deduplicates, and come back as events.
+// Maintenance windows are city-wide: appended to the stream and applied by every replica.
+import { randomUUID } from 'node:crypto';
+import { DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  ALERT_STREAM, ALERT_SUBJECT_PREFIX, MAINTENANCE_SUBJECT, alertSubject, busSubject, encodeEnvelope, partitionOf,
+  type Alert, type AlertCommand, type AlertEvent, type MaintenanceWindow,
+} from '@citygrid/contract';
+import type { Logger } from 'pino';
+import { AlertActionError } from '../alerts/alert-manager.js';
+import type { AlertFilter, AlertService } from '../alerts/service.js';
+
+/** How long an action waits for the owner's event before answering that it could not be confirmed. */
+const ACTION_WAIT_MS = 8_000;
+/** Events kept per alert in the view (an alert's page shows its history). */
+const HISTORY_PER_ALERT = 500;
+const nanos = (ms: number) => ms * 1_000_000;
+
+type StreamEntry = { e: AlertEvent } | { w: MaintenanceWindow };
+
+export class AlertActionTimeout extends Error {}
+
+export interface ClusterAlertsOptions {
+  nc: NatsConnection;
+  logger: Logger;
+  replicas: number;
+  maxAgeMs: number;
+  /** This replica's id: with the local event seq, each event's dedupe id. */
+  replicaId: string;
+  /** A window from the stream, for this replica's own rules (suppression of the alerts it owns). */
+  onMaintenance(window: MaintenanceWindow): void;
+}
+
+export class ClusterAlerts implements AlertService {
+  private js!: JetStreamClient;
+  private jsm!: JetStreamManager;
+  private readonly alerts = new Map<string, Alert>();
+  private readonly events = new Map<string, Omit<AlertEvent, 'alert'>[]>();
+  private readonly windows = new Map<string, MaintenanceWindow>();
+  private lastSeq = 0;
+  private waiters: { check: () => boolean; resolve: () => void }[] = [];
+  private publishing: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ClusterAlertsOptions) {
+    this.log = o.logger.child({ stage: 'alerts-stream' });
+  }
+
+  async start(): Promise<void> {
+    this.js = jetstream(this.o.nc, { timeout: 20_000 });
+    this.jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
+    const config = {
+      name: ALERT_STREAM, subjects: [`${ALERT_SUBJECT_PREFIX}>`], retention: RetentionPolicy.Limits, storage: StorageType.File,
+      discard: DiscardPolicy.Old, num_replicas: this.o.replicas, max_age: nanos(this.o.maxAgeMs), duplicate_window: nanos(120_000),
+    };
+    try {
+      await this.jsm.streams.info(ALERT_STREAM);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError) || !/not found/i.test(err.message)) throw err;
+      await this.jsm.streams.add(config).catch((e: Error) => {
+        if (!/already in use/i.test(e.message)) throw e;
+      });
+    }
+    const consumer = await this.js.consumers.get(ALERT_STREAM, { deliver_policy: DeliverPolicy.All });
+    const messages = await consumer.consume();
+    void (async () => {
+      for await (const m of messages) {
+        if (this.stopped) break;
+        try {
+          this.apply(JSON.parse(new TextDecoder().decode(m.data)) as StreamEntry);
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, seq: m.seq }, 'an entry of the alert stream could not be read; skipped');
+        }
+        this.lastSeq = m.seq;
+        this.settle();
+      }
+    })().catch((err: Error) => this.log.error({ err: err.message }, 'reading the alert stream stopped'));
+  }
+
+  private apply(entry: StreamEntry): void {
+    if ('e' in entry) {
+      const { alert, ...event } = entry.e;
+      this.alerts.set(alert.id, alert);
+      const list = this.events.get(alert.id) ?? this.events.set(alert.id, []).get(alert.id)!;
+      list.push(event);
+      if (list.length > HISTORY_PER_ALERT) list.splice(0, list.length - HISTORY_PER_ALERT);
+    } else if ('w' in entry) {
+      this.windows.set(entry.w.id, entry.w);
+      this.o.onMaintenance(entry.w);
+    }
+  }
+
+  private settle(): void {
+    if (this.waiters.length === 0) return;
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  private until(check: () => boolean, ms: number): Promise<boolean> {
+    if (check()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, ms);
+      const waiter = { check, resolve: () => { clearTimeout(timer); resolve(true); } };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves once the view has read everything the stream held when it was called. */
+  async caughtUp(): Promise<void> {
+    const info = await this.jsm.streams.info(ALERT_STREAM);
+    const target = info.state.last_seq;
+    await this.until(() => this.lastSeq >= target, 60_000);
+  }
+
+  /** The open alerts of a partition, as the stream has them (for its new owner). */
+  openIn(partition: number): Alert[] {
+    return [...this.alerts.values()].filter((a) => a.state !== 'resolved' && partitionOf(a.grid) === partition);
+  }
+
+  /** This replica's manager raised or changed an alert: append it to the stream, in order. */
+  publish(event: AlertEvent): void {
+    const subject = alertSubject(partitionOf(event.alert.grid));
+    const msgID = `${this.o.replicaId}/${event.seq}`;
+    const data = encodeEntry({ e: event });
+    this.publishing = this.publishing.then(async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.js.publish(subject, data, { msgID });
+          return;
+        } catch (err) {
+          if (attempt === 0) this.log.warn({ err: (err as Error).message, alert: event.alertId }, 'could not append an alert event to the stream; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5_000)));
+        }
+      }
+    });
+  }
+
+  // ---- AlertService: reads from the view ----
+  list(filter: AlertFilter): Alert[] {
+    return [...this.alerts.values()]
+      .filter((a) => (!filter.active || a.state !== 'resolved') && (!filter.grid || a.grid === filter.grid) && (!filter.district || a.district === filter.district) && (!filter.severity || a.severity === filter.severity))
+      .sort((x, y) => y.startedAt - x.startedAt)
+      .slice(0, filter.limit);
+  }
+
+  get(id: string): Alert | undefined {
+    return this.alerts.get(id);
+  }
+
+  history(id: string): Omit<AlertEvent, 'alert'>[] {
+    return [...this.events.get(id) ?? []];
+  }
+
+  all(): Alert[] {
+    return [...this.alerts.values()];
+  }
+
+  /** Open alerts by colour, city-wide (the KPI line). */
+  activeCount(): Record<string, number> {
+    const out: Record<string, number> = { red: 0, orange: 0, yellow: 0, blue: 0 };
+    for (const a of this.alerts.values()) if (a.state !== 'resolved' && a.state !== 'pending') out[a.severity] = (out[a.severity] ?? 0) + 1;
+    return out;
+  }
+
+  listMaintenance(now: number): MaintenanceWindow[] {
+    return [...this.windows.values()].filter((w) => w.until > now);
+  }
+
+  // ---- actions: commands to the owner, answered from the view ----
+  private async command(action: AlertCommand['action'], id: string, actor: string, note: string | null, now: number, done: (a: Alert) => boolean): Promise<Alert> {
+    const alert = this.alerts.get(id);
+    if (!alert) throw new AlertActionError('ALERT_NOT_FOUND', `No alert with id "${id}"`);
+    if (alert.state === 'resolved') throw new AlertActionError('ALERT_RESOLVED', `Alert ${id} is already resolved`);
+    if (done(alert)) return alert;
+    const command: AlertCommand = { id: randomUUID(), action, alertId: id, actor, note, at: now };
+    await this.js.publish(busSubject(partitionOf(alert.grid)), encodeEnvelope({ c: command }), { msgID: command.id });
+    const answered = await this.until(() => done(this.alerts.get(id)!) || this.alerts.get(id)!.state === 'resolved', ACTION_WAIT_MS);
+    if (!answered) throw new AlertActionTimeout(`The replica that owns alert ${id} has not confirmed the ${action} yet; it will be applied when it does`);
+    return this.alerts.get(id)!;
+  }
+
+  acknowledge(id: string, actor: string, note: string | null, now: number): Promise<Alert> {
+    return this.command('acknowledge', id, actor, note, now, (a) => a.state === 'acknowledged');
+  }
+
+  resolve(id: string, actor: string, note: string, now: number): Promise<Alert> {
+    if (!note.trim()) return Promise.reject(new AlertActionError('NOTE_REQUIRED', 'Resolving needs a note saying what was done'));
+    return this.command('resolve', id, actor, note, now, (a) => a.state === 'resolved');
+  }
+
+  async addMaintenance(w: Omit<MaintenanceWindow, 'id'>, now: number): Promise<MaintenanceWindow> {
+    const window: MaintenanceWindow = { ...w, id: `mw-${now.toString(36)}-${randomUUID().slice(0, 4)}` };
+    await this.appendWindow(window);
+    return window;
+  }
+
+  async endMaintenance(id: string, _by: string, now: number): Promise<boolean> {
+    const w = this.windows.get(id);
+    if (!w || w.until <= now) return false;
+    await this.appendWindow({ ...w, until: now });
+    return true;
+  }
+
+  private async appendWindow(window: MaintenanceWindow): Promise<void> {
+    const ack = await this.js.publish(MAINTENANCE_SUBJECT, encodeEntry({ w: window }), { msgID: `${window.id}/${window.until}` });
+    await this.until(() => this.lastSeq >= ack.seq, ACTION_WAIT_MS);
+  }
+
+  close(): void {
+    this.stopped = true;
+  }
+}
+
+const encodeEntry = (entry: StreamEntry): Uint8Array => new TextEncoder().encode(JSON.stringify(entry));
