@@ -336,6 +336,14 @@ async function connectRedis(url: string, logger: Logger, closers: { name: string
       down = false;
     });
   }
+  // Socket.IO's adapter publishes without waiting or catching: a publish in flight when Redis goes
+  // away would reject unhandled and end the process. Lost events are the cost of Redis being down.
+  const publish = pub.publish.bind(pub);
+  let dropped = 0;
+  (pub as unknown as { publish: (...args: Parameters<typeof publish>) => Promise<number> }).publish = (...args) => publish(...args).catch((err: Error) => {
+    if (dropped++ % 1000 === 0) log.warn({ err: err.message, dropped }, 'live events not sent to the other replicas: Redis unreachable');
+    return 0;
+  });
   await Promise.all([pub.connect(), sub.connect()]);
   closers.unshift({ name: 'redis', close: async () => { await Promise.allSettled([pub.quit(), sub.quit()]); } });
   return { pub, sub };

@@ -8,7 +8,7 @@
 // replica's partitions are owned again within 15 s, the browser gets readings processed by the
 // other replicas (again within 10 s of Redis coming back), and every acknowledged reading is in
 // InfluxDB exactly once.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTITIONS, deviceTopic, partitionOf, type Alert, type AlertSocketEvent, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
@@ -249,6 +249,14 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
       audited += body.entries.filter((e) => e.target === gasAlert.id).length;
     }
     expect(audited, 'audit entries of the ack, over all replicas').toBe(1);
+    // a maintenance window started on r3 is listed on r2 and suppresses the alert at its owner (r1)
+    const started = await sendJson<{ window: { id: string } }>(`${r3}/api/maintenance`, { grid: gas.grid, for: '10m', reason: 'cluster test' }, await login(r3, 'operator'));
+    expect(started.status).toBe(201);
+    const listed = (await getJson<{ windows: { id: string }[] }>(`${r2}/api/maintenance`, token2)).body.windows;
+    expect(listed.map((w) => w.id)).toContain(started.body.window.id);
+    await waitFor(async () => (await alertsOn(1, token2)).find((a) => a.id === gasAlert.id)?.suppressed === true, 'the alert suppressed by its owner', 10_000, 100);
+    expect((await sendJson(`${r2}/api/maintenance/${started.body.window.id}`, {}, operator, 'DELETE')).status).toBe(204);
+    await waitFor(async () => (await alertsOn(2, token3)).find((a) => a.id === gasAlert.id)?.suppressed === false, 'the alert no longer suppressed', 10_000, 100);
   }, 120_000);
 
   it('loses no acknowledged reading when a replica, an edge and the stream leader are killed in turn', async () => {
@@ -311,7 +319,12 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     await redis.start();
     const restarted = Date.now();
-    await waitFor(async () => (await fromOthers(restarted)) > 20, 'readings from other replicas after Redis restarted', 10_000, 100);
+    await waitFor(async () => (await fromOthers(restarted)) > 20, 'readings from other replicas after Redis restarted', 10_000, 100).catch(async (err: Error) => {
+      const r2log = (replicas[1]!.child?.output() ?? '').split('\n').filter((l) => /redis|Redis|rror/.test(l)).slice(-8).join('\n');
+      throw new Error(`${err.message}; socket connected ${socket.connected}, events since restart ${seen.filter((x) => x.at >= restarted).length}, r2 alive ${replicas[1]!.child?.process.exitCode ?? 'yes'}; r2 log:\n${r2log}`);
+    });
+    // none of them went down with it (a publish in flight when Redis went away once ended a replica)
+    for (const r of replicas) expect(r.child?.process.exitCode ?? null, `${r.name} still running`).toBeNull();
     figures.push(`Redis restarted: other replicas' readings reach the r2 browser again after ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
     expect(socket.connected, 'the browser\'s socket stayed up').toBe(true);
     socket.close();
@@ -357,6 +370,12 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
       list.sort((a, b) => a.from - b.from);
       for (let i = 1; i < list.length; i++) {
         if (list[i]!.from < list[i - 1]!.to) overlaps.push(`partition ${p}: ${list[i - 1]!.replica} until ${list[i - 1]!.to}, ${list[i]!.replica} from ${list[i]!.from}`);
+      }
+    }
+    if (overlaps.length && process.env.CLUSTER_DEBUG_DIR) {
+      for (const r of replicas) {
+        const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
+        runs.forEach((run, i) => writeFileSync(join(process.env.CLUSTER_DEBUG_DIR!, `${r.name}-${i}.log`), run.text));
       }
     }
     expect(overlaps).toEqual([]);

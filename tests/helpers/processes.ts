@@ -20,7 +20,8 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': the process may exit before all it wrote to stdout has been read here
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let gone = false;
   void exited.then(() => { gone = true; });
   await Promise.race([

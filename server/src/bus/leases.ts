@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
+import { jetstream } from '@nats-io/jetstream';
 import { fnv1a, PARTITIONS } from '@citygrid/contract';
 import type { Logger } from 'pino';
 
@@ -74,21 +75,24 @@ export class PartitionLeases {
   }
 
   async start(): Promise<void> {
-    const kvm = new Kvm(this.o.nc);
+    // every KV request answers (or fails) well within a lease's TTL
+    const kvm = new Kvm(jetstream(this.o.nc, { timeout: Math.max(500, Math.floor(this.ttlMs / 3)) }));
     this.owners = await kvm.create(OWNERS_BUCKET, { ttl: this.ttlMs, history: 1, replicas: this.o.replicas });
     this.members = await kvm.create(MEMBERS_BUCKET, { ttl: this.ttlMs, history: 1, replicas: this.o.replicas });
-    // a bucket just created on a cluster may take a moment to elect its leader: the rounds retry
-    await this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'first lease round failed; retrying'));
-    this.timer = setInterval(() => {
-      this.running ??= this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'lease round failed')).finally(() => { this.running = null; });
-    }, this.renewMs);
-    // self-fencing: a lease not renewed well before its TTL is given up here, whatever NATS is doing
+    // self-fencing, from the first lease on: a lease not renewed well before its TTL is given up here,
+    // whatever NATS or this process's rounds are doing. A lease is counted from when its create or
+    // update was sent (the server's TTL may have started any time after that).
     this.fence = setInterval(() => {
       const now = Date.now();
       for (const [p, h] of this.held) {
         if (now - h.renewedAt > this.ttlMs - Math.max(this.renewMs, this.ttlMs / 3)) void this.lose(p, 'its lease could not be renewed in time');
       }
-    }, 200);
+    }, 100);
+    // a bucket just created on a cluster may take a moment to elect its leader: the rounds retry
+    await this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'first lease round failed; retrying'));
+    this.timer = setInterval(() => {
+      this.running ??= this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'lease round failed')).finally(() => { this.running = null; });
+    }, this.renewMs);
   }
 
   /** The partitions this replica owns now. */
@@ -115,29 +119,37 @@ export class PartitionLeases {
     await this.members.put(this.id, JSON.stringify({ at: Date.now(), owns: this.held.size }));
     const members = await this.liveMembers();
     if (!members.includes(this.id)) members.push(this.id);
-    for (const [p, h] of [...this.held]) {
+    // renewals first, all at once
+    await Promise.all([...this.held].map(async ([p, h]) => {
+      const sent = Date.now();
       try {
         const revision = await this.owners.update(key(p), this.id, h.revision);
-        if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: Date.now() });
+        if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: sent });
       } catch (err) {
-        await this.lose(p, `renewal refused (${(err as Error).message})`);
+        if (this.held.get(p) === h) void this.lose(p, `renewal refused (${(err as Error).message})`);
       }
-    }
+    }));
+    // then taking and handing over, for at most a renewal period: the next round's renewals must not wait
+    const until = Date.now() + this.renewMs;
     for (let p = 0; p < this.partitions; p++) {
-      if (this.stopped) return;
+      if (this.stopped || Date.now() > until) return;
       const want = rendezvous(p, members) === this.id;
       const h = this.held.get(p);
       if (h && !want) {
-        // another live member should own it: hand it over (stop, then free the key at our revision)
+        // another live member should own it: hand it over (stop, then free the key at our revision).
+        // Consuming stops at once (onLose stops taking messages before it resolves); the rest, and the
+        // key's release, runs beside this round, so a slow stop never holds up the other renewals.
         this.held.delete(p);
         this.stats.released++;
-        await this.o.onLose(p, 'handed over to another replica');
         this.o.logger.info({ partition: p, why: 'handed over to another replica' }, 'partition given up');
-        await this.owners.delete(key(p), { previousSeq: h.revision }).catch(() => undefined);
+        void Promise.resolve(this.o.onLose(p, 'handed over to another replica'))
+          .then(() => this.owners.delete(key(p), { previousSeq: h.revision }))
+          .catch(() => undefined);
       } else if (!h && want) {
+        const sent = Date.now();
         try {
           const revision = await this.owners.create(key(p), this.id);
-          this.held.set(p, { revision, renewedAt: Date.now() });
+          this.held.set(p, { revision, renewedAt: sent });
           this.stats.acquired++;
           this.o.onAcquire(p);
         } catch {
@@ -155,8 +167,8 @@ export class PartitionLeases {
     const held = [...this.held];
     this.held.clear();
     for (const [p] of held) {
-      await this.o.onLose(p, 'stopping');
       this.o.logger.info({ partition: p, why: 'stopping' }, 'partition given up');
+      await this.o.onLose(p, 'stopping');
     }
     // free the keys so that the others take over at once, not after the TTL; but never wait long
     // for a NATS that is going away too (they then lapse by themselves)

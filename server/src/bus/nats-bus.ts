@@ -66,9 +66,11 @@ export class NatsBus {
         this.consume(p);
         o.onPartitionsChanged(this.leases.owned());
       },
+      // stopConsuming stops taking messages at once, then waits for the consumer to close
       onLose: async (p) => {
-        await this.stopConsuming(p);
+        const stopped = this.stopConsuming(p);
         o.onPartitionsChanged(this.leases.owned());
+        await stopped;
       },
     });
   }
@@ -101,6 +103,7 @@ export class NatsBus {
         if (!/already in use|exists/i.test(err.message)) throw err;
       });
       await this.o.beforeConsume?.(p);
+      if (c.stopped) return;
       const consumer = await this.js.consumers.get(BUS_STREAM, durable);
       if (c.stopped) return;
       c.messages = await consumer.consume({ max_messages: 1000 });
@@ -144,13 +147,14 @@ export class NatsBus {
     });
   }
 
-  private async stopConsuming(p: number): Promise<void> {
+  /** Stops taking the partition's messages at once (synchronously); resolves once its consumer has closed. */
+  private stopConsuming(p: number): Promise<void> {
     const c = this.consuming.get(p);
-    if (!c) return;
+    if (!c) return Promise.resolve();
     this.consuming.delete(p);
     c.stopped = true;
     c.messages?.stop();
-    await c.done;
+    return c.done;
   }
 
   async close(): Promise<void> {
