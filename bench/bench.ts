@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--store influx] [--profile]`: end-to-end throughput and latency of the
+// `npm run bench [-- --quick] [--store influx] [--profile]` (`-- --cluster`: bench/cluster.bench.ts): end-to-end throughput and latency of the
 // whole embedded system (broker + ingest + store + rules + Socket.IO in one process), driven by a
 // load generator in a separate process, compared with bare aedes and Debian's mosquitto passing the
 // same load (same generator, same payloads, one consuming subscriber, no processing).
@@ -20,6 +20,12 @@ import { writeSyntheticCity } from '../tests/helpers/synthetic-city.js';
 import { freePort, haveInfluxd, startInflux, type TestInflux } from '../tests/helpers/influx.js';
 import { connectSocket, login, tempDir, ROOT, type CitySocket } from '../tests/helpers/system.js';
 import { call } from './lib/ipc.js';
+
+// cluster mode has a benchmark of its own (bench/cluster.bench.ts)
+if (process.argv.includes('--cluster')) {
+  await import('./cluster.bench.js');
+  await new Promise(() => undefined); // it exits by itself
+}
 
 const { values: args } = parseArgs({
   options: {
