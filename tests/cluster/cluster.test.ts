@@ -315,13 +315,20 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     await leader!.start();
 
     // 4. Redis restarted: the browser on r2 receives the other replicas' readings again within 10 s
+    // (first, every partition owned and the live replicas each holding some: after the leader's
+    // death the leases may still be settling)
+    await waitFor(async () => {
+      const o = await ownership();
+      return complete(o) && o.size >= 2 && [...o.values()].every((l) => l.length > 0);
+    }, 'the partitions shared among the live replicas', 30_000, 200);
     await redis.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 2_000));
     await redis.start();
     const restarted = Date.now();
     await waitFor(async () => (await fromOthers(restarted)) > 20, 'readings from other replicas after Redis restarted', 10_000, 100).catch(async (err: Error) => {
       const r2log = (replicas[1]!.child?.output() ?? '').split('\n').filter((l) => /redis|Redis|rror/.test(l)).slice(-8).join('\n');
-      throw new Error(`${err.message}; socket connected ${socket.connected}, events since restart ${seen.filter((x) => x.at >= restarted).length}, r2 alive ${replicas[1]!.child?.process.exitCode ?? 'yes'}; r2 log:\n${r2log}`);
+      const own = [...(await ownership())].map(([r, l]) => `${r}: ${l.length}`).join(', ');
+      throw new Error(`${err.message}; socket connected ${socket.connected}, events since restart ${seen.filter((x) => x.at >= restarted).length}, partitions ${own}; r2 log:\n${r2log}`);
     });
     // none of them went down with it (a publish in flight when Redis went away once ended a replica)
     for (const r of replicas) expect(r.child?.process.exitCode ?? null, `${r.name} still running`).toBeNull();
@@ -342,6 +349,11 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
       await waitFor(() => load.acked() > before + 1_000, `readings flowing after restarting ${r.name}`, 60_000, 100);
     }
     figures.push('rolling restart of r1, r2, r3 done');
+    // and still one alert for the gas condition, acknowledged, after every replica was replaced
+    await new Promise((r) => setTimeout(r, 12_000)); // past the rule's hold time on the last owner
+    const after = await login(`http://127.0.0.1:${replicas[1]!.port}`, 'admin');
+    const sameAfterRestart = (await alertsOn(1, after)).filter((a) => a.rule === gasAlert.rule && a.key === gasAlert.key);
+    expect(sameAfterRestart.map((a) => ({ id: a.id, state: a.state })), 'alerts of the gas condition after the rolling restart').toEqual([{ id: gasAlert.id, state: 'acknowledged' }]);
 
     if (gasTimer) clearInterval(gasTimer);
     await end(gasClient ?? undefined);
