@@ -75,6 +75,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     let broker: CityBroker | null = null;
     /** Cluster mode: the city-wide alert stream (4.). */
     let clusterAlerts: ClusterAlerts | null = null;
+    let stopConsumingFirst: { name: string; close: () => Promise<void> } | null = null;
     const storeLog = logger.child({ stage: 'store' });
     let stored = 0;
     const store = await createStore(config, metrics, logger, (n) => { stored += n; });
@@ -195,7 +196,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       await view.start(); // reading the city's alerts before any partition is taken
       closers.unshift({ name: 'alert stream', close: () => view.close() });
       await bus.start();
-      closers.unshift({ name: 'bus', close: () => bus.close() });
+      stopConsumingFirst = { name: 'bus', close: () => bus.close() };
+      closers.unshift(stopConsumingFirst); // moved to the front once all is started (see 5.)
       mqttUrl = config.mqtt.url ?? '';
     } else if (!config.mqtt.url) {
       // embedded: the broker hands device messages to the pipeline in-process (LocalBus), and a
@@ -299,6 +301,12 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     pruner.unref();
     void prune();
     closers.unshift({ name: 'timers', close: () => { clearInterval(gauges); clearInterval(pruner); } });
+    // cluster mode: on stopping, the partitions are handed over before anything else, so that the
+    // others take them at once, however long the rest (open sockets, HTTP keep-alives) takes
+    if (stopConsumingFirst) {
+      closers.splice(closers.indexOf(stopConsumingFirst), 1);
+      closers.unshift(stopConsumingFirst);
+    }
 
     // 6. the demo city's own devices
     if (config.simulate) {

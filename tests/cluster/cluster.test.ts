@@ -162,6 +162,12 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  if (process.env.CLUSTER_DEBUG_DIR) {
+    for (const r of replicas) {
+      const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
+      runs.forEach((run, i) => writeFileSync(join(process.env.CLUSTER_DEBUG_DIR!, `${r.name}-${i}.log`), run.text));
+    }
+  }
   for (const r of replicas) await r.child?.kill('SIGTERM');
   for (const e of edges) await e.child?.kill('SIGTERM');
   await nats?.remove();
@@ -382,12 +388,6 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
       list.sort((a, b) => a.from - b.from);
       for (let i = 1; i < list.length; i++) {
         if (list[i]!.from < list[i - 1]!.to) overlaps.push(`partition ${p}: ${list[i - 1]!.replica} until ${list[i - 1]!.to}, ${list[i]!.replica} from ${list[i]!.from}`);
-      }
-    }
-    if (overlaps.length && process.env.CLUSTER_DEBUG_DIR) {
-      for (const r of replicas) {
-        const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
-        runs.forEach((run, i) => writeFileSync(join(process.env.CLUSTER_DEBUG_DIR!, `${r.name}-${i}.log`), run.text));
       }
     }
     expect(overlaps).toEqual([]);
