@@ -2,11 +2,10 @@
 // beyond its own rejections topic, and cannot take over another device's or the server's MQTT client
 // id to kick it off (or to read the server's queued session); a device may take its own id back.
 import type { MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBroker, type CityBroker } from '@citygrid/broker';
-import { BROKER_REJECTIONS_TOPIC, deviceTopic, SERVER_CLIENT_ID, type Rejection } from '@citygrid/contract';
-import { loadCity } from '@citygrid/contract/node';
+import type { CityBroker } from '@citygrid/broker';
+import { deviceTopic, SERVER_CLIENT_ID, type Rejection } from '@citygrid/contract';
+import { startEdgeWithServer, type TestEdge } from '../helpers/edge.js';
 import { DEMO_CITY, connectDevice, end, publish, subscribe, waitFor } from '../helpers/system.js';
 
 const SERVICE = { username: 'citygrid-server', password: 'access-control-service-password' };
@@ -26,17 +25,14 @@ const refusedCode = (id: string, clientId: string) => connectDevice(url, id, und
   (err: Error & { code?: number }) => err.code ?? err.message,
 );
 
+let edge: TestEdge;
 beforeAll(async () => {
-  broker = await createBroker({ port: 0, host: '127.0.0.1', devices: loadCity(DEMO_CITY).devicesById, service: SERVICE, allowAnonymous: false, logger: pino({ level: 'silent' }) });
-  url = `mqtt://127.0.0.1:${broker.port}`;
-  // the service account connects only with the server's reserved client id
-  server = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: SERVER_CLIENT_ID });
-  await subscribe(server, BROKER_REJECTIONS_TOPIC);
-  server.on('message', (t, p) => { if (t === BROKER_REJECTIONS_TOPIC) reports.push(JSON.parse(p.toString()) as Rejection); });
+  edge = await startEdgeWithServer(SERVICE, reports);
+  ({ broker, url, server } = edge);
 });
 afterAll(async () => {
-  await Promise.all([...open, server].map((c) => end(c)));
-  await broker?.close();
+  await Promise.all(open.map((c) => end(c)));
+  await edge?.close();
 });
 
 describe('a device', () => {

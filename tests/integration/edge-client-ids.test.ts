@@ -3,8 +3,9 @@ import type { MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type CityBroker } from '@citygrid/broker';
-import { BROKER_REJECTIONS_TOPIC, SERVER_CLIENT_ID, deviceTopic, type Rejection } from '@citygrid/contract';
+import { SERVER_CLIENT_ID, deviceTopic, type Rejection } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
+import { startEdgeWithServer, type TestEdge } from '../helpers/edge.js';
 import { DEMO_CITY, connectDevice, end, nextMessage, publish, subscribe, waitFor } from '../helpers/system.js';
 
 const SERVICE = { username: 'citygrid-server', password: 'edge-client-ids-service-password' };
@@ -27,16 +28,14 @@ const outcome = (id: string, clientId: string, extra: Parameters<typeof connectD
     (err: Error & { code?: number }) => err.code ?? err.message,
   );
 
+let edge: TestEdge;
 beforeAll(async () => {
-  broker = await createBroker({ port: 0, host: '127.0.0.1', devices, service: SERVICE, allowAnonymous: false, logger: pino({ level: 'silent' }) });
-  url = `mqtt://127.0.0.1:${broker.port}`;
-  server = await connectDevice(url, SERVICE.username, SERVICE.password, { clientId: SERVER_CLIENT_ID });
-  await subscribe(server, BROKER_REJECTIONS_TOPIC);
-  server.on('message', (t, p) => { if (t === BROKER_REJECTIONS_TOPIC) reports.push(JSON.parse(p.toString()) as Rejection); });
+  edge = await startEdgeWithServer(SERVICE, reports);
+  ({ broker, url, server } = edge);
 });
 afterAll(async () => {
-  await Promise.all([...open, server].map((c) => end(c)));
-  await broker?.close();
+  await Promise.all(open.map((c) => end(c)));
+  await edge?.close();
 });
 
 describe("a device and another device's client id", () => {
