@@ -166,10 +166,13 @@ export class PartitionLeases {
     if (this.fence) clearInterval(this.fence);
     const held = [...this.held];
     this.held.clear();
-    for (const [p] of held) {
+    // every partition stops being consumed now, in this turn (onLose stops taking messages before it
+    // returns): one after another, the last would go on consuming while its lease lapsed unrenewed
+    const closing = held.map(([p]) => {
       this.o.logger.info({ partition: p, why: 'stopping' }, 'partition given up');
-      await this.o.onLose(p, 'stopping');
-    }
+      return Promise.resolve(this.o.onLose(p, 'stopping')).catch(() => undefined);
+    });
+    await Promise.all(closing);
     // free the keys so that the others take over at once, not after the TTL; but never wait long
     // for a NATS that is going away too (they then lapse by themselves)
     const free = Promise.allSettled([
