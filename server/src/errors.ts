@@ -45,6 +45,8 @@ export const Errors = {
   TOO_MANY_ATTEMPTS: code('CG_TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts; try again in %d s', 429),
   /** The password checks' queue is full (auth/bcrypt-pool.ts): a Retry-After says when to try again. */
   SIGNIN_BUSY: code('CG_SIGNIN_BUSY', 'Too many sign-ins are being checked right now; try again in %d s', 503),
+  /** Cluster mode: the shared sign-in limits (in Redis) cannot be checked, so no password is. */
+  SIGNIN_UNAVAILABLE: code('CG_SIGNIN_UNAVAILABLE', 'Sign-in is unavailable: %s; try again in %d s', 503),
   /** An unsafe method signed in by the session cookie, not from the dashboard's own pages (auth/csrf.ts). */
   CROSS_SITE_REQUEST: code('CG_CROSS_SITE_REQUEST', 'Refused %s: a write signed in by the session cookie must come from this server\'s own pages; it %s. Scripts: send Authorization: Bearer <token> instead of the cookie', 403),
   INTERNAL: code('CG_INTERNAL', 'Internal error; it has been logged', 500),

@@ -19,7 +19,7 @@ import type { City } from '@citygrid/contract/node';
 import type { Role, UserView } from '@citygrid/contract';
 import { AUDIT_FILE, AuditLog } from './audit-log.js';
 import { BcryptPool } from './bcrypt-pool.js';
-import { LoginLimiter, type LimiterOptions } from './login-limiter.js';
+import { LoginLimiter, type LimiterOptions, type SignInLimiter } from './login-limiter.js';
 import { Passwords, type Compare } from './passwords.js';
 import { SESSIONS_FILE, SqliteSessionStore, type SessionRecord, type SessionStore } from './sessions.js';
 import { loadSecret, TokenError, TokenService, type TokenClaims } from './tokens.js';
@@ -55,7 +55,7 @@ export interface EndedSession {
 export interface Auth {
   users: Users;
   passwords: Passwords;
-  limiter: LoginLimiter;
+  limiter: SignInLimiter;
   audit: AuditLog;
   sessions: SessionStore;
   /** SESSION_MAX_AGE in ms. */
@@ -82,6 +82,8 @@ export interface AuthOptions {
   secret: string | null;
   now?: () => number;
   limiter?: LimiterOptions;
+  /** Where the sign-in back-off is kept; default in memory with `limiter`'s limits (cluster mode: Redis). */
+  signInLimiter?: SignInLimiter;
   /** SESSION_MAX_AGE; default 12 h. */
   sessionMaxAgeMs?: number;
   /** How long a token a refresh replaced is still accepted; default 60 s. */
@@ -117,7 +119,7 @@ export function createAuth(o: AuthOptions): Auth {
   const maxSessions = o.maxSessionsPerUser ?? 50;
   const users = new Users(o.city.people);
   const tokens = new TokenService(loadSecret(o.secret, o.dataDir), now);
-  const limiter = new LoginLimiter({ now, ...o.limiter });
+  const limiter = o.signInLimiter ?? new LoginLimiter({ now, ...o.limiter });
   const audit = new AuditLog(join(o.dataDir, AUDIT_FILE), now);
   const store = o.sessions ?? new SqliteSessionStore(join(o.dataDir, SESSIONS_FILE), now);
   const pool = o.compare ? null : new BcryptPool({ workers: o.passwordWorkers, maxQueue: o.passwordQueue });

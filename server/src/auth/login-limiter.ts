@@ -10,6 +10,7 @@
 //   it starts (given back if it succeeds or is abandoned), so parallel guesses cannot outrun either limit.
 // Addresses: IPv4; IPv4-mapped IPv6 as IPv4; other IPv6 per /64 (one host usually holds a whole /64).
 // Memory: at most maxKeys entries in each of its three maps, the stalest dropped first; a restart forgets all.
+// Cluster mode keeps the same state in Redis instead (redis-login-limiter.ts), shared by every replica.
 
 export interface LimiterOptions {
   freeFailures?: number;
@@ -26,22 +27,51 @@ export interface LimiterOptions {
 /** What to do with a started attempt: exactly one of these, once. */
 export interface Attempt {
   /** The right password: clears the pair's back-off, gives the address its token back, remembers the pair. */
-  succeed(): void;
+  succeed(): void | Promise<void>;
   /** A wrong password (or no such user): counts for the pair (and keeps the address's token). */
-  fail(): void;
+  fail(): void | Promise<void>;
   /** Not decided (the password check could not run): counts for nothing. */
-  abandon(): void;
+  abandon(): void | Promise<void>;
 }
 
 export type LimitReason = 'backoff' | 'address' | 'in_progress';
 export type LimitDecision = { allowed: true; attempt: Attempt } | { allowed: false; retryAfterS: number; reason: LimitReason };
 
-interface Pair { failures: number; nextAt: number; lastAt: number }
-interface Bucket { tokens: number; at: number }
+/**
+ * The sign-in limiter the login route uses: this in-memory one for `npm start`, or the same rules kept
+ * in Redis (redis-login-limiter.ts) so that in cluster mode every replica counts the same failures.
+ */
+export interface SignInLimiter {
+  /** Before checking a password: refused (429 with Retry-After), or an attempt to finish with its outcome. */
+  begin(ip: string, username: string): LimitDecision | Promise<LimitDecision>;
+  /** Entries held (pairs, address buckets, known sign-ins). */
+  size(): number | Promise<number>;
+}
 
 const MIN = 60_000;
 
-export class LoginLimiter {
+/** The limits, with their defaults. */
+export function limits(o: LimiterOptions): Required<Omit<LimiterOptions, 'now'>> {
+  return {
+    freeFailures: o.freeFailures ?? 5,
+    baseDelayMs: o.baseDelayMs ?? 30_000, // 30 seconds
+    maxDelayMs: o.maxDelayMs ?? 15 * MIN,
+    forgetAfterMs: o.forgetAfterMs ?? 60 * MIN,
+    addressBurst: o.addressBurst ?? 20,
+    addressRefillMs: o.addressRefillMs ?? MIN,
+    knownForMs: o.knownForMs ?? 30 * 24 * 60 * MIN, // 30 days
+    maxKeys: o.maxKeys ?? 10_000,
+  };
+}
+
+/** The (username, address) pair an attempt counts under. */
+export const pairKeyOf = (address: string, username: string): string => `${address}\n${username.slice(0, 64)}`;
+
+interface Pair { failures: number; nextAt: number; lastAt: number }
+interface Bucket { tokens: number; at: number }
+
+
+export class LoginLimiter implements SignInLimiter {
   private readonly pairs = new Map<string, Pair>();
   private readonly buckets = new Map<string, Bucket>();
   /** Pairs that signed in successfully, and when. */
@@ -51,24 +81,14 @@ export class LoginLimiter {
   private readonly now: () => number;
 
   constructor(o: LimiterOptions = {}) {
-    this.o = {
-      freeFailures: o.freeFailures ?? 5,
-      baseDelayMs: o.baseDelayMs ?? 30_000, // 30 seconds
-      maxDelayMs: o.maxDelayMs ?? 15 * MIN,
-      forgetAfterMs: o.forgetAfterMs ?? 60 * MIN,
-      addressBurst: o.addressBurst ?? 20,
-      addressRefillMs: o.addressRefillMs ?? MIN,
-      knownForMs: o.knownForMs ?? 30 * 24 * 60 * MIN, // 30 days
-      maxKeys: o.maxKeys ?? 10_000,
-    };
+    this.o = limits(o);
     this.now = o.now ?? Date.now;
   }
 
-  /** Before checking a password: refused (429 with Retry-After), or an attempt to finish with its outcome. */
   begin(ip: string, username: string): LimitDecision {
     const now = this.now();
     const address = addressKey(ip);
-    const pairKey = `${address}\n${username.slice(0, 64)}`;
+    const pairKey = pairKeyOf(address, username);
     if (this.inFlight.has(pairKey)) return refuse(1000, 'in_progress');
     const pair = this.livePair(pairKey, now);
     if (pair && pair.nextAt > now) return refuse(pair.nextAt - now, 'backoff');
@@ -161,7 +181,7 @@ export class LoginLimiter {
   }
 }
 
-function refuse(waitMs: number, reason: LimitReason): LimitDecision {
+export function refuse(waitMs: number, reason: LimitReason): LimitDecision {
   return { allowed: false, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)), reason };
 }
 

@@ -5,7 +5,9 @@
 // Secure when the request came over https).
 import { Router, type Request, type Response } from 'express';
 import { TOKEN_COOKIE, type LoginResponse, type UserView } from '@citygrid/contract';
+import type { Logger } from 'pino';
 import { PoolBusyError } from '../auth/bcrypt-pool.js';
+import type { Attempt, LimitDecision } from '../auth/login-limiter.js';
 import { SessionError, type Auth, type IssuedToken } from '../auth/index.js';
 import { sessionOf } from '../auth/middleware.js';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
@@ -20,6 +22,18 @@ function parseLogin(body: unknown): { username: string; password: string } {
   if (typeof b.password !== 'string' || !b.password.length || b.password.length > MAX_PASSWORD_LENGTH) problems.push(`password: 1 to ${MAX_PASSWORD_LENGTH} characters`);
   if (problems.length) throw Errors.LOGIN_INVALID(problems.join('; '));
   return { username: b.username as string, password: b.password as string };
+}
+
+/** An attempt whose outcome, if it cannot be recorded (Redis gone mid-attempt), is logged, not thrown at the user. */
+function outcomeLogged(attempt: Attempt, logger: Logger): { succeed(): Promise<void>; fail(): Promise<void>; abandon(): Promise<void> } {
+  const settle = (step: () => void | Promise<void>) => async () => {
+    try {
+      await step();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'a sign-in attempt\'s outcome could not be recorded');
+    }
+  };
+  return { succeed: settle(() => attempt.succeed()), fail: settle(() => attempt.fail()), abandon: settle(() => attempt.abandon()) };
 }
 
 const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -37,29 +51,36 @@ function answer(req: Request, res: Response, { token, expiresAt }: IssuedToken, 
 }
 
 /** Open: the one route that takes a password. */
-export function loginRouter({ auth }: AppDeps): Router {
+export function loginRouter({ auth, logger }: AppDeps): Router {
   const router = Router();
   router.post('/auth/login', async (req, res) => {
     const { username, password } = parseLogin(req.body);
     const ip = clientIp(req);
-    const decision = auth.limiter.begin(ip, username);
+    let decision: LimitDecision;
+    try {
+      decision = await auth.limiter.begin(ip, username);
+    } catch (err) {
+      // cluster mode: the back-off lives in Redis; no password is checked without it
+      logger.warn({ err: (err as Error).message }, 'sign-in refused: the sign-in limits could not be checked');
+      throw Errors.SIGNIN_UNAVAILABLE('its attempt limits are kept in Redis, which does not answer', 5).withHeader('Retry-After', '5');
+    }
     if (!decision.allowed) throw Errors.TOO_MANY_ATTEMPTS(decision.retryAfterS).withHeader('Retry-After', String(decision.retryAfterS));
-    const { attempt } = decision;
+    const attempt = outcomeLogged(decision.attempt, logger);
     const person = auth.users.get(username);
     let ok: boolean;
     try {
       ok = await auth.passwords.verify(person, password);
     } catch (err) {
-      attempt.abandon();
+      await attempt.abandon();
       if (err instanceof PoolBusyError) throw Errors.SIGNIN_BUSY(1).withHeader('Retry-After', '1');
       throw err;
     }
     if (!ok) {
-      attempt.fail();
+      await attempt.fail();
       auth.audit.record({ user: username, action: 'login_failed', target: null, note: `${person ? 'wrong password' : 'no such user'}, from ${ip}` });
       throw Errors.BAD_CREDENTIALS(); // the same answer whether the user exists or not
     }
-    attempt.succeed();
+    await attempt.succeed();
     const user = Users.view(person!);
     const body = answer(req, res, await auth.signIn(user), user);
     auth.audit.record({ user: username, action: 'login', target: null, note: `from ${ip}` });
