@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { connectBus, createBroker, type CityBroker } from '@citygrid/broker';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
-import { partitionOf } from '@citygrid/contract';
 import type { HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity, refuseDemoExposure, type City } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
@@ -19,11 +18,13 @@ import { NatsBus } from './bus/nats-bus.js';
 import { ClusterAlerts } from './bus/cluster-alerts.js';
 import { AlertActionError } from './alerts/alert-manager.js';
 import { createPipeline } from './pipeline/index.js';
+import { observationsOf, refusalObservation } from './pipeline/evaluate.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.js';
 import { createRealtime } from './realtime/socket-server.js';
 import { startAlerting } from './alerts/index.js';
 import { createAuth } from './auth/index.js';
+import { RedisLoginLimiter } from './auth/redis-login-limiter.js';
 import { RedisSessionStore } from './auth/redis-sessions.js';
 import { createNotifier } from './notify/notifier.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
@@ -46,6 +47,13 @@ export interface RunningSystem {
 const PRUNE_EVERY_MS = 60 * 60_000; // 1 hour
 /** Cluster mode: how long the alert stream keeps events (the view, scores and alert pages reach back as far). */
 const ALERT_STREAM_MAX_AGE_MS = 30 * 86_400_000;
+/**
+ * Cluster mode, a partition taken over: how much of its stream the rules see again. Windows and hold
+ * times up to 30 min carry on exactly; longer baselines (anomaly rules) start from the last 30 min.
+ * A partition with more messages than this in that time is replayed from its oldest, and says so.
+ */
+const REPLAY_MAX_MS = 30 * 60_000;
+const REPLAY_MAX_MESSAGES = 200_000;
 
 function listen(server: HttpServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -88,11 +96,11 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const rejections = new RejectionLog();
 
     // 3. sign-in, notifications, HTTP + Socket.IO
-    // cluster mode: Redis carries the sign-in sessions (shared by every replica) and Socket.IO's rooms
+    // cluster mode: Redis carries the sign-in sessions and back-off (shared by every replica) and Socket.IO's rooms
     const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger, closers) : null;
     const auth = createAuth({
       city, dataDir: config.dataDir, secret: config.auth.secret, sessionMaxAgeMs: config.auth.sessionMaxAgeMs,
-      ...(redis ? { sessions: await RedisSessionStore.open(redis.pub) } : {}),
+      ...(redis ? { sessions: await RedisSessionStore.open(redis.pub), signInLimiter: new RedisLoginLimiter(redis.pub) } : {}),
     });
     closers.unshift({ name: 'audit log', close: () => auth.close() });
     const notifier = createNotifier(city, logger, metrics);
@@ -139,7 +147,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       realtime.rejection(r);
       // refusals rules (a misconfigured or flooding device) see every refusal of a known device
       const d = r.device ? city.devicesById.get(r.device) : undefined;
-      if (d && !r.preAuth) alerting.manager.observe([{ type: 'refusal', device: { id: d.id, kind: d.kind, grid: d.grid, district: d.district }, ts: r.ts, reason: r.reason, count: r.count ?? 1 }], Date.now());
+      if (d && !r.preAuth) alerting.manager.observe([refusalObservation(r, d)], Date.now());
     });
     // what the last run took but may not have acknowledged: copies of it are coming
     const recent = new RecentMessages();
@@ -179,13 +187,32 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
             logger.info({ command: c.id, alert: c.alertId, why: err.message }, 'alert command not applied');
           }
         },
+        // a partition taken: the rules of its cells see again what its last owner had processed
+        replay: {
+          lookbackMs: () => Math.min(REPLAY_MAX_MS, alerting.manager.lookbackMs()),
+          maxMessages: REPLAY_MAX_MESSAGES,
+          begin: (p) => {
+            const session = alerting.manager.replayer(p);
+            return {
+              feed: (envelope) => {
+                if ('r' in envelope) {
+                  const d = envelope.r.device ? city.devicesById.get(envelope.r.device) : undefined;
+                  if (d && !envelope.r.preAuth) session.feed(envelope.r.ts, [refusalObservation(envelope.r, d)]);
+                } else {
+                  const d = city.devicesById.get(envelope.m.device);
+                  if (d) session.feed(envelope.m.receivedAt, observationsOf(envelope.m, d));
+                }
+              },
+              finish: () => { session.finish(Date.now()); },
+            };
+          },
+        },
         onPartitionsChanged: (owned) => {
-          const mine = new Set(owned);
-          alerting.manager.setScope((grid) => mine.has(partitionOf(grid)), Date.now());
+          alerting.manager.setPartitions(owned, Date.now());
           metrics.partitionsOwned.set(owned.length);
         },
       });
-      alerting.manager.setScope(() => false, Date.now()); // nothing until a lease is held
+      alerting.manager.setPartitions([], Date.now()); // nothing until a lease is held
       const bus = natsBus;
       const view = new ClusterAlerts({
         nc, logger, replicas: config.bus.stream.replicas, maxAgeMs: ALERT_STREAM_MAX_AGE_MS, replicaId: bus.leases.id,

@@ -8,7 +8,7 @@
 // replica's partitions are owned again within 15 s, the browser gets readings processed by the
 // other replicas (again within 10 s of Redis coming back), and every acknowledged reading is in
 // InfluxDB exactly once.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTITIONS, deviceTopic, partitionOf, type Alert, type AlertSocketEvent, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
@@ -163,6 +163,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.CLUSTER_DEBUG_DIR) {
+    mkdirSync(process.env.CLUSTER_DEBUG_DIR, { recursive: true });
     for (const r of replicas) {
       const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
       runs.forEach((run, i) => writeFileSync(join(process.env.CLUSTER_DEBUG_DIR!, `${r.name}-${i}.log`), run.text));
@@ -207,6 +208,20 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     expect((await sendJson(`${a}/api/auth/logout`, undefined, token)).status).toBe(204);
     expect((await fetch(`${b}/api/alerts`, { headers: auth })).status, 'the signed-out token on replica B').toBe(401);
     expect(await closed, 'the socket on replica B ended by the sign-out on A').toBe('io server disconnect');
+  }, 60_000);
+
+  it('backs off a password guesser on every replica, however the guesses are spread (back-off in Redis)', async () => {
+    const urls = replicas.map((r) => `http://127.0.0.1:${r.port}`);
+    const guess = (url: string) => fetch(`${url}/api/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'guesser', password: 'not-the-password' }),
+    });
+    // the first 5 failures are free, wherever they land
+    for (let i = 0; i < 5; i++) expect((await guess(urls[i % urls.length]!)).status, `guess ${i + 1}`).toBe(401);
+    for (const url of urls) {
+      const refused = await guess(url);
+      expect(refused.status, `the 6th guess, on ${url}`).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(20);
+    }
   }, 60_000);
 
   // a gas detector in a cell of the replica that will be killed, reporting an explosive level

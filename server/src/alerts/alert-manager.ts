@@ -2,13 +2,14 @@
 // flap suppression, re-raise after a manual resolve, escalation past the acknowledge deadline,
 // maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
-import type { Alert, AlertEvent, AlertEventType, CompositeRule, MaintenanceWindow, RuleDef, RuleLevels, RuleMatch } from '@citygrid/contract';
+import { partitionOf, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleMatch } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Condition, EvaluatorFactory, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
 import type { AlertLog } from './alert-log.js';
 import { evaluateComposite } from './composite.js';
 import type { Routing } from './routing.js';
+import { lookbackMs } from '../rules/kinds/index.js';
 import { matches } from './rules-loader.js';
 
 export interface AlertManagerOptions {
@@ -45,7 +46,13 @@ function ruleShape(rule: RuleDef): Pick<RuleStatusRow, 'match' | 'metric' | 'lev
   return { ...(r.match ? { match: r.match } : {}), ...(typeof r.metric === 'string' ? { metric: r.metric } : {}), levels };
 }
 
-interface RuleSlot { rule: RuleDef; evaluator: RuleEvaluator | null; lastEvaluation: number | null; devices: number }
+/** A rule and its evaluators: one per partition in cluster mode (so taking or giving up a partition
+ *  leaves the others' windows alone), one for the whole city (ALL) in `npm start`. */
+interface RuleSlot { rule: RuleDef; evaluators: Map<number, RuleEvaluator>; lastEvaluation: number | null; devices: number }
+interface DeviceRule { slot: RuleSlot; evaluator: RuleEvaluator }
+
+/** The one group of `npm start`: every cell. */
+const ALL = -1;
 
 const DAY = 86_400_000;
 const newId = () => `al-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -53,10 +60,10 @@ const clone = (a: Alert): Alert => JSON.parse(JSON.stringify(a)) as Alert;
 
 export class AlertManager {
   private slots = new Map<string, RuleSlot>();
-  private byDevice = new Map<string, RuleSlot[]>();
+  private byDevice = new Map<string, DeviceRule[]>();
   private composites: CompositeRule[] = [];
-  /** Cluster mode: the cells this replica evaluates (those of the partitions it owns); null: every cell. */
-  private scope: ((grid: string) => boolean) | null = null;
+  /** Cluster mode: the partitions this replica evaluates (their cells' devices); null: every cell. */
+  private owned: Set<number> | null = null;
   private rules: RuleDef[] = [];
   private readonly open = new Map<string, Alert>();
   private readonly lastClosed = new Map<string, Alert>();
@@ -92,23 +99,34 @@ export class AlertManager {
     if (this.open.size) o.logger.info({ open: this.open.size }, 'active alerts restored from the alert log');
   }
 
+  /** Cluster mode: is this cell in a partition this replica owns? (`npm start`: every cell is.) */
+  private inScope(grid: string): boolean {
+    return this.owned?.has(partitionOf(grid)) ?? true;
+  }
+
+  /** The evaluator group a cell's devices belong to. */
+  private groupOf(grid: string): number {
+    return this.owned ? partitionOf(grid) : ALL;
+  }
+
   /**
-   * Cluster mode: evaluate only the devices of these cells (null: all). The rules' evaluators are
-   * made anew for the new set of devices: their windows and baselines start blank.
+   * Cluster mode: evaluate only the devices of these partitions' cells. A partition taken gets fresh
+   * evaluators (replay() fills them from the stream); one given up loses its evaluators and alerts (the
+   * new owner's now, forgotten here without events); the partitions kept keep their windows.
    */
-  setScope(scope: ((grid: string) => boolean) | null, now: number): void {
-    this.scope = scope;
-    // alerts of cells no longer ours are the new owner's now: forgotten here, without events
-    if (scope) {
-      for (const [k, a] of this.open) {
-        if (scope(a.grid)) continue;
-        this.open.delete(k);
-        for (const m of [this.conditions, this.clearSince, this.unconfirmed]) m.delete(k);
-      }
-      for (const [id, a] of this.byId) if (!scope(a.grid) && !this.open.has(`${a.rule}|${a.key}`)) this.byId.delete(id);
-      for (const [k, a] of this.lastClosed) if (!scope(a.grid)) this.lastClosed.delete(k);
+  setPartitions(owned: readonly number[], now: number): void {
+    const before = this.owned;
+    this.owned = new Set(owned);
+    const lost = before ? [...before].filter((p) => !this.owned!.has(p)) : [ALL];
+    for (const [k, a] of this.open) {
+      if (this.inScope(a.grid)) continue;
+      this.open.delete(k);
+      for (const m of [this.conditions, this.clearSince, this.unconfirmed]) m.delete(k);
     }
-    this.slots = new Map();
+    for (const [id, a] of this.byId) if (!this.inScope(a.grid) && !this.open.has(`${a.rule}|${a.key}`)) this.byId.delete(id);
+    for (const [k, a] of this.lastClosed) if (!this.inScope(a.grid)) this.lastClosed.delete(k);
+    for (const [k, c] of this.conditions) if (!this.inScope(c.grid)) this.conditions.delete(k);
+    for (const slot of this.slots.values()) for (const p of lost) slot.evaluators.delete(p);
     this.setRules(this.rules, now);
   }
 
@@ -119,7 +137,7 @@ export class AlertManager {
    */
   adopt(alerts: Alert[], now: number): void {
     for (const given of alerts) {
-      if (this.scope && !this.scope(given.grid)) continue;
+      if (!this.inScope(given.grid)) continue;
       const a = clone(given);
       const k = `${a.rule}|${a.key}`;
       const mine = this.open.get(k);
@@ -133,6 +151,61 @@ export class AlertManager {
         this.unconfirmed.set(k, now);
       }
     }
+  }
+
+  /**
+   * Cluster mode, on taking a partition over (after adopt): the rules of its cells see again what its
+   * stream held before (fed oldest first, each message at the time it was received), so hold times,
+   * windows and baselines carry on where the last owner left them instead of starting blank. Nothing
+   * is raised or closed while replaying; at finish, each rule's latest condition for each key is
+   * applied now, as a live observation would be: an adopted alert is confirmed, updated or closed, and
+   * a condition the last owner had not raised yet is raised.
+   */
+  replayer(partition: number): { feed(at: number, observations: Observation[]): void; finish(now: number): number } {
+    const evaluators: DeviceRule[] = [];
+    for (const slot of this.slots.values()) {
+      const evaluator = slot.evaluators.get(partition);
+      if (evaluator) evaluators.push({ slot, evaluator });
+    }
+    // only these (a partition given up and taken again meanwhile has new ones, with their own replay)
+    const mine = new Set(evaluators.map((e) => e.evaluator));
+    const latest = new Map<string, { rule: RuleDef; cond: Condition }>();
+    const keep = (rule: RuleDef, conds: Condition[]) => { for (const c of conds) latest.set(`${rule.id}|${c.key}`, { rule, cond: c }); };
+    let ticked = -Infinity;
+    let count = 0;
+    return {
+      feed: (at, observations) => {
+        // the once-a-second tick, at the message's time (hold times and absence run on it)
+        if (at - ticked >= 1_000) {
+          for (const { slot, evaluator } of evaluators) keep(slot.rule, evaluator.tick(at));
+          ticked = at;
+        }
+        for (const ob of observations) {
+          if (partitionOf(ob.device.grid) !== partition) continue;
+          count++;
+          this.observed.add(ob.device.id);
+          this.observed.add(ob.device.grid);
+          if (ob.type === 'event') (this.camera.get(ob.device.grid) ?? this.camera.set(ob.device.grid, []).get(ob.device.grid)!).push({ type: ob.event, ts: ob.ts });
+          for (const { slot, evaluator } of this.byDevice.get(ob.device.id) ?? []) {
+            if ((ob.type === 'refusal') !== (slot.rule.kind === 'refusals') || !mine.has(evaluator)) continue;
+            keep(slot.rule, evaluator.observe(ob, at));
+          }
+        }
+      },
+      finish: (now) => {
+        // given up meanwhile (its alerts are another replica's now) or its evaluators made anew (taken
+        // again, or the rule edited): nothing of this replay applies
+        if (!this.owned?.has(partition) || evaluators.some(({ slot, evaluator }) => this.slots.get(slot.rule.id)?.evaluators.get(partition) !== evaluator)) return 0;
+        for (const { slot, evaluator } of evaluators) keep(slot.rule, evaluator.tick(now));
+        for (const { rule, cond } of latest.values()) this.apply(rule, cond, now);
+        return count;
+      },
+    };
+  }
+
+  /** How far back the current rules look (the longest of their windows, hold times and baselines). */
+  lookbackMs(): number {
+    return Math.max(0, ...this.rules.map(lookbackMs));
   }
 
   /** Cluster mode: a maintenance window started or ended on any replica (from the alert stream). */
@@ -154,23 +227,35 @@ export class AlertManager {
     this.slots = new Map();
     this.byDevice = new Map();
     this.composites = rules.filter((r): r is CompositeRule => r.kind === 'composite');
+    const groups = new Map<number, RuleDevice[]>();
+    for (const { id, kind, grid, district } of this.o.city.devices) {
+      if (!this.inScope(grid)) continue;
+      const g = this.groupOf(grid);
+      (groups.get(g) ?? groups.set(g, []).get(g)!).push({ id, kind, grid, district });
+    }
     for (const rule of rules) {
       if (rule.kind === 'composite') continue;
-      const devices: RuleDevice[] = this.o.city.devices.filter((d) => matches(rule, d) && (this.scope?.(d.grid) ?? true)).map(({ id, kind, grid, district }) => ({ id, kind, grid, district }));
-      // an unchanged rule keeps its evaluator, so a reload does not restart hold times, baselines or silence timers
+      // an unchanged rule keeps its evaluators, so a reload does not restart hold times, baselines or silence timers
       const old = previous.get(rule.id);
       const same = old && JSON.stringify(old.rule) === JSON.stringify(rule);
-      const slot: RuleSlot = same ? old : { rule, evaluator: this.o.factory(rule, devices), lastEvaluation: null, devices: devices.length };
+      const slot: RuleSlot = same ? old : { rule, evaluators: new Map(), lastEvaluation: null, devices: 0 };
       if (old && !same) {
-        // the new evaluator starts blank: its open alerts wait for it to confirm them, like after a restart
+        // the new evaluators start blank: its open alerts wait for them to confirm them, like after a restart
         for (const [k, a] of this.open) {
           if (a.rule !== rule.id) continue;
           this.conditions.delete(k);
           this.unconfirmed.set(k, now);
         }
       }
+      slot.devices = 0;
+      for (const [g, all] of groups) {
+        const devices = all.filter((d) => matches(rule, d));
+        if (!devices.length) continue;
+        slot.devices += devices.length;
+        const evaluator = slot.evaluators.get(g) ?? slot.evaluators.set(g, this.o.factory(rule, devices)).get(g)!;
+        for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push({ slot, evaluator });
+      }
       this.slots.set(rule.id, slot);
-      for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push(slot);
     }
   }
 
@@ -183,10 +268,10 @@ export class AlertManager {
         const list = this.camera.get(ob.device.grid) ?? this.camera.set(ob.device.grid, []).get(ob.device.grid)!;
         list.push({ type: ob.event, ts: ob.ts });
       }
-      for (const slot of this.byDevice.get(ob.device.id) ?? []) {
+      for (const { slot, evaluator } of this.byDevice.get(ob.device.id) ?? []) {
         if ((ob.type === 'refusal') !== (slot.rule.kind === 'refusals')) continue; // refusals go to refusals rules only
         slot.lastEvaluation = now;
-        for (const c of slot.evaluator!.observe(ob, now)) this.apply(slot.rule, c, now);
+        for (const c of evaluator.observe(ob, now)) this.apply(slot.rule, c, now);
       }
     }
     if (this.composites.length) this.evaluateComposites(now);
@@ -196,7 +281,7 @@ export class AlertManager {
   tick(now: number): void {
     for (const slot of this.slots.values()) {
       slot.lastEvaluation = now;
-      for (const c of slot.evaluator!.tick(now)) this.apply(slot.rule, c, now);
+      for (const evaluator of slot.evaluators.values()) for (const c of evaluator.tick(now)) this.apply(slot.rule, c, now);
     }
     for (const [k, cond] of this.conditions) {
       if (cond.status !== 'active' || this.open.has(k)) continue;

@@ -7,7 +7,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ensureStream, NOTIFY_SUBJECT, type BusStreamOptions } from '@citygrid/broker';
-import { BUS_STREAM, busSubject, decodeEnvelope, type AlertCommand, type Rejection } from '@citygrid/contract';
+import { BUS_STREAM, busSubject, decodeEnvelope, type AlertCommand, type BusMessage, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/index.js';
 import type { TimeSeriesStore } from '../stores/store.js';
@@ -34,6 +34,15 @@ export interface NatsBusOptions {
   beforeConsume?(partition: number): Promise<void>;
   /** An operator's action on an alert of an owned partition, sent by any replica. */
   onCommand?(command: AlertCommand): void;
+  /**
+   * A partition was taken: what its stream held before (the last lookbackMs, at most maxMessages, up
+   * to what the last owner acknowledged) is fed to the rules before its first new message.
+   */
+  replay?: {
+    lookbackMs(): number;
+    maxMessages: number;
+    begin(partition: number): { feed(envelope: { m: BusMessage } | { r: Rejection }): void; finish(): void };
+  };
   leaseTtlMs?: number;
   leaseRenewMs?: number;
 }
@@ -53,7 +62,7 @@ export class NatsBus {
   private toAck: JsMsg[] = [];
   private ackScheduled = false;
   private readonly log: Logger;
-  readonly stats = { consumed: 0, acked: 0, malformed: 0 };
+  readonly stats = { consumed: 0, acked: 0, malformed: 0, replayed: 0 };
 
   constructor(private readonly o: NatsBusOptions) {
     this.log = o.logger.child({ stage: 'bus' });
@@ -104,6 +113,8 @@ export class NatsBus {
       });
       await this.o.beforeConsume?.(p);
       if (c.stopped) return;
+      if (this.o.replay) await this.replay(p, durable, c);
+      if (c.stopped) return;
       const consumer = await this.js.consumers.get(BUS_STREAM, durable);
       if (c.stopped) return;
       c.messages = await consumer.consume({ max_messages: 1000 });
@@ -116,6 +127,42 @@ export class NatsBus {
     })().catch((err: Error) => {
       if (!c.stopped) this.log.error({ err: err.message, partition: p }, 'consuming the partition failed; the lease will move it');
     });
+  }
+
+  /**
+   * Feeds the rules what the partition's last owner already processed: the stream's messages of the
+   * last lookback, up to the durable consumer's ack floor (what comes after it is delivered to this
+   * replica anyway, so nothing is seen twice), read by an ordered consumer of its own.
+   */
+  private async replay(p: number, durable: string, c: Consuming): Promise<void> {
+    const o = this.o.replay!;
+    const started = Date.now();
+    const floor = (await this.jsm.consumers.info(BUS_STREAM, durable)).ack_floor.stream_seq;
+    const lookback = o.lookbackMs();
+    if (!floor || lookback <= 0) return;
+    const session = o.begin(p);
+    const reader = await this.js.consumers.get(BUS_STREAM, {
+      filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(started - lookback).toISOString(),
+    });
+    let n = 0;
+    let done = false;
+    while (!done && !c.stopped && n < o.maxMessages) {
+      let got = 0;
+      // a fetch ends when it has its batch, or after `expires` when the stream has no more
+      for await (const m of await reader.fetch({ max_messages: Math.min(1_000, o.maxMessages - n), expires: 1_000 })) {
+        got++;
+        if (m.seq > floor) { done = true; break; }
+        const envelope = decodeEnvelope(m.data);
+        if (envelope && !('c' in envelope)) session.feed(envelope); // commands were applied; their outcome is in the alert stream
+        n++;
+        if (m.seq === floor || m.info.pending === 0) { done = true; break; }
+      }
+      if (!got) break;
+    }
+    if (c.stopped) return;
+    session.finish();
+    this.stats.replayed += n;
+    this.log.info({ partition: p, messages: n, ms: Date.now() - started, truncated: n >= o.maxMessages }, 'partition\'s recent history replayed to the rules');
   }
 
   private take(m: JsMsg): void {
