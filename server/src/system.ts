@@ -187,12 +187,14 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
             logger.info({ command: c.id, alert: c.alertId, why: err.message }, 'alert command not applied');
           }
         },
-        // a partition taken: the rules of its cells see again what its last owner had processed
+        // a partition taken: the rules of its cells start from the last owner's snapshot (saved every
+        // 30 s) and see again what it processed after it, or without one its last 30 min
         replay: {
           lookbackMs: () => Math.min(REPLAY_MAX_MS, alerting.manager.lookbackMs()),
           maxMessages: REPLAY_MAX_MESSAGES,
-          begin: (p) => {
-            const session = alerting.manager.replayer(p);
+          snapshot: (p) => alerting.manager.snapshot(p),
+          begin: (p, snapshot) => {
+            const session = alerting.manager.replayer(p, snapshot);
             return {
               feed: (envelope) => {
                 if ('r' in envelope) {

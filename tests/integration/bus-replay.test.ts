@@ -3,11 +3,14 @@
 // acknowledged (the partition's stream up to its consumer's ack floor, within the rules' lookback),
 // then consume what came after; no message reaches it both ways, and none is missed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serialize } from 'node:v8';
+import { gzipSync } from 'node:zlib';
 import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { busSubject, encodeEnvelope, partitionOf, type BusMessage } from '@citygrid/contract';
-import { NatsBus } from '../../server/src/bus/nats-bus.js';
+import { NatsBus, RULE_STATE_BUCKET } from '../../server/src/bus/nats-bus.js';
 import type { Pipeline } from '../../server/src/pipeline/index.js';
 import type { TimeSeriesStore } from '../../server/src/stores/store.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
@@ -21,12 +24,12 @@ afterAll(async () => {
   await nats?.remove();
 });
 
-interface Seen { run: string[]; fed: Map<number, string[]>; finished: number[] }
+interface Seen { run: string[]; fed: Map<number, string[]>; finished: number[]; restored: Map<number, string[]> }
 
 async function replica(lookbackMs = 10 * 60_000): Promise<{ bus: NatsBus; nc: NatsConnection; seen: Seen }> {
   const nc = await connect({ servers: nats.url });
   conns.push(nc);
-  const seen: Seen = { run: [], fed: new Map(), finished: [] };
+  const seen: Seen = { run: [], fed: new Map(), finished: [], restored: new Map() };
   const bus = new NatsBus({
     nc, stream: { replicas: 1, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 },
     pipeline: { run: (m: BusMessage) => { seen.run.push(m.key); } } as unknown as Pipeline,
@@ -35,7 +38,11 @@ async function replica(lookbackMs = 10 * 60_000): Promise<{ bus: NatsBus; nc: Na
     leaseTtlMs: 2_000, leaseRenewMs: 400,
     replay: {
       lookbackMs: () => lookbackMs, maxMessages: 10_000,
-      begin: (p) => ({
+      // the "rule state": what this replica has processed of the partition (restored included)
+      snapshot: (p) => Buffer.from(JSON.stringify([...seen.restored.get(p) ?? [], ...seen.fed.get(p) ?? [], ...seen.run])),
+      snapshotEveryMs: 3_600_000, // saved by hand here
+      begin: (p, snapshot) => ({
+        ...(snapshot ? void seen.restored.set(p, JSON.parse(Buffer.from(snapshot).toString()) as string[]) : {}),
         feed: (e) => { if ('m' in e) (seen.fed.get(p) ?? seen.fed.set(p, []).get(p)!).push(e.m.key); },
         finish: () => { seen.finished.push(p); },
       }),
@@ -83,11 +90,51 @@ describe('taking a partition over', () => {
     await b.bus.close();
   }, 60_000);
 
-  it('replays only the rules\' lookback', async () => {
+  it('without a snapshot, replays only the rules\' lookback', async () => {
     const c = await replica(1); // 1 ms: everything in the stream is older
     await waitFor(() => c.bus.owned().length === 64, 'owning every partition', 15_000, 50);
     await waitFor(() => c.seen.finished.includes(P), 'the partition\'s replay finished', 15_000, 20);
     expect(c.seen.fed.get(P) ?? []).toEqual([]);
     await c.bus.close();
+  }, 60_000);
+
+  it('starts from the last owner\'s snapshot and replays only what it processed after it', async () => {
+    const a = await replica();
+    await waitFor(() => a.bus.owned().length === 64, 'the first replica owning every partition', 15_000, 50);
+    const start = a.seen.run.length;
+    const before = await publish(a.nc, 10);
+    await waitFor(() => a.seen.run.length === start + 10 && a.bus.stats.acked === start + 10, 'processing 10', 10_000, 20);
+    await (a.bus as unknown as { saveState(p: number): Promise<void> }).saveState(P);
+    expect(a.bus.stats.snapshotsSaved).toBe(1);
+    const after = await publish(a.nc, 4);
+    await waitFor(() => a.bus.stats.acked === start + 14, 'processing 4 more', 10_000, 20);
+    await a.nc.flush();
+    await a.bus.close();
+
+    const b = await replica();
+    await waitFor(() => b.seen.finished.includes(P), 'the partition taken over', 15_000, 20);
+    expect(b.bus.stats.snapshotsUsed).toBeGreaterThanOrEqual(1);
+    expect(b.seen.restored.get(P)?.slice(-10), 'the snapshot: what the last owner had when it saved').toEqual(before);
+    expect(b.seen.fed.get(P), 'replayed: only what came after the snapshot').toEqual(after);
+    expect(b.seen.run).toEqual([]);
+    await b.bus.close();
+  }, 60_000);
+
+  it('ignores a snapshot beyond what the stream had acknowledged, and one it cannot read, and replays instead', async () => {
+    const nc = await connect({ servers: nats.url });
+    conns.push(nc);
+    const states = await new Kvm(nc).open(RULE_STATE_BUCKET);
+    for (const bad of [
+      serialize({ v: 1, seq: 1e12, at: Date.now(), replica: 'deposed', state: gzipSync(Buffer.from('["unacknowledged"]')) }),
+      Buffer.from('not a snapshot'),
+    ]) {
+      await states.put(`p${P}`, bad);
+      const c = await replica();
+      await waitFor(() => c.seen.finished.includes(P), 'the partition taken over', 15_000, 20);
+      expect(c.seen.restored.get(P)).toBeUndefined();
+      expect(c.bus.stats.snapshotsUsed).toBe(0);
+      expect(c.seen.fed.get(P)?.length, 'the lookback replayed instead').toBeGreaterThan(0);
+      await c.bus.close();
+    }
   }, 60_000);
 });

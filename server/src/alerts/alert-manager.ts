@@ -2,10 +2,11 @@
 // flap suppression, re-raise after a manual resolve, escalation past the acknowledge deadline,
 // maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import { partitionOf, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleMatch } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
-import type { Condition, EvaluatorFactory, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
+import type { Condition, EvaluatorFactory, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
 import type { AlertLog } from './alert-log.js';
 import { evaluateComposite } from './composite.js';
 import type { Routing } from './routing.js';
@@ -53,6 +54,15 @@ interface DeviceRule { slot: RuleSlot; evaluator: RuleEvaluator }
 
 /** The one group of `npm start`: every cell. */
 const ALL = -1;
+
+/** A partition's rule state as snapshot() writes it (v8's structured clone). Version 1. */
+interface PartitionState {
+  v: 1;
+  /** Per rule: its definition (a rule edited since starts blank) and its evaluator's state. */
+  rules: Record<string, { def: string; state: EvaluatorState }>;
+  /** The conditions last reported for the partition's keys (an adopted alert is confirmed by them). */
+  conditions: [string, Condition][];
+}
 
 const DAY = 86_400_000;
 const newId = () => `al-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -161,7 +171,7 @@ export class AlertManager {
    * applied now, as a live observation would be: an adopted alert is confirmed, updated or closed, and
    * a condition the last owner had not raised yet is raised.
    */
-  replayer(partition: number): { feed(at: number, observations: Observation[]): void; finish(now: number): number } {
+  replayer(partition: number, snapshot?: Uint8Array): { feed(at: number, observations: Observation[]): void; finish(now: number): number } {
     const evaluators: DeviceRule[] = [];
     for (const slot of this.slots.values()) {
       const evaluator = slot.evaluators.get(partition);
@@ -171,6 +181,7 @@ export class AlertManager {
     const mine = new Set(evaluators.map((e) => e.evaluator));
     const latest = new Map<string, { rule: RuleDef; cond: Condition }>();
     const keep = (rule: RuleDef, conds: Condition[]) => { for (const c of conds) latest.set(`${rule.id}|${c.key}`, { rule, cond: c }); };
+    if (snapshot) this.restore(partition, snapshot, evaluators, keep);
     let ticked = -Infinity;
     let count = 0;
     return {
@@ -201,6 +212,46 @@ export class AlertManager {
         return count;
       },
     };
+  }
+
+  /**
+   * Cluster mode: the partition's rule state, for the next owner (replayer() takes it back): every
+   * rule's evaluator and the conditions last reported, as bytes. Null if the partition is not owned.
+   */
+  snapshot(partition: number): Buffer | null {
+    if (!this.owned?.has(partition)) return null;
+    const state: PartitionState = { v: 1, rules: {}, conditions: [] };
+    for (const slot of this.slots.values()) {
+      const evaluator = slot.evaluators.get(partition);
+      if (evaluator) state.rules[slot.rule.id] = { def: JSON.stringify(slot.rule), state: evaluator.save() };
+    }
+    for (const [k, c] of this.conditions) if (partitionOf(c.grid) === partition) state.conditions.push([k, c]);
+    return serialize(state);
+  }
+
+  /** Takes a snapshot's state into the partition's evaluators; rules edited since (or new) start blank. */
+  private restore(partition: number, bytes: Uint8Array, evaluators: DeviceRule[], keep: (rule: RuleDef, conds: Condition[]) => void): void {
+    let state: PartitionState;
+    try {
+      state = deserialize(bytes) as PartitionState;
+      if (state?.v !== 1) throw new Error(`unknown version ${String((state as { v?: unknown })?.v)}`);
+    } catch (err) {
+      this.o.logger.warn({ partition, err: (err as Error).message }, 'a rule-state snapshot could not be read; the partition\'s rules start from the replay alone');
+      return;
+    }
+    let restored = 0;
+    for (const { slot, evaluator } of evaluators) {
+      const saved = state.rules[slot.rule.id];
+      if (!saved || saved.def !== JSON.stringify(slot.rule)) continue;
+      evaluator.restore(saved.state);
+      restored++;
+    }
+    for (const [k, c] of state.conditions) {
+      const rule = this.ruleOf(k);
+      const saved = rule && state.rules[rule.id];
+      if (rule && (rule.kind === 'composite' || (saved && saved.def === JSON.stringify(rule)))) keep(rule, [c]);
+    }
+    this.o.logger.info({ partition, rules: restored }, 'rule state restored from the last owner\'s snapshot');
   }
 
   /** How far back the current rules look (the longest of their windows, hold times and baselines). */

@@ -124,6 +124,33 @@ describe('AlertManager, cluster mode: taking a partition over', () => {
     expect(taker.events).toEqual([]);
   });
 
+  it('carries on from the last owner\'s snapshot, and the conditions it had reported confirm the adopted alert', () => {
+    const city = makeCity();
+    const { owner } = lastOwner(city);
+    const snapshot = owner.m.snapshot(partitionOf('c-a'))!;
+    expect(owner.m.snapshot(partitionOf('c-b')), 'not its partition').toBeNull();
+    const taker = replica(city, [partitionOf('c-a')]);
+    taker.m.adopt(open(owner), T0 + 45 * SEC);
+    taker.m.replayer(partitionOf('c-a'), snapshot).finish(T0 + 45 * SEC); // nothing came after the snapshot
+    taker.m.observe(msg(city, T0 + 61 * SEC, 40).observations, T0 + 61 * SEC);
+    expect(open(taker)[0]).toMatchObject({ id: open(owner)[0]!.id, state: 'firing', firedAt: T0 + 61 * SEC });
+    taker.m.tick(T0 + 3 * MIN); // confirmed: not closed as unconfirmed after a minute
+    expect(open(taker)).toHaveLength(1);
+  });
+
+  it('starts a rule edited since the snapshot blank, and survives a snapshot it cannot read', () => {
+    const city = makeCity();
+    const { owner } = lastOwner(city);
+    const snapshot = owner.m.snapshot(partitionOf('c-a'))!;
+    const edited = rule({ id: 'flood', kind: 'threshold', match: { kind: 'water_level' }, metric: 'level_cm', above: 30, for: '90s', severity: 'red' });
+    const taker = replica(city, [partitionOf('c-a')], [edited]);
+    taker.m.replayer(partitionOf('c-a'), snapshot).finish(T0 + 45 * SEC);
+    taker.m.observe(msg(city, T0 + 61 * SEC, 40).observations, T0 + 61 * SEC);
+    expect(open(taker)[0]).toMatchObject({ state: 'pending', startedAt: T0 + 61 * SEC });
+    const other = replica(city, [partitionOf('c-a')]);
+    expect(() => other.m.replayer(partitionOf('c-a'), Buffer.from('not a snapshot')).finish(T0 + 45 * SEC)).not.toThrow();
+  });
+
   it('looks back as far as the longest window of its rules', () => {
     const city = makeCity();
     const r = replica(city, [], [holdRule(), rule({ id: 'rise', kind: 'rate', match: { kind: 'water_level' }, metric: 'level_cm', rise: 5, per: '10m', severity: 'orange' })]);

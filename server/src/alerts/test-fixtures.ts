@@ -125,6 +125,8 @@ export class FakeEvaluators {
         return take();
       },
       tick: () => take(),
+      save: () => ({ maps: {} }),
+      restore: () => undefined,
     };
     return evaluator;
   };

@@ -4,7 +4,10 @@
 // it (not merely this replica's spool: a replica that dies may never come back). What it processed
 // but had not acknowledged when it died is delivered again to the next owner; the readings' times
 // were fixed at the edge, so writing them again overwrites, never doubles.
+import { deserialize, serialize } from 'node:v8';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ensureStream, NOTIFY_SUBJECT, type BusStreamOptions } from '@citygrid/broker';
 import { BUS_STREAM, busSubject, decodeEnvelope, type AlertCommand, type BusMessage, type Rejection } from '@citygrid/contract';
@@ -17,6 +20,13 @@ import { PartitionLeases } from './leases.js';
 const ACK_WAIT_MS = 30_000;
 /** Messages a partition's consumer may have out unacknowledged (InfluxDB slow or away). */
 const MAX_ACK_PENDING = 20_000;
+/** The KV bucket of the partitions' rule-state snapshots (key p<N>). */
+export const RULE_STATE_BUCKET = 'citygrid_rule_state';
+/** A snapshot larger than this (gzipped) is not saved (NATS refuses messages over 1 MB by default); the replay alone serves. */
+const MAX_STATE_BYTES = 900 * 1024;
+
+/** A snapshot as stored: the stream sequence it covers (every message of the partition up to it), and the state. */
+interface StoredState { v: 1; seq: number; at: number; replica: string; state: Uint8Array }
 
 const nanos = (ms: number) => ms * 1_000_000;
 
@@ -41,7 +51,11 @@ export interface NatsBusOptions {
   replay?: {
     lookbackMs(): number;
     maxMessages: number;
-    begin(partition: number): { feed(envelope: { m: BusMessage } | { r: Rejection }): void; finish(): void };
+    /** The partition's rule state now (null: not owned), saved every snapshotEveryMs for the next owner. */
+    snapshot(partition: number): Uint8Array | null;
+    snapshotEveryMs?: number;
+    /** With the last owner's snapshot, if it is usable: the replay then starts after it. */
+    begin(partition: number, snapshot?: Uint8Array): { feed(envelope: { m: BusMessage } | { r: Rejection }): void; finish(): void };
   };
   leaseTtlMs?: number;
   leaseRenewMs?: number;
@@ -58,11 +72,17 @@ export class NatsBus {
   private jsm!: JetStreamManager;
   readonly leases: PartitionLeases;
   private readonly consuming = new Map<number, Consuming>();
+  private states: KV | null = null;
+  /** Per owned partition: the stream sequence of the last message taken, and the revision of its snapshot key. */
+  private readonly lastTaken = new Map<number, number>();
+  private readonly stateRevision = new Map<number, number>();
+  private readonly saving = new Set<number>();
+  private snapshotTimer: NodeJS.Timeout | null = null;
   /** Processed messages waiting for InfluxDB before their ack, shared by one event-loop turn. */
   private toAck: JsMsg[] = [];
   private ackScheduled = false;
   private readonly log: Logger;
-  readonly stats = { consumed: 0, acked: 0, malformed: 0, replayed: 0 };
+  readonly stats = { consumed: 0, acked: 0, malformed: 0, replayed: 0, snapshotsSaved: 0, snapshotsUsed: 0 };
 
   constructor(private readonly o: NatsBusOptions) {
     this.log = o.logger.child({ stage: 'bus' });
@@ -88,7 +108,66 @@ export class NatsBus {
     await ensureStream(this.o.nc, this.o.stream);
     this.js = jetstream(this.o.nc, { timeout: 20_000 });
     this.jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
+    if (this.o.replay) {
+      this.states = await new Kvm(this.js).create(RULE_STATE_BUCKET, { history: 1, replicas: this.o.stream.replicas });
+      this.snapshotTimer = setInterval(() => { for (const p of this.leases.owned()) void this.saveState(p); }, this.o.replay.snapshotEveryMs ?? 30_000);
+      this.snapshotTimer.unref();
+    }
     await this.leases.start();
+  }
+
+  /**
+   * Saves the partition's rule state for its next owner, once the messages it covers are in the
+   * store (and so acknowledged to the stream): the next owner uses it only if the stream's ack floor
+   * has reached it, then replays what came after. Written only while this replica holds the lease:
+   * at the revision it last wrote or read, and over another's write only while the lease is still its.
+   */
+  private async saveState(p: number): Promise<void> {
+    const seq = this.lastTaken.get(p);
+    if (seq === undefined || this.saving.has(p) || !this.states) return;
+    this.saving.add(p);
+    try {
+      const state = this.o.replay!.snapshot(p);
+      if (!state) return;
+      const packed = gzipSync(state);
+      if (packed.length > MAX_STATE_BYTES) {
+        this.log.warn({ partition: p, bytes: packed.length }, 'the partition\'s rule state is too large to save; its next owner rebuilds it from the replay alone');
+        return;
+      }
+      const value = serialize({ v: 1, seq, at: Date.now(), replica: this.leases.id, state: packed } satisfies StoredState);
+      await (this.o.store.written?.() ?? this.o.store.durable?.() ?? Promise.resolve());
+      if (!this.leases.owned().includes(p)) return; // given up meanwhile: the next owner's to write
+      const k = `p${p}`;
+      const revision = this.stateRevision.get(p);
+      try {
+        this.stateRevision.set(p, revision ? await this.states.update(k, value, revision) : await this.states.create(k, value));
+      } catch {
+        // written by someone else since (a deposed owner finishing a save): ours while the lease is
+        const current = await this.states.get(k);
+        if (!this.leases.owned().includes(p)) return;
+        this.stateRevision.set(p, current?.revision ? await this.states.update(k, value, current.revision) : await this.states.create(k, value));
+      }
+      this.stats.snapshotsSaved++;
+    } catch (err) {
+      this.log.warn({ partition: p, err: (err as Error).message }, 'could not save the partition\'s rule state; the next owner replays further');
+    } finally {
+      this.saving.delete(p);
+    }
+  }
+
+  /** The last owner's snapshot of a partition, if there is one and it can be read. */
+  private async storedState(p: number): Promise<StoredState | null> {
+    const entry = await this.states?.get(`p${p}`).catch(() => null);
+    if (!entry || entry.operation !== 'PUT') return null;
+    this.stateRevision.set(p, entry.revision);
+    try {
+      const stored = deserialize(entry.value) as StoredState;
+      if (stored?.v !== 1 || !Number.isSafeInteger(stored.seq)) throw new Error('unknown format');
+      return { ...stored, state: gunzipSync(stored.state) };
+    } catch (err) {
+      this.log.warn({ partition: p, err: (err as Error).message }, 'the partition\'s rule-state snapshot could not be read; replaying instead');
+      return null;
+    }
   }
 
   /** Tells the device why the server refused its message, through whichever edge it is connected to. */
@@ -123,6 +202,7 @@ export class NatsBus {
         while (this.o.store.full?.() && !c.stopped) await this.o.store.whenRoom!();
         if (c.stopped) break;
         this.take(m);
+        this.lastTaken.set(p, m.seq);
       }
     })().catch((err: Error) => {
       if (!c.stopped) this.log.error({ err: err.message, partition: p }, 'consuming the partition failed; the lease will move it');
@@ -138,18 +218,23 @@ export class NatsBus {
     const o = this.o.replay!;
     const started = Date.now();
     const floor = (await this.jsm.consumers.info(BUS_STREAM, durable)).ack_floor.stream_seq;
+    // the last owner's snapshot, if everything it covers was acknowledged (else it may hold messages
+    // that are delivered to this replica again): the replay then starts right after it
+    const stored = await this.storedState(p);
+    const usable = stored && stored.seq <= floor ? stored : null;
     const lookback = o.lookbackMs();
-    if (!floor || lookback <= 0) return;
-    const session = o.begin(p);
-    const reader = await this.js.consumers.get(BUS_STREAM, {
-      filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(started - lookback).toISOString(),
-    });
+    if (!usable && (!floor || lookback <= 0)) return;
+    const session = o.begin(p, usable?.state);
+    if (usable) this.stats.snapshotsUsed++;
     let n = 0;
-    let done = false;
+    let done = usable?.seq === floor; // nothing after the snapshot to replay
+    const reader = done ? null : await this.js.consumers.get(BUS_STREAM, usable
+      ? { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: usable.seq + 1 }
+      : { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(started - lookback).toISOString() });
     while (!done && !c.stopped && n < o.maxMessages) {
       let got = 0;
       // a fetch ends when it has its batch, or after `expires` when the stream has no more
-      for await (const m of await reader.fetch({ max_messages: Math.min(1_000, o.maxMessages - n), expires: 1_000 })) {
+      for await (const m of await reader!.fetch({ max_messages: Math.min(1_000, o.maxMessages - n), expires: 1_000 })) {
         got++;
         if (m.seq > floor) { done = true; break; }
         const envelope = decodeEnvelope(m.data);
@@ -162,7 +247,7 @@ export class NatsBus {
     if (c.stopped) return;
     session.finish();
     this.stats.replayed += n;
-    this.log.info({ partition: p, messages: n, ms: Date.now() - started, truncated: n >= o.maxMessages }, 'partition\'s recent history replayed to the rules');
+    this.log.info({ partition: p, snapshot: usable ? { seq: usable.seq, at: usable.at } : null, messages: n, ms: Date.now() - started, truncated: n >= o.maxMessages }, 'partition\'s rule state rebuilt');
   }
 
   private take(m: JsMsg): void {
@@ -196,6 +281,8 @@ export class NatsBus {
 
   /** Stops taking the partition's messages at once (synchronously); resolves once its consumer has closed. */
   private stopConsuming(p: number): Promise<void> {
+    this.lastTaken.delete(p);
+    this.stateRevision.delete(p);
     const c = this.consuming.get(p);
     if (!c) return Promise.resolve();
     this.consuming.delete(p);
@@ -205,6 +292,7 @@ export class NatsBus {
   }
 
   async close(): Promise<void> {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     await this.leases.stop();
   }
 }

@@ -33,7 +33,14 @@ export interface RuleEvaluator {
   observe(o: Observation, now: number): Condition[];
   /** Called about once a second: hold times, absence, windows sliding, forecasts receding. */
   tick(now: number): Condition[];
+  /** Its state as plain data (Maps, arrays, numbers; structured-clonable), for a snapshot. */
+  save(): EvaluatorState;
+  /** Takes a saved state back (of the same rule over the same devices). */
+  restore(state: EvaluatorState): void;
 }
+
+/** What save() gives: the evaluator's Maps by name, and its scalars. */
+export interface EvaluatorState { maps: Record<string, Map<string, unknown>>; scalars?: Record<string, unknown> }
 
 /** Builds the evaluator of a rule for the devices its selector matches. */
 export type EvaluatorFactory = (rule: RuleDef, devices: RuleDevice[]) => RuleEvaluator;

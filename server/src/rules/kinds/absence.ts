@@ -1,7 +1,7 @@
 // absence: a device that has sent nothing for a while, or that the broker reported offline.
 import type { AbsenceRule } from '@citygrid/contract';
 import type { Condition, Observation, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, Reported, round, whereDevice } from './shared.js';
+import { fmtDuration, Reported, round, whereDevice, keeps } from './shared.js';
 
 type Reason = 'silent' | 'offline';
 interface DeviceState {
@@ -25,7 +25,7 @@ export function createAbsenceEvaluator(rule: AbsenceRule, devices: RuleDevice[])
   const after = rule.after;
   const states = new Map<string, DeviceState>();
   const reported = new Reported();
-  let start: number | null = null;
+  const clock: { start: number | null } = { start: null };
   for (const device of devices) states.set(device.id, { device, lastSeen: null, offline: false, reason: null });
 
   function stateOf(device: RuleDevice): DeviceState {
@@ -38,7 +38,7 @@ export function createAbsenceEvaluator(rule: AbsenceRule, devices: RuleDevice[])
   }
 
   function silence(s: DeviceState, now: number): number {
-    return now - (s.lastSeen ?? start ?? now);
+    return now - (s.lastSeen ?? clock.start ?? now);
   }
 
   /** Reports a change of reason; `quiet` is the silence so far (for the values and the words). */
@@ -68,8 +68,9 @@ export function createAbsenceEvaluator(rule: AbsenceRule, devices: RuleDevice[])
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }, clock),
     observe(o, now) {
-      start ??= now;
+      clock.start ??= now;
       const s = stateOf(o.device);
       const out: Condition[] = [];
       const quiet = silence(s, now);
@@ -84,7 +85,7 @@ export function createAbsenceEvaluator(rule: AbsenceRule, devices: RuleDevice[])
       return out;
     },
     tick(now) {
-      start ??= now;
+      clock.start ??= now;
       const out: Condition[] = [];
       for (const s of states.values()) {
         if (s.offline) continue; // already active for being offline

@@ -1,7 +1,7 @@
 // anomaly: a value far outside a device's own recent normal (its baseline), e.g. unusual noise at night.
 import type { AnomalyRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where } from './shared.js';
+import { fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, keeps } from './shared.js';
 
 interface Baseline {
   where: Where;
@@ -45,6 +45,7 @@ export function createAnomalyEvaluator(rule: AnomalyRule, _devices: RuleDevice[]
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, now) {
       const v = readNumber(o, rule.metric);
       if (v === null) return [];

@@ -1,7 +1,7 @@
 // camera: at least N events of one type within a sliding window, per grid cell or per camera.
 import type { CameraRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, Reported, round } from './shared.js';
+import { fmtDuration, Reported, round, keeps } from './shared.js';
 
 interface Hit { ts: number; device: string }
 interface KeyState { key: string; grid: string; district: string; hits: Hit[] }
@@ -40,6 +40,7 @@ export function createCameraEvaluator(rule: CameraRule, _devices: RuleDevice[]):
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, now) {
       if (o.type !== 'event' || o.event !== rule.event || o.confidence < minConfidence) return [];
       const key = byGrid ? o.device.grid : o.device.id;

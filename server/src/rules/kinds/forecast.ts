@@ -1,7 +1,7 @@
 // forecast (预测): an early warning that a value's trend will cross a level within a lead time.
 import type { ForecastRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtNum, fmtValue, perMinute, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue } from './shared.js';
+import { fmtDuration, fmtLevel, fmtNum, fmtValue, perMinute, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue, keeps } from './shared.js';
 
 type Sample = TimedValue;
 interface DeviceState {
@@ -107,6 +107,7 @@ export function createForecastEvaluator(rule: ForecastRule, _devices: RuleDevice
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, _now) {
       const v = readNumber(o, rule.metric);
       if (v === null) return [];

@@ -1,7 +1,7 @@
 // frozen: a sensor repeating exactly the same value for a long time (stuck, not measuring).
 import type { FrozenRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where } from './shared.js';
+import { fmtDuration, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, keeps } from './shared.js';
 
 interface DeviceState {
   where: Where;
@@ -27,6 +27,7 @@ export function createFrozenEvaluator(rule: FrozenRule, _devices: RuleDevice[]):
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, _now) {
       const v = readNumber(o, rule.metric);
       if (v === null) return [];

@@ -1,7 +1,7 @@
 // rate: a value rising (or falling) by at least R within a period P.
 import type { RateRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue } from './shared.js';
+import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue, keeps } from './shared.js';
 
 type Sample = TimedValue;
 interface DeviceState { where: Where; samples: Sample[] }
@@ -56,6 +56,7 @@ export function createRateEvaluator(rule: RateRule, _devices: RuleDevice[]): Rul
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, _now) {
       const v = readNumber(o, rule.metric);
       if (v === null) return [];

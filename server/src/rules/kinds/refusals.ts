@@ -2,7 +2,7 @@
 // some reasons): a sensor that is misconfigured after installation, or one flooding the broker.
 import type { RefusalsRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, Reported } from './shared.js';
+import { fmtDuration, Reported, keeps } from './shared.js';
 
 interface Hit { ts: number; n: number; reason: string }
 /** Hits in time order; `sum` is their total, kept as they come and age out (no rescans: a flooding device refuses thousands). */
@@ -43,6 +43,7 @@ export function createRefusalsEvaluator(rule: RefusalsRule, _devices: RuleDevice
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, now) {
       if (o.type !== 'refusal' || (reasons && !reasons.has(o.reason))) return [];
       let s = states.get(o.device.id);

@@ -1,7 +1,7 @@
 // Shared by the rule kinds: what was last reported per key (each change reported once), and how
 // values, units and durations are written in alert details.
 import { metricsOf, type DeviceKind } from '@citygrid/contract';
-import type { Condition, Observation, RuleDevice } from '../types.js';
+import type { Condition, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../types.js';
 
 export type Status = Condition['status'];
 /** Who a condition is about: the key and where it is. */
@@ -17,7 +17,8 @@ export function whereDevice(d: RuleDevice): Where {
  * and a key that was never pending/active is never reported clear.
  */
 export class Reported {
-  private readonly last = new Map<string, { status: Status; sig: string }>();
+  /** By key: the status and values last reported (part of the evaluator's saved state). */
+  readonly last = new Map<string, { status: Status; sig: string }>();
 
   status(key: string): Status {
     return this.last.get(key)?.status ?? 'clear';
@@ -103,4 +104,21 @@ export function pushSample(samples: TimedValue[], ts: number, v: number): boolea
   if (last && ts === last.ts) last.v = v;
   else samples.push({ ts, v });
   return true;
+}
+
+/**
+ * save() and restore() for an evaluator whose state is the given Maps (restored in place, so the
+ * evaluator's own references stay valid) and, optionally, a record of scalars it reads from.
+ */
+export function keeps(maps: Record<string, Map<string, unknown>>, scalars?: Record<string, unknown>): Pick<RuleEvaluator, 'save' | 'restore'> {
+  return {
+    save: (): EvaluatorState => ({ maps, ...(scalars ? { scalars } : {}) }),
+    restore(state) {
+      for (const [name, map] of Object.entries(maps)) {
+        map.clear();
+        for (const [k, v] of state.maps[name] ?? []) map.set(k, v);
+      }
+      if (scalars && state.scalars) Object.assign(scalars, state.scalars);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // threshold: a value above (or below) a level, optionally held for a time, cleared at a separate level.
 import type { ThresholdRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, unitOf, whereDevice, type Status, type Where } from './shared.js';
+import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, unitOf, whereDevice, type Status, type Where, keeps } from './shared.js';
 
 interface DeviceState {
   where: Where;
@@ -55,6 +55,7 @@ export function createThresholdEvaluator(rule: ThresholdRule, _devices: RuleDevi
 
   return {
     rule,
+    ...keeps({ states, reported: reported.last }),
     observe(o, now) {
       const value = readNumber(o, rule.metric, true);
       if (value === null || o.type !== 'reading') return [];
