@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { LocalBus } from './bus/local-bus.js';
 import { NatsBus } from './bus/nats-bus.js';
 import { ClusterAlerts } from './bus/cluster-alerts.js';
+import { ClusterAudit } from './bus/cluster-audit.js';
 import { AlertActionError } from './alerts/alert-manager.js';
 import { createPipeline } from './pipeline/index.js';
 import { observationsOf, refusalObservation } from './pipeline/evaluate.js';
@@ -168,6 +169,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       busConnected = () => up && !nc.isClosed();
       // drained if NATS is there; never waited for long if it is going away too
       closers.unshift({ name: 'bus connection', close: () => Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]).catch(() => undefined).then(() => nc.close()) });
+      // the audit log: appended to a stream, which every replica's audit.db takes in whole
+      const clusterAudit = new ClusterAudit({ nc, audit: auth.audit, logger, replicas: config.bus.stream.replicas, replicaId: `${process.pid}-${Date.now().toString(36)}` });
+      await clusterAudit.start();
+      closers.unshift({ name: 'audit stream', close: () => clusterAudit.close() });
       const alertsView: { current: ClusterAlerts | null } = { current: null };
       natsBus = new NatsBus({
         nc, stream: config.bus.stream, pipeline, store, logger,

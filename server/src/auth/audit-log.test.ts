@@ -32,4 +32,37 @@ describe('AuditLog', () => {
     expect(again.list({ limit: 10 })).toHaveLength(3);
     again.close();
   });
+
+  it('cluster mode: sends entries away, and takes the shared stream in once, in order', () => {
+    const log = new AuditLog(join(dir, 'cluster.db'), () => 5000);
+    const sent: unknown[] = [];
+    log.sendTo((row) => sent.push(row));
+    expect(log.record({ user: 'operator', action: 'acknowledge', target: 'al-9' })).toEqual({ seq: 0, ts: 5000, user: 'operator', action: 'acknowledge', target: 'al-9', note: null });
+    expect(sent).toEqual([{ ts: 5000, user: 'operator', action: 'acknowledge', target: 'al-9', note: null }]);
+    expect(log.list({ limit: 10 }), 'not in the file until the stream brings it back').toEqual([]);
+    const row = (user: string) => ({ ts: 6000, user, action: 'login' as const, target: null, note: null });
+    expect(log.applyFromStream(row('a'), 1)).toBe(true);
+    expect(log.applyFromStream(row('b'), 2)).toBe(true);
+    expect(log.applyFromStream(row('a'), 1), 'a repeat').toBe(false);
+    expect(log.streamPosition()).toBe(2);
+    expect(log.list({ limit: 10 }).map((e) => e.user)).toEqual(['b', 'a']);
+    log.close();
+  });
+
+  it('opens an audit.db written by the previous version (no stream position) and keeps its entries', () => {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    // the schema as the previous version created it
+    old.exec(`CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL, target TEXT, note TEXT);
+      CREATE INDEX audit_user ON audit (user, seq); CREATE INDEX audit_action ON audit (action, seq);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`);
+    old.prepare("INSERT INTO audit (ts, user, action, target, note) VALUES (1, 'admin', 'login', NULL, 'from 10.0.0.1')").run();
+    old.close();
+    const log = new AuditLog(path);
+    expect(log.streamPosition()).toBe(0);
+    log.applyFromStream({ ts: 2, user: 'operator', action: 'login', target: null, note: null }, 1);
+    expect(log.list({ limit: 10 }).map((e) => [e.seq, e.user])).toEqual([[2, 'operator'], [1, 'admin']]);
+    log.close();
+  });
 });

@@ -1,6 +1,7 @@
 // The audit log: who signed in (or failed to), acknowledged, resolved, changed maintenance or reloaded
 // the rules, when, on what, with which note. Append-only in DATA_DIR/audit.db: the database itself
-// refuses edits and deletions.
+// refuses edits and deletions. In cluster mode entries go to a JetStream stream instead
+// (bus/cluster-audit.ts), and every replica's audit.db takes the whole stream in, in order, once.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,7 +17,11 @@ CREATE INDEX IF NOT EXISTS audit_user ON audit (user, seq);
 CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_stream_position (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 `;
+
+/** An entry as recorded, before this log numbers it. */
+export type AuditRow = Omit<AuditEntry, 'seq'>;
 
 export interface AuditQuery {
   limit: number;
@@ -29,6 +34,9 @@ export interface AuditQuery {
 export class AuditLog {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private readonly applyRow: (row: AuditRow, streamSeq: number) => boolean;
+  /** Cluster mode: where record() sends entries (they come back through applyFromStream). */
+  private sink: ((row: AuditRow) => void) | null = null;
 
   constructor(path: string, private readonly now: () => number = Date.now) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -37,16 +45,43 @@ export class AuditLog {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare('INSERT INTO audit (ts, user, action, target, note) VALUES (?, ?, ?, ?, ?)');
+    const position = this.db.prepare('INSERT INTO audit_stream_position (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq');
+    this.applyRow = this.db.transaction((row: AuditRow, streamSeq: number) => {
+      if (streamSeq <= this.streamPosition()) return false;
+      this.insert.run(row.ts, row.user, row.action, row.target, row.note);
+      position.run(streamSeq);
+      return true;
+    });
   }
 
+  /** Cluster mode: entries are recorded by sending them to the shared stream. */
+  sendTo(sink: (row: AuditRow) => void): void {
+    this.sink = sink;
+  }
+
+  /** The last entry of the shared stream taken in (0: none). */
+  streamPosition(): number {
+    return (this.db.prepare('SELECT seq FROM audit_stream_position WHERE id = 1').get() as { seq: number } | undefined)?.seq ?? 0;
+  }
+
+  /** Cluster mode: an entry of the shared stream, taken in once (in stream order; a repeat is ignored). */
+  applyFromStream(row: AuditRow, streamSeq: number): boolean {
+    return this.applyRow(row, streamSeq);
+  }
+
+  /** Appends an entry. In cluster mode it is sent to the shared stream and numbered when it comes back (seq 0 here). */
   record(entry: { user: string; action: AuditAction; target?: string | null; note?: string | null; ts?: number }): AuditEntry {
-    const row = {
+    const row: AuditRow = {
       ts: entry.ts ?? this.now(),
       user: entry.user.slice(0, 64),
       action: entry.action,
       target: entry.target?.slice(0, 200) ?? null,
       note: entry.note?.slice(0, 2000) ?? null,
     };
+    if (this.sink) {
+      this.sink(row);
+      return { seq: 0, ...row };
+    }
     const info = this.insert.run(row.ts, row.user, row.action, row.target, row.note);
     return { seq: Number(info.lastInsertRowid), ...row };
   }

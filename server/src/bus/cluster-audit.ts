@@ -1,0 +1,96 @@
+// Cluster mode's audit log: one JetStream stream (CITYGRID_AUDIT) that every replica appends its
+// entries to and reads whole into its own DATA_DIR/audit.db, in stream order, each entry once (the
+// file remembers the last stream sequence it took in). So GET /api/audit on any replica lists the
+// whole city's sign-ins and actions, and an action is audited once, by the replica that took it.
+import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { AuditLog, AuditRow } from '../auth/audit-log.js';
+
+export const AUDIT_STREAM = 'CITYGRID_AUDIT';
+export const AUDIT_SUBJECT = 'citygrid.audit';
+/** Kept in the stream for replicas that join later (their audit.db keeps what they took in for good). */
+const AUDIT_STREAM_MAX_AGE_MS = 400 * 86_400_000;
+const nanos = (ms: number) => ms * 1_000_000;
+
+export interface ClusterAuditOptions {
+  nc: NatsConnection;
+  audit: AuditLog;
+  logger: Logger;
+  replicas: number;
+  /** With a per-process counter, each entry's dedupe id (a retried append is stored once). */
+  replicaId: string;
+}
+
+export class ClusterAudit {
+  private js!: JetStreamClient;
+  private appending: Promise<void> = Promise.resolve();
+  private sent = 0;
+  private stopped = false;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ClusterAuditOptions) {
+    this.log = o.logger.child({ stage: 'audit-stream' });
+  }
+
+  async start(): Promise<void> {
+    this.js = jetstream(this.o.nc, { timeout: 20_000 });
+    const jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
+    try {
+      await jsm.streams.info(AUDIT_STREAM);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError) || !/not found/i.test(err.message)) throw err;
+      await jsm.streams.add({
+        name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], retention: RetentionPolicy.Limits, storage: StorageType.File,
+        discard: DiscardPolicy.Old, num_replicas: this.o.replicas, max_age: nanos(AUDIT_STREAM_MAX_AGE_MS), duplicate_window: nanos(120_000),
+      }).catch((e: Error) => {
+        if (!/already in use/i.test(e.message)) throw e;
+      });
+    }
+    const from = this.o.audit.streamPosition() + 1;
+    const consumer = await this.js.consumers.get(AUDIT_STREAM, from > 1
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }
+      : { deliver_policy: DeliverPolicy.All });
+    const messages = await consumer.consume();
+    void (async () => {
+      for await (const m of messages) {
+        if (this.stopped) break;
+        try {
+          this.o.audit.applyFromStream(parseRow(m.data), m.seq);
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, seq: m.seq }, 'an entry of the audit stream could not be taken in; skipped');
+        }
+      }
+    })().catch((err: Error) => this.log.error({ err: err.message }, 'reading the audit stream stopped'));
+    this.o.audit.sendTo((row) => this.append(row));
+  }
+
+  /** Appends an entry, in order, retrying until the stream has it (the same dedupe id each time). */
+  private append(row: AuditRow): void {
+    const msgID = `${this.o.replicaId}/${++this.sent}`;
+    const data = new TextEncoder().encode(JSON.stringify(row));
+    this.appending = this.appending.then(async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.js.publish(AUDIT_SUBJECT, data, { msgID });
+          return;
+        } catch (err) {
+          if (attempt === 0) this.log.warn({ err: (err as Error).message, action: row.action }, 'could not append an audit entry to the stream; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5_000)));
+        }
+      }
+    });
+  }
+
+  /** Waits (a little) for entries still being appended, then stops reading. */
+  async close(): Promise<void> {
+    await Promise.race([this.appending, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    this.stopped = true;
+  }
+}
+
+function parseRow(data: Uint8Array): AuditRow {
+  const v = JSON.parse(new TextDecoder().decode(data)) as Partial<AuditRow>;
+  if (typeof v.ts !== 'number' || typeof v.user !== 'string' || typeof v.action !== 'string') throw new Error('not an audit entry');
+  return { ts: v.ts, user: v.user.slice(0, 64), action: v.action, target: typeof v.target === 'string' ? v.target.slice(0, 200) : null, note: typeof v.note === 'string' ? v.note.slice(0, 2000) : null };
+}
