@@ -224,6 +224,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       const view = new ClusterAlerts({
         nc, logger, replicas: config.bus.stream.replicas, maxAgeMs: ALERT_STREAM_MAX_AGE_MS, replicaId: bus.leases.id,
         onMaintenance: (w) => alerting.manager.putMaintenance(w, Date.now()),
+        owns: (p) => bus.leases.owns(p),
       });
       alertsView.current = view;
       clusterAlerts = view;

@@ -2,33 +2,26 @@
 // with JetStream: the new owner's rules first see again what the last owner had already processed and
 // acknowledged (the partition's stream up to its consumer's ack floor, within the rules' lookback),
 // then consume what came after; no message reaches it both ways, and none is missed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serialize } from 'node:v8';
 import { gzipSync } from 'node:zlib';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { busSubject, encodeEnvelope, partitionOf, type BusMessage } from '@citygrid/contract';
 import { NatsBus, RULE_STATE_BUCKET } from '../../server/src/bus/nats-bus.js';
 import type { Pipeline } from '../../server/src/pipeline/index.js';
 import type { TimeSeriesStore } from '../../server/src/stores/store.js';
-import { startNats, type TestNats } from '../helpers/nats.js';
+import { natsForFile } from '../helpers/nats.js';
 import { waitFor } from '../helpers/system.js';
 
-let nats: TestNats;
-const conns: NatsConnection[] = [];
-beforeAll(async () => { nats = await startNats(1); });
-afterAll(async () => {
-  for (const c of conns) await c.close().catch(() => undefined);
-  await nats?.remove();
-});
+const nats = natsForFile();
 
 interface Seen { run: string[]; fed: Map<number, string[]>; finished: number[]; restored: Map<number, string[]> }
 
 async function replica(lookbackMs = 10 * 60_000): Promise<{ bus: NatsBus; nc: NatsConnection; seen: Seen }> {
-  const nc = await connect({ servers: nats.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   const seen: Seen = { run: [], fed: new Map(), finished: [], restored: new Map() };
   const bus = new NatsBus({
     nc, stream: { replicas: 1, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 },
@@ -121,8 +114,7 @@ describe('taking a partition over', () => {
   }, 60_000);
 
   it('ignores a snapshot beyond what the stream had acknowledged, and one it cannot read, and replays instead', async () => {
-    const nc = await connect({ servers: nats.url });
-    conns.push(nc);
+    const nc = await nats.connect();
     const states = await new Kvm(nc).open(RULE_STATE_BUCKET);
     for (const bad of [
       serialize({ v: 1, seq: 1e12, at: Date.now(), replica: 'deposed', state: gzipSync(Buffer.from('["unacknowledged"]')) }),

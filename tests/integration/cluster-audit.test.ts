@@ -4,27 +4,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { AuditLog } from '../../server/src/auth/audit-log.js';
 import { ClusterAudit } from '../../server/src/bus/cluster-audit.js';
-import { startNats, type TestNats } from '../helpers/nats.js';
+import { natsForFile } from '../helpers/nats.js';
 import { waitFor } from '../helpers/system.js';
 
-let nats: TestNats;
-const conns: NatsConnection[] = [];
+const nats = natsForFile();
 const dir = mkdtempSync(join(tmpdir(), 'citygrid-cluster-audit-'));
-beforeAll(async () => { nats = await startNats(1); });
-afterAll(async () => {
-  for (const c of conns) await c.close().catch(() => undefined);
-  await nats?.remove();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function replica(name: string): Promise<{ log: AuditLog; stream: ClusterAudit }> {
-  const nc = await connect({ servers: nats.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   const log = new AuditLog(join(dir, `${name}.db`));
   const stream = new ClusterAudit({ nc, audit: log, logger: pino({ level: 'silent' }), replicas: 1, replicaId: `${name}-${Date.now()}` });
   await stream.start();

@@ -2,31 +2,21 @@
 // out among the live replicas, each partition held by one at a time, taken over when a holder goes
 // silent, handed over when a replica joins, and given up at once when the lease is taken from under
 // its holder.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { OWNERS_BUCKET, PartitionLeases, rendezvous } from '../../server/src/bus/leases.js';
-import { startNats, type TestNats } from '../helpers/nats.js';
+import { natsForFile } from '../helpers/nats.js';
 import { waitFor } from '../helpers/system.js';
 
 const P = 16;
-let nats: TestNats;
-const conns: NatsConnection[] = [];
+const nats = natsForFile();
 
-beforeAll(async () => {
-  nats = await startNats(1);
-});
-afterAll(async () => {
-  for (const c of conns) await c.close().catch(() => undefined);
-  await nats?.remove();
-});
 
 interface Replica { leases: PartitionLeases; owned: Set<number>; events: string[] }
 
 async function replica(slowLose?: (p: number) => Promise<void>): Promise<Replica> {
-  const nc = await connect({ servers: nats.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   const r: Replica = { owned: new Set(), events: [], leases: null as unknown as PartitionLeases };
   r.leases = new PartitionLeases({
     nc, logger: pino({ level: 'silent' }), replicas: 1, ttlMs: 2_000, renewMs: 400, partitions: P,
@@ -80,8 +70,7 @@ describe('partition leases in JetStream KV', () => {
   it('gives a partition up at once when its lease is written by someone else', async () => {
     const a = await replica();
     await waitFor(() => a.owned.size === P, 'owning everything', 10_000, 50);
-    const nc = await connect({ servers: nats.url });
-    conns.push(nc);
+    const nc = await nats.connect();
     const owners = await new Kvm(nc).open(OWNERS_BUCKET);
     await owners.put('p3', 'an-intruder'); // the revision a holds is no longer current
     await waitFor(() => a.events.some((e) => e.startsWith('-3 renewal refused')), 'partition 3 given up', 5_000, 20);

@@ -5,7 +5,7 @@
 // partition of the bus to its owner, with an id JetStream deduplicates, and come back as events.
 // Maintenance windows are city-wide: appended to the stream and applied by every replica.
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ALERT_STREAM, ALERT_SUBJECT_PREFIX, MAINTENANCE_SUBJECT, alertSubject, busSubject, encodeEnvelope, partitionOf,
@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import type { AlertFilter, AlertService } from '../alerts/service.js';
+import { ensureLogStream } from './streams.js';
 
 /** How long an action waits for the owner's event before answering that it could not be confirmed. */
 const ACTION_WAIT_MS = 8_000;
@@ -34,7 +35,12 @@ export interface ClusterAlertsOptions {
   replicaId: string;
   /** A window from the stream, for this replica's own rules (suppression of the alerts it owns). */
   onMaintenance(window: MaintenanceWindow): void;
+  /** Does this replica own the partition now (its lease)? An event of one it does not is not appended. */
+  owns(partition: number): boolean;
 }
+
+/** JetStream's answer when a publish's expected last sequence of its subject is not the stream's. */
+const WRONG_LAST_SEQUENCE = 10071;
 
 export class ClusterAlerts implements AlertService {
   private js!: JetStreamClient;
@@ -43,6 +49,9 @@ export class ClusterAlerts implements AlertService {
   private readonly events = new Map<string, Omit<AlertEvent, 'alert'>[]>();
   private readonly windows = new Map<string, MaintenanceWindow>();
   private lastSeq = 0;
+  /** The stream's last sequence per alert subject, as far as this replica has seen (its reads and its own appends). */
+  private readonly lastBySubject = new Map<string, number>();
+  readonly stats = { appended: 0, fenced: 0 };
   private waiters: { check: () => boolean; resolve: () => void }[] = [];
   private publishing: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -55,18 +64,7 @@ export class ClusterAlerts implements AlertService {
   async start(): Promise<void> {
     this.js = jetstream(this.o.nc, { timeout: 20_000 });
     this.jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
-    const config = {
-      name: ALERT_STREAM, subjects: [`${ALERT_SUBJECT_PREFIX}>`], retention: RetentionPolicy.Limits, storage: StorageType.File,
-      discard: DiscardPolicy.Old, num_replicas: this.o.replicas, max_age: nanos(this.o.maxAgeMs), duplicate_window: nanos(120_000),
-    };
-    try {
-      await this.jsm.streams.info(ALERT_STREAM);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError) || !/not found/i.test(err.message)) throw err;
-      await this.jsm.streams.add(config).catch((e: Error) => {
-        if (!/already in use/i.test(e.message)) throw e;
-      });
-    }
+    await ensureLogStream(this.jsm, { name: ALERT_STREAM, subjects: [`${ALERT_SUBJECT_PREFIX}>`], replicas: this.o.replicas, maxAgeMs: this.o.maxAgeMs });
     const consumer = await this.js.consumers.get(ALERT_STREAM, { deliver_policy: DeliverPolicy.All });
     const messages = await consumer.consume();
     void (async () => {
@@ -78,6 +76,7 @@ export class ClusterAlerts implements AlertService {
           this.log.error({ err: (err as Error).message, seq: m.seq }, 'an entry of the alert stream could not be read; skipped');
         }
         this.lastSeq = m.seq;
+        this.sawOn(m.subject, m.seq);
         this.settle();
       }
     })().catch((err: Error) => this.log.error({ err: err.message }, 'reading the alert stream stopped'));
@@ -129,17 +128,42 @@ export class ClusterAlerts implements AlertService {
     return [...this.alerts.values()].filter((a) => a.state !== 'resolved' && partitionOf(a.grid) === partition);
   }
 
-  /** This replica's manager raised or changed an alert: append it to the stream, in order. */
+  private sawOn(subject: string, seq: number): void {
+    if (seq > (this.lastBySubject.get(subject) ?? 0)) this.lastBySubject.set(subject, seq);
+  }
+
+  /**
+   * This replica's manager raised or changed an alert: append it to the stream, in order. Fenced at
+   * the stream: each append expects the partition's subject to end where this replica last saw it,
+   * so an event from a replica that has lost the partition (a new owner has appended since) is
+   * refused by JetStream and dropped; the owner, refused because its view was behind, reads where the
+   * subject ends and appends again.
+   */
   publish(event: AlertEvent): void {
-    const subject = alertSubject(partitionOf(event.alert.grid));
+    const partition = partitionOf(event.alert.grid);
+    const subject = alertSubject(partition);
     const msgID = `${this.o.replicaId}/${event.seq}`;
     const data = encodeEntry({ e: event });
     this.publishing = this.publishing.then(async () => {
       for (let attempt = 0; !this.stopped; attempt++) {
+        if (!this.o.owns(partition)) {
+          this.stats.fenced++;
+          this.log.warn({ alert: event.alertId, partition, type: event.type }, 'alert event not appended: this replica no longer owns its partition');
+          return;
+        }
         try {
-          await this.js.publish(subject, data, { msgID });
+          const ack = await this.js.publish(subject, data, { msgID, expect: { lastSubjectSequence: this.lastBySubject.get(subject) ?? 0 } });
+          this.sawOn(subject, ack.seq);
+          this.stats.appended++;
           return;
         } catch (err) {
+          if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) {
+            // another replica appended since: where the subject ends now (the loop then asks again whether this replica owns it)
+            const last = await this.jsm.streams.getMessage(ALERT_STREAM, { last_by_subj: subject }).catch(() => null);
+            if (last) this.sawOn(subject, last.seq);
+            else await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5_000)));
+            continue;
+          }
           if (attempt === 0) this.log.warn({ err: (err as Error).message, alert: event.alertId }, 'could not append an alert event to the stream; retrying');
           await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5_000)));
         }

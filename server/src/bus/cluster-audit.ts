@@ -2,16 +2,16 @@
 // entries to and reads whole into its own DATA_DIR/audit.db, in stream order, each entry once (the
 // file remembers the last stream sequence it took in). So GET /api/audit on any replica lists the
 // whole city's sign-ins and actions, and an action is audited once, by the replica that took it.
-import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { AuditLog, AuditRow } from '../auth/audit-log.js';
+import { ensureLogStream } from './streams.js';
 
 export const AUDIT_STREAM = 'CITYGRID_AUDIT';
 export const AUDIT_SUBJECT = 'citygrid.audit';
 /** Kept in the stream for replicas that join later (their audit.db keeps what they took in for good). */
 const AUDIT_STREAM_MAX_AGE_MS = 400 * 86_400_000;
-const nanos = (ms: number) => ms * 1_000_000;
 
 export interface ClusterAuditOptions {
   nc: NatsConnection;
@@ -36,17 +36,7 @@ export class ClusterAudit {
   async start(): Promise<void> {
     this.js = jetstream(this.o.nc, { timeout: 20_000 });
     const jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
-    try {
-      await jsm.streams.info(AUDIT_STREAM);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError) || !/not found/i.test(err.message)) throw err;
-      await jsm.streams.add({
-        name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], retention: RetentionPolicy.Limits, storage: StorageType.File,
-        discard: DiscardPolicy.Old, num_replicas: this.o.replicas, max_age: nanos(AUDIT_STREAM_MAX_AGE_MS), duplicate_window: nanos(120_000),
-      }).catch((e: Error) => {
-        if (!/already in use/i.test(e.message)) throw e;
-      });
-    }
+    await ensureLogStream(jsm, { name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], replicas: this.o.replicas, maxAgeMs: AUDIT_STREAM_MAX_AGE_MS });
     const from = this.o.audit.streamPosition() + 1;
     const consumer = await this.js.consumers.get(AUDIT_STREAM, from > 1
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }

@@ -95,6 +95,11 @@ export class PartitionLeases {
     }, this.renewMs);
   }
 
+  /** Does this replica hold the partition's lease now? */
+  owns(partition: number): boolean {
+    return this.held.has(partition);
+  }
+
   /** The partitions this replica owns now. */
   owned(): number[] {
     return [...this.held.keys()].sort((a, b) => a - b);
