@@ -163,10 +163,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.CLUSTER_DEBUG_DIR) {
-    mkdirSync(process.env.CLUSTER_DEBUG_DIR, { recursive: true });
-    for (const r of replicas) {
-      const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
-      runs.forEach((run, i) => writeFileSync(join(process.env.CLUSTER_DEBUG_DIR!, `${r.name}-${i}.log`), run.text));
+    // never in the way of stopping the processes below
+    try {
+      mkdirSync(process.env.CLUSTER_DEBUG_DIR, { recursive: true });
+      for (const r of replicas) {
+        const runs = [...ended.get(r.name) ?? [], ...(r.child ? [{ text: r.child.output(), end: Date.now() }] : [])];
+        runs.forEach((run, i) => writeFileSync(join(process.env.CLUSTER_DEBUG_DIR!, `${r.name}-${i}.log`), run.text));
+      }
+    } catch (err) {
+      console.error(`CLUSTER_DEBUG_DIR: ${(err as Error).message}`);
     }
   }
   for (const r of replicas) await r.child?.kill('SIGTERM');
