@@ -1,10 +1,12 @@
 // Shapes of the REST API's responses, shared by the server and the dashboard.
 import type { Severity } from './alerts.js';
+import type { ErrorCode } from './errors.js';
 import type { Condition, DeviceKind } from './catalogue.js';
 import type { Position } from './geo.js';
 import type { Rejection, RejectionReason } from './rejections.js';
 
-export interface ApiError { error: { code: string; message: string } }
+/** Every error answer of the API: a code from the registry (errors.ts) and a plain message. */
+export interface ApiError { error: { code: ErrorCode; message: string } }
 
 export type ComponentStatus = 'ok' | 'degraded' | 'down' | 'not_configured';
 /**

@@ -6,6 +6,7 @@ export * from './geo.js';
 export * from './city.js';
 export * from './socket-events.js';
 export * from './api.js';
+export * from './errors.js';
 export * from './duration.js';
 export * from './env.js';
 export * from './alerts.js';

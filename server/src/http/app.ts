@@ -103,7 +103,8 @@ export function buildApp(deps: AppDeps): Express {
       return;
     }
     if (status && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'CG_BAD_REQUEST', message: (err as Error).message } });
+      const e = Errors.BAD_REQUEST((err as Error).message);
+      res.status(status).json({ error: { code: e.code, message: e.message } });
       return;
     }
     deps.logger.error({ err, url: req.originalUrl }, 'request failed');

@@ -1,0 +1,41 @@
+// One registry of the REST API's error answers: every error body (`{"error": {"code", "message"}}`)
+// the server sends has its code and status from here, and the message from its template (printf-style,
+// filled in by the server). The dashboard compares codes against it; the API description lists it.
+export interface ErrorSpec { code: `CG_${string}`; status: number; template: string }
+
+export const ERRORS = {
+  NOT_FOUND: { code: 'CG_NOT_FOUND', status: 404, template: 'No such endpoint: %s %s' },
+  DEVICE_NOT_FOUND: { code: 'CG_DEVICE_NOT_FOUND', status: 404, template: 'No device with id "%s"' },
+  QUERY_INVALID: { code: 'CG_QUERY_INVALID', status: 400, template: 'Invalid query parameter %s: %s' },
+  /** A read bigger than the API serves in one request (range, rows, buckets, metrics): the message names the limit. */
+  LIMIT_EXCEEDED: { code: 'CG_LIMIT_EXCEEDED', status: 400, template: 'Too much for one request: %s' },
+  METRIC_UNKNOWN: { code: 'CG_METRIC_UNKNOWN', status: 400, template: 'Device %s (%s) has no metric "%s"; it has: %s' },
+  BODY_INVALID: { code: 'CG_BODY_INVALID', status: 400, template: 'Request body is not valid JSON: %s' },
+  BODY_TOO_LARGE: { code: 'CG_BODY_TOO_LARGE', status: 413, template: 'Request body is larger than the %s the API accepts' },
+  STORE_UNAVAILABLE: { code: 'CG_STORE_UNAVAILABLE', status: 503, template: 'The time-series store is unavailable: %s' },
+  ALERT_NOT_FOUND: { code: 'CG_ALERT_NOT_FOUND', status: 404, template: 'No alert with id "%s"' },
+  ALERT_RESOLVED: { code: 'CG_ALERT_RESOLVED', status: 409, template: 'Alert %s is already resolved' },
+  NOTE_REQUIRED: { code: 'CG_NOTE_REQUIRED', status: 400, template: 'A note is required: %s' },
+  /** Cluster mode: the replica that owns the alert's cell did not confirm the action in time (it is applied when it does). */
+  ALERT_ACTION_PENDING: { code: 'CG_ALERT_ACTION_PENDING', status: 503, template: '%s' },
+  MAINTENANCE_INVALID: { code: 'CG_MAINTENANCE_INVALID', status: 400, template: 'Invalid maintenance window: %s' },
+  MAINTENANCE_NOT_FOUND: { code: 'CG_MAINTENANCE_NOT_FOUND', status: 404, template: 'No active maintenance window with id "%s"' },
+  RULES_INVALID: { code: 'CG_RULES_INVALID', status: 422, template: 'rules.yaml was refused; the last good rules stay active: %s' },
+  LOGIN_INVALID: { code: 'CG_LOGIN_INVALID', status: 400, template: 'Sign-in needs {"username": "...", "password": "..."}: %s' },
+  BAD_CREDENTIALS: { code: 'CG_BAD_CREDENTIALS', status: 401, template: 'Wrong username or password' },
+  UNAUTHENTICATED: { code: 'CG_UNAUTHENTICATED', status: 401, template: '%s' },
+  FORBIDDEN: { code: 'CG_FORBIDDEN', status: 403, template: '%s' },
+  TOO_MANY_ATTEMPTS: { code: 'CG_TOO_MANY_ATTEMPTS', status: 429, template: 'Too many failed sign-in attempts; try again in %d s' },
+  /** The password checks' queue is full (auth/bcrypt-pool.ts): a Retry-After says when to try again. */
+  SIGNIN_BUSY: { code: 'CG_SIGNIN_BUSY', status: 503, template: 'Too many sign-ins are being checked right now; try again in %d s' },
+  /** Cluster mode: the shared sign-in limits (in Redis) cannot be checked, so no password is. */
+  SIGNIN_UNAVAILABLE: { code: 'CG_SIGNIN_UNAVAILABLE', status: 503, template: 'Sign-in is unavailable: %s; try again in %d s' },
+  /** An unsafe method signed in by the session cookie, not from the dashboard's own pages (auth/csrf.ts). */
+  CROSS_SITE_REQUEST: { code: 'CG_CROSS_SITE_REQUEST', status: 403, template: 'Refused %s: a write signed in by the session cookie must come from this server\'s own pages; it %s. Scripts: send Authorization: Bearer <token> instead of the cookie' },
+  /** Any other 4xx a library raised (the message is its own). */
+  BAD_REQUEST: { code: 'CG_BAD_REQUEST', status: 400, template: '%s' },
+  INTERNAL: { code: 'CG_INTERNAL', status: 500, template: 'Internal error; it has been logged' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorName = keyof typeof ERRORS;
+export type ErrorCode = (typeof ERRORS)[ErrorName]['code'];
