@@ -1,5 +1,9 @@
 // Shapes of the REST API's responses, shared by the server and the dashboard.
-import type { Severity } from './alerts.js';
+import type { Alert, AlertEventType, MaintenanceWindow, Severity } from './alerts.js';
+import type { AuditEntry } from './auth.js';
+import type { RuleMatch } from './rules.js';
+import type { CameraSocketEvent } from './socket-events.js';
+import type { MultiPolygonGeometry, PolygonGeometry } from './geo.js';
 import type { ErrorCode } from './errors.js';
 import type { Condition, DeviceKind } from './catalogue.js';
 import type { Position } from './geo.js';
@@ -98,3 +102,47 @@ export interface Score {
   escalated: number;
 }
 export interface ScoresResponse { from: number; to: number; by: 'grid' | 'district'; scores: Score[] }
+
+// ---- GET /api/city, /api/grid, /api/districts ----
+
+export interface Feature<P, G> { type: 'Feature'; properties: P; geometry: G }
+export interface FeatureCollection<P, G> { type: 'FeatureCollection'; features: Feature<P, G>[] }
+
+export interface GridCellProperties {
+  id: string;
+  name: string;
+  name_en?: string;
+  district: string;
+  status: GridCellStatus;
+  /** Who answers for the cell: its grid workers and its district's supervisors. */
+  people?: GridCellPeople;
+}
+/** One grid cell as GET /api/grid gives it (the city loader's GridCell is the server's own view). */
+export type GridCellView = Feature<GridCellProperties, PolygonGeometry | MultiPolygonGeometry>;
+export type GridResponse = FeatureCollection<GridCellProperties, PolygonGeometry | MultiPolygonGeometry>;
+
+export interface DistrictProperties { id: string; name: string; name_en?: string }
+export type DistrictView = Feature<DistrictProperties, PolygonGeometry | MultiPolygonGeometry>;
+export type DistrictsResponse = FeatureCollection<DistrictProperties, PolygonGeometry | MultiPolygonGeometry>;
+
+export interface CityResponse { name: string; name_en?: string; center?: Position }
+
+// ---- alerts, maintenance, rules, audit, scores, camera events ----
+
+export interface AlertsResponse { alerts: Alert[] }
+export interface AlertHistoryEntry { seq: number; ts: number; type: AlertEventType; actor: string; note: string | null }
+export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[] }
+/** POST /api/alerts/:id/ack and /resolve. */
+export interface AlertActionResponse { alert: Alert }
+export interface MaintenanceListResponse { windows: MaintenanceWindow[] }
+export interface MaintenanceCreatedResponse { window: MaintenanceWindow }
+export interface AuditResponse { entries: AuditEntry[] }
+export interface CameraEventsResponse { events: CameraSocketEvent[] }
+
+/** One row of GET /api/rules: the rule's state, and its selector, metric and levels (so charts can draw them). */
+export interface RuleStatusView {
+  id: string; kind: string; severity: Severity; devices: number; active: number; lastEvaluation: number | null;
+  match?: RuleMatch; metric?: string; levels: RuleLevels;
+}
+/** GET /api/rules and POST /api/rules/reload: the rules file's state and every rule's. */
+export interface RulesResponse { status: ComponentStatus; detail?: string; rules: RuleStatusView[] }

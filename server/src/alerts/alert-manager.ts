@@ -3,7 +3,7 @@
 // maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { partitionOf, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleMatch } from '@citygrid/contract';
+import { partitionOf, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Condition, EvaluatorFactory, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
@@ -31,13 +31,8 @@ export class AlertActionError extends Error {
   }
 }
 
-/** One row of GET /api/rules: the rule's state, and its selector, metric and levels (so charts can draw them). */
-export interface RuleStatusRow {
-  id: string; kind: string; severity: string; devices: number; active: number; lastEvaluation: number | null;
-  match?: RuleMatch;
-  metric?: string;
-  levels: RuleLevels;
-}
+/** One row of GET /api/rules (the contract's RuleStatusView). */
+export type RuleStatusRow = RuleStatusView;
 
 const LEVEL_KEYS = ['above', 'below', 'clear_below', 'clear_above', 'crosses'] as const;
 function ruleShape(rule: RuleDef): Pick<RuleStatusRow, 'match' | 'metric' | 'levels'> {

@@ -3,7 +3,7 @@
 // A grid worker reads only the alerts and maintenance windows of their own cells (auth/scope.ts):
 // another cell's alert answers 404 CG_ALERT_NOT_FOUND, word for word what an unknown id answers.
 import { Router, type Request } from 'express';
-import { SEVERITIES, parseDuration, type Alert } from '@citygrid/contract';
+import { SEVERITIES, parseDuration, type Alert, type AlertsResponse, type AlertDetailResponse, type AlertActionResponse, type MaintenanceListResponse, type MaintenanceCreatedResponse, type ScoresResponse, type RulesResponse } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { ScoreSource, computeScores } from '../alerts/scores.js';
 import { localAlertService } from '../alerts/service.js';
@@ -72,13 +72,13 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     const filter = { active: state === 'active', ...(grid ? { grid } : {}), ...(district ? { district } : {}), ...(severity ? { severity } : {}) };
     // the manager sorts newest first; a grid worker's are picked from that order before the limit
     const list = scope.cityWide ? alerts.list({ ...filter, limit }) : alerts.list({ ...filter, limit: Number.MAX_SAFE_INTEGER }).filter((a) => scope.alert(a)).slice(0, limit);
-    res.json({ alerts: list });
+    res.json({ alerts: list } satisfies AlertsResponse);
   });
 
   router.get('/alerts/:id', (req, res) => {
     const alert = alerts.get(req.params.id);
     if (!alert || !scopeOf(req).alert(alert)) throw Errors.ALERT_NOT_FOUND(req.params.id.slice(0, 64));
-    res.json({ alert, history: alerts.history(alert.id) });
+    res.json({ alert, history: alerts.history(alert.id) } satisfies AlertDetailResponse);
   });
 
   router.post('/alerts/:id/ack', requireRole('actOnAlerts'), async (req, res) => {
@@ -88,7 +88,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     try {
       const after = await alerts.acknowledge(alert.id, username, note, Date.now());
       if (before !== after.state) auth.audit.record({ user: username, action: 'acknowledge', target: alert.id, note });
-      res.json({ alert: after });
+      res.json({ alert: after } satisfies AlertActionResponse);
     } catch (err) {
       rethrow(err, alert.id);
     }
@@ -101,7 +101,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     try {
       const after = await alerts.resolve(alert.id, username, note, Date.now());
       auth.audit.record({ user: username, action: 'resolve', target: alert.id, note });
-      res.json({ alert: after });
+      res.json({ alert: after } satisfies AlertActionResponse);
     } catch (err) {
       rethrow(err, alert.id);
     }
@@ -110,7 +110,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
   router.get('/maintenance', (req, res) => {
     const scope = scopeOf(req);
     const windows = alerts.listMaintenance(Date.now()).filter((w) => ('device' in w.target ? scope.device(w.target.device) : scope.grid(w.target.grid)));
-    res.json({ windows });
+    res.json({ windows } satisfies MaintenanceListResponse);
   });
 
   router.post('/maintenance', requireRole('maintenance'), async (req, res) => {
@@ -132,7 +132,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     if (problems.length) throw Errors.MAINTENANCE_INVALID(problems.join('; '));
     const window = await alerts.addMaintenance({ target: device ? { device } : { grid: grid! }, by: username, reason: String(b.reason), from: now, until: until! }, now);
     auth.audit.record({ user: username, action: 'maintenance_start', target: window.id, note: `${device ? `device ${device}` : `grid ${grid}`} until ${new Date(window.until).toISOString()}: ${window.reason}` });
-    res.status(201).json({ window });
+    res.status(201).json({ window } satisfies MaintenanceCreatedResponse);
   });
 
   router.delete('/maintenance/:id', requireRole('maintenance'), async (req, res) => {
@@ -151,11 +151,11 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     if (by !== 'grid' && by !== 'district') throw Errors.QUERY_INVALID('by', 'must be grid or district');
     const { from, to } = rangeParams(q, { defaultMs: 7 * DAY, maxMs: SCORES_MAX_RANGE_MS, now, what: 'scores are computed for' });
     const scores = computeScores(scored.startedBetween(from, to), by, (s) => alerting.routing.deadline(s), now);
-    res.json({ from, to, by, scores });
+    res.json({ from, to, by, scores } satisfies ScoresResponse);
   });
 
   router.get('/rules', (_req, res) => {
-    res.json({ ...alerting.health(), rules: manager.rulesStatus() });
+    res.json({ ...alerting.health(), rules: manager.rulesStatus() } satisfies RulesResponse);
   });
 
   router.post('/rules/reload', requireRole('reloadRules'), (req, res) => {
@@ -163,7 +163,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     const result = alerting.reload();
     auth.audit.record({ user: username, action: 'rules_reload', target: 'rules.yaml', note: result.problems.length ? `refused: ${result.problems.join('; ')}` : `${result.rules} rules active` });
     if (result.problems.length) throw Errors.RULES_INVALID(result.problems.join('; '));
-    res.json({ ...alerting.health(), rules: manager.rulesStatus() });
+    res.json({ ...alerting.health(), rules: manager.rulesStatus() } satisfies RulesResponse);
   });
 
   return router;

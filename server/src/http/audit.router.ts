@@ -1,6 +1,6 @@
 // GET /api/audit?limit=&user=&action=&before= (admin): the audit log, newest first.
 import { Router } from 'express';
-import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '@citygrid/contract';
+import { AUDIT_ACTIONS, type AuditAction, type AuditEntry, type AuditResponse } from '@citygrid/contract';
 import { requireRole } from '../auth/middleware.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
@@ -20,7 +20,7 @@ export function auditRouter({ auth }: AppDeps): Router {
       ...(action !== undefined ? { action: action as AuditAction } : {}),
       ...(before !== undefined ? { before } : {}),
     });
-    res.json({ entries });
+    res.json({ entries } satisfies AuditResponse);
   });
   return router;
 }

@@ -112,7 +112,7 @@ export function sessionRouter({ auth }: AppDeps): Router {
   });
   router.get('/auth/me', (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(sessionOf(req).user);
+    res.json(sessionOf(req).user satisfies UserView);
   });
   return router;
 }

@@ -1,6 +1,7 @@
 // GET /api/camera-events?grid=&district=&from=&to=&limit=: recent camera events (type, confidence,
 // count, zone; never images), newest first. Live ones arrive over Socket.IO as `camera-event`.
 // A grid worker gets only their own cells' events (a grid or district outside them: none).
+import type { CameraEventsResponse } from '@citygrid/contract';
 import { Router } from 'express';
 import type { StoredCameraEvent } from '../stores/store.js';
 import { sessionOf } from '../auth/middleware.js';
@@ -23,7 +24,7 @@ export function cameraEventsRouter({ city, store }: AppDeps): Router {
     const parts: StoredCameraEvent[][] = [];
     for (const f of filters) parts.push(await store.queryEvents({ from, to, limit, ...f }));
     const events = parts.length === 1 ? parts[0]! : parts.flat().sort((a, b) => b.ts - a.ts).slice(0, limit);
-    res.json({ events });
+    res.json({ events } satisfies CameraEventsResponse);
   });
   return router;
 }

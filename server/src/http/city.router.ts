@@ -1,11 +1,11 @@
 // The city's shape with live status: GET /api/city, /api/grid, /api/districts.
 import { Router } from 'express';
-import type { GridCellPeople } from '@citygrid/contract';
+import type { GridCellPeople, CityResponse, GridResponse, DistrictsResponse } from '@citygrid/contract';
 import type { AppDeps } from './app.js';
 
 export function cityRouter({ city, registry }: AppDeps): Router {
   const router = Router();
-  const meta = { name: city.name, ...city.meta };
+  const meta: CityResponse = { name: city.name, ...city.meta };
   router.get('/city', (_req, res) => {
     res.json(meta);
   });
@@ -21,16 +21,16 @@ export function cityRouter({ city, registry }: AppDeps): Router {
       type: 'FeatureCollection',
       features: city.cells.map((c) => ({
         type: 'Feature',
-        properties: { ...c.feature.properties, status: status.get(c.id), people: peopleOf(c.id, c.district) },
+        properties: { ...c.feature.properties, status: status.get(c.id)!, people: peopleOf(c.id, c.district) }, // gridStatus() has every cell
         geometry: c.feature.geometry,
       })),
-    });
+    } satisfies GridResponse);
   });
   router.get('/districts', (_req, res) => {
     res.json({
       type: 'FeatureCollection',
-      features: city.districts.filter((d) => d.feature).map((d) => d.feature),
-    });
+      features: city.districts.flatMap((d) => (d.feature ? [d.feature] : [])),
+    } satisfies DistrictsResponse);
   });
   return router;
 }

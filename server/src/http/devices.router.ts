@@ -2,7 +2,7 @@
 // A grid worker reads only the devices of their own cells (auth/scope.ts); another cell's device answers
 // 404 CG_DEVICE_NOT_FOUND, word for word what a device that does not exist answers.
 import { Router, type Request } from 'express';
-import { metricsOf, type DevicesResponse, type ReadingsResponse } from '@citygrid/contract';
+import { metricsOf, type DevicesResponse, type ReadingsResponse, type DeviceView } from '@citygrid/contract';
 import { sessionOf } from '../auth/middleware.js';
 import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
@@ -39,7 +39,7 @@ export function devicesRouter({ city, registry, store }: AppDeps): Router {
   });
 
   router.get('/devices/:id', (req, res) => {
-    res.json(registry.view(readable(req).id));
+    res.json(registry.view(readable(req).id)! satisfies DeviceView); // readable() answered 404 for an unknown id
   });
 
   router.get('/devices/:id/readings', async (req, res) => {

@@ -22,7 +22,7 @@ export function rejectionsRouter({ city, rejections }: AppDeps): Router {
     const filter = { ...(device ? { device } : {}), ...(reason ? { reason } : {}) };
     const scope = readScope(sessionOf(req).user, city);
     if (scope.cityWide) {
-      res.json(rejections.list({ limit, ...filter }));
+      res.json(rejections.list({ limit, ...filter }) satisfies RejectionsResponse);
       return;
     }
     // like the city-wide counts, these ignore the request's device and reason filters

@@ -1,12 +1,11 @@
 // Every REST call the dashboard makes, in one place.
+// Every answer's type is the contract's, the same the server's routers declare.
 import type {
-  Alert, DevicesResponse, HealthResponse, LoginResponse, ReadingsResponse, RejectionsResponse, UserView,
+  AlertActionResponse, AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CityResponse, DevicesResponse,
+  DistrictsResponse, GridResponse, HealthResponse, LoginResponse, ReadingsResponse, RejectionsResponse, RulesResponse,
+  ScoresResponse, UserView,
 } from '@citygrid/contract';
 import { getJson, postJson } from './http';
-import type {
-  AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CityResponse, DistrictsResponse,
-  GridResponse, RulesResponse, ScoresResponse,
-} from './types';
 
 export interface ReadingsQuery { metric: string; from: number; to: number; step?: string }
 export interface AlertsQuery { state?: 'active' | 'all'; grid?: string; district?: string; severity?: string; limit?: number }
@@ -37,8 +36,8 @@ export const api = {
 
   alerts: (q: AlertsQuery = {}, signal?: AbortSignal) => getJson<AlertsResponse>(`/api/alerts${query({ ...q })}`, signal),
   alert: (alertId: string, signal?: AbortSignal) => getJson<AlertDetailResponse>(`/api/alerts/${id(alertId)}`, signal),
-  ack: (alertId: string, note?: string) => postJson<{ alert: Alert }>(`/api/alerts/${id(alertId)}/ack`, note ? { note } : {}),
-  resolve: (alertId: string, note: string) => postJson<{ alert: Alert }>(`/api/alerts/${id(alertId)}/resolve`, { note }),
+  ack: (alertId: string, note?: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/ack`, note ? { note } : {}),
+  resolve: (alertId: string, note: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/resolve`, { note }),
   audit: (limit = 200, signal?: AbortSignal) => getJson<AuditResponse>(`/api/audit${query({ limit })}`, signal),
   scores: (by: 'grid' | 'district', from: number, to: number, signal?: AbortSignal) =>
     getJson<ScoresResponse>(`/api/scores${query({ by, from, to })}`, signal),

@@ -1,9 +1,9 @@
 // Camera detections of one cell (type, confidence, count: never images): GET /api/camera-events,
 // then live `camera-event` events. The server may not offer them yet: then `available` is false.
+import type { CameraSocketEvent as CameraEventView } from '@citygrid/contract';
 import { onScopeDispose, shallowRef, watch, type Ref } from 'vue';
 import { api } from '../api/endpoints';
 import { isAbort, toApiError } from '../api/http';
-import type { CameraEventView } from '../api/types';
 import { useSocket } from './useSocket';
 
 const KEEP = 50;

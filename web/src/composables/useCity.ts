@@ -1,8 +1,8 @@
 // The city's name (GET /api/city), in the current language.
+import type { CityResponse } from '@citygrid/contract';
 import { computed, effectScope, shallowRef, watch } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { api } from '../api/endpoints';
-import type { CityResponse } from '../api/types';
 import { useSocket } from './useSocket';
 
 const city = shallowRef<CityResponse | null>(null);

@@ -1,9 +1,9 @@
 // Grid cells and district outlines (GET /api/grid, /api/districts), with each cell's
 // live status rolled up on the client from the device registry.
+import type { DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
 import { computed, effectScope, shallowRef, watch } from 'vue';
 import { api } from '../api/endpoints';
 import { ApiRequestError } from '../api/http';
-import type { District, GridCell } from '../api/types';
 import { rollUpCells, type CellLive } from '../lib/conditions';
 import { useDevices } from './useDevices';
 import { useSocket } from './useSocket';

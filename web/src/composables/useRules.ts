@@ -1,7 +1,7 @@
 // The alert rules (GET /api/rules), fetched once and shared: charts draw their threshold levels.
+import type { RuleStatusView } from '@citygrid/contract';
 import { effectScope, shallowRef, watch } from 'vue';
 import { api } from '../api/endpoints';
-import type { RuleStatusView } from '../api/types';
 import { useSocket } from './useSocket';
 
 const rules = shallowRef<RuleStatusView[]>([]);

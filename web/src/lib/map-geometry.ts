@@ -1,6 +1,5 @@
 // GeoJSON helpers for the map: one merged map (districts under cells), bounds, outlines, label points.
-import type { Position, Ring } from '@citygrid/contract';
-import type { District, GridCell } from '../api/types';
+import type { Position, Ring, DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
 
 export const MAP_NAME = 'citygrid';
 export const cellKey = (id: string) => `c:${id}`;

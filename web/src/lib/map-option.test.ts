@@ -1,8 +1,8 @@
 // Proves the map option: cells are painted by alert colour over device condition, drawn as a custom
 // polygon series (so a colour change touches only that series), markers only on zoom in big cities,
 // and changedParts sends only what differs from the last draw.
+import type { DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
 import { describe, expect, it } from 'vitest';
-import type { District, GridCell } from '../api/types';
 import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL } from './conditions';
 import { cellPaint, changedParts, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';

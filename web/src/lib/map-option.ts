@@ -1,8 +1,7 @@
 // ECharts option for the grid map: districts as geo regions, cells as a custom polygon series over
 // them, district outlines and names, device markers by state. Full option for a rebuild, live part
 // for updates.
-import type { DeviceView, Position, Ring, Severity } from '@citygrid/contract';
-import type { District, GridCell } from '../api/types';
+import type { DeviceView, Position, Ring, Severity, DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
 import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL, deviceState, STATE_COLOR, type CellLive, type DeviceState } from './conditions';
 import { boundsOf, cellKey, districtKey, labelPoint, MAP_NAME, outlines } from './map-geometry';
