@@ -5,7 +5,7 @@ import type { RuleMatch } from './rules.js';
 import type { CameraSocketEvent } from './socket-events.js';
 import type { MultiPolygonGeometry, PolygonGeometry } from './geo.js';
 import type { ErrorCode } from './errors.js';
-import type { Condition, DeviceKind } from './catalogue.js';
+import { worstCondition, type Condition, type DeviceKind } from './catalogue.js';
 import type { Position } from './geo.js';
 import type { Rejection, RejectionReason } from './rejections.js';
 
@@ -52,6 +52,37 @@ export interface GridCellStatus {
   online: number;
   /** Worst condition of the cell's online devices; 'offline' when it has devices but none online; 'none' without devices. */
   condition: Condition | 'offline' | 'none';
+}
+
+/** A cell's status with its devices' counts by condition (the map's tooltip shows them). */
+export interface CellRollUp extends GridCellStatus { alarm: number; warn: number }
+
+/**
+ * Each cell's status from its devices: the worst condition among its online devices; 'offline' when
+ * it has devices and none is online; 'none' without devices. The one rule for GET /api/grid (server)
+ * and the live map (dashboard).
+ */
+export function rollUpCells(cellIds: Iterable<string>, devices: Iterable<{ grid: string; online: boolean; condition: Condition }>): Map<string, CellRollUp> {
+  const out = new Map<string, CellRollUp>();
+  const conditions = new Map<string, Condition[]>();
+  for (const id of cellIds) {
+    out.set(id, { devices: 0, online: 0, condition: 'none', alarm: 0, warn: 0 });
+    conditions.set(id, []);
+  }
+  for (const d of devices) {
+    const cell = out.get(d.grid);
+    if (!cell) continue;
+    cell.devices++;
+    if (!d.online) continue;
+    cell.online++;
+    if (d.condition === 'alarm') cell.alarm++;
+    else if (d.condition === 'warn') cell.warn++;
+    conditions.get(d.grid)!.push(d.condition);
+  }
+  for (const [id, cell] of out) {
+    if (cell.devices > 0) cell.condition = cell.online === 0 ? 'offline' : worstCondition(conditions.get(id)!);
+  }
+  return out;
 }
 
 /** Who answers for a grid cell (GET /api/grid feature properties `people`): never a password hash. */

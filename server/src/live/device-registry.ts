@@ -1,6 +1,6 @@
 // Live state of every device (online, last seen, latest values, condition) and of every grid cell.
 import {
-  conditionOf, metricsOf, worstCondition,
+  conditionOf, metricsOf, rollUpCells,
   type Condition, type DeviceView, type GridCellStatus, type Reading,
 } from '@citygrid/contract';
 import type { City, CityDevice } from '@citygrid/contract/node';
@@ -116,23 +116,9 @@ export class DeviceRegistry {
     return { online: this.onlineCount, total: this.devices.size };
   }
 
+  /** Each cell's status (the contract's roll-up, the same rule as the dashboard's live map). */
   gridStatus(): Map<string, GridCellStatus> {
-    const acc = new Map<string, { devices: number; online: number; conditions: Condition[] }>();
-    for (const cell of this.city.cells) acc.set(cell.id, { devices: 0, online: 0, conditions: [] });
-    for (const d of this.devices.values()) {
-      const a = acc.get(d.config.grid);
-      if (!a) continue;
-      a.devices++;
-      if (d.online) {
-        a.online++;
-        a.conditions.push(d.condition);
-      }
-    }
-    const out = new Map<string, GridCellStatus>();
-    for (const [id, a] of acc) {
-      const condition: GridCellStatus['condition'] = a.devices === 0 ? 'none' : a.online === 0 ? 'offline' : worstCondition(a.conditions);
-      out.set(id, { devices: a.devices, online: a.online, condition });
-    }
-    return out;
+    const rolled = rollUpCells(this.city.cells.map((c) => c.id), [...this.devices.values()].map((d) => ({ grid: d.config.grid, online: d.online, condition: d.condition })));
+    return new Map([...rolled].map(([id, { devices, online, condition }]) => [id, { devices, online, condition }]));
   }
 }

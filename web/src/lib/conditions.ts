@@ -1,5 +1,5 @@
-// Conditions as the map shows them: device state, cell roll-up (same rule as the server), colours.
-import { worstCondition, type Condition, type DeviceView, type GridCellStatus } from '@citygrid/contract';
+// Conditions as the map shows them: device state, cell roll-up (the contract's, as the server's), colours.
+import { rollUpCells, type CellRollUp, type Condition, type DeviceView, type GridCellStatus } from '@citygrid/contract';
 
 export type CellCondition = GridCellStatus['condition'];
 /** What one device looks like on the map: its street condition, or offline. */
@@ -13,37 +13,9 @@ export function deviceState(d: Pick<DeviceView, 'online' | 'condition'>): Device
 /** Sort key: trouble first. */
 export const STATE_RANK: Record<DeviceState, number> = { alarm: 0, warn: 1, offline: 2, ok: 3 };
 
-export interface CellLive extends GridCellStatus { alarm: number; warn: number }
-
-/**
- * Each cell's condition from its devices: worst condition among online devices;
- * 'offline' when it has devices and none is online; 'none' without devices.
- */
-export function rollUpCells(
-  cellIds: Iterable<string>, devices: Iterable<DeviceView>,
-): Map<string, CellLive> {
-  const out = new Map<string, CellLive>();
-  const conditions = new Map<string, Condition[]>();
-  for (const id of cellIds) {
-    out.set(id, { devices: 0, online: 0, condition: 'none', alarm: 0, warn: 0 });
-    conditions.set(id, []);
-  }
-  for (const d of devices) {
-    const cell = out.get(d.grid);
-    if (!cell) continue;
-    cell.devices++;
-    if (!d.online) continue;
-    cell.online++;
-    if (d.condition === 'alarm') cell.alarm++;
-    else if (d.condition === 'warn') cell.warn++;
-    conditions.get(d.grid)!.push(d.condition);
-  }
-  for (const [id, cell] of out) {
-    if (cell.devices === 0) continue;
-    cell.condition = cell.online === 0 ? 'offline' : worstCondition(conditions.get(id)!);
-  }
-  return out;
-}
+/** A cell as the map shows it (the contract's roll-up: the same rule as GET /api/grid). */
+export type CellLive = CellRollUp;
+export { rollUpCells };
 
 /** Solid colours (markers, dots, text). */
 export const STATE_COLOR: Record<CellCondition, string> = {
