@@ -14,7 +14,7 @@ import { ConnectionGuard } from './connection-guard.js';
 import { MAX_PACKET_BYTES, resolveLimits, type BrokerLimits, type BrokerLimitsInput } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
 import { DeviceRateLimit } from './rate-limit.js';
-import { keepServerSession, tolerateResumeRaces } from './session-resume.js';
+import { keepServerSession, liveClients, persistenceOf, replaceOutgoing, socketOf, tolerateResumeRaces } from './adapters/aedes.js';
 import { Sessions } from './sessions.js';
 
 export interface BrokerOptions {
@@ -48,12 +48,6 @@ export interface CityBroker {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/** What broker.ts uses of aedes-persistence's in-memory persistence (untyped in aedes). */
-interface Persistence {
-  cleanSubscriptions(client: { id: string }): Promise<void>;
-  cleanIncoming?(client: { id: string }): Promise<void>;
-}
 
 /** How long close() waits for the server to take what devices were acknowledged for. */
 const CLOSE_DRAIN_MS = 5_000;
@@ -173,8 +167,8 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     connectTimeout: limits.authTimeoutMs + 1000,
   });
   const broker = aedes;
-  const persistence = (broker as unknown as { persistence: Persistence }).persistence;
-  const clients = (broker as unknown as { clients: Record<string, Client> }).clients; // aedes' live clients by id (untyped)
+  const persistence = persistenceOf(broker);
+  const clients = liveClients(broker);
   const dropLogged = new Map<string, number>();
   const outgoing = new OutgoingQueues({
     limit: (clientId) => (clientId === serviceClientId ? limits.serverQueueMax : limits.queueMax),
@@ -186,8 +180,8 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
       logger.warn({ clientId: clientId.slice(0, 64), cap: clientId === serviceClientId ? limits.serverQueueMax : limits.queueMax, droppedInAll: stats.queueDropped }, 'session queue full: dropping its oldest messages');
     },
   });
-  outgoing.install(persistence);
-  tolerateResumeRaces(broker); // persistent sessions resume after a restart under load (session-resume.ts)
+  replaceOutgoing(broker, outgoing);
+  tolerateResumeRaces(broker); // persistent sessions resume after a restart under load (adapters/aedes.ts)
   if (serviceClientId) await keepServerSession(broker, serviceClientId, SERVER_SUBSCRIPTIONS);
 
   // persistent sessions: a cap per device, and an expiry for idle ones (sessions.ts)
@@ -211,7 +205,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
 
   broker.on('client', (client) => {
     // registered: authenticated, its session restored; the edge's pre-auth limits no longer apply
-    const conn = (client as unknown as { conn: Socket }).conn;
+    const conn = socketOf(client);
     const who = ctx.identities.get(client);
     guard.authenticated(conn, who?.type === 'device' ? who.id : null);
     for (const clientId of sessions.opened(client, who?.type === 'device' ? who.id : null)) endSession(clientId, 'evicted');
@@ -221,7 +215,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   broker.on('clientReady', (client) => {
     stats.connects++;
     const who = ctx.identities.get(client);
-    if (who?.type === 'service') batchWrites((client as unknown as { conn: Socket }).conn);
+    if (who?.type === 'service') batchWrites(socketOf(client));
     logger[who?.type === 'device' ? 'debug' : 'info']({ clientId: client.id, who: who?.type }, 'client connected');
   });
   broker.on('clientDisconnect', (client) => {

@@ -82,7 +82,7 @@ export class OutgoingQueues {
     let dropped = 0;
     while (q.byKey.size > limit) {
       // the oldest goes (it may have been sent and be waiting for its PUBACK: a late PUBACK then
-      // finds nothing to clear, and a resume that reaches it is let through by session-resume.ts)
+      // finds nothing to clear, and a resume that reaches it is let through by adapters/aedes.ts)
       const [key, oldest] = q.byKey.entries().next().value as [string, QueuedPacket];
       q.byKey.delete(key);
       if (oldest.messageId !== undefined && q.byMessageId.get(oldest.messageId) === key) q.byMessageId.delete(oldest.messageId);
@@ -139,16 +139,5 @@ export class OutgoingQueues {
   outgoingStream(client: ClientRef): Readable {
     const q = this.queues.get(client.id);
     return Readable.from(q ? [...q.byKey.values()] : []);
-  }
-
-  /** Puts these queues in place of `persistence`'s own outgoing methods (aedes' default in-memory one). */
-  install(persistence: object): void {
-    Object.assign(persistence, {
-      outgoingEnqueue: this.outgoingEnqueue.bind(this),
-      outgoingEnqueueCombi: this.outgoingEnqueueCombi.bind(this),
-      outgoingUpdate: this.outgoingUpdate.bind(this),
-      outgoingClearMessageId: this.outgoingClearMessageId.bind(this),
-      outgoingStream: this.outgoingStream.bind(this),
-    });
   }
 }

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthenticateError, Client } from 'aedes';
 import type { RejectionReason } from '@citygrid/contract';
 import type { BrokerContext, Identity } from '../context.js';
+import { addressOf, socketOf } from '../adapters/aedes.js';
 import { ownerKey } from '../client-ids.js';
 import { verifySecret } from '../secrets.js';
 
@@ -25,7 +26,6 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-const addressOf = (client: Client): string => (client as unknown as { conn?: { remoteAddress?: string } }).conn?.remoteAddress ?? '';
 
 export function makeAuthenticate(ctx: BrokerContext) {
   // A verified secret is remembered (as a digest) per device so that reconnect storms do not re-run scrypt.
@@ -69,7 +69,7 @@ export function makeAuthenticate(ctx: BrokerContext) {
     ctx.identities.set(client, who);
     // the claim goes with this connection, unless a newer one of the same owner holds it by then (a
     // takeover), or its persistent session keeps it (client-ids.ts)
-    (client as unknown as { conn: NodeJS.EventEmitter }).conn.once('close', () => ctx.clientIds.release(client.id, client, !client.clean));
+    socketOf(client).once('close', () => ctx.clientIds.release(client.id, client, !client.clean));
     done(null, true);
   }
 

@@ -1,12 +1,12 @@
 // ingest: the server's own MQTT session (QoS 1, persistent, so the broker queues readings while the
 // server is down), feeding every message to the pipeline and telling devices why they were refused.
-import type { Socket } from 'node:net';
 import { batchWrites } from '@citygrid/broker';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   BROKER_REJECTIONS_TOPIC, REJECTION_REASON_CODES, allDevicesTopic, deviceTopic, type Rejection,
 } from '@citygrid/contract';
 import type { Logger } from 'pino';
+import { interceptPackets, socketOf } from '../adapters/mqtt.js';
 import type { Metrics } from '../metrics.js';
 import type { Pipeline } from './index.js';
 
@@ -127,7 +127,7 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
     giveUp.unref();
     client.on('connect', (connack) => {
       // one writev per event-loop turn for all the PUBACKs of that turn, not one per message
-      batchWrites(client.stream as unknown as Socket);
+      batchWrites(socketOf(client));
       o.metrics.mqttConnected.set(1);
       log.info({ url: o.url, sessionPresent: connack.sessionPresent }, 'connected to broker');
       client.subscribe(SUBSCRIPTIONS, (err, granted) => {
@@ -163,16 +163,12 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
   });
 }
 
-type SendPacket = (packet: { cmd: string }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
-
 export interface HeldAcks {
   /** Resolves once every PUBACK held so far has been written (or voided by a new connection). */
   settled(): Promise<void>;
 }
 
 export function holdAcksUntilDurable(client: MqttClient, durable: () => Promise<void>): HeldAcks {
-  const c = client as unknown as { _sendPacket: SendPacket; connected: boolean };
-  const send = c._sendPacket.bind(client) as SendPacket;
   let generation = 0; // a new connection: acknowledgements held for the old one are void
   client.on('connect', () => generation++);
   let held: { cmd: string }[] = [];
@@ -184,19 +180,19 @@ export function holdAcksUntilDurable(client: MqttClient, durable: () => Promise<
     const gen = generation;
     held = [];
     last = durable().then(() => {
-      if (gen !== generation || !c.connected) return; // the broker will send those messages again
+      if (gen !== generation || !client.connected) return; // the broker will send those messages again
       for (const packet of batch) send(packet);
     });
   };
-  c._sendPacket = (packet, cb, ...rest) => {
-    if (packet.cmd !== 'puback') return send(packet, cb, ...rest);
+  const send = interceptPackets(client, (packet, write, cb, rest) => {
+    if (packet.cmd !== 'puback') return write(packet, cb, ...rest);
     held.push(packet);
     if (!scheduled) {
       scheduled = true;
       setImmediate(release);
     }
     cb?.(); // as if written: mqtt.js goes on to the next message
-  };
+  });
   return {
     settled: async () => {
       if (scheduled) await new Promise((r) => setImmediate(r)); // the turn's batch is handed to durable() first

@@ -11,6 +11,7 @@ import type {
 } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
+import { terminate, transportWritable, waitingPackets } from '../adapters/engine-io.js';
 import { SessionError, sessionKey, type Auth, type Session } from '../auth/index.js';
 import { tokenFrom } from '../auth/middleware.js';
 import type { Metrics } from '../metrics.js';
@@ -178,9 +179,8 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   const slowWatch = setInterval(() => {
     const now = Date.now();
     for (const socket of io.sockets.sockets.values()) {
-      const conn = socket.conn as unknown as { transport: { writable: boolean }; writeBuffer: unknown[] };
-      const waiting = conn.writeBuffer.length;
-      if (waiting === 0 && conn.transport.writable) {
+      const waiting = waitingPackets(socket.conn);
+      if (waiting === 0 && transportWritable(socket.conn)) {
         lastProgress.set(socket.id, now);
         continue;
       }
@@ -189,10 +189,9 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       log.warn({ user: socket.data.session?.user.username, waitingPackets: waiting, stuckMs }, 'socket client stopped reading: disconnected (it reloads everything when it reconnects)');
       deps.metrics.socketSlowDisconnects.inc();
       lastProgress.delete(socket.id);
-      const transport = socket.conn.transport as unknown as { socket?: { terminate?: () => void } };
       socket.disconnect(true);
       // the client is not reading, so no close handshake will come back: end the connection now
-      transport.socket?.terminate?.();
+      terminate(socket.conn);
     }
   }, 1000);
   slowWatch.unref();
