@@ -6,6 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_TTL_MS, type AuditEntry, type GridCellPeople, type LoginResponse, type UserView } from '@citygrid/contract';
+import { API_ROUTES, openApiDocument } from '@citygrid/contract/openapi';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildApp, type AppDeps } from '../../server/src/http/app.js';
 import { AUTH_SECRET, signToken, startSignedInCity, type SignedInCity, type Who } from '../helpers/signed-in-city.js';
 import { ROOT, connectDevice, end, login, sendJson, waitFor } from '../helpers/system.js';
@@ -65,6 +68,7 @@ const APP_SHELL = String(/^\/(?!api\/|socket\.io\/|metrics$).*/);
 // with the app's router, so a new route fails until it is listed here with what each role gets.
 const ROUTES: Record<string, Case[]> = {
   'GET /api/health': [{ expect: read, none: 200 }],
+  'GET /api/openapi.json': [{ expect: read, none: 200 }],
   // open; a good password signs in whoever calls (a wrong one would count against the rate limit tested last)
   'POST /api/auth/login': [{ body: { username: 'viewer', password: 'demo-viewer' }, expect: read, none: 200 }],
   // fresh: a refresh retires the token it replaces, and the shared tokens serve the other cases
@@ -137,6 +141,9 @@ describe('the route table', () => {
   });
 });
 
+/** Every answer of the route × role calls, for the API description's check. */
+const answered: { route: string; status: number; text: string }[] = [];
+
 describe('every route × every role', () => {
   const cases = Object.entries({ ...ROUTES, ...UNMOUNTED }).flatMap(([route, calls]) => calls.flatMap((c) => WHO.map((who) => [`${route}${c.label ? ` (${c.label})` : ''}`, who, route, c] as const)));
   it.each(cases)('%s as %s', async (_name, who, route, c) => {
@@ -144,6 +151,7 @@ describe('every route × every role', () => {
     const expected = who === 'none' ? c.none ?? 401 : c.expect[who];
     const token = who === 'none' ? null : c.fresh ? await login(city.system.baseUrl, who === 'gridworker' ? city.gridworker : who) : city.tokens[who];
     const res = await call(method, c.path ? await c.path(who) : name, token, c.body);
+    answered.push({ route, status: res.status, text: res.text });
     expect(res.status, res.text.slice(0, 500)).toBe(expected);
     if (expected === 401) expect(res.json().error?.code).toBe('CG_UNAUTHENTICATED');
     if (expected === 403) expect(res.json().error?.code).toBe('CG_FORBIDDEN');
@@ -287,5 +295,59 @@ describe('secrets stay secret', () => {
       expect(everything.filter((t) => t.includes(secret)), secret).toEqual([]);
     }
     for (const token of Object.values(city.tokens).filter(Boolean)) expect(city.logs.filter((l) => l.includes(token!))).toEqual([]);
+  });
+});
+
+describe('the API description (GET /api/openapi.json)', () => {
+  const doc = openApiDocument({ version: 'test' });
+  const described = API_ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+
+  it('is valid OpenAPI 3.1 (a maintained validator) and is what the server serves', async () => {
+    const result = await new Validator().validate(doc as never);
+    expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);
+    expect(result.valid).toBe(true);
+    const served = await call('GET', '/api/openapi.json', null);
+    expect((served.json() as { openapi: string }).openapi).toBe('3.1.0');
+    expect(Object.keys((served.json() as { paths: object }).paths)).toEqual(Object.keys(doc.paths as object));
+  });
+
+  it('describes exactly the /api routes the server mounts, but itself', () => {
+    const mounted = mountedRoutes().filter((r) => r.includes(' /api/') && r !== 'GET /api/openapi.json');
+    expect(mounted.filter((r) => !described.includes(r)), 'mounted, not described').toEqual([]);
+    expect(described.filter((r) => !mounted.includes(r)), 'described, not mounted').toEqual([]);
+  });
+
+  it('gives each route the roles the server enforces (every route x every role, above)', () => {
+    for (const r of API_ROUTES) {
+      const cases = ROUTES[`${r.method.toUpperCase()} ${r.path}`]!;
+      const allowed = (['viewer', 'gridworker', 'operator', 'admin'] as const).filter((who) => cases.some((c) => c.expect[who] !== 403));
+      expect(r.roles === 'open' ? 'open' : [...r.roles].sort(), `${r.method} ${r.path}`).toEqual(cases.some((c) => (c.none ?? 401) !== 401) ? 'open' : allowed.sort());
+    }
+  });
+
+  it('matches every answer recorded above: each success against its schema, each error code among the route\'s', () => {
+    expect(answered.length).toBeGreaterThan(100);
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema({ ...doc, $id: 'api' } as object);
+    const problems: string[] = [];
+    for (const { route, status, text } of answered) {
+      const spec = API_ROUTES.find((r) => `${r.method.toUpperCase()} ${r.path}` === route);
+      if (!spec) continue;
+      const op = (doc.paths as Record<string, Record<string, { responses: Record<string, { content?: { 'application/json': { schema: { $ref: string } } } }> }>>)[spec.path.replace(/:(\w+)/g, '{$1}')]![spec.method]!;
+      const response = op.responses[String(status)];
+      if (!response) {
+        problems.push(`${route}: answered ${status}, which it does not describe`);
+        continue;
+      }
+      const ref = response.content?.['application/json'].schema.$ref;
+      if (!ref) continue; // 204
+      const validate = ajv.getSchema(`api${ref}`)!;
+      if (!validate(JSON.parse(text))) problems.push(`${route} ${status}: ${ajv.errorsText(validate.errors)}`);
+      if (status >= 400) {
+        const code = (JSON.parse(text) as { error: { code: string } }).error.code;
+        if (!(response as unknown as { description: string }).description.includes(code)) problems.push(`${route}: ${code} (${status}) is not among its described errors`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -24,6 +24,7 @@ import { cameraEventsRouter } from './camera-events.router.js';
 import { cityRouter } from './city.router.js';
 import { devicesRouter } from './devices.router.js';
 import { healthRouter } from './health.router.js';
+import { openApiRouter } from './openapi.router.js';
 import { rejectionsRouter } from './rejections.router.js';
 import { cors, securityHeaders } from './security.js';
 
@@ -60,7 +61,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(securityHeaders(), cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: BODY_LIMIT }));
 
-  app.use('/api', healthRouter(deps), loginRouter(deps)); // open
+  app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter()); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
   app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), rejectionsRouter(deps), alertsRouter(deps), auditRouter(deps));
   app.use('/api', (req) => {

@@ -1,11 +1,13 @@
 // The city's shape with live status: GET /api/city, /api/grid, /api/districts.
 import { Router } from 'express';
-import type { GridCellPeople, CityResponse, GridResponse, DistrictsResponse } from '@citygrid/contract';
+import type { CityMeta, CityResponse, DistrictsResponse, GridCellPeople, GridResponse } from '@citygrid/contract';
 import type { AppDeps } from './app.js';
 
 export function cityRouter({ city, registry }: AppDeps): Router {
   const router = Router();
-  const meta: CityResponse = { name: city.name, ...city.meta };
+  // what the contract says, not every key city.yaml may hold
+  const { name_en, center } = city.meta as Pick<CityMeta, 'name_en' | 'center'>;
+  const meta: CityResponse = { name: city.name, ...(name_en ? { name_en } : {}), ...(center ? { center } : {}) };
   router.get('/city', (_req, res) => {
     res.json(meta);
   });

@@ -1,0 +1,158 @@
+// The REST API's answers as zod schemas: what the OpenAPI description (openapi.ts) is generated
+// from. Each is checked at compile time to be exactly the TypeScript type the server's routers
+// declare and the dashboard reads (api.ts, alerts.ts, auth.ts, ...), so the two cannot drift apart:
+// changing a field on one side without the other fails `npm run typecheck`.
+import { z } from 'zod';
+import { ALERT_EVENT_TYPES, ALERT_STATES, SEVERITIES, type Alert, type MaintenanceWindow } from './alerts.js';
+import type * as Api from './api.js';
+import { AUDIT_ACTIONS, type AuditEntry, type LoginResponse, type UserView } from './auth.js';
+import { CAMERA_EVENT_TYPES, CONDITIONS, DEVICE_KINDS } from './catalogue.js';
+import { ROLES } from './city.js';
+import { ERRORS, type ErrorName } from './errors.js';
+import { REJECTION_REASON_CODES, type Rejection, type RejectionReason } from './rejections.js';
+import { matchSchema } from './rules.js';
+import type { CameraSocketEvent } from './socket-events.js';
+
+/** True when A and B are the same type (each assignable to the other, optional and readonly alike). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+/** Fails to compile unless its argument is `true`. */
+const same = <T extends true>(): T | undefined => undefined;
+
+const epochMs = z.number().int().describe('epoch milliseconds');
+const severity = z.enum(SEVERITIES);
+const condition = z.enum(CONDITIONS);
+const reason = z.enum(REJECTION_REASON_CODES as [RejectionReason, ...RejectionReason[]]);
+const position = z.tuple([z.number(), z.number()]).describe('[longitude, latitude]');
+const polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(position)) });
+const multiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(position))) });
+const area = z.union([polygon, multiPolygon]);
+const feature = <P extends z.ZodType>(properties: P) => z.object({ type: z.literal('Feature'), properties, geometry: area });
+const collection = <P extends z.ZodType>(properties: P) => z.object({ type: z.literal('FeatureCollection'), features: z.array(feature(properties)) });
+
+export const apiErrorSchema = z.object({
+  error: z.object({ code: z.enum(Object.values(ERRORS).map((e) => e.code) as [(typeof ERRORS)[ErrorName]['code'], ...(typeof ERRORS)[ErrorName]['code'][]]), message: z.string() }),
+}).meta({ id: 'Error' });
+same<Same<z.infer<typeof apiErrorSchema>, Api.ApiError>>();
+
+const componentStatus = z.enum(['ok', 'degraded', 'down', 'not_configured']);
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  uptimeS: z.number(),
+  broker: z.object({ status: componentStatus, mode: z.enum(['embedded', 'external', 'cluster']), connected: z.boolean() }),
+  cluster: z.object({ replica: z.string(), partitions: z.array(z.number().int()) }).optional(),
+  store: z.object({ status: componentStatus, kind: z.enum(['sqlite', 'influx']), detail: z.string().optional() }),
+  rules: z.object({ status: componentStatus, detail: z.string().optional() }),
+  ingest: z.object({ received: z.number(), stored: z.number(), rejected: z.number() }),
+}).meta({ id: 'Health' });
+same<Same<z.infer<typeof healthSchema>, Api.HealthResponse>>();
+
+export const deviceSchema = z.object({
+  id: z.string(), kind: z.enum(DEVICE_KINDS), name: z.string().optional(), grid: z.string(), district: z.string(), location: position,
+  online: z.boolean(), lastSeen: epochMs.nullable(),
+  latest: z.record(z.string(), z.object({ value: z.union([z.number(), z.boolean()]), ts: epochMs })),
+  condition,
+}).meta({ id: 'Device' });
+same<Same<z.infer<typeof deviceSchema>, Api.DeviceView>>();
+export const devicesSchema = z.object({ devices: z.array(deviceSchema) }).meta({ id: 'DevicesResponse' });
+same<Same<z.infer<typeof devicesSchema>, Api.DevicesResponse>>();
+
+const rawPoint = z.object({ ts: epochMs, value: z.number() });
+const bucketPoint = z.object({ ts: epochMs, mean: z.number(), min: z.number(), max: z.number(), count: z.number().int() });
+export const readingsSchema = z.object({
+  device: z.string(), from: epochMs, to: epochMs, step: z.number().nullable(),
+  series: z.array(z.object({ metric: z.string(), unit: z.string().optional(), points: z.union([z.array(rawPoint), z.array(bucketPoint)]) })),
+}).meta({ id: 'Readings' });
+same<Same<z.infer<typeof readingsSchema>, Api.ReadingsResponse>>();
+
+export const rejectionSchema = z.object({
+  ts: epochMs, device: z.string().nullable(), topic: z.string().nullable(), reason, message: z.string(), by: z.enum(['broker', 'server']),
+  seq: z.number().optional(), count: z.number().int().optional(), preAuth: z.boolean().optional(),
+}).meta({ id: 'Rejection' });
+same<Same<z.infer<typeof rejectionSchema>, Rejection>>();
+export const rejectionsSchema = z.object({ total: z.number().int(), byReason: z.partialRecord(reason, z.number().int()), items: z.array(rejectionSchema) }).meta({ id: 'RejectionsResponse' });
+same<Same<z.infer<typeof rejectionsSchema>, Api.RejectionsResponse>>();
+
+const seconds = z.number().nullable();
+export const scoreSchema = z.object({
+  id: z.string(), alerts: z.number().int(), bySeverity: z.record(severity, z.number().int()), acknowledged: z.number().int(), resolved: z.number().int(),
+  ackMedianS: seconds, ackP90S: seconds, resolveMedianS: seconds, resolveP90S: seconds, ackedInTime: z.number().nullable(), escalated: z.number().int(),
+}).meta({ id: 'Score' });
+same<Same<z.infer<typeof scoreSchema>, Api.Score>>();
+export const scoresSchema = z.object({ from: epochMs, to: epochMs, by: z.enum(['grid', 'district']), scores: z.array(scoreSchema) }).meta({ id: 'ScoresResponse' });
+same<Same<z.infer<typeof scoresSchema>, Api.ScoresResponse>>();
+
+const personRef = z.object({ username: z.string(), name: z.string() });
+const gridCellProperties = z.object({
+  id: z.string(), name: z.string(), name_en: z.string().optional(), district: z.string(),
+  status: z.object({ devices: z.number().int(), online: z.number().int(), condition: z.union([condition, z.enum(['offline', 'none'])]) }),
+  people: z.object({ workers: z.array(personRef), supervisors: z.array(personRef) }).optional(),
+});
+export const gridSchema = collection(gridCellProperties).meta({ id: 'Grid' });
+same<Same<z.infer<typeof gridSchema>, Api.GridResponse>>();
+export const districtsSchema = collection(z.object({ id: z.string(), name: z.string(), name_en: z.string().optional() })).meta({ id: 'Districts' });
+same<Same<z.infer<typeof districtsSchema>, Api.DistrictsResponse>>();
+export const citySchema = z.object({ name: z.string(), name_en: z.string().optional(), center: position.optional() }).meta({ id: 'City' });
+same<Same<z.infer<typeof citySchema>, Api.CityResponse>>();
+
+export const alertSchema = z.object({
+  id: z.string(), rule: z.string(), ruleKind: z.string(), severity, key: z.string(), devices: z.array(z.string()), grid: z.string(), district: z.string(),
+  message: z.string(), guidance: z.string(), values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+  state: z.enum(ALERT_STATES), startedAt: epochMs, firedAt: epochMs.nullable().optional(), updatedAt: epochMs,
+  acknowledgedAt: epochMs.nullable(), acknowledgedBy: z.string().nullable(), resolvedAt: epochMs.nullable(), resolvedBy: z.string().nullable(),
+  escalation: z.union([z.literal(0), z.literal(1), z.literal(2)]), assignees: z.array(z.string()), ackDeadline: epochMs, suppressed: z.boolean(),
+  parts: z.array(z.string()).optional(), partOf: z.string().nullable().optional(), reraises: z.string().nullable().optional(), flapping: z.boolean().optional(),
+}).meta({ id: 'Alert' });
+same<Same<z.infer<typeof alertSchema>, Alert>>();
+export const alertsSchema = z.object({ alerts: z.array(alertSchema) }).meta({ id: 'AlertsResponse' });
+same<Same<z.infer<typeof alertsSchema>, Api.AlertsResponse>>();
+const historyEntry = z.object({ seq: z.number().int(), ts: epochMs, type: z.enum(ALERT_EVENT_TYPES), actor: z.string(), note: z.string().nullable() });
+export const alertDetailSchema = z.object({ alert: alertSchema, history: z.array(historyEntry) }).meta({ id: 'AlertDetailResponse' });
+same<Same<z.infer<typeof alertDetailSchema>, Api.AlertDetailResponse>>();
+export const alertActionSchema = z.object({ alert: alertSchema }).meta({ id: 'AlertActionResponse' });
+same<Same<z.infer<typeof alertActionSchema>, Api.AlertActionResponse>>();
+
+export const maintenanceWindowSchema = z.object({
+  id: z.string(), target: z.union([z.object({ device: z.string() }), z.object({ grid: z.string() })]), by: z.string(), reason: z.string(), from: epochMs, until: epochMs,
+}).meta({ id: 'MaintenanceWindow' });
+same<Same<z.infer<typeof maintenanceWindowSchema>, MaintenanceWindow>>();
+export const maintenanceListSchema = z.object({ windows: z.array(maintenanceWindowSchema) }).meta({ id: 'MaintenanceListResponse' });
+same<Same<z.infer<typeof maintenanceListSchema>, Api.MaintenanceListResponse>>();
+export const maintenanceCreatedSchema = z.object({ window: maintenanceWindowSchema }).meta({ id: 'MaintenanceCreatedResponse' });
+same<Same<z.infer<typeof maintenanceCreatedSchema>, Api.MaintenanceCreatedResponse>>();
+
+export const auditEntrySchema = z.object({
+  seq: z.number().int(), ts: epochMs, user: z.string(), action: z.enum(AUDIT_ACTIONS), target: z.string().nullable(), note: z.string().nullable(),
+}).meta({ id: 'AuditEntry' });
+same<Same<z.infer<typeof auditEntrySchema>, AuditEntry>>();
+export const auditSchema = z.object({ entries: z.array(auditEntrySchema) }).meta({ id: 'AuditResponse' });
+same<Same<z.infer<typeof auditSchema>, Api.AuditResponse>>();
+
+export const cameraEventSchema = z.object({
+  device: z.string(), grid: z.string(), district: z.string(), ts: epochMs, type: z.enum(CAMERA_EVENT_TYPES), confidence: z.number(), count: z.number().int(), zone: z.string().optional(),
+}).meta({ id: 'CameraEvent', description: 'A camera detection: type, confidence and count. Never an image.' });
+same<Same<z.infer<typeof cameraEventSchema>, CameraSocketEvent>>();
+export const cameraEventsSchema = z.object({ events: z.array(cameraEventSchema) }).meta({ id: 'CameraEventsResponse' });
+same<Same<z.infer<typeof cameraEventsSchema>, Api.CameraEventsResponse>>();
+
+const levels = z.object({ above: z.number().optional(), below: z.number().optional(), clear_below: z.number().optional(), clear_above: z.number().optional(), crosses: z.number().optional() });
+export const ruleStatusSchema = z.object({
+  id: z.string(), kind: z.string(), severity, devices: z.number().int(), active: z.number().int(), lastEvaluation: epochMs.nullable(),
+  match: matchSchema.optional(), metric: z.string().optional(), levels,
+}).meta({ id: 'RuleStatus' });
+same<Same<z.infer<typeof ruleStatusSchema>, Api.RuleStatusView>>();
+export const rulesSchema = z.object({ status: componentStatus, detail: z.string().optional(), rules: z.array(ruleStatusSchema) }).meta({ id: 'RulesResponse' });
+same<Same<z.infer<typeof rulesSchema>, Api.RulesResponse>>();
+
+export const userSchema = z.object({ username: z.string(), name: z.string(), role: z.enum(ROLES), grids: z.array(z.string()), districts: z.array(z.string()) }).meta({ id: 'User' });
+same<Same<z.infer<typeof userSchema>, UserView>>();
+export const loginSchema = z.object({ token: z.string(), expiresAt: epochMs, user: userSchema }).meta({ id: 'Login' });
+same<Same<z.infer<typeof loginSchema>, LoginResponse>>();
+
+// ---- request bodies ----
+export const loginRequestSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1) }).meta({ id: 'LoginRequest' });
+export const alertNoteSchema = z.object({ note: z.string().max(2000).optional() }).meta({ id: 'AckRequest' });
+export const resolveNoteSchema = z.object({ note: z.string().min(1).max(2000) }).meta({ id: 'ResolveRequest' });
+export const maintenanceRequestSchema = z.object({
+  device: z.string().optional(), grid: z.string().optional(), for: z.string().optional().describe('a duration like 30m or 2h'),
+  until: epochMs.optional(), reason: z.string().min(1),
+}).meta({ id: 'MaintenanceRequest', description: 'give exactly one of device or grid, and one of for or until' });

@@ -1,0 +1,168 @@
+// Every REST route in one table (method, path, who may call it, what it takes and answers, which
+// errors it gives), and the OpenAPI 3.1 description generated from it: the answers' JSON Schemas come
+// from the zod schemas (api-schemas.ts) through zod's own JSON Schema output, the error answers from
+// the error registry (errors.ts). Nothing of it is written by hand twice. GET /api/openapi.json
+// serves it; a test checks that the table lists exactly the routes the server mounts.
+import { z } from 'zod';
+import * as S from './api-schemas.js';
+import { ERRORS, type ErrorName } from './errors.js';
+import type { Role } from './city.js';
+import { PERMISSIONS } from './auth.js';
+
+type Method = 'get' | 'post' | 'delete';
+interface Param { name: string; description: string; schema: z.ZodType; required?: boolean }
+
+export interface RouteSpec {
+  method: Method;
+  /** As Express mounts it (`/api/alerts/:id`). */
+  path: string;
+  summary: string;
+  /** Who may call it: 'open' (no sign-in), or the roles allowed. */
+  roles: 'open' | readonly Role[];
+  query?: Param[];
+  body?: z.ZodType;
+  /** The success answer: its status and schema (none for 204). */
+  status: 200 | 201 | 204;
+  response?: z.ZodType;
+  /** The registry's errors this route answers with (beyond sign-in and role, which follow from `roles`). */
+  errors: ErrorName[];
+}
+
+const str = (description: string) => z.string().describe(description);
+const limit = (what: string): Param => ({ name: 'limit', description: `at most this many ${what}`, schema: z.number().int().min(1) });
+const range: Param[] = [
+  { name: 'from', description: 'start, epoch ms or ISO 8601 (default: some time before `to`)', schema: z.string() },
+  { name: 'to', description: 'end, epoch ms or ISO 8601 (default: now)', schema: z.string() },
+];
+const READ = PERMISSIONS.read;
+const ACT = PERMISSIONS.actOnAlerts;
+
+export const API_ROUTES: RouteSpec[] = [
+  { method: 'get', path: '/api/health', summary: 'Health of the broker, store and rules (open)', roles: 'open', status: 200, response: S.healthSchema, errors: [] },
+  { method: 'post', path: '/api/auth/login', summary: 'Sign in: a token (also set as the cg_token cookie)', roles: 'open', body: S.loginRequestSchema, status: 200, response: S.loginSchema, errors: ['LOGIN_INVALID', 'BAD_CREDENTIALS', 'TOO_MANY_ATTEMPTS', 'SIGNIN_BUSY', 'SIGNIN_UNAVAILABLE', 'BODY_INVALID', 'BODY_TOO_LARGE'] },
+  { method: 'post', path: '/api/auth/refresh', summary: 'A new token for the same session (the old one retires after a grace period)', roles: READ, status: 200, response: S.loginSchema, errors: [] },
+  { method: 'post', path: '/api/auth/logout', summary: 'End the session: every token of it is refused from now on', roles: READ, status: 204, errors: [] },
+  { method: 'get', path: '/api/auth/me', summary: 'Who is signed in', roles: READ, status: 200, response: S.userSchema, errors: [] },
+  { method: 'get', path: '/api/city', summary: 'The city: name and centre', roles: READ, status: 200, response: S.citySchema, errors: [] },
+  { method: 'get', path: '/api/grid', summary: 'Grid cells as GeoJSON with live status and who answers for each', roles: READ, status: 200, response: S.gridSchema, errors: [] },
+  { method: 'get', path: '/api/districts', summary: 'District outlines as GeoJSON', roles: READ, status: 200, response: S.districtsSchema, errors: [] },
+  {
+    method: 'get', path: '/api/devices', summary: 'Devices with their latest values (a grid worker: their cells only)', roles: READ, status: 200, response: S.devicesSchema, errors: ['QUERY_INVALID'],
+    query: [{ name: 'grid', description: 'one grid cell', schema: str('cell id') }, { name: 'district', description: 'one district', schema: str('district id') }, { name: 'kind', description: 'one device kind', schema: str('device kind') }],
+  },
+  { method: 'get', path: '/api/devices/:id', summary: 'One device', roles: READ, status: 200, response: S.deviceSchema, errors: ['DEVICE_NOT_FOUND'] },
+  {
+    method: 'get', path: '/api/devices/:id/readings', summary: 'A device\'s readings over a time range, raw or in buckets', roles: READ, status: 200, response: S.readingsSchema,
+    errors: ['DEVICE_NOT_FOUND', 'QUERY_INVALID', 'LIMIT_EXCEEDED', 'METRIC_UNKNOWN', 'STORE_UNAVAILABLE'],
+    query: [{ name: 'metric', description: 'a metric of the device, or several comma-separated (default: all)', schema: z.string() }, ...range, { name: 'step', description: 'bucket width like 1m or 1h (default: raw points)', schema: z.string() }, limit('raw points per metric')],
+  },
+  {
+    method: 'get', path: '/api/camera-events', summary: 'Recent camera detections (type, confidence, count; never an image)', roles: READ, status: 200, response: S.cameraEventsSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
+    query: [{ name: 'grid', description: 'one grid cell', schema: z.string() }, { name: 'district', description: 'one district', schema: z.string() }, ...range, limit('events')],
+  },
+  {
+    method: 'get', path: '/api/rejections', summary: 'Refused device messages, with their reasons', roles: READ, status: 200, response: S.rejectionsSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
+    query: [{ name: 'device', description: 'one device', schema: z.string() }, { name: 'reason', description: 'one refusal reason', schema: z.string() }, limit('rejections')],
+  },
+  {
+    method: 'get', path: '/api/alerts', summary: 'Alerts, newest first (a grid worker: their cells only)', roles: READ, status: 200, response: S.alertsSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
+    query: [{ name: 'state', description: 'active (default) or all', schema: z.enum(['active', 'all']) }, { name: 'severity', description: 'red, orange, yellow or blue', schema: z.string() }, { name: 'grid', description: 'one grid cell', schema: z.string() }, { name: 'district', description: 'one district', schema: z.string() }, limit('alerts')],
+  },
+  { method: 'get', path: '/api/alerts/:id', summary: 'One alert and its history', roles: READ, status: 200, response: S.alertDetailSchema, errors: ['ALERT_NOT_FOUND'] },
+  { method: 'post', path: '/api/alerts/:id/ack', summary: 'Acknowledge an alert, with an optional note', roles: ACT, body: S.alertNoteSchema, status: 200, response: S.alertActionSchema, errors: ['ALERT_NOT_FOUND', 'ALERT_RESOLVED', 'QUERY_INVALID', 'ALERT_ACTION_PENDING', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
+  { method: 'post', path: '/api/alerts/:id/resolve', summary: 'Resolve an alert, saying what was done', roles: ACT, body: S.resolveNoteSchema, status: 200, response: S.alertActionSchema, errors: ['ALERT_NOT_FOUND', 'ALERT_RESOLVED', 'NOTE_REQUIRED', 'QUERY_INVALID', 'ALERT_ACTION_PENDING', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
+  { method: 'get', path: '/api/maintenance', summary: 'Maintenance windows in force or to come', roles: READ, status: 200, response: S.maintenanceListSchema, errors: [] },
+  { method: 'post', path: '/api/maintenance', summary: 'Start a maintenance window for a device or a cell (its alerts are shown, not notified)', roles: PERMISSIONS.maintenance, body: S.maintenanceRequestSchema, status: 201, response: S.maintenanceCreatedSchema, errors: ['MAINTENANCE_INVALID', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
+  { method: 'delete', path: '/api/maintenance/:id', summary: 'End a maintenance window early', roles: PERMISSIONS.maintenance, status: 204, errors: ['MAINTENANCE_NOT_FOUND', 'CROSS_SITE_REQUEST'] },
+  {
+    method: 'get', path: '/api/scores', summary: 'Scores (考核) per grid cell or district over a period', roles: READ, status: 200, response: S.scoresSchema, errors: ['QUERY_INVALID'],
+    query: [{ name: 'by', description: 'grid (default) or district', schema: z.enum(['grid', 'district']) }, ...range],
+  },
+  { method: 'get', path: '/api/rules', summary: 'The alert rules and their state', roles: READ, status: 200, response: S.rulesSchema, errors: [] },
+  { method: 'post', path: '/api/rules/reload', summary: 'Read rules.yaml again (a bad file is refused; the last good rules stay)', roles: PERMISSIONS.reloadRules, status: 200, response: S.rulesSchema, errors: ['RULES_INVALID', 'CROSS_SITE_REQUEST'] },
+  {
+    method: 'get', path: '/api/audit', summary: 'The audit log, newest first', roles: PERMISSIONS.audit, status: 200, response: S.auditSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
+    query: [{ name: 'user', description: 'one user', schema: z.string() }, { name: 'action', description: 'one action', schema: z.string() }, { name: 'before', description: 'entries older than this seq (paging)', schema: z.number().int() }, limit('entries')],
+  },
+];
+
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+/** The OpenAPI 3.1 description of the REST API (GET /api/openapi.json). */
+export function openApiDocument(o: { version: string; title?: string }): Record<string, unknown> {
+  // every answer and body gets a component of its own; nested schemas with an id are referenced
+  const registry = z.registry<{ id: string }>();
+  const idOf = new Map<z.ZodType, string>();
+  const name = (route: RouteSpec, what: string) => `${route.method}${route.path.replace(/^\/api/, '').split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}${what}`;
+  const add = (schema: z.ZodType, fallback: string) => {
+    const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id ?? idOf.get(schema) ?? fallback;
+    idOf.set(schema, id);
+    if (!registry.has(schema)) registry.add(schema, { id });
+    return id;
+  };
+  // every schema with an id of its own (Alert, Device, ...) is a component, referenced where it is used
+  for (const schema of Object.values(S)) {
+    const id = schema instanceof z.ZodType ? (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id : undefined;
+    if (id) add(schema, id);
+  }
+  for (const r of API_ROUTES) {
+    if (r.response) add(r.response, name(r, 'Response'));
+    if (r.body) add(r.body, name(r, 'Body'));
+  }
+  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Record<string, unknown>> };
+  for (const s of Object.values(schemas)) delete s.$schema;
+
+  const errorResponse = (names: ErrorName[]) => ({
+    description: names.map((n) => `${ERRORS[n].code}: ${ERRORS[n].template.replace(/%[sd]/g, '…')}`).join('\n'),
+    content: { 'application/json': { schema: ref('Error') } },
+  });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of API_ROUTES) {
+    const errors: ErrorName[] = [...r.errors];
+    if (r.roles !== 'open') errors.push('UNAUTHENTICATED', 'FORBIDDEN');
+    errors.push('INTERNAL');
+    const byStatus = new Map<number, ErrorName[]>();
+    for (const e of new Set(errors)) byStatus.set(ERRORS[e].status, [...byStatus.get(ERRORS[e].status) ?? [], e]);
+    const params = [
+      ...[...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...(r.query ?? []).map((q) => ({ name: q.name, in: 'query', required: q.required ?? false, description: q.description, schema: z.toJSONSchema(q.schema, { target: 'draft-2020-12' }) })),
+    ].map((p) => {
+      if ('schema' in p && p.schema && typeof p.schema === 'object') delete (p.schema as Record<string, unknown>).$schema;
+      return p;
+    });
+    const op: Record<string, unknown> = {
+      operationId: name(r, ''),
+      summary: r.summary,
+      description: r.roles === 'open' ? 'No sign-in needed.' : `Roles: ${r.roles.join(', ')}.`,
+      'x-roles': r.roles,
+      ...(r.roles === 'open' ? { security: [] } : {}),
+      ...(params.length ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(idOf.get(r.body)!) } } } } : {}),
+      responses: {
+        [r.status]: r.response
+          ? { description: 'OK', content: { 'application/json': { schema: ref(idOf.get(r.response)!) } } }
+          : { description: 'Done; no content' },
+        ...Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, names]) => [status, errorResponse(names)])),
+      },
+    };
+    (paths[openApiPath(r.path)] ??= {})[r.method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: o.title ?? 'CityGrid API', version: o.version,
+      description: 'Real-time monitoring for grid-based city management. Every error answer is {"error": {"code", "message"}} with a code from the registry.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }, { cookie: [] }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'the token from POST /api/auth/login' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'cg_token', description: 'set by POST /api/auth/login (writes must come from the dashboard\'s own pages)' },
+      },
+    },
+  };
+}
