@@ -111,7 +111,11 @@ export function openApiDocument(o: { version: string; title?: string }): Record<
     if (r.body) add(r.body, name(r, 'Body'));
   }
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Record<string, unknown>> };
-  for (const s of Object.values(schemas)) delete s.$schema;
+  for (const s of Object.values(schemas)) {
+    // zod names each with $schema and a fragment $id; inside an OpenAPI document they only confuse viewers
+    delete s.$schema;
+    delete s.$id;
+  }
 
   const errorResponse = (names: ErrorName[]) => ({
     description: names.map((n) => `${ERRORS[n].code}: ${ERRORS[n].template.replace(/%[sd]/g, '…')}`).join('\n'),
