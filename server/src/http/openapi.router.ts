@@ -1,5 +1,6 @@
 // GET /api/openapi.json: the REST API's OpenAPI 3.1 description, generated from the contract's route
-// table and schemas (contract/src/openapi.ts). GET /api/docs: the same, browsable, in Swagger UI
+// table and schemas (contract/src/openapi.ts); GET /api/asyncapi.json: the MQTT topics and Socket.IO
+// events as AsyncAPI 3.0 (contract/src/asyncapi.ts). GET /api/docs: the same, browsable, in Swagger UI
 // (swagger-ui-dist, served from this server: no CDN, and within the Content-Security-Policy: no
 // inline script). Both open, like the docs of any public API: they say what the routes take and
 // answer, and who may call them, never anything of this city.
@@ -7,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
+import { asyncApiDocument } from '@citygrid/contract/asyncapi';
 import { openApiDocument } from '@citygrid/contract/openapi';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -35,6 +37,12 @@ export function openApiRouter(): Router {
     doc ??= openApiDocument({ version: VERSION });
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(doc);
+  });
+  let events: Record<string, unknown> | null = null;
+  router.get('/asyncapi.json', (_req, res) => {
+    events ??= asyncApiDocument({ version: VERSION });
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(events);
   });
   router.get('/docs', (_req, res) => {
     res.type('html').send(PAGE);
