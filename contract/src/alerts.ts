@@ -2,6 +2,18 @@
 export const SEVERITIES = ['red', 'orange', 'yellow', 'blue'] as const; // I, II, III, IV
 export type Severity = (typeof SEVERITIES)[number];
 export const SEVERITY_RANK: Record<Severity, number> = { red: 4, orange: 3, yellow: 2, blue: 1 };
+/** The warning level of each colour (I is the gravest), as China's emergency plans number them. */
+export const SEVERITY_LEVEL: Record<Severity, 'I' | 'II' | 'III' | 'IV'> = { red: 'I', orange: 'II', yellow: 'III', blue: 'IV' };
+/** Each colour's name, in the two languages CityGrid speaks: the dashboard and the webhook messages use these. */
+export const SEVERITY_NAME: Record<'zh-CN' | 'en', Record<Severity, string>> = {
+  'zh-CN': { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' },
+  en: { red: 'Red', orange: 'Orange', yellow: 'Yellow', blue: 'Blue' },
+};
+
+/** A place's name in a language: its English name in English when it has one, else its own name. */
+export function localName(place: { name: string; name_en?: string | undefined }, locale: string): string {
+  return locale === 'en' && place.name_en ? place.name_en : place.name;
+}
 
 export const ALERT_STATES = ['pending', 'firing', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];

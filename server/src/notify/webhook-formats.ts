@@ -2,7 +2,7 @@
 // WeCom (企业微信) and Feishu (飞书) group-robot message shapes. Pure: no I/O, no clock, no signing
 // (the sender adds signatures). Text from rules and people (message, guidance, note) is neutralised
 // so it cannot break the markdown, add links or HTML-like tags, or start a new line in a title.
-import type { Alert, AlertEventType, AlertSocketEvent, AlertState, EscalationLevel, Severity } from '@citygrid/contract';
+import { SEVERITIES, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type AlertState, type EscalationLevel, type Severity } from '@citygrid/contract';
 
 export const WEBHOOK_FORMATS = ['generic', 'dingtalk', 'wecom', 'feishu'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -43,7 +43,6 @@ export interface FeishuBody {
 }
 export type WebhookBody = GenericBody | DingTalkBody | WeComBody | FeishuBody;
 
-const LEVEL: Record<Severity, string> = { red: 'I', orange: 'II', yellow: 'III', blue: 'IV' };
 
 interface Labels {
   colour: Record<Severity, string>;
@@ -57,8 +56,13 @@ interface Labels {
   sep: string;
 }
 
+/** Each colour's warning, from the contract's colour names. */
+function colours(warning: (name: string) => string, locale: 'zh-CN' | 'en'): Record<Severity, string> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, warning(SEVERITY_NAME[locale][s])])) as Record<Severity, string>;
+}
+
 const ZH: Labels = {
-  colour: { red: '红色预警', orange: '橙色预警', yellow: '黄色预警', blue: '蓝色预警' },
+  colour: colours((name) => `${name}预警`, 'zh-CN'),
   level: (roman) => `（${roman}级）`,
   state: { pending: '待确认', firing: '告警中', acknowledged: '已确认', resolved: '已解除' },
   event: {
@@ -72,7 +76,7 @@ const ZH: Labels = {
 };
 
 const EN: Labels = {
-  colour: { red: 'Red warning', orange: 'Orange warning', yellow: 'Yellow warning', blue: 'Blue warning' },
+  colour: colours((name) => `${name} warning`, 'en'),
   level: (roman) => ` (level ${roman})`,
   state: { pending: 'pending', firing: 'firing', acknowledged: 'acknowledged', resolved: 'resolved' },
   event: {
@@ -132,7 +136,7 @@ function labelsFor(options: FormatOptions): Labels {
 
 /** e.g. `红色预警（I级）· 告警中`: colour, level and state, no user text. */
 function headline(alert: Alert, l: Labels): string {
-  return `${l.colour[alert.severity]}${l.level(LEVEL[alert.severity])} · ${l.state[alert.state]}`;
+  return `${l.colour[alert.severity]}${l.level(SEVERITY_LEVEL[alert.severity])} · ${l.state[alert.state]}`;
 }
 
 /** Short one-line title for notification previews and card headers. */

@@ -1,5 +1,5 @@
 // The city's name (GET /api/city), in the current language.
-import type { CityResponse } from '@citygrid/contract';
+import { localName, type CityResponse } from '@citygrid/contract';
 import { computed, effectScope, shallowRef, watch } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { api } from '../api/endpoints';
@@ -24,7 +24,7 @@ export function useCity() {
   const name = computed(() => {
     const c = city.value;
     if (!c) return null;
-    return locale.value === 'en' && c.name_en ? c.name_en : c.name;
+    return localName(c, locale.value);
   });
   return { city, name, reload: load };
 }

@@ -1,5 +1,6 @@
 // Tooltip text for the map: a cell's name and counts, a district, or a device.
 import { useI18n } from 'vue-i18n';
+import { localName } from '@citygrid/contract';
 import { SEVERITY_COLOR } from '../lib/alerts';
 import { deviceState } from '../lib/conditions';
 import { escapeHtml, formatAge } from '../lib/format';
@@ -15,8 +16,7 @@ export function useMapTooltip(): (params: unknown) => string {
   const devices = useDevices();
   const feed = useAlertFeed();
 
-  const localName = (p: { name: string; name_en?: string }) =>
-    locale.value === 'en' && p.name_en ? p.name_en : p.name;
+  const nameOf = (p: { name: string; name_en?: string }) => localName(p, locale.value);
   const line = (label: string, value: string) =>
     `<div class="tt-row"><span>${escapeHtml(label)}</span><b>${escapeHtml(value)}</b></div>`;
   const title = (text: string, sub?: string) =>
@@ -34,7 +34,7 @@ export function useMapTooltip(): (params: unknown) => string {
     const alertLine = worst
       ? `<div class="tt-state"><i class="tt-dot" style="background:${SEVERITY_COLOR[worst]}"></i>${escapeHtml(`${t('alerts.title')} · ${t(`severity.${worst}`)} · ${alerts.length}`)}</div>`
       : '';
-    return title(localName(c.properties), district ? localName(district.properties) : c.properties.district)
+    return title(nameOf(c.properties), district ? nameOf(district.properties) : c.properties.district)
       + alertLine
       + `<div class="tt-state">${dot(condition)}${escapeHtml(t(`condition.${condition}`))}</div>`
       + line(t('map.devices'), t('map.online', { online: s?.online ?? 0, total: s?.devices ?? 0 }))
@@ -43,7 +43,7 @@ export function useMapTooltip(): (params: unknown) => string {
 
   function district(id: string): string {
     const d = grid.districtById.value.get(id);
-    return title(d ? localName(d.properties) : id, t('map.district'));
+    return title(d ? nameOf(d.properties) : id, t('map.district'));
   }
 
   function device(id: string): string {
@@ -54,7 +54,7 @@ export function useMapTooltip(): (params: unknown) => string {
     return title(d.id, d.name)
       + `<div class="tt-state">${dot(state)}${escapeHtml(t(`condition.${state}`))}</div>`
       + line(t('devices.col.kind'), t(`kind.${d.kind}`))
-      + line(t('devices.col.cell'), c ? localName(c.properties) : d.grid)
+      + line(t('devices.col.cell'), c ? nameOf(c.properties) : d.grid)
       + line(t('devices.col.age'), d.lastSeen ? formatAge(d.lastSeen, Date.now(), locale.value) : t('devices.never'));
   }
 

@@ -1,4 +1,5 @@
 // English for sign-in, alerts, the phone view, audit and scores (same keys as zh-CN-ops.ts).
+import { SEVERITY_NAME } from '@citygrid/contract';
 import type { zhCNOps } from './zh-CN-ops';
 
 export const enOps: typeof zhCNOps = {
@@ -25,7 +26,7 @@ export const enOps: typeof zhCNOps = {
     actionDropped: 'The server refused “{action}” on alert {alert}: {message}',
     dismiss: 'Dismiss',
   },
-  severity: { red: 'Red', orange: 'Orange', yellow: 'Yellow', blue: 'Blue' },
+  severity: SEVERITY_NAME.en,
   severityLevel: '{colour} · level {roman}',
   alertValue: {
     level: 'threshold', crosses: 'crosses', eta_min: 'ETA (min)', slope_per_min: 'per min', unchanged_min: 'unchanged (min)',

@@ -1,4 +1,5 @@
 // Simplified Chinese for sign-in, alerts, the phone view, audit and scores (merged into zh-CN.ts).
+import { SEVERITY_NAME } from '@citygrid/contract';
 export const zhCNOps = {
   auth: {
     title: '登录',
@@ -23,7 +24,7 @@ export const zhCNOps = {
     actionDropped: '服务器拒绝了对告警 {alert} 的“{action}”：{message}',
     dismiss: '关闭',
   },
-  severity: { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' },
+  severity: SEVERITY_NAME['zh-CN'],
   severityLevel: '{colour} · {roman}级',
   alertValue: {
     level: '阈值', crosses: '警戒线', eta_min: '预计到达（分钟）', slope_per_min: '每分钟变化', unchanged_min: '未变化（分钟）',

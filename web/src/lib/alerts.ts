@@ -107,4 +107,3 @@ export const SEVERITY_COLOR: Record<Severity, string> = {
 export const SEVERITY_FILL: Record<Severity, string> = {
   red: 'rgba(239, 68, 68, 0.82)', orange: 'rgba(249, 115, 22, 0.78)', yellow: 'rgba(234, 179, 8, 0.7)', blue: 'rgba(59, 130, 246, 0.66)',
 };
-export const SEVERITY_ROMAN: Record<Severity, string> = { red: 'I', orange: 'II', yellow: 'III', blue: 'IV' };

@@ -1,13 +1,13 @@
 // What an alert row shows, translated and formatted: built by useAlertViews() for the feed and the
 // phone view; AlertItem and PhoneAlertCard only display it.
-import { metricsOf, type Alert, type AlertState, type Severity } from '@citygrid/contract';
+import { localName, metricsOf, SEVERITY_LEVEL, type Alert, type AlertState, type Severity } from '@citygrid/contract';
 import { useI18n } from 'vue-i18n';
 import { useAlertActions } from '../../composables/useAlertActions';
 import { useAuth } from '../../composables/useAuth';
 import { useDevices } from '../../composables/useDevices';
 import { useGrid } from '../../composables/useGrid';
 import type { ActionType } from '../../lib/action-queue';
-import { canAct, SEVERITY_ROMAN } from '../../lib/alerts';
+import { canAct } from '../../lib/alerts';
 import { formatAge, formatClock, formatMetricValue, formatNumber, formatTime } from '../../lib/format';
 import { ruleText, splitMessage } from '../../lib/rule-text';
 
@@ -46,8 +46,7 @@ export function useAlertViews() {
   const auth = useAuth();
   const actions = useAlertActions();
 
-  const localName = (p?: { name: string; name_en?: string }) =>
-    p && (locale.value === 'en' && p.name_en ? p.name_en : p.name);
+  const nameOf = (p?: { name: string; name_en?: string }) => p && localName(p, locale.value);
 
   /** The values behind the alert in the user's language: the device's metrics first, then what
    *  the rule reports (threshold, ETA, events...). "Level: 34.2 cm · Threshold: 30" */
@@ -79,12 +78,12 @@ export function useAlertViews() {
       id: a.id,
       severity: a.severity,
       state: a.state,
-      severityLabel: t('severityLevel', { colour: t(`severity.${a.severity}`), roman: SEVERITY_ROMAN[a.severity] }),
+      severityLabel: t('severityLevel', { colour: t(`severity.${a.severity}`), roman: SEVERITY_LEVEL[a.severity] }),
       stateLabel: t(`alertState.${a.state}`),
       message: ruleText(headline, locale.value),
       guidance: ruleText(a.guidance, locale.value),
-      cell: localName(grid.cellById.value.get(a.grid)?.properties) ?? a.grid,
-      district: localName(grid.districtById.value.get(a.district)?.properties) ?? a.district,
+      cell: nameOf(grid.cellById.value.get(a.grid)?.properties) ?? a.grid,
+      district: nameOf(grid.districtById.value.get(a.district)?.properties) ?? a.district,
       devices: a.devices.map((id) => {
         const kind = devices.get(id)?.kind;
         return kind ? `${t(`kind.${kind}`)} ${id}` : id;
