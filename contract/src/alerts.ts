@@ -1,4 +1,5 @@
 // Alerts: China's four warning colours, the lifecycle, and the append-only events that record it.
+import type { AlertText } from './alert-text.js';
 export const SEVERITIES = ['red', 'orange', 'yellow', 'blue'] as const; // I, II, III, IV
 export type Severity = (typeof SEVERITIES)[number];
 export const SEVERITY_RANK: Record<Severity, number> = { red: 4, orange: 3, yellow: 2, blue: 1 };
@@ -31,8 +32,15 @@ export interface Alert {
   devices: string[];
   grid: string;
   district: string;
+  /** The rule's title and the detail in English ("Flooding at the underpass: level_cm 36.0 cm, above
+   *  30 cm"): the rendered default, for clients that do not read `text`. */
   message: string;
+  /** What to do, in English (the rendered default). */
   guidance: string;
+  /** The same words as a message key and parameters, with the title and guidance in both languages:
+   *  render them with alertMessage / alertGuidance (alert-text.ts). Absent on alerts recorded before it
+   *  existed, which render as `message` and `guidance`. */
+  text?: AlertText;
   /** The values that made the condition true (metric -> value), and e.g. a forecast. */
   values: Record<string, number | boolean | string>;
   state: AlertState;

@@ -4,6 +4,7 @@
 // changing a field on one side without the other fails `npm run typecheck`.
 import { z } from 'zod';
 import { ALERT_EVENT_TYPES, ALERT_STATES, SEVERITIES, type Alert, type MaintenanceWindow } from './alerts.js';
+import { alertTextSchema } from './alert-text.js';
 import type * as Api from './api.js';
 import { AUDIT_ACTIONS, type AuditEntry, type LoginResponse, type UserView } from './auth.js';
 import { CAMERA_EVENT_TYPES, CONDITIONS, DEVICE_KINDS } from './catalogue.js';
@@ -96,7 +97,7 @@ same<Same<z.infer<typeof citySchema>, Api.CityResponse>>();
 
 export const alertSchema = z.object({
   id: z.string(), rule: z.string(), ruleKind: z.string(), severity, key: z.string(), devices: z.array(z.string()), grid: z.string(), district: z.string(),
-  message: z.string(), guidance: z.string(), values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+  message: z.string(), guidance: z.string(), text: alertTextSchema.optional(), values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
   state: z.enum(ALERT_STATES), startedAt: epochMs, firedAt: epochMs.nullable().optional(), updatedAt: epochMs,
   acknowledgedAt: epochMs.nullable(), acknowledgedBy: z.string().nullable(), resolvedAt: epochMs.nullable(), resolvedBy: z.string().nullable(),
   escalation: z.union([z.literal(0), z.literal(1), z.literal(2)]), assignees: z.array(z.string()), ackDeadline: epochMs, suppressed: z.boolean(),

@@ -17,12 +17,25 @@ export const matchSchema = z.strictObject({
 });
 export type RuleMatch = z.infer<typeof matchSchema>;
 
+/**
+ * The rule's words: `message` (a short title) and `guidance` (what to do) in English, `message_zh`
+ * and `guidance_zh` in Chinese. Each is optional: what is missing is generated from the rule
+ * (contract/src/alert-text.ts), so every alert reads in both languages.
+ */
+const text = (what: string, max: number) => z.string({ error: `must be text (${what})` }).trim()
+  .min(1, `must not be empty (${what}); leave it out to have it generated`).max(max, `at most ${max} characters (${what})`).optional();
+const words = {
+  message: text('a short title in English', 300),
+  message_zh: text('a short title in Chinese', 300),
+  guidance: text('what to do, in English', 600),
+  guidance_zh: text('what to do, in Chinese', 600),
+};
+
 const common = {
   id,
   match: matchSchema,
   severity: z.enum(SEVERITIES),
-  message: z.string().min(1).max(300).optional(),
-  guidance: z.string().min(1).max(600).optional(),
+  ...words,
 };
 
 export const thresholdRule = z.strictObject({
@@ -59,8 +72,7 @@ export const refusalsRule = z.strictObject({
 const compositePart = z.union([id, z.strictObject({ camera: z.enum(CAMERA_EVENT_TYPES) })]);
 export const compositeRule = z.strictObject({
   id, kind: z.literal('composite'), scope: z.literal('grid').default('grid'), within: durationMs,
-  all: z.array(compositePart).min(2), severity: z.enum(SEVERITIES),
-  message: z.string().min(1).max(300).optional(), guidance: z.string().min(1).max(600).optional(),
+  all: z.array(compositePart).min(2), severity: z.enum(SEVERITIES), ...words,
 });
 
 export const ruleSchema = z.discriminatedUnion('kind', [

@@ -720,3 +720,51 @@ describe('AlertManager: setRules and rulesStatus', () => {
     expect(after[0]).toMatchObject({ id: 'flood', kind: 'threshold', severity: 'red', devices: 2, active: 2 });
   });
 });
+
+describe('AlertManager: alert texts in both languages', () => {
+  const detail = { key: 'threshold.active', params: { metric: 'level_cm', value: 36, unit: 'cm', side: 'above', level: 30, hold_ms: 0 } } as const;
+
+  it('carries the detail as a key and parameters, the title and guidance in both languages, and the English default in message', () => {
+    const h = harness({ rules: [floodRule('red', { message_zh: '下穿通道积水' })] });
+    h.deliver('flood', { ...cond(h.city, 'wl-a', 'active', { level_cm: 36 }, 'level_cm 36.0 cm, above 30 cm'), text: detail }, T0);
+    const a = only(open(h.manager));
+    expect(a.text).toEqual({
+      title: { en: 'Flooding', 'zh-CN': '下穿通道积水' }, detail,
+      guidance: { en: 'Close the underpass.', 'zh-CN': '请到现场查看，并报告发现的情况。' },
+    });
+    expect(a.message).toBe('Flooding: level_cm 36.0 cm, above 30 cm');
+    expect(a.guidance).toBe('Close the underpass.');
+    // and it is what the log keeps
+    expect(h.log.history(a.id)[0]!.alert.text).toEqual(a.text);
+  });
+
+  it('gives a rule without words a generated title in both languages (the English one leads message)', () => {
+    const h = harness({ rules: [rule({ id: 'high-water', kind: 'threshold', match: { kind: 'water_level' }, metric: 'level_cm', above: 30, severity: 'yellow' })] });
+    h.deliver('high-water', { ...cond(h.city, 'wl-a', 'active', { level_cm: 36 }, 'level_cm 36.0 cm, above 30 cm'), text: detail }, T0);
+    const a = only(open(h.manager));
+    expect(a.text!.title).toEqual({ en: 'Level above 30', 'zh-CN': '水位高于 30' });
+    expect(a.message).toBe('Level above 30: level_cm 36.0 cm, above 30 cm');
+  });
+
+  it('restores an alert recorded by the old code (no text) from alerts.db and keeps serving it as it was', () => {
+    const h = harness();
+    const old = {
+      id: 'old-1', rule: 'flood', ruleKind: 'threshold', severity: 'red', key: 'wl-a', devices: ['wl-a'], grid: 'c-a', district: 'east',
+      message: 'Flooding: level_cm 35 cm', guidance: 'Close the underpass.', values: { level_cm: 35 }, state: 'firing',
+      startedAt: T0, firedAt: T0, updatedAt: T0, acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, resolvedBy: null,
+      escalation: 0, assignees: ['gw-c-a'], ackDeadline: T0 + 5 * MIN, suppressed: false,
+    };
+    // written as the old code wrote it: the row's JSON has no `text`
+    h.log.close();
+    const db = new Database(h.logPath);
+    db.prepare('INSERT INTO alert_events (alert_id, ts, type, actor, note, alert) VALUES (?, ?, ?, ?, ?, ?)').run('old-1', T0, 'firing', 'system', null, JSON.stringify(old));
+    db.close();
+    const h2 = h.restart(T0 + MIN);
+    const a = h2.manager.get('old-1')!;
+    expect(a).toMatchObject({ message: 'Flooding: level_cm 35 cm', guidance: 'Close the underpass.', state: 'firing' });
+    expect(a.text).toBeUndefined();
+    // its condition, still true, then gives it the structured text
+    h2.deliver('flood', { ...cond(h2.city, 'wl-a', 'active', { level_cm: 36 }, 'level_cm 36.0 cm, above 30 cm'), text: detail }, T0 + 2 * MIN);
+    expect(h2.manager.get('old-1')!.text!.detail).toEqual(detail);
+  });
+});

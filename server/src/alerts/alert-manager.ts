@@ -3,7 +3,7 @@
 // maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { partitionOf, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
+import { partitionOf, ruleGuidance, ruleTitle, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Condition, EvaluatorFactory, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
@@ -430,7 +430,12 @@ export class AlertManager {
   private update(a: Alert, cond: Condition): void {
     const rule = this.ruleOf(`${a.rule}|`);
     a.values = cond.values;
-    a.message = `${rule?.message ?? a.rule}: ${cond.detail}`;
+    if (rule) {
+      a.text = { title: ruleTitle(rule), detail: cond.text ?? null, guidance: ruleGuidance(rule) };
+      a.guidance = a.text.guidance.en;
+    } else if (a.text) a.text = { ...a.text, detail: cond.text ?? null };
+    // the English default: the title and the detail (the detail's English rendering when it has a key)
+    a.message = `${a.text?.title.en ?? a.rule}: ${cond.detail}`;
     a.devices = cond.devices.length ? cond.devices : a.devices;
     if (rule?.kind === 'composite') {
       const parts = String(cond.values.parts ?? '').split(',').filter(Boolean);
@@ -442,7 +447,7 @@ export class AlertManager {
     const state = cond.status === 'active' ? 'firing' : 'pending';
     const a: Alert = {
       id: newId(), rule: rule.id, ruleKind: rule.kind, severity: rule.severity, key: cond.key, devices: cond.devices,
-      grid: cond.grid, district: cond.district, message: '', guidance: rule.guidance ?? 'Check the place and report what you find.',
+      grid: cond.grid, district: cond.district, message: '', guidance: ruleGuidance(rule).en,
       values: cond.values, state, startedAt: now, firedAt: state === 'firing' ? now : null, updatedAt: now, acknowledgedAt: null, acknowledgedBy: null,
       resolvedAt: null, resolvedBy: null, escalation: 0, assignees: this.o.routing.assignees(cond.grid, cond.district, 0),
       ackDeadline: now + this.o.routing.deadline(rule.severity), suppressed: false, reraises: reraises?.id ?? null, partOf: null,

@@ -1,6 +1,6 @@
 // Composite rules: several signals in the same grid cell within a window make one incident. The parts'
 // alerts are grouped under it so the control room sees one incident, not five.
-import type { Alert, CompositeRule } from '@citygrid/contract';
+import { renderDetail, type Alert, type AlertDetail, type CompositeRule } from '@citygrid/contract';
 import type { Condition } from '../rules/types.js';
 
 export interface CompositeInputs {
@@ -20,7 +20,7 @@ export function evaluateComposite(rule: CompositeRule, input: CompositeInputs): 
   const out: Condition[] = [];
   for (const grid of input.candidateGrids()) {
     const parts: Alert[] = [];
-    const present: string[] = [];
+    const present: Extract<AlertDetail, { key: 'composite.active' }>['params']['signals'] = [];
     let all = true;
     for (const part of rule.all) {
       if (typeof part === 'string') {
@@ -28,23 +28,25 @@ export function evaluateComposite(rule: CompositeRule, input: CompositeInputs): 
         if (alerts.length === 0) all = false;
         else {
           parts.push(...alerts);
-          present.push(part);
+          present.push({ rule: part });
         }
       } else {
         const n = input.cameraEvents(grid, part.camera, since);
         if (n === 0) all = false;
-        else present.push(`${n} ${part.camera} camera event${n > 1 ? 's' : ''}`);
+        else present.push({ camera: part.camera, count: n });
       }
     }
-    out.push({
+    const c = {
       key: grid,
       devices: [...new Set(parts.flatMap((p) => p.devices))],
       grid,
       district: input.districtOf(grid),
-      status: all ? 'active' : 'clear',
       values: { parts: parts.map((p) => p.id).join(',') },
-      detail: all ? `${present.join(' + ')} in the same cell within ${Math.round(rule.within / 60_000)} min` : 'the signals no longer coincide',
-    });
+    };
+    if (all) {
+      const text: AlertDetail = { key: 'composite.active', params: { signals: present, within_ms: rule.within } };
+      out.push({ ...c, status: 'active', text, detail: renderDetail(text, 'en') });
+    } else out.push({ ...c, status: 'clear', detail: 'the signals no longer coincide' });
   }
   return out;
 }

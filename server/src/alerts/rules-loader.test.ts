@@ -124,6 +124,20 @@ describe('loadRules: problems name the file, the rule and the field', () => {
     expect(problemsWith(problems, RULES_FILE, '"flood-3"', 'threshold')).toHaveLength(1);
   });
 
+  it('words in Chinese that are not text, empty, or under a misspelt name', () => {
+    const { problems, rules } = load([
+      { ...flood, message_zh: ['积水'] },
+      { ...flood, id: 'flood-2', guidance_zh: '' },
+      { ...flood, id: 'flood-3', message_cn: '积水' },
+      { ...flood, id: 'flood-4', message_zh: '下穿通道积水', guidance_zh: '封闭下穿通道。' },
+    ]);
+    expect(problemsWith(problems, RULES_FILE, '"flood"', 'message_zh', 'must be text (a short title in Chinese)')).toHaveLength(1);
+    expect(problemsWith(problems, RULES_FILE, '"flood-2"', 'guidance_zh', 'must not be empty')).toHaveLength(1);
+    expect(problemsWith(problems, RULES_FILE, '"flood-3"', 'message_cn')).toHaveLength(1);
+    expect(problems).toHaveLength(3);
+    expect(rules.map((r) => [r.id, r.message_zh, r.guidance_zh])).toEqual([['flood-4', '下穿通道积水', '封闭下穿通道。']]);
+  });
+
   it('a rule without an id is named by its position', () => {
     const { id: _id, ...anonymous } = flood;
     const { problems } = load([flood, anonymous]);
@@ -180,6 +194,11 @@ describe('the demo city\'s rules', () => {
     expect(loaded.problems).toEqual([]);
     const kinds = new Set(loaded.rules.map((r) => r.kind));
     for (const kind of ['threshold', 'rate', 'absence', 'frozen', 'anomaly', 'forecast', 'camera', 'composite']) expect(kinds, kind).toContain(kind);
+    // every rule reads in Chinese as the city wrote it
+    for (const r of loaded.rules) {
+      expect(r.message_zh, r.id).toMatch(/[\u4e00-\u9fff]/);
+      expect(r.guidance_zh, r.id).toMatch(/[\u4e00-\u9fff]/);
+    }
     // every non-composite rule selects at least one demo device
     for (const r of loaded.rules) {
       if (r.kind === 'composite') continue;

@@ -1,5 +1,5 @@
 // What every rule kind implements: pure code, no I/O, time passed in (an injectable clock).
-import type { CameraEventType, DeviceKind, RuleDef } from '@citygrid/contract';
+import type { AlertDetail, CameraEventType, DeviceKind, RuleDef } from '@citygrid/contract';
 
 export interface RuleDevice { id: string; kind: DeviceKind; grid: string; district: string }
 
@@ -24,6 +24,9 @@ export interface Condition {
   /** Plain, specific words for the alert message: "level_cm 34.2 cm, above 30 cm for 30 s",
    *  "expected to reach 30 cm in about 12 min", "no data for 5 min". */
   detail: string;
+  /** The same detail as a message key and parameters (pending and active conditions), rendered in
+   *  either language from the contract's catalogue; `detail` is then its English rendering. */
+  text?: AlertDetail;
 }
 
 export interface RuleEvaluator {

@@ -1,7 +1,7 @@
 // absence: a device that has sent nothing for a while, or that the broker reported offline.
 import type { AbsenceRule } from '@citygrid/contract';
 import type { Condition, Observation, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, Reported, round, whereDevice, keeps } from './shared.js';
+import { fmtDuration, Reported, round, whereDevice, withText, keeps } from './shared.js';
 
 type Reason = 'silent' | 'offline';
 interface DeviceState {
@@ -47,19 +47,14 @@ export function createAbsenceEvaluator(rule: AbsenceRule, devices: RuleDevice[])
     const was = s.reason;
     s.reason = reason;
     const silent_min = round(quiet / 60_000, 1);
-    let detail: string;
-    if (reason === 'offline') detail = 'device went offline';
-    else if (reason === 'silent') {
-      detail = s.lastSeen === null
-        ? `no data since monitoring started ${fmtDuration(quiet)} ago`
-        : `no data for ${fmtDuration(quiet)}`;
-    } else detail = was === 'offline' ? 'device back online' : `data again after ${fmtDuration(quiet)} of silence`;
-    reported.report({
+    const c: Omit<Condition, 'detail'> = {
       ...whereDevice(s.device),
       status: reason === null ? 'clear' : 'active',
       values: reason === 'offline' ? { silent_min, online: false } : { silent_min },
-      detail,
-    }, out);
+    };
+    if (reason === 'offline') reported.report(withText(c, { key: 'absence.offline', params: {} }), out);
+    else if (reason === 'silent') reported.report(withText(c, { key: 'absence.silent', params: { silent_ms: quiet, since_start: s.lastSeen === null } }), out);
+    else reported.report({ ...c, detail: was === 'offline' ? 'device back online' : `data again after ${fmtDuration(quiet)} of silence` }, out);
   }
 
   function heard(o: Observation): boolean {

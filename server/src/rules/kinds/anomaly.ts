@@ -1,7 +1,7 @@
 // anomaly: a value far outside a device's own recent normal (its baseline), e.g. unusual noise at night.
 import type { AnomalyRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, keeps } from './shared.js';
+import { fmtValue, readNumber, Reported, round, unitOf, whereDevice, withText, type Where, keeps } from './shared.js';
 
 interface Baseline {
   where: Where;
@@ -80,11 +80,9 @@ export function createAnomalyEvaluator(rule: AnomalyRule, _devices: RuleDevice[]
         learn(b, v, dt);
         return out;
       }
-      const how = z > 0 ? 'high' : 'low';
-      reported.report({
-        ...b.where, status: 'active', values,
-        detail: `${rule.metric} ${fmtValue(v, unit)}, unusually ${how} (${usual}, z ${z.toFixed(1)}, alert at ${rule.z})`,
-      }, out);
+      reported.report(withText({ ...b.where, status: 'active', values }, {
+        key: 'anomaly.active', params: { metric: rule.metric, value: v, unit, mean: b.mean, std, z, alert_z: rule.z },
+      }), out);
       return out;
     },
     tick() {

@@ -1,7 +1,7 @@
 // camera: at least N events of one type within a sliding window, per grid cell or per camera.
 import type { CameraRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, Reported, round, keeps } from './shared.js';
+import { fmtDuration, Reported, round, withText, keeps } from './shared.js';
 
 interface Hit { ts: number; device: string }
 interface KeyState { key: string; grid: string; district: string; hits: Hit[] }
@@ -25,16 +25,16 @@ export function createCameraEvaluator(rule: CameraRule, _devices: RuleDevice[]):
     const n = s.hits.length;
     const devices = [...new Set(s.hits.map((h) => h.device))];
     const active = n >= rule.count;
-    const cameras = byGrid && devices.length > 1 ? ` from ${devices.length} cameras` : '';
-    reported.report({
+    const c = {
       key: s.key, grid: s.grid, district: s.district,
       devices: byGrid ? devices : [s.key],
-      status: active ? 'active' : 'clear',
+      status: active ? 'active' as const : 'clear' as const,
       values: { events: n, window_min: windowMin },
-      detail: active
-        ? `${n} ${rule.event} events ${inWindow}${cameras}`
-        : `${n} ${rule.event} event${n === 1 ? '' : 's'} ${inWindow}, under ${rule.count}`,
-    }, out);
+    };
+    if (active) {
+      const params = { event: rule.event, count: n, window_ms: rule.within, cameras: byGrid ? devices.length : 1 };
+      reported.report(withText(c, { key: 'camera.active', params }), out);
+    } else reported.report({ ...c, detail: `${n} ${rule.event} event${n === 1 ? '' : 's'} ${inWindow}, under ${rule.count}` }, out);
     if (n === 0) states.delete(s.key);
   }
 

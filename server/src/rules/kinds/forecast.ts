@@ -1,7 +1,7 @@
 // forecast (预测): an early warning that a value's trend will cross a level within a lead time.
 import type { ForecastRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtNum, fmtValue, perMinute, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue, keeps } from './shared.js';
+import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, withText, type Where, pushSample, type TimedValue, keeps } from './shared.js';
 
 type Sample = TimedValue;
 interface DeviceState {
@@ -97,12 +97,10 @@ export function createForecastEvaluator(rule: ForecastRule, _devices: RuleDevice
     }
     s.dir = dir > 0 ? 1 : -1;
     const etaMin = Math.max(1, Math.round(eta));
-    const moving = `${dir > 0 ? 'rising' : 'falling'} ${fmtNum(Math.abs(fit.slope))} ${perMinute(unit)}`;
-    reported.report({
+    reported.report(withText({
       ...s.where, status: 'active',
       values: { [rule.metric]: v, crosses: level, eta_min: etaMin, slope_per_min: round(fit.slope, 3) },
-      detail: `expected to reach ${lvl} in about ${etaMin} min (${now}, ${moving})`,
-    }, out);
+    }, { key: 'forecast.active', params: { metric: rule.metric, level, unit, eta_min: etaMin, value: v, slope_per_min: fit.slope } }), out);
   }
 
   return {

@@ -1,7 +1,7 @@
 // frozen: a sensor repeating exactly the same value for a long time (stuck, not measuring).
 import type { FrozenRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, keeps } from './shared.js';
+import { fmtDuration, fmtValue, readNumber, Reported, round, unitOf, whereDevice, withText, type Where, keeps } from './shared.js';
 
 interface DeviceState {
   where: Where;
@@ -44,11 +44,10 @@ export function createFrozenEvaluator(rule: FrozenRule, _devices: RuleDevice[]):
         s.readings += 1;
         const unchanged = s.last - s.first;
         if (reported.status(key) !== 'active' && s.readings >= 3 && unchanged >= rule.for) {
-          reported.report({
+          reported.report(withText({
             ...s.where, status: 'active',
             values: { [rule.metric]: s.value, unchanged_min: round(unchanged / 60_000, 1) },
-            detail: `${rule.metric} stuck at ${fmtValue(s.value, unit)} for ${fmtDuration(unchanged)} (${s.readings} identical readings)`,
-          }, out);
+          }, { key: 'frozen.active', params: { metric: rule.metric, value: s.value, unit, unchanged_ms: unchanged, readings: s.readings } }), out);
         }
         return out;
       }

@@ -1,7 +1,7 @@
 // rate: a value rising (or falling) by at least R within a period P.
 import type { RateRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, type Where, pushSample, type TimedValue, keeps } from './shared.js';
+import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, round, unitOf, whereDevice, withText, type Where, pushSample, type TimedValue, keeps } from './shared.js';
 
 type Sample = TimedValue;
 interface DeviceState { where: Where; samples: Sample[] }
@@ -48,10 +48,12 @@ export function createRateEvaluator(rule: RateRule, _devices: RuleDevice[]): Rul
     const was = reported.status(s.where.key);
     const active = was === 'active' ? towards >= needed / 2 - EPS : towards >= needed - EPS;
     const values = { [rule.metric]: last.v, change: round(change), per_min: round(period / 60_000) };
-    const detail = active
-      ? describe(change)
-      : `${describe(change)}, under ${fmtLevel(needed / 2, unit)} (half the alert level of ${fmtLevel(needed, unit)})`;
-    reported.report({ ...s.where, status: active ? 'active' : 'clear', values, detail }, out);
+    if (active) {
+      reported.report(withText({ ...s.where, status: 'active', values }, { key: 'rate.active', params: { metric: rule.metric, change, unit, per_ms: period } }), out);
+      return;
+    }
+    const detail = `${describe(change)}, under ${fmtLevel(needed / 2, unit)} (half the alert level of ${fmtLevel(needed, unit)})`;
+    reported.report({ ...s.where, status: 'clear', values, detail }, out);
   }
 
   return {

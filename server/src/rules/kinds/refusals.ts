@@ -2,7 +2,7 @@
 // some reasons): a sensor that is misconfigured after installation, or one flooding the broker.
 import type { RefusalsRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, Reported, keeps } from './shared.js';
+import { fmtDuration, Reported, withText, keeps } from './shared.js';
 
 interface Hit { ts: number; n: number; reason: string }
 /** Hits in time order; `sum` is their total, kept as they come and age out (no rescans: a flooding device refuses thousands). */
@@ -31,13 +31,10 @@ export function createRefusalsEvaluator(rule: RefusalsRule, _devices: RuleDevice
       s.head = 0;
     }
     const n = s.sum;
-    const byReason = [...s.reasons.keys()].join(', ');
-    reported.report({
-      key: s.device.id, grid: s.device.grid, district: s.device.district, devices: [s.device.id],
-      status: n >= rule.count ? 'active' : 'clear',
-      values: { refused: n },
-      detail: n >= rule.count ? `${n} messages refused ${inWindow} (${byReason})` : `${n} refused ${inWindow}, under ${rule.count}`,
-    }, out);
+    const c = { key: s.device.id, grid: s.device.grid, district: s.device.district, devices: [s.device.id], values: { refused: n } };
+    if (n >= rule.count) {
+      reported.report(withText({ ...c, status: 'active' }, { key: 'refusals.active', params: { count: n, window_ms: rule.within, reasons: [...s.reasons.keys()] } }), out);
+    } else reported.report({ ...c, status: 'clear', detail: `${n} refused ${inWindow}, under ${rule.count}` }, out);
     if (n === 0) states.delete(s.device.id);
   }
 

@@ -1,6 +1,6 @@
 // Shared by the rule kinds: what was last reported per key (each change reported once), and how
 // values, units and durations are written in alert details.
-import { metricsOf, type DeviceKind } from '@citygrid/contract';
+import { metricsOf, renderDetail, type AlertDetail, type DeviceKind } from '@citygrid/contract';
 import type { Condition, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../types.js';
 
 export type Status = Condition['status'];
@@ -49,43 +49,12 @@ export function unitOf(kind: DeviceKind, metric: string): string {
   return spec?.type === 'number' ? spec.unit : '';
 }
 
-function withUnit(text: string, unit: string): string {
-  if (unit === '') return text;
-  return /^[%°]/.test(unit) ? `${text}${unit}` : `${text} ${unit}`;
-}
+// How numbers, units and durations are written: the contract's, shared with the alert texts' catalogue.
+export { fmtDuration, fmtLevel, fmtNum, fmtValue, perMinute } from '@citygrid/contract';
 
-/** A measured number: one decimal ("34.2"), two significant digits when tiny, none when large. */
-export function fmtNum(n: number): string {
-  const a = Math.abs(n);
-  if (a !== 0 && a < 0.1) return String(Number(n.toPrecision(2)));
-  return a >= 1000 ? n.toFixed(0) : n.toFixed(1);
-}
-
-/** A measured value with its unit: "34.2 cm", "true". */
-export function fmtValue(v: number | boolean, unit: string): string {
-  return typeof v === 'boolean' ? String(v) : withUnit(fmtNum(v), unit);
-}
-
-/** A configured level with its unit, written as configured: "30 cm". */
-export function fmtLevel(level: number, unit: string): string {
-  return withUnit(String(level), unit);
-}
-
-/** A rate unit: "cm/min", or "per min" without a unit. */
-export function perMinute(unit: string): string {
-  return unit === '' ? 'per min' : `${unit}/min`;
-}
-
-const tenth = (x: number) => String(Math.round(x * 10) / 10);
-
-/** A duration as people say it: "30 s", "5 min", "2.5 h", "3 d". */
-export function fmtDuration(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 60) return `${Math.round(s)} s`;
-  const m = s / 60;
-  if (m < 120) return `${tenth(m)} min`;
-  const h = m / 60;
-  return h < 48 ? `${tenth(h)} h` : `${tenth(h / 24)} d`;
+/** A condition whose detail is a catalogue key: the English rendering becomes its `detail`. */
+export function withText<C extends Omit<Condition, 'detail' | 'text'>>(c: C, text: AlertDetail): C & Pick<Condition, 'detail' | 'text'> {
+  return { ...c, text, detail: renderDetail(text, 'en') };
 }
 
 /** Rounds to `digits` decimals (values shown on alerts; avoids float noise like 0.30000000000000004). */

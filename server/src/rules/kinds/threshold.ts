@@ -1,7 +1,7 @@
 // threshold: a value above (or below) a level, optionally held for a time, cleared at a separate level.
 import type { ThresholdRule } from '@citygrid/contract';
 import type { Condition, RuleDevice, RuleEvaluator } from '../types.js';
-import { fmtDuration, fmtLevel, fmtValue, readNumber, Reported, unitOf, whereDevice, type Status, type Where, keeps } from './shared.js';
+import { fmtLevel, fmtValue, readNumber, Reported, unitOf, whereDevice, withText, type Status, type Where, keeps } from './shared.js';
 
 interface DeviceState {
   where: Where;
@@ -33,12 +33,10 @@ export function createThresholdEvaluator(rule: ThresholdRule, _devices: RuleDevi
   const isPast = (v: number) => (upward ? v > level : v < level);
   const isCleared = (v: number) => (upward ? v < clearLevel : v > clearLevel);
 
-  function detail(s: DeviceState, status: Status, was: Status): string {
+  /** Why it cleared (English; a note in the alert's history). */
+  function clearDetail(s: DeviceState, was: Status): string {
     const head = `${rule.metric} ${fmtValue(s.raw, unit)}`;
-    const lvl = fmtLevel(level, unit);
-    if (status === 'active') return `${head}, ${side} ${lvl}${hold > 0 ? ` for ${fmtDuration(hold)}` : ''}`;
-    if (status === 'pending') return `${head}, ${side} ${lvl}; alerts if it stays there for ${fmtDuration(hold)}`;
-    if (was === 'pending') return `${head}, no longer ${side} ${lvl}`;
+    if (was === 'pending') return `${head}, no longer ${side} ${fmtLevel(level, unit)}`;
     return `${head}, back ${upward ? 'below' : 'above'} ${fmtLevel(clearLevel, unit)}`;
   }
 
@@ -48,9 +46,10 @@ export function createThresholdEvaluator(rule: ThresholdRule, _devices: RuleDevi
     if (was === 'active') status = isCleared(s.value) ? 'clear' : 'active';
     else if (s.since === null) status = 'clear';
     else status = now - s.since >= hold ? 'active' : 'pending';
-    reported.report({
-      ...s.where, status, values: { [rule.metric]: s.raw, level }, detail: detail(s, status, was),
-    }, out);
+    const c = { ...s.where, status, values: { [rule.metric]: s.raw, level } };
+    const params = { metric: rule.metric, value: s.raw, unit, side, level, hold_ms: hold } as const;
+    if (status === 'clear') reported.report({ ...c, detail: clearDetail(s, was) }, out);
+    else reported.report(withText(c, { key: status === 'active' ? 'threshold.active' : 'threshold.pending', params }), out);
   }
 
   return {
