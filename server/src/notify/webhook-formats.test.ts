@@ -75,6 +75,39 @@ describe('dingtalk', () => {
   });
 });
 
+describe('alert texts in the body\'s language', () => {
+  const text: NonNullable<Alert['text']> = {
+    title: { en: 'Level above 25', 'zh-CN': '水位高于 25' },
+    detail: { key: 'threshold.active', params: { metric: 'level_cm', value: 36, unit: 'cm', side: 'above', level: 25, hold_ms: 60_000 } },
+    guidance: { en: 'Check the place and report what you find.', 'zh-CN': '请到现场查看，并报告发现的情况。' },
+  };
+  const structured = () => event({ message: 'Level above 25: level_cm 36.0 cm, above 25 cm for 1 min', guidance: text.guidance.en, text });
+
+  it('renders the message and guidance from the key and parameters in Chinese, with the numbers, in every robot format', () => {
+    const ding = dingtalkBody(structured());
+    expect(ding.markdown.text).toContain('**水位高于 25：水位 36.0 cm，高于 25 cm，已持续 1 分钟**');
+    expect(ding.markdown.text).toContain('处置建议: 请到现场查看，并报告发现的情况。');
+    expect(ding.markdown.title).toContain('水位高于 25');
+    expect(ding.markdown.text).not.toContain('above');
+    expect(wecomBody(structured()).markdown.content).toContain('水位 36.0 cm，高于 25 cm');
+    expect(JSON.stringify(feishuBody(structured()))).toContain('水位 36.0 cm，高于 25 cm');
+  });
+
+  it('renders them in English for a target that asks for it', () => {
+    const text = dingtalkBody(structured(), { locale: 'en' }).markdown.text;
+    expect(text).toContain('Level above 25: level_cm 36.0 cm, above 25 cm for 1 min');
+    expect(text).toContain('Guidance: Check the place and report what you find.');
+  });
+
+  it('sends an alert recorded before texts had keys (no text) with its own message and guidance', () => {
+    const old = JSON.parse(JSON.stringify(alert())) as Alert;
+    expect(old.text).toBeUndefined();
+    const body = dingtalkBody({ event: 'firing', actor: 'system', note: null, alert: old }).markdown.text;
+    expect(body).toContain('**下穿通道积水 35 cm**');
+    expect(body).toContain('处置建议: 封闭下穿通道，通知排水队');
+  });
+});
+
 describe('wecom', () => {
   it('is a markdown message with a WeCom font colour for the severity', () => {
     const body = wecomBody(event());

@@ -2,17 +2,18 @@
 // WeCom (企业微信) and Feishu (飞书) group-robot message shapes. Pure: no I/O, no clock, no signing
 // (the sender adds signatures). Text from rules and people (message, guidance, note) is neutralised
 // so it cannot break the markdown, add links or HTML-like tags, or start a new line in a title.
-import { SEVERITIES, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type AlertState, type EscalationLevel, type Severity } from '@citygrid/contract';
+import { alertGuidance, alertMessage, SEVERITIES, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type AlertState, type EscalationLevel, type Locale, type Severity } from '@citygrid/contract';
 
 export const WEBHOOK_FORMATS = ['generic', 'dingtalk', 'wecom', 'feishu'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
-export type WebhookLocale = 'zh-CN' | 'en';
+export type WebhookLocale = Locale;
 
 export interface FormatOptions {
   /** Base URL of the dashboard; alerts link to `${dashboardUrl}/#/alerts/${id}`. */
   dashboardUrl?: string;
-  /** Defaults to zh-CN. */
-  locale?: WebhookLocale;
+  /** The language of the whole body, the alert's message and guidance included (from the contract's
+   *  catalogue; an alert recorded before it had one keeps its own words). Defaults to zh-CN. */
+  locale?: WebhookLocale | undefined;
 }
 
 export interface GenericBody {
@@ -45,6 +46,7 @@ export type WebhookBody = GenericBody | DingTalkBody | WeComBody | FeishuBody;
 
 
 interface Labels {
+  locale: Locale;
   colour: Record<Severity, string>;
   level: (roman: string) => string;
   state: Record<AlertState, string>;
@@ -62,6 +64,7 @@ function colours(warning: (name: string) => string, locale: 'zh-CN' | 'en'): Rec
 }
 
 const ZH: Labels = {
+  locale: 'zh-CN',
   colour: colours((name) => `${name}预警`, 'zh-CN'),
   level: (roman) => `（${roman}级）`,
   state: { pending: '待确认', firing: '告警中', acknowledged: '已确认', resolved: '已解除' },
@@ -76,6 +79,7 @@ const ZH: Labels = {
 };
 
 const EN: Labels = {
+  locale: 'en',
   colour: colours((name) => `${name} warning`, 'en'),
   level: (roman) => ` (level ${roman})`,
   state: { pending: 'pending', firing: 'firing', acknowledged: 'acknowledged', resolved: 'resolved' },
@@ -143,7 +147,7 @@ function headline(alert: Alert, l: Labels): string {
 export function alertTitle(event: AlertSocketEvent, options: FormatOptions = {}): string {
   const l = labelsFor(options);
   const { alert } = event;
-  return plainLine(`${headline(alert, l)} ${plainLine(alert.message) || alert.rule}`, MAX_TITLE);
+  return plainLine(`${headline(alert, l)} ${plainLine(alertMessage(alert, l.locale)) || alert.rule}`, MAX_TITLE);
 }
 
 function valuesLine(values: Alert['values']): string {
@@ -163,7 +167,8 @@ function fieldLines(event: AlertSocketEvent, l: Labels): string[] {
   ];
   const assignees = alert.assignees ?? []; // absent in alerts recorded before assignees existed
   if (assignees.length > 0) lines.push(`${f.assignees}${l.sep}${markdownText(assignees.slice(0, 10).join(', '), 200)}`);
-  if (alert.guidance.trim() !== '') lines.push(`${f.guidance}${l.sep}${markdownText(alert.guidance)}`);
+  const guidance = alertGuidance(alert, l.locale);
+  if (guidance.trim() !== '') lines.push(`${f.guidance}${l.sep}${markdownText(guidance)}`);
   lines.push(`${f.started}${l.sep}${shanghaiTime(alert.startedAt)}`);
   lines.push(`${f.escalation}${l.sep}${alert.escalation} · ${l.escalation[alert.escalation]}`);
   const values = valuesLine(alert.values);
@@ -174,8 +179,8 @@ function fieldLines(event: AlertSocketEvent, l: Labels): string[] {
   return lines;
 }
 
-function messageLine(alert: Alert): string {
-  return markdownText(alert.message) || markdownText(alert.rule);
+function messageLine(alert: Alert, l: Labels): string {
+  return markdownText(alertMessage(alert, l.locale)) || markdownText(alert.rule);
 }
 
 export function genericBody(event: AlertSocketEvent): GenericBody {
@@ -186,7 +191,7 @@ export function dingtalkBody(event: AlertSocketEvent, options: FormatOptions = {
   const l = labelsFor(options);
   const { alert } = event;
   const link = alertLink(options.dashboardUrl, alert.id);
-  const parts = [`#### ${EMOJI[alert.severity]} ${headline(alert, l)}`, `**${messageLine(alert)}**`, ...fieldLines(event, l).map((s) => `- ${s}`)];
+  const parts = [`#### ${EMOJI[alert.severity]} ${headline(alert, l)}`, `**${messageLine(alert, l)}**`, ...fieldLines(event, l).map((s) => `- ${s}`)];
   if (link) parts.push(`[${l.link}](${link})`);
   // DingTalk markdown needs a blank line between blocks to break lines.
   return { msgtype: 'markdown', markdown: { title: alertTitle(event, options), text: parts.join('\n\n') } };
@@ -198,7 +203,7 @@ export function wecomBody(event: AlertSocketEvent, options: FormatOptions = {}):
   const link = alertLink(options.dashboardUrl, alert.id);
   const parts = [
     `**<font color="${WECOM_COLOUR[alert.severity]}">${headline(alert, l)}</font>**`,
-    `**${messageLine(alert)}**`,
+    `**${messageLine(alert, l)}**`,
     ...fieldLines(event, l).map((s) => `> ${s}`),
   ];
   if (link) parts.push(`[${l.link}](${link})`);
@@ -210,7 +215,7 @@ export function feishuBody(event: AlertSocketEvent, options: FormatOptions = {})
   const { alert } = event;
   const link = alertLink(options.dashboardUrl, alert.id);
   const elements: FeishuElement[] = [
-    { tag: 'div', text: { tag: 'lark_md', content: `**${messageLine(alert)}**` } },
+    { tag: 'div', text: { tag: 'lark_md', content: `**${messageLine(alert, l)}**` } },
     { tag: 'div', text: { tag: 'lark_md', content: fieldLines(event, l).join('\n') } },
   ];
   if (link) {

@@ -242,11 +242,12 @@ describe('filters', () => {
     const bad = () =>
       make([{ id: 'x', url: 'ftp://h' }, { id: 'x', format: 'slack' as never }, { id: 'y', severities: [] }, { id: 'z', events: ['nope' as never] }]);
     expect(bad).toThrow(/url must be http\(s\)[\s\S]*duplicate id[\s\S]*format must be[\s\S]*severities is empty[\s\S]*unknown events nope/);
-    const untyped = [{ id: 7, url: 'http://h', format: 'generic', grids: 'c-1' }, null] as unknown as WebhookTarget[];
+    const untyped = [{ id: 7, url: 'http://h', format: 'generic', grids: 'c-1' }, null, { id: 'w', url: 'http://h', format: 'dingtalk', locale: 'zh' }] as unknown as WebhookTarget[];
     expect(webhookTargetProblems(untyped)).toEqual([
       'webhook target #1: id is required (a string)',
       'webhook target #1: grids must be a list of strings',
       'webhook target #2: must be an object',
+      'webhook target "w": locale must be one of zh-CN, en',
     ]);
   });
 });

@@ -242,7 +242,7 @@ export class WebhookSender {
     d.controller = controller;
     const timer = setTimeout(() => controller.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
     try {
-      const req = buildWebhookRequest(d.target, d.event, d.id, this.now(), this.formatOptions);
+      const req = buildWebhookRequest(d.target, d.event, d.id, this.now(), d.target.locale ? { ...this.formatOptions, locale: d.target.locale } : this.formatOptions);
       const res = await this.fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: controller.signal, redirect: 'manual' });
       const text = await res.text();
       return classify(d.target.format, res, text);

@@ -1,6 +1,6 @@
 // Webhook targets: where alert transitions go, in which format, and which ones each target wants.
 // Pure: the config-time check and the per-event filter.
-import { ALERT_EVENT_TYPES, SEVERITIES, type AlertEventType, type AlertSocketEvent, type Severity } from '@citygrid/contract';
+import { ALERT_EVENT_TYPES, isLocale, LOCALES, SEVERITIES, type AlertEventType, type AlertSocketEvent, type Locale, type Severity } from '@citygrid/contract';
 import { WEBHOOK_FORMATS, type WebhookFormat } from './webhook-formats.js';
 
 export interface WebhookTarget {
@@ -9,6 +9,8 @@ export interface WebhookTarget {
   url: string;
   format: WebhookFormat;
   secret?: string;
+  /** The language of the robot formats' text (labels, the alert's message and guidance): zh-CN (default) or en. */
+  locale?: Locale;
   /** Each filter, when given, must be non-empty; omit it to mean "all". */
   severities?: Severity[];
   events?: AlertEventType[];
@@ -49,6 +51,7 @@ export function webhookTargetProblems(targets: readonly WebhookTarget[]): string
     else if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${name}: url must be http(s)`);
     if (!(WEBHOOK_FORMATS as readonly unknown[]).includes(t['format'])) problems.push(`${name}: format must be one of ${WEBHOOK_FORMATS.join(', ')}`);
     if (t['secret'] !== undefined && (typeof t['secret'] !== 'string' || t['secret'] === '')) problems.push(`${name}: secret must be a non-empty string`);
+    if (t['locale'] !== undefined && !isLocale(t['locale'])) problems.push(`${name}: locale must be one of ${LOCALES.join(', ')}`);
     const lists: [string, readonly string[] | null][] = [
       ['severities', SEVERITIES],
       ['events', ALERT_EVENT_TYPES],
