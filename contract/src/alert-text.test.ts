@@ -3,9 +3,10 @@
 // before `text` existed (the old JSON shape) still renders as its message and guidance.
 import { describe, expect, it } from 'vitest';
 import {
-  alertDetail, alertGuidance, alertHeadline, alertMessage, alertTextSchema, fmtDuration, generatedTitle, LOCALES, renderDetail, ruleGuidance, ruleTitle,
+  alertDetail, alertGuidance, alertHeadline, alertMessage, fmtDuration, generatedTitle, LOCALES, renderDetail, ruleGuidance, ruleTitle,
   type AlertDetail,
 } from './alert-text.js';
+import { alertTextSchema } from './api-schemas.js';
 import { ruleSchema } from './rules.js';
 
 const rule = (r: Record<string, unknown>) => ruleSchema.parse({ id: 'r', match: { kind: 'water_level' }, severity: 'yellow', ...r });
@@ -39,7 +40,7 @@ describe('the detail catalogue', () => {
   });
 
   it('covers every key', () => {
-    const keys = alertTextSchema.shape.detail.unwrap().options.map((o) => o.shape.key.value);
+    const keys = alertTextSchema.shape.detail.unwrap().options.map((o: { shape: { key: { value: string } } }) => o.shape.key.value);
     expect(EXAMPLES.map(([d]) => d.key).sort()).toEqual([...keys].sort());
   });
 

@@ -5,8 +5,8 @@
 // integrations that read only those. The server, the dashboard and the webhook formats all render
 // from here; nobody parses the prose. Alerts recorded before this existed have no `text`: they render
 // as their `message` and `guidance`.
-import { z } from 'zod';
-import { CAMERA_EVENT_TYPES, type CameraEventType } from './catalogue.js';
+// No zod here: the dashboard bundles this module, and zod's schemas probe eval (refused by the CSP).
+import type { CameraEventType } from './catalogue.js';
 import type { RuleDef } from './rules.js';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
@@ -88,41 +88,36 @@ export function fmtDuration(ms: number, l: Locale = 'en'): string {
 
 // ---- the detail: a key and its parameters ----
 
-const metric = z.string();
-const unit = z.string();
-const level = { metric, value: z.union([z.number(), z.boolean()]), unit, side: z.enum(['above', 'below']), level: z.number(), hold_ms: z.number() };
-const signal = z.union([z.object({ rule: z.string() }), z.object({ camera: z.enum(CAMERA_EVENT_TYPES), count: z.number() })]);
+type LevelParams = { metric: string; value: number | boolean; unit: string; side: 'above' | 'below'; level: number; hold_ms: number };
+export type CompositeSignal = { rule: string } | { camera: CameraEventType; count: number };
 
-/** Every detail an alert can carry, by key (a new key needs its schema here and its words in both languages below). */
-export const alertDetailSchema = z.discriminatedUnion('key', [
-  z.object({ key: z.literal('threshold.active'), params: z.object(level) }),
-  z.object({ key: z.literal('threshold.pending'), params: z.object(level) }),
-  z.object({ key: z.literal('rate.active'), params: z.object({ metric, change: z.number(), unit, per_ms: z.number() }) }),
-  z.object({ key: z.literal('absence.offline'), params: z.object({}) }),
-  z.object({ key: z.literal('absence.silent'), params: z.object({ silent_ms: z.number(), since_start: z.boolean() }) }),
-  z.object({ key: z.literal('frozen.active'), params: z.object({ metric, value: z.number(), unit, unchanged_ms: z.number(), readings: z.number() }) }),
-  z.object({ key: z.literal('anomaly.active'), params: z.object({ metric, value: z.number(), unit, mean: z.number(), std: z.number(), z: z.number(), alert_z: z.number() }) }),
-  z.object({ key: z.literal('forecast.active'), params: z.object({ metric, level: z.number(), unit, eta_min: z.number(), value: z.number(), slope_per_min: z.number() }) }),
-  z.object({ key: z.literal('camera.active'), params: z.object({ event: z.enum(CAMERA_EVENT_TYPES), count: z.number(), window_ms: z.number(), cameras: z.number() }) }),
-  z.object({ key: z.literal('refusals.active'), params: z.object({ count: z.number(), window_ms: z.number(), reasons: z.array(z.string()) }) }),
-  z.object({ key: z.literal('composite.active'), params: z.object({ signals: z.array(signal), within_ms: z.number() }) }),
-]);
-export type AlertDetail = z.infer<typeof alertDetailSchema>;
+/** Every detail an alert can carry, by key (a new key needs its words in both languages below, and its
+ *  schema in api-schemas.ts, which the type checker holds equal to this). Durations in ms. */
+export type AlertDetail =
+  | { key: 'threshold.active'; params: LevelParams }
+  | { key: 'threshold.pending'; params: LevelParams }
+  | { key: 'rate.active'; params: { metric: string; change: number; unit: string; per_ms: number } }
+  | { key: 'absence.offline'; params: Record<string, never> }
+  | { key: 'absence.silent'; params: { silent_ms: number; since_start: boolean } }
+  | { key: 'frozen.active'; params: { metric: string; value: number; unit: string; unchanged_ms: number; readings: number } }
+  | { key: 'anomaly.active'; params: { metric: string; value: number; unit: string; mean: number; std: number; z: number; alert_z: number } }
+  | { key: 'forecast.active'; params: { metric: string; level: number; unit: string; eta_min: number; value: number; slope_per_min: number } }
+  | { key: 'camera.active'; params: { event: CameraEventType; count: number; window_ms: number; cameras: number } }
+  | { key: 'refusals.active'; params: { count: number; window_ms: number; reasons: string[] } }
+  | { key: 'composite.active'; params: { signals: CompositeSignal[]; within_ms: number } };
 export type AlertDetailKey = AlertDetail['key'];
 type ParamsOf<K extends AlertDetailKey> = Extract<AlertDetail, { key: K }>['params'];
 
-const localized = z.object({ 'zh-CN': z.string(), en: z.string() });
-export type Localized = z.infer<typeof localized>;
+export type Localized = Record<Locale, string>;
 
 /** What an alert carries to be rendered in either language. */
-export const alertTextSchema = z.object({
+export interface AlertText {
   /** The rule's title: rules.yaml's message / message_zh, or generated from the rule. */
-  title: localized,
+  title: Localized;
   /** The specific detail; null when the condition had none (a rule state saved by an older server). */
-  detail: alertDetailSchema.nullable(),
-  guidance: localized,
-});
-export type AlertText = z.infer<typeof alertTextSchema>;
+  detail: AlertDetail | null;
+  guidance: Localized;
+}
 
 type Words = { [K in AlertDetailKey]: Record<Locale, (p: ParamsOf<K>) => string> };
 

@@ -4,7 +4,7 @@
 // changing a field on one side without the other fails `npm run typecheck`.
 import { z } from 'zod';
 import { ALERT_EVENT_TYPES, ALERT_STATES, SEVERITIES, type Alert, type MaintenanceWindow } from './alerts.js';
-import { alertTextSchema } from './alert-text.js';
+import type { AlertDetail, AlertText } from './alert-text.js';
 import type * as Api from './api.js';
 import { AUDIT_ACTIONS, type AuditEntry, type LoginResponse, type UserView } from './auth.js';
 import { CAMERA_EVENT_TYPES, CONDITIONS, DEVICE_KINDS } from './catalogue.js';
@@ -94,6 +94,29 @@ export const districtsSchema = collection(z.object({ id: z.string(), name: z.str
 same<Same<z.infer<typeof districtsSchema>, Api.DistrictsResponse>>();
 export const citySchema = z.object({ name: z.string(), name_en: z.string().optional(), center: position.optional() }).meta({ id: 'City' });
 same<Same<z.infer<typeof citySchema>, Api.CityResponse>>();
+
+// An alert's texts: the detail as a key and parameters, title and guidance in both languages (alert-text.ts).
+const metric = z.string();
+const unit = z.string();
+const levelParams = z.object({ metric, value: z.union([z.number(), z.boolean()]), unit, side: z.enum(['above', 'below']), level: z.number(), hold_ms: z.number() });
+const compositeSignal = z.union([z.object({ rule: z.string() }), z.object({ camera: z.enum(CAMERA_EVENT_TYPES), count: z.number() })]);
+export const alertDetailKeySchema = z.discriminatedUnion('key', [
+  z.object({ key: z.literal('threshold.active'), params: levelParams }),
+  z.object({ key: z.literal('threshold.pending'), params: levelParams }),
+  z.object({ key: z.literal('rate.active'), params: z.object({ metric, change: z.number(), unit, per_ms: z.number() }) }),
+  z.object({ key: z.literal('absence.offline'), params: z.record(z.string(), z.never()) }),
+  z.object({ key: z.literal('absence.silent'), params: z.object({ silent_ms: z.number(), since_start: z.boolean() }) }),
+  z.object({ key: z.literal('frozen.active'), params: z.object({ metric, value: z.number(), unit, unchanged_ms: z.number(), readings: z.number() }) }),
+  z.object({ key: z.literal('anomaly.active'), params: z.object({ metric, value: z.number(), unit, mean: z.number(), std: z.number(), z: z.number(), alert_z: z.number() }) }),
+  z.object({ key: z.literal('forecast.active'), params: z.object({ metric, level: z.number(), unit, eta_min: z.number(), value: z.number(), slope_per_min: z.number() }) }),
+  z.object({ key: z.literal('camera.active'), params: z.object({ event: z.enum(CAMERA_EVENT_TYPES), count: z.number(), window_ms: z.number(), cameras: z.number() }) }),
+  z.object({ key: z.literal('refusals.active'), params: z.object({ count: z.number(), window_ms: z.number(), reasons: z.array(z.string()) }) }),
+  z.object({ key: z.literal('composite.active'), params: z.object({ signals: z.array(compositeSignal), within_ms: z.number() }) }),
+]).meta({ id: 'AlertTextDetail' });
+same<Same<z.infer<typeof alertDetailKeySchema>, AlertDetail>>();
+const localized = z.object({ 'zh-CN': z.string(), en: z.string() });
+export const alertTextSchema = z.object({ title: localized, detail: alertDetailKeySchema.nullable(), guidance: localized }).meta({ id: 'AlertText' });
+same<Same<z.infer<typeof alertTextSchema>, AlertText>>();
 
 export const alertSchema = z.object({
   id: z.string(), rule: z.string(), ruleKind: z.string(), severity, key: z.string(), devices: z.array(z.string()), grid: z.string(), district: z.string(),

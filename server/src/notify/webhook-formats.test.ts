@@ -81,14 +81,15 @@ describe('alert texts in the body\'s language', () => {
     detail: { key: 'threshold.active', params: { metric: 'level_cm', value: 36, unit: 'cm', side: 'above', level: 25, hold_ms: 60_000 } },
     guidance: { en: 'Check the place and report what you find.', 'zh-CN': '请到现场查看，并报告发现的情况。' },
   };
-  const structured = () => event({ message: 'Level above 25: level_cm 36.0 cm, above 25 cm for 1 min', guidance: text.guidance.en, text });
+  const structured = () => event({ message: 'Level above 25: level_cm 36.0 cm, above 25 cm for 1 min', guidance: text.guidance.en, text }, { note: 'level_cm 36.0 cm, above 25 cm for 1 min' });
 
   it('renders the message and guidance from the key and parameters in Chinese, with the numbers, in every robot format', () => {
     const ding = dingtalkBody(structured());
     expect(ding.markdown.text).toContain('**水位高于 25：水位 36.0 cm，高于 25 cm，已持续 1 分钟**');
     expect(ding.markdown.text).toContain('处置建议: 请到现场查看，并报告发现的情况。');
     expect(ding.markdown.title).toContain('水位高于 25');
-    expect(ding.markdown.text).not.toContain('above');
+    expect(ding.markdown.text).not.toContain('above'); // nor the system's English note
+    expect(dingtalkBody(structured(), { locale: 'en' }).markdown.text).toContain('Note: level_cm 36.0 cm');
     expect(wecomBody(structured()).markdown.content).toContain('水位 36.0 cm，高于 25 cm');
     expect(JSON.stringify(feishuBody(structured()))).toContain('水位 36.0 cm，高于 25 cm');
   });

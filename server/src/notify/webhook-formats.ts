@@ -174,7 +174,10 @@ function fieldLines(event: AlertSocketEvent, l: Labels): string[] {
   const values = valuesLine(alert.values);
   if (values !== '') lines.push(`${f.values}${l.sep}${markdownText(values, 300)}`);
   if (event.actor !== 'system') lines.push(`${f.actor}${l.sep}${markdownText(event.actor, 100)}`);
-  if (event.note) lines.push(`${f.note}${l.sep}${markdownText(event.note, 500)}`);
+  // the system's notes are English prose (the alert's history); a Chinese body leaves them out when the
+  // alert's own words say it in Chinese. People's notes are always sent.
+  const englishOnly = event.actor === 'system' && l.locale !== 'en' && alert.text !== undefined;
+  if (event.note && !englishOnly) lines.push(`${f.note}${l.sep}${markdownText(event.note, 500)}`);
   lines.push(`${f.id}${l.sep}${markdownText(alert.id, 100)}`);
   return lines;
 }

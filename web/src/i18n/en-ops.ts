@@ -1,5 +1,5 @@
 // English for sign-in, alerts, the phone view, audit and scores (same keys as zh-CN-ops.ts).
-import { SEVERITY_NAME } from '@citygrid/contract';
+import { CAMERA_EVENT_NAME, SEVERITY_NAME } from '@citygrid/contract';
 import type { zhCNOps } from './zh-CN-ops';
 
 export const enOps: typeof zhCNOps = {
@@ -119,10 +119,7 @@ export const enOps: typeof zhCNOps = {
     confidence: 'Confidence',
     count: 'Count',
     zone: 'Zone',
-    type: {
-      illegal_parking: 'Illegal parking', crowding: 'Crowding', road_obstruction: 'Road obstruction', stalled_vehicle: 'Stalled vehicle',
-      smoke_fire: 'Smoke / fire', garbage_overflow: 'Garbage overflow', street_vending: 'Street vending', waterlogging: 'Waterlogging',
-    },
+    type: CAMERA_EVENT_NAME['en'],
   },
   cell: {
     title: 'Cell',

@@ -1,4 +1,5 @@
 // English messages: same keys as zh-CN.ts (the type checker enforces it).
+import { METRIC_NAME } from '@citygrid/contract';
 import { enOps } from './en-ops';
 import type { Messages } from './zh-CN';
 
@@ -28,12 +29,8 @@ const en: Messages = {
     traffic: 'Traffic', manhole_cover: 'Manhole cover', gas: 'Gas', streetlight: 'Streetlight',
     waste_bin: 'Waste bin', bridge: 'Bridge', weather: 'Weather', camera: 'AI camera',
   },
-  metric: {
-    pm25: 'PM2.5', pm10: 'PM10', no2: 'NO₂', o3: 'O₃', laeq: 'LAeq', level_cm: 'Level',
-    mm_h: 'Intensity', flow: 'Flow', speed: 'Speed', occupancy: 'Occupancy', tilt_deg: 'Tilt',
-    open: 'Open', ch4: 'CH₄', on: 'Lit', power_w: 'Power', fill_pct: 'Fill',
-    strain_ue: 'Strain', vibration_mm_s: 'Vibration', temp_c: 'Temp.', humidity_pct: 'Humidity', wind_m_s: 'Wind',
-  },
+  // metric names live in the contract (the alert texts' catalogue uses them too)
+  metric: METRIC_NAME['en'],
   bool: {
     yes: 'yes', no: 'no',
     open: { true: 'open', false: 'closed' },

@@ -1,5 +1,5 @@
 // Simplified Chinese for sign-in, alerts, the phone view, audit and scores (merged into zh-CN.ts).
-import { SEVERITY_NAME } from '@citygrid/contract';
+import { CAMERA_EVENT_NAME, SEVERITY_NAME } from '@citygrid/contract';
 export const zhCNOps = {
   auth: {
     title: '登录',
@@ -117,10 +117,7 @@ export const zhCNOps = {
     confidence: '置信度',
     count: '数量',
     zone: '区域',
-    type: {
-      illegal_parking: '违章停车', crowding: '人员聚集', road_obstruction: '道路遗撒/占道', stalled_vehicle: '车辆抛锚',
-      smoke_fire: '烟火', garbage_overflow: '垃圾满溢', street_vending: '占道经营', waterlogging: '路面积水',
-    },
+    type: CAMERA_EVENT_NAME['zh-CN'],
   },
   cell: {
     title: '网格详情',

@@ -1,4 +1,5 @@
 // Simplified Chinese: the reference message set (en.ts must have the same keys).
+import { METRIC_NAME } from '@citygrid/contract';
 import { zhCNOps } from './zh-CN-ops';
 
 const zhCN = {
@@ -27,12 +28,8 @@ const zhCN = {
     traffic: '交通流量', manhole_cover: '智能井盖', gas: '燃气泄漏', streetlight: '智慧路灯',
     waste_bin: '垃圾满溢', bridge: '桥梁结构', weather: '气象', camera: 'AI 摄像头',
   },
-  metric: {
-    pm25: 'PM2.5', pm10: 'PM10', no2: 'NO₂', o3: 'O₃', laeq: '等效声级', level_cm: '水位',
-    mm_h: '雨强', flow: '车流量', speed: '平均车速', occupancy: '占有率', tilt_deg: '倾角',
-    open: '井盖开启', ch4: '甲烷浓度', on: '亮灯', power_w: '功率', fill_pct: '满溢度',
-    strain_ue: '应变', vibration_mm_s: '振动速度', temp_c: '气温', humidity_pct: '湿度', wind_m_s: '风速',
-  },
+  // metric names live in the contract (the alert texts' catalogue uses them too)
+  metric: METRIC_NAME['zh-CN'],
   bool: {
     yes: '是', no: '否',
     open: { true: '开启', false: '闭合' },

@@ -1,6 +1,6 @@
 // What an alert row shows, translated and formatted: built by useAlertViews() for the feed and the
 // phone view; AlertItem and PhoneAlertCard only display it.
-import { localName, metricsOf, SEVERITY_LEVEL, type Alert, type AlertState, type Severity } from '@citygrid/contract';
+import { alertDetail, alertGuidance, alertHeadline, localName, metricsOf, SEVERITY_LEVEL, type Alert, type AlertState, type Locale, type Severity } from '@citygrid/contract';
 import { useI18n } from 'vue-i18n';
 import { useAlertActions } from '../../composables/useAlertActions';
 import { useAuth } from '../../composables/useAuth';
@@ -9,7 +9,6 @@ import { useGrid } from '../../composables/useGrid';
 import type { ActionType } from '../../lib/action-queue';
 import { canAct } from '../../lib/alerts';
 import { formatAge, formatClock, formatMetricValue, formatNumber, formatTime } from '../../lib/format';
-import { ruleText, splitMessage } from '../../lib/rule-text';
 
 export interface AlertView {
   id: string;
@@ -62,10 +61,12 @@ export function useAlertViews() {
     return parts.slice(0, 4).join(' · ');
   }
 
-  /** English: the server's own specific detail ("level_cm 34.2 cm, above 30 cm for 30 s"); else our translation of the values. */
-  function values(a: Alert, detail: string | null): string {
-    if (locale.value === 'en' && detail) return detail;
-    return translated(a);
+  const lang = (): Locale => (locale.value === 'zh-CN' ? 'zh-CN' : 'en');
+
+  /** The alert's detail in the user's language, from the contract's catalogue ("水位 36.0 cm，高于 30 cm");
+   *  an alert recorded before it had one (its message says it all): our translation of its values. */
+  function values(a: Alert): string {
+    return alertDetail(a, lang()) ?? translated(a);
   }
 
   return function toView(a: Alert, now: number): AlertView {
@@ -73,22 +74,21 @@ export function useAlertViews() {
     const open = a.state === 'firing' || a.state === 'pending';
     const left = a.ackDeadline - now;
     const who = a.state === 'resolved' ? a.resolvedBy : a.state === 'acknowledged' ? a.acknowledgedBy : null;
-    const { headline, detail } = splitMessage(a.message);
     return {
       id: a.id,
       severity: a.severity,
       state: a.state,
       severityLabel: t('severityLevel', { colour: t(`severity.${a.severity}`), roman: SEVERITY_LEVEL[a.severity] }),
       stateLabel: t(`alertState.${a.state}`),
-      message: ruleText(headline, locale.value),
-      guidance: ruleText(a.guidance, locale.value),
+      message: alertHeadline(a, lang()),
+      guidance: alertGuidance(a, lang()),
       cell: nameOf(grid.cellById.value.get(a.grid)?.properties) ?? a.grid,
       district: nameOf(grid.districtById.value.get(a.district)?.properties) ?? a.district,
       devices: a.devices.map((id) => {
         const kind = devices.get(id)?.kind;
         return kind ? `${t(`kind.${kind}`)} ${id}` : id;
       }),
-      values: values(a, detail),
+      values: values(a),
       startedAt: formatTime(a.firedAt ?? a.startedAt, locale.value, true),
       age: formatAge(a.firedAt ?? a.startedAt, now, locale.value),
       deadline: open && !pending.includes('ack') && !pending.includes('resolve')
