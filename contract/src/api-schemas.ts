@@ -112,10 +112,10 @@ export const alertDetailKeySchema = z.discriminatedUnion('key', [
   z.object({ key: z.literal('camera.active'), params: z.object({ event: z.enum(CAMERA_EVENT_TYPES), count: z.number(), window_ms: z.number(), cameras: z.number() }) }),
   z.object({ key: z.literal('refusals.active'), params: z.object({ count: z.number(), window_ms: z.number(), reasons: z.array(z.string()) }) }),
   z.object({ key: z.literal('composite.active'), params: z.object({ signals: z.array(compositeSignal), within_ms: z.number() }) }),
-]).meta({ id: 'AlertTextDetail' });
+]);
 same<Same<z.infer<typeof alertDetailKeySchema>, AlertDetail>>();
 const localized = z.object({ 'zh-CN': z.string(), en: z.string() });
-export const alertTextSchema = z.object({ title: localized, detail: alertDetailKeySchema.nullable(), guidance: localized }).meta({ id: 'AlertText' });
+export const alertTextSchema = z.object({ title: localized, detail: alertDetailKeySchema.nullable(), guidance: localized });
 same<Same<z.infer<typeof alertTextSchema>, AlertText>>();
 
 export const alertSchema = z.object({
