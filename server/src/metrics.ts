@@ -33,6 +33,7 @@ export function createMetrics() {
     webhookDeliveries: new Counter({ name: 'citygrid_webhook_deliveries_total', help: 'Webhook deliveries, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] }),
     brokerClients: new Gauge({ name: 'citygrid_broker_clients', help: 'Clients connected to the embedded broker', registers: [registry] }),
     partitionsOwned: new Gauge({ name: 'citygrid_bus_partitions_owned', help: 'Cluster mode: partitions of the bus this replica holds a lease for and consumes', registers: [registry] }),
+    partitionsStalled: new Gauge({ name: 'citygrid_bus_partitions_stalled', help: 'Cluster mode: partitions this replica owns but cannot consume now (a JetStream request failed; tried again every few seconds while the lease is held)', registers: [registry] }),
     // the embedded broker's edge (read from its counters at each scrape; absent with MQTT_URL)
     mqttLoginFailures: brokerCounter(registry, broker, 'citygrid_mqtt_login_failures_total', 'MQTT logins refused for their credentials (wrong or missing password, unknown device)', (s) => s.loginFailures),
     mqttLoginsThrottled: brokerCounter(registry, broker, 'citygrid_mqtt_logins_throttled_total', 'MQTT logins refused unchecked because their address was backed off after failed ones', (s) => s.loginsThrottled),

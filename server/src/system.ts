@@ -179,7 +179,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         onRefusal: (r) => rejections.record(r),
         // a partition taken over: its open alerts as the stream has them, before its first reading
         beforeConsume: async (p) => {
-          await alertsView.current!.caughtUp();
+          if (!await alertsView.current!.caughtUp()) logger.warn({ partition: p }, 'the alert stream was not read to its end within a minute; the partition\'s open alerts are adopted as read so far');
           alerting.manager.adopt(alertsView.current!.openIn(p), Date.now());
         },
         // an operator's action accepted by any replica, for an alert of a cell this one owns
@@ -217,6 +217,10 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         onPartitionsChanged: (owned) => {
           alerting.manager.setPartitions(owned, Date.now());
           metrics.partitionsOwned.set(owned.length);
+        },
+        onStalled: (stalled) => {
+          if (!stalled.length) logger.info('every owned partition is consumed again');
+          metrics.partitionsStalled.set(stalled.length);
         },
       });
       alerting.manager.setPartitions([], Date.now()); // nothing until a lease is held

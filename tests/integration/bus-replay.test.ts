@@ -18,17 +18,24 @@ import { waitFor } from '../helpers/system.js';
 
 const nats = natsForFile();
 
-interface Seen { run: string[]; fed: Map<number, string[]>; finished: number[]; restored: Map<number, string[]> }
+interface Seen { run: string[]; fed: Map<number, string[]>; finished: number[]; restored: Map<number, string[]>; stalled: number[][] }
 
-async function replica(lookbackMs = 10 * 60_000): Promise<{ bus: NatsBus; nc: NatsConnection; seen: Seen }> {
+/** Steps of taking a partition over that fail once, as a JetStream request does while the stream elects a leader. */
+interface Faults { adoptFails?: number; feedFailsAt?: number }
+
+async function replica(lookbackMs = 10 * 60_000, faults: Faults = {}): Promise<{ bus: NatsBus; nc: NatsConnection; seen: Seen }> {
   const nc = await nats.connect();
-  const seen: Seen = { run: [], fed: new Map(), finished: [], restored: new Map() };
+  let fed = 0;
+  const seen: Seen = { run: [], fed: new Map(), finished: [], restored: new Map(), stalled: [] };
   const bus = new NatsBus({
     nc, stream: { replicas: 1, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 },
     pipeline: { run: (m: BusMessage) => { seen.run.push(m.key); } } as unknown as Pipeline,
     store: { written: () => Promise.resolve() } as unknown as TimeSeriesStore,
-    logger: pino({ level: 'silent' }), onRefusal: () => undefined, onPartitionsChanged: () => undefined,
+    logger: pino({ level: 'silent' }), onRefusal: () => undefined, onPartitionsChanged: () => undefined, onStalled: (s) => { seen.stalled.push(s); },
     leaseTtlMs: 2_000, leaseRenewMs: 400,
+    beforeConsume: async (p) => {
+      if (p === P && faults.adoptFails && faults.adoptFails-- > 0) throw new Error('TimeoutError: timeout');
+    },
     replay: {
       lookbackMs: () => lookbackMs, maxMessages: 10_000,
       // the "rule state": what this replica has processed of the partition (restored included)
@@ -36,7 +43,10 @@ async function replica(lookbackMs = 10 * 60_000): Promise<{ bus: NatsBus; nc: Na
       snapshotEveryMs: 3_600_000, // saved by hand here
       begin: (p, snapshot) => ({
         ...(snapshot ? void seen.restored.set(p, JSON.parse(Buffer.from(snapshot).toString()) as string[]) : {}),
-        feed: (e) => { if ('m' in e) (seen.fed.get(p) ?? seen.fed.set(p, []).get(p)!).push(e.m.key); },
+        feed: (e) => {
+          if (p === P && ++fed === faults.feedFailsAt) throw new Error('TimeoutError: timeout');
+          if ('m' in e) (seen.fed.get(p) ?? seen.fed.set(p, []).get(p)!).push(e.m.key);
+        },
         finish: () => { seen.finished.push(p); },
       }),
     },
@@ -128,5 +138,28 @@ describe('taking a partition over', () => {
       expect(c.seen.fed.get(P)?.length, 'the lookback replayed instead').toBeGreaterThan(0);
       await c.bus.close();
     }
+  }, 60_000);
+
+  it('tries a failed step again while the lease is held, and resumes a replay where it failed', async () => {
+    const a = await replica();
+    await waitFor(() => a.bus.owned().length === 64, 'the first replica owning every partition', 15_000, 50);
+    const start = a.seen.run.length;
+    const processed = await publish(a.nc, 12);
+    await waitFor(() => a.bus.stats.acked === start + 12, 'the first owner acknowledging 12', 10_000, 20);
+    await a.nc.flush();
+    await a.bus.close();
+
+    // the alerts' adoption fails twice, then the replay fails at its 5th message
+    const b = await replica(10 * 60_000, { adoptFails: 2, feedFailsAt: 5 });
+    await waitFor(() => b.seen.finished.includes(P), 'the partition\'s replay finished in the end', 20_000, 20);
+    expect(b.bus.owned()).toContain(P);
+    expect(b.bus.stats.consumeFailures).toBe(3);
+    expect(b.seen.stalled, 'said stalled, then consumed again').toEqual([[P], []]);
+    const fed = b.seen.fed.get(P)!;
+    expect(fed.slice(-12), 'the replay resumed at the message that failed').toEqual(processed);
+    expect(new Set(fed).size, 'no message fed twice').toBe(fed.length);
+    const later = await publish(b.nc, 3);
+    await waitFor(() => later.every((k) => b.seen.run.includes(k)), 'the partition consumed after the failures', 10_000, 20);
+    await b.bus.close();
   }, 60_000);
 });

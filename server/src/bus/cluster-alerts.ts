@@ -5,7 +5,7 @@
 // partition of the bus to its owner, with an id JetStream deduplicates, and come back as events.
 // Maintenance windows are city-wide: appended to the stream and applied by every replica.
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ALERT_STREAM, ALERT_SUBJECT_PREFIX, MAINTENANCE_SUBJECT, alertSubject, busSubject, encodeEnvelope, partitionOf,
@@ -14,7 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import type { AlertFilter, AlertService } from '../alerts/service.js';
-import { ensureLogStream } from './streams.js';
+import { ensureLogStream, followStream } from './streams.js';
 
 /** How long an action waits for the owner's event before answering that it could not be confirmed. */
 const ACTION_WAIT_MS = 8_000;
@@ -52,6 +52,7 @@ export class ClusterAlerts implements AlertService {
   /** The stream's last sequence per alert subject, as far as this replica has seen (its reads and its own appends). */
   private readonly lastBySubject = new Map<string, number>();
   readonly stats = { appended: 0, fenced: 0 };
+  private jsmQuick: JetStreamManager | null = null;
   private waiters: { check: () => boolean; resolve: () => void }[] = [];
   private publishing: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -62,14 +63,14 @@ export class ClusterAlerts implements AlertService {
   }
 
   async start(): Promise<void> {
-    this.js = jetstream(this.o.nc, { timeout: 20_000 });
+    // short: appends are tried again, and the reader's consumer is made anew when a NATS node dies
+    this.js = jetstream(this.o.nc, { timeout: 5_000 });
     this.jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
     await ensureLogStream(this.jsm, { name: ALERT_STREAM, subjects: [`${ALERT_SUBJECT_PREFIX}>`], replicas: this.o.replicas, maxAgeMs: this.o.maxAgeMs });
-    const consumer = await this.js.consumers.get(ALERT_STREAM, { deliver_policy: DeliverPolicy.All });
-    const messages = await consumer.consume();
-    void (async () => {
-      for await (const m of messages) {
-        if (this.stopped) break;
+    await followStream(this.js, ALERT_STREAM, {
+      log: this.log,
+      stopped: () => this.stopped,
+      take: (m) => {
         try {
           this.apply(JSON.parse(new TextDecoder().decode(m.data)) as StreamEntry);
         } catch (err) {
@@ -78,8 +79,8 @@ export class ClusterAlerts implements AlertService {
         this.lastSeq = m.seq;
         this.sawOn(m.subject, m.seq);
         this.settle();
-      }
-    })().catch((err: Error) => this.log.error({ err: err.message }, 'reading the alert stream stopped'));
+      },
+    });
   }
 
   private apply(entry: StreamEntry): void {
@@ -116,11 +117,12 @@ export class ClusterAlerts implements AlertService {
     });
   }
 
-  /** Resolves once the view has read everything the stream held when it was called. */
-  async caughtUp(): Promise<void> {
-    const info = await this.jsm.streams.info(ALERT_STREAM);
+  /** Resolves once the view has read everything the stream held when it was called (false: not within a minute). */
+  async caughtUp(): Promise<boolean> {
+    // asked with a short timeout: the caller (a partition's takeover) tries again when it fails
+    const info = await (this.jsmQuick ??= await jetstreamManager(this.o.nc, { timeout: 5_000 })).streams.info(ALERT_STREAM);
     const target = info.state.last_seq;
-    await this.until(() => this.lastSeq >= target, 60_000);
+    return this.until(() => this.lastSeq >= target, 60_000);
   }
 
   /** The open alerts of a partition, as the stream has them (for its new owner). */

@@ -2,11 +2,11 @@
 // entries to and reads whole into its own DATA_DIR/audit.db, in stream order, each entry once (the
 // file remembers the last stream sequence it took in). So GET /api/audit on any replica lists the
 // whole city's sign-ins and actions, and an action is audited once, by the replica that took it.
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { AuditLog, AuditRow } from '../auth/audit-log.js';
-import { ensureLogStream } from './streams.js';
+import { ensureLogStream, followStream } from './streams.js';
 
 export const AUDIT_STREAM = 'CITYGRID_AUDIT';
 export const AUDIT_SUBJECT = 'citygrid.audit';
@@ -34,24 +34,22 @@ export class ClusterAudit {
   }
 
   async start(): Promise<void> {
-    this.js = jetstream(this.o.nc, { timeout: 20_000 });
+    // short: appends are tried again, and the reader's consumer is made anew when a NATS node dies
+    this.js = jetstream(this.o.nc, { timeout: 5_000 });
     const jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
     await ensureLogStream(jsm, { name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], replicas: this.o.replicas, maxAgeMs: AUDIT_STREAM_MAX_AGE_MS });
-    const from = this.o.audit.streamPosition() + 1;
-    const consumer = await this.js.consumers.get(AUDIT_STREAM, from > 1
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }
-      : { deliver_policy: DeliverPolicy.All });
-    const messages = await consumer.consume();
-    void (async () => {
-      for await (const m of messages) {
-        if (this.stopped) break;
+    await followStream(this.js, AUDIT_STREAM, {
+      fromSeq: this.o.audit.streamPosition() + 1,
+      log: this.log,
+      stopped: () => this.stopped,
+      take: (m) => {
         try {
           this.o.audit.applyFromStream(parseRow(m.data), m.seq);
         } catch (err) {
           this.log.error({ err: (err as Error).message, seq: m.seq }, 'an entry of the audit stream could not be taken in; skipped');
         }
-      }
-    })().catch((err: Error) => this.log.error({ err: err.message }, 'reading the audit stream stopped'));
+      },
+    });
     this.o.audit.sendTo((row) => this.append(row));
   }
 

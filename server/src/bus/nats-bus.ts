@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/index.js';
 import type { TimeSeriesStore } from '../stores/store.js';
 import { PartitionLeases } from './leases.js';
+import { PULL_EXPIRES_MS } from './streams.js';
 
 /** A message not acknowledged within this is delivered again (to whoever owns its partition then). */
 const ACK_WAIT_MS = 30_000;
@@ -40,6 +41,8 @@ export interface NatsBusOptions {
   onRefusal(rejection: Rejection): void;
   /** Ownership changed (the alert manager narrows its rules to the cells owned). */
   onPartitionsChanged(owned: number[]): void;
+  /** The owned partitions not being consumed now changed: a step failed, and is tried again. */
+  onStalled?(stalled: number[]): void;
   /** A partition was taken: runs before its first message (the alerts of its cells are adopted). */
   beforeConsume?(partition: number): Promise<void>;
   /** An operator's action on an alert of an owned partition, sent by any replica. */
@@ -65,7 +68,26 @@ interface Consuming {
   messages: ConsumerMessages | null;
   stopped: boolean;
   done: Promise<void>;
+  /** Ends a wait between attempts at once, so that giving the partition up is not held up by it. */
+  wake: () => void;
 }
+
+/** A partition's replay, kept across attempts: one that failed part-way resumes after the last message fed. */
+interface ReplayRun {
+  floor: number;
+  usable: StoredState | null;
+  started: number;
+  /** Where the next read starts: the stream sequence, or the time (the lookback's start). */
+  from: { seq: number } | { time: number };
+  session: { feed(envelope: { m: BusMessage } | { r: Rejection }): void; finish(): void } | null;
+  n: number;
+  done: boolean;
+}
+
+/** A JetStream request for a partition's steps unanswered after this is tried again (see consume). */
+const PARTITION_REQUEST_TIMEOUT_MS = 5_000;
+/** The wait before the next attempt at consuming a partition (1 s, 2 s, ... at most 5 s). */
+const retryDelayMs = (attempt: number) => Math.min(1_000 * attempt, 5_000);
 
 export class NatsBus {
   private js!: JetStreamClient;
@@ -77,12 +99,14 @@ export class NatsBus {
   private readonly lastTaken = new Map<number, number>();
   private readonly stateRevision = new Map<number, number>();
   private readonly saving = new Set<number>();
+  /** Owned partitions whose consuming failed and is being tried again. */
+  private readonly stalled = new Set<number>();
   private snapshotTimer: NodeJS.Timeout | null = null;
   /** Processed messages waiting for InfluxDB before their ack, shared by one event-loop turn. */
   private toAck: JsMsg[] = [];
   private ackScheduled = false;
   private readonly log: Logger;
-  readonly stats = { consumed: 0, acked: 0, malformed: 0, replayed: 0, snapshotsSaved: 0, snapshotsUsed: 0 };
+  readonly stats = { consumed: 0, acked: 0, malformed: 0, replayed: 0, snapshotsSaved: 0, snapshotsUsed: 0, consumeFailures: 0 };
 
   constructor(private readonly o: NatsBusOptions) {
     this.log = o.logger.child({ stage: 'bus' });
@@ -106,10 +130,14 @@ export class NatsBus {
 
   async start(): Promise<void> {
     await ensureStream(this.o.nc, this.o.stream);
-    this.js = jetstream(this.o.nc, { timeout: 20_000 });
-    this.jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
+    // a partition's steps (making its consumer, reading its snapshot, replaying) are tried again when
+    // they fail: a request lost while the stream elects a leader is better given up soon
+    this.js = jetstream(this.o.nc, { timeout: PARTITION_REQUEST_TIMEOUT_MS });
+    this.jsm = await jetstreamManager(this.o.nc, { timeout: PARTITION_REQUEST_TIMEOUT_MS });
     if (this.o.replay) {
-      this.states = await new Kvm(this.js).create(RULE_STATE_BUCKET, { history: 1, replicas: this.o.stream.replicas });
+      // made once at start, with time to spare
+      await new Kvm(jetstream(this.o.nc, { timeout: 20_000 })).create(RULE_STATE_BUCKET, { history: 1, replicas: this.o.stream.replicas });
+      this.states = await new Kvm(this.js).open(RULE_STATE_BUCKET);
       this.snapshotTimer = setInterval(() => { for (const p of this.leases.owned()) void this.saveState(p); }, this.o.replay.snapshotEveryMs ?? 30_000);
       this.snapshotTimer.unref();
     }
@@ -179,34 +207,77 @@ export class NatsBus {
     return this.leases.owned();
   }
 
+  /**
+   * Consumes an owned partition until it is given up. A step that fails (a JetStream request timing
+   * out while the stream elects a leader, the consumer ending) is tried again while the lease is
+   * held, from where it failed: a partition owned must never sit unconsumed. (Before, one timeout
+   * left the partition owned and its cells unwatched until the lease happened to move.)
+   */
   private consume(p: number): void {
-    const c: Consuming = { messages: null, stopped: false, done: Promise.resolve() };
+    const c: Consuming = { messages: null, stopped: false, done: Promise.resolve(), wake: () => undefined };
     this.consuming.set(p, c);
     c.done = (async () => {
       const durable = `p${p}`;
-      await this.jsm.consumers.add(BUS_STREAM, {
-        durable_name: durable, filter_subject: busSubject(p), ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: MAX_ACK_PENDING,
-      }).catch((err: Error) => {
-        if (!/already in use|exists/i.test(err.message)) throw err;
-      });
-      await this.o.beforeConsume?.(p);
-      if (c.stopped) return;
-      if (this.o.replay) await this.replay(p, durable, c);
-      if (c.stopped) return;
-      const consumer = await this.js.consumers.get(BUS_STREAM, durable);
-      if (c.stopped) return;
-      c.messages = await consumer.consume({ max_messages: 1000 });
-      for await (const m of c.messages) {
-        if (c.stopped) break; // given up: what is buffered here goes to the next owner
-        while (this.o.store.full?.() && !c.stopped) await this.o.store.whenRoom!();
-        if (c.stopped) break;
-        this.take(m);
-        this.lastTaken.set(p, m.seq);
+      let adopted = false;
+      let replay: ReplayRun | null = null;
+      let step = '';
+      const since = Date.now();
+      let adoptMs = 0;
+      let failures = 0;
+      for (let attempt = 1; !c.stopped; attempt++) {
+        try {
+          step = 'making its consumer';
+          await this.jsm.consumers.add(BUS_STREAM, {
+            durable_name: durable, filter_subject: busSubject(p), ack_policy: AckPolicy.Explicit,
+            deliver_policy: DeliverPolicy.All, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: MAX_ACK_PENDING,
+          }).catch((err: Error) => {
+            if (!/already in use|exists/i.test(err.message)) throw err;
+          });
+          step = 'adopting its open alerts';
+          if (!adopted) {
+            const t = Date.now();
+            await this.o.beforeConsume?.(p);
+            adoptMs = Date.now() - t;
+          }
+          adopted = true;
+          if (c.stopped) return;
+          step = 'replaying its stream';
+          if (this.o.replay && !replay?.done) {
+            replay ??= await this.beginReplay(p, durable);
+            await this.replay(p, replay, c);
+          }
+          if (c.stopped) return;
+          step = 'consuming';
+          const consumer = await this.js.consumers.get(BUS_STREAM, durable);
+          if (c.stopped) return;
+          c.messages = await consumer.consume({ max_messages: 1000, expires: PULL_EXPIRES_MS });
+          if (this.stalled.has(p) || Date.now() - since > 5_000) this.log.info({ partition: p, ms: Date.now() - since, adoptMs, failures }, 'partition consumed only now (taking it over was slow)');
+          this.setStalled(p, false);
+          this.watch(p, c.messages);
+          for await (const m of c.messages) {
+            if (c.stopped) break; // given up: what is buffered here goes to the next owner
+            while (this.o.store.full?.() && !c.stopped) await this.o.store.whenRoom!();
+            if (c.stopped) break;
+            this.take(m);
+            this.lastTaken.set(p, m.seq);
+            attempt = 0;
+          }
+          if (c.stopped) return;
+          throw new Error('the stream stopped delivering');
+        } catch (err) {
+          if (c.stopped) return;
+          this.stats.consumeFailures++;
+          failures++;
+          this.setStalled(p, true);
+          const retryMs = retryDelayMs(attempt);
+          this.log.warn({ err: (err as Error).message, partition: p, step, attempt, retryMs }, 'taking the partition\'s messages failed; trying again while it is ours');
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, retryMs);
+            c.wake = () => { clearTimeout(timer); resolve(); };
+          });
+        }
       }
-    })().catch((err: Error) => {
-      if (!c.stopped) this.log.error({ err: err.message, partition: p }, 'consuming the partition failed; the lease will move it');
-    });
+    })();
   }
 
   /**
@@ -214,7 +285,7 @@ export class NatsBus {
    * last lookback, up to the durable consumer's ack floor (what comes after it is delivered to this
    * replica anyway, so nothing is seen twice), read by an ordered consumer of its own.
    */
-  private async replay(p: number, durable: string, c: Consuming): Promise<void> {
+  private async beginReplay(p: number, durable: string): Promise<ReplayRun> {
     const o = this.o.replay!;
     const started = Date.now();
     const floor = (await this.jsm.consumers.info(BUS_STREAM, durable)).ack_floor.stream_seq;
@@ -223,31 +294,44 @@ export class NatsBus {
     const stored = await this.storedState(p);
     const usable = stored && stored.seq <= floor ? stored : null;
     const lookback = o.lookbackMs();
-    if (!usable && (!floor || lookback <= 0)) return;
-    const session = o.begin(p, usable?.state);
+    const nothing = !usable && (!floor || lookback <= 0);
     if (usable) this.stats.snapshotsUsed++;
-    let n = 0;
-    let done = usable?.seq === floor; // nothing after the snapshot to replay
-    const reader = done ? null : await this.js.consumers.get(BUS_STREAM, usable
-      ? { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: usable.seq + 1 }
-      : { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(started - lookback).toISOString() });
-    while (!done && !c.stopped && n < o.maxMessages) {
+    return {
+      floor, usable, started, n: 0,
+      from: usable ? { seq: usable.seq + 1 } : { time: started - lookback },
+      session: nothing ? null : o.begin(p, usable?.state),
+      // nothing after the snapshot to replay
+      done: nothing,
+    };
+  }
+
+  /** Runs (or resumes) a replay until the ack floor, the lookback's cap or a stop. */
+  private async replay(p: number, run: ReplayRun, c: Consuming): Promise<void> {
+    const o = this.o.replay!;
+    let more = run.session !== null && !(run.usable && run.usable.seq === run.floor);
+    const reader = more ? await this.js.consumers.get(BUS_STREAM, 'seq' in run.from
+      ? { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: run.from.seq }
+      : { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(run.from.time).toISOString() }) : null;
+    while (more && !c.stopped && run.n < o.maxMessages) {
       let got = 0;
       // a fetch ends when it has its batch, or after `expires` when the stream has no more
-      for await (const m of await reader!.fetch({ max_messages: Math.min(1_000, o.maxMessages - n), expires: 1_000 })) {
+      for await (const m of await reader!.fetch({ max_messages: Math.min(1_000, o.maxMessages - run.n), expires: 1_000 })) {
         got++;
-        if (m.seq > floor) { done = true; break; }
+        if (m.seq > run.floor) { more = false; break; }
         const envelope = decodeEnvelope(m.data);
-        if (envelope && !('c' in envelope)) session.feed(envelope); // commands were applied; their outcome is in the alert stream
-        n++;
-        if (m.seq === floor || m.info.pending === 0) { done = true; break; }
+        if (envelope && !('c' in envelope)) run.session!.feed(envelope); // commands were applied; their outcome is in the alert stream
+        run.n++;
+        run.from = { seq: m.seq + 1 };
+        if (m.seq === run.floor || m.info.pending === 0) { more = false; break; }
       }
       if (!got) break;
     }
     if (c.stopped) return;
-    session.finish();
-    this.stats.replayed += n;
-    this.log.info({ partition: p, snapshot: usable ? { seq: usable.seq, at: usable.at } : null, messages: n, ms: Date.now() - started, truncated: n >= o.maxMessages }, 'partition\'s rule state rebuilt');
+    run.done = true;
+    if (!run.session) return;
+    run.session.finish();
+    this.stats.replayed += run.n;
+    this.log.info({ partition: p, snapshot: run.usable ? { seq: run.usable.seq, at: run.usable.at } : null, messages: run.n, ms: Date.now() - run.started, truncated: run.n >= o.maxMessages }, 'partition\'s rule state rebuilt');
   }
 
   private take(m: JsMsg): void {
@@ -279,8 +363,27 @@ export class NatsBus {
     });
   }
 
+  /** Says what the client library notices about a partition's consumer (it recovers from these itself). */
+  private watch(p: number, messages: ConsumerMessages): void {
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (['heartbeats_missed', 'consumer_not_found', 'stream_not_found', 'consumer_deleted', 'no_responders'].includes(s.type)) {
+          this.log.warn({ partition: p, status: s.type }, 'the partition\'s consumer is not answering; pulling again');
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  private setStalled(p: number, stalled: boolean): void {
+    if (stalled === this.stalled.has(p)) return;
+    if (stalled) this.stalled.add(p);
+    else this.stalled.delete(p);
+    this.o.onStalled?.([...this.stalled].sort((a, b) => a - b));
+  }
+
   /** Stops taking the partition's messages at once (synchronously); resolves once its consumer has closed. */
   private stopConsuming(p: number): Promise<void> {
+    this.setStalled(p, false);
     this.lastTaken.delete(p);
     this.stateRevision.delete(p);
     const c = this.consuming.get(p);
@@ -288,6 +391,7 @@ export class NatsBus {
     this.consuming.delete(p);
     c.stopped = true;
     c.messages?.stop();
+    c.wake();
     return c.done;
   }
 
