@@ -17,6 +17,7 @@ import { tokenFrom } from '../auth/middleware.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveFeed } from '../pipeline/index.js';
 import { ReadingCoalescer } from './reading-coalescer.js';
+import { MemorySocketPlaces, type SocketPlaces } from './socket-places.js';
 import { ALL, checkSubscribe, defaultRooms } from './socket-scope.js';
 
 export interface Realtime {
@@ -41,6 +42,11 @@ export interface RealtimeDeps {
    * reaches the browsers in that room on every replica (each cell's events come from its owner).
    */
   adapter?: Parameters<IO['adapter']>[0];
+  /**
+   * Where the per-user socket cap is counted; default this process's own sockets (MemorySocketPlaces).
+   * Cluster mode: RedisSocketPlaces, shared by every replica.
+   */
+  places?: SocketPlaces;
 }
 
 /**
@@ -60,11 +66,7 @@ export function originAllowed(origin: string | undefined, hosts: (string | undef
   return hosts.some((h) => h !== undefined && h.split(',')[0]!.trim().toLowerCase() === host.toLowerCase());
 }
 
-/**
- * Live connections (sockets) one user may hold at once: a grid worker's phone and the control room
- * with a few tabs fit; the next one is refused with a connect_error saying so (per server process).
- */
-export const MAX_SOCKETS_PER_USER = 10;
+export { MAX_SOCKETS_PER_USER } from './socket-places.js';
 
 /** A client whose connection takes no writes for this long is dropped. */
 export const SLOW_AFTER_MS = 15_000;
@@ -108,27 +110,36 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     });
   });
 
-  // At most MAX_SOCKETS_PER_USER per user (after the sign-in check above, apart from it). A place is
-  // taken here, before the socket connects, so handshakes racing each other cannot all slip through;
-  // it is given back when the socket disconnects or its connection closes (also if it never connected).
-  const socketsOf = new Map<string, Set<string>>(); // username → socket ids
+  // At most places.cap per user (after the sign-in check above, apart from it). A place is taken
+  // here, before the socket connects, so handshakes racing each other cannot all slip through; it is
+  // given back when the socket disconnects or its connection closes (also if it never connected, or
+  // closed while its place was being taken).
+  const places = deps.places ?? new MemorySocketPlaces();
   io.use((socket, next) => {
     const { username } = socket.data.session.user;
-    const held = socketsOf.get(username) ?? new Set<string>();
-    if (held.size >= MAX_SOCKETS_PER_USER) {
-      log.warn({ user: username, sockets: held.size }, 'socket refused: too many live connections for one user');
-      next(new Error(`Too many live connections for ${username}: at most ${MAX_SOCKETS_PER_USER} at once; close another tab or device, then reconnect`));
-      return;
-    }
-    held.add(socket.id);
-    socketsOf.set(username, held);
+    let closed = false;
+    let taken = false;
     const release = () => {
-      held.delete(socket.id);
-      if (held.size === 0 && socketsOf.get(username) === held) socketsOf.delete(username);
+      closed = true;
+      if (!taken) return;
+      taken = false;
+      void places.release(username, socket.id);
     };
     socket.once('disconnect', release);
     socket.conn.once('close', release);
-    next();
+    places.take(username, socket.id).then((decision) => {
+      if (!decision.allowed) {
+        log.warn({ user: username, sockets: decision.held }, 'socket refused: too many live connections for one user');
+        next(new Error(`Too many live connections for ${username}: at most ${places.cap} at once; close another tab or device, then reconnect`));
+        return;
+      }
+      taken = true;
+      if (closed) release(); // gone while its place was taken: Socket.IO ignores next() for it
+      next();
+    }, (err: unknown) => {
+      log.error({ err }, 'socket place check failed');
+      next(new Error('Try again: the live connection could not be counted'));
+    });
   });
 
   io.on('connection', (socket) => {
@@ -238,6 +249,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      await places.close();
       log.debug('socket.io closed');
     },
   };
