@@ -23,6 +23,7 @@ import { observationsOf, refusalObservation } from './pipeline/evaluate.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
 import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.js';
 import { createRealtime } from './realtime/socket-server.js';
+import { RedisSocketPlaces } from './realtime/redis-socket-places.js';
 import { startAlerting } from './alerts/index.js';
 import { createAuth } from './auth/index.js';
 import { RedisLoginLimiter } from './auth/redis-login-limiter.js';
@@ -111,6 +112,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
       city, metrics, logger, auth, corsOrigins: config.corsOrigins, ...(adapter ? { adapter } : {}),
+      ...(redis ? { places: new RedisSocketPlaces(redis.pub, { logger }) } : {}), // the per-user socket cap, shared by every replica
       stats: () => {
         const now = Date.now();
         const secs = Math.max(0.001, (now - lastStats.at) / 1000);

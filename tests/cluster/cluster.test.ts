@@ -3,7 +3,8 @@
 // loopback ports. 200 demo devices publish QoS 1 readings with seq (some without ts, stamped at the
 // edge) to either edge, and a browser socket on one replica watches the city. Then, one at a time: a
 // replica is killed with SIGKILL, an edge, the NATS node leading the stream, and Redis; then every
-// replica is restarted, one after another. Checked:
+// replica is restarted, one after another. Checked (besides sessions, sign-in back-off and the per-user
+// socket cap shared through Redis):
 // each partition is consumed by one replica at a time (from the replicas' own logs), a dead
 // replica's partitions are owned again within 15 s, the browser gets readings processed by the
 // other replicas (again within 10 s of Redis coming back), and every acknowledged reading is in
@@ -213,6 +214,22 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     expect((await sendJson(`${a}/api/auth/logout`, undefined, token)).status).toBe(204);
     expect((await fetch(`${b}/api/alerts`, { headers: auth })).status, 'the signed-out token on replica B').toBe(401);
     expect(await closed, 'the socket on replica B ended by the sign-out on A').toBe('io server disconnect');
+  }, 60_000);
+
+  it('holds one user to 10 live connections across all replicas, not 10 on each (socket places in Redis)', async () => {
+    const urls = replicas.map((r) => `http://127.0.0.1:${r.port}`);
+    const token = await login(urls[0]!, 'viewer');
+    const open: CitySocket[] = [];
+    try {
+      for (let i = 0; i < 10; i++) open.push(await connectSocket(urls[i % 3]!, token)); // 4 + 3 + 3
+      for (const url of urls) {
+        await expect(connectSocket(url, token), `the 11th on ${url}`).rejects.toThrow(/Too many live connections for viewer: at most 10/);
+      }
+      open.pop()!.close(); // one place given back (on r1): another replica may take it
+      await waitFor(async () => connectSocket(urls[1]!, token).then((s) => { open.push(s); return true; }, () => false), 'a place given back on one replica taken on another', 10_000, 200);
+    } finally {
+      for (const s of open) s.close();
+    }
   }, 60_000);
 
   it('backs off a password guesser on every replica, however the guesses are spread (back-off in Redis)', async () => {
