@@ -87,10 +87,11 @@ export const DEFAULT_ACK_DEADLINES: Record<Severity, string> = { red: '5m', oran
 
 export interface MaintenanceWindow {
   id: string;
-  /** A device id or a grid cell id. */
-  target: { device: string } | { grid: string };
+  /** A device id, a grid cell id or a rule id (every alert of that rule, anywhere). */
+  target: { device: string } | { grid: string } | { rule: string };
   by: string;
   reason: string;
+  /** When it starts (a window may be made ahead of time) and ends, epoch ms. */
   from: number;
   until: number;
 }

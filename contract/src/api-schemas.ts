@@ -136,7 +136,7 @@ export const alertActionSchema = z.object({ alert: alertSchema }).meta({ id: 'Al
 same<Same<z.infer<typeof alertActionSchema>, Api.AlertActionResponse>>();
 
 export const maintenanceWindowSchema = z.object({
-  id: z.string(), target: z.union([z.object({ device: z.string() }), z.object({ grid: z.string() })]), by: z.string(), reason: z.string(), from: epochMs, until: epochMs,
+  id: z.string(), target: z.union([z.object({ device: z.string() }), z.object({ grid: z.string() }), z.object({ rule: z.string() })]), by: z.string(), reason: z.string(), from: epochMs, until: epochMs,
 }).meta({ id: 'MaintenanceWindow' });
 same<Same<z.infer<typeof maintenanceWindowSchema>, MaintenanceWindow>>();
 export const maintenanceListSchema = z.object({ windows: z.array(maintenanceWindowSchema) }).meta({ id: 'MaintenanceListResponse' });
@@ -177,6 +177,8 @@ export const loginRequestSchema = z.object({ username: z.string().min(1).max(64)
 export const alertNoteSchema = z.object({ note: z.string().max(2000).optional() }).meta({ id: 'AckRequest' });
 export const resolveNoteSchema = z.object({ note: z.string().min(1).max(2000) }).meta({ id: 'ResolveRequest' });
 export const maintenanceRequestSchema = z.object({
-  device: z.string().optional(), grid: z.string().optional(), for: z.string().optional().describe('a duration like 30m or 2h'),
-  until: epochMs.optional(), reason: z.string().min(1),
-}).meta({ id: 'MaintenanceRequest', description: 'give exactly one of device or grid, and one of for or until' });
+  device: z.string().optional(), grid: z.string().optional(), rule: z.string().optional().describe('a rule id: every alert of that rule'),
+  from: z.union([epochMs, z.string()]).optional().describe('when it starts (epoch ms or ISO 8601), now when left out; at most 30 days ahead'),
+  for: z.string().optional().describe('a duration like 30m or 2h, counted from the start'),
+  until: z.union([epochMs, z.string()]).optional().describe('when it ends (epoch ms or ISO 8601)'), reason: z.string().min(1).max(500),
+}).meta({ id: 'MaintenanceRequest', description: 'give exactly one of device, grid or rule, and one of for or until; a window lasts at most 30 days' });

@@ -167,6 +167,17 @@ export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[
 export interface AlertActionResponse { alert: Alert }
 export interface MaintenanceListResponse { windows: MaintenanceWindow[] }
 export interface MaintenanceCreatedResponse { window: MaintenanceWindow }
+/** POST /api/maintenance: exactly one of device, grid or rule; one of for (from the start) or until. */
+export interface MaintenanceRequest {
+  device?: string; grid?: string; rule?: string;
+  /** Epoch ms or ISO 8601; now when left out. */
+  from?: number | string;
+  for?: string;
+  until?: number | string;
+  reason: string;
+}
+/** The longest a maintenance window may last, and how far ahead one may start. */
+export const MAINTENANCE_MAX_MS = 30 * 86_400_000; // 30 days
 export interface AuditResponse { entries: AuditEntry[] }
 export interface CameraEventsResponse { events: CameraSocketEvent[] }
 

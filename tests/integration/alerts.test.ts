@@ -178,7 +178,7 @@ describe('an alert from a reading to the person who must act', () => {
     const post = <T>(body: unknown) => sendJson<T>(`${system.baseUrl}/api/maintenance`, body, token);
     const bad = await post<{ error: { code: string; message: string } }>({ device: B.id, grid: B.grid, reason: 'x', for: '1h' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ code: 'CG_MAINTENANCE_INVALID', message: expect.stringContaining('exactly one of device or grid') });
+    expect(bad.body.error).toMatchObject({ code: 'CG_MAINTENANCE_INVALID', message: expect.stringContaining('exactly one of device, grid or rule') });
     const ok = await post<{ window: { id: string; by: string } }>({ grid: B.grid, reason: 'replacing the pump', for: '1h' });
     expect(ok.status).toBe(201);
     const { window } = ok.body;
@@ -192,6 +192,60 @@ describe('an alert from a reading to the person who must act', () => {
     expect(rules.rules).toEqual([expect.objectContaining({ id: 'flood', active: 1 })]);
     const scores = (await getJson<{ scores: { id: string; alerts: number; acknowledged: number }[] }>(`${system.baseUrl}/api/scores?by=grid`, token)).body.scores;
     expect(scores.find((s) => s.id === A.grid)).toMatchObject({ alerts: 1, acknowledged: 1 });
+  });
+
+  it('takes a window for a rule or one starting later, refuses impossible ones with the reason, and audits start and end', async () => {
+    type Window = { id: string; target: Record<string, string>; from: number; until: number };
+    const post = <T>(body: unknown) => sendJson<T>(`${system.baseUrl}/api/maintenance`, body, token);
+    const refused = async (body: unknown, why: string) => {
+      const res = await post<{ error: { code: string; message: string } }>(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('CG_MAINTENANCE_INVALID');
+      expect(res.body.error.message).toContain(why);
+    };
+    const now = Date.now();
+    await refused({ rule: 'no-such-rule', reason: 'x', for: '1h' }, 'unknown rule "no-such-rule"');
+    await refused({ grid: B.grid, reason: 'x', from: now - 3_600_000, for: '1h' }, '"from" is in the past');
+    await refused({ grid: B.grid, reason: 'x', from: now + 3_600_000, until: now + 1_800_000 }, 'end after it starts');
+    await refused({ grid: B.grid, reason: 'x', from: 'tomorrow-ish', for: '1h' }, '"from" must be');
+    await refused({ grid: B.grid, reason: 'x', from: now + 40 * 86_400_000, for: '1h' }, 'at most 30 days ahead');
+    await refused({ grid: B.grid, reason: 'x', for: '31d' }, 'at most 30 days');
+    await refused({ grid: B.grid, reason: 'x', for: '1h', until: now + 3_600_000 }, 'not both');
+    await refused({ grid: B.grid, reason: 'x', until: now - 1000 }, 'in the future');
+    await refused({ grid: B.grid, reason: 'x', for: 'soon' }, '"for" must be a duration');
+    await refused({ rule: 7, reason: 'x', for: '1h' }, 'rule must be a string');
+
+    // a rule's window: every open alert of the rule, in every cell, goes quiet; ended, they speak again
+    const activeFlood = async () => (await getJson<{ alerts: Alert[] }>(`${system.baseUrl}/api/alerts`, token)).body.alerts.filter((a) => a.rule === 'flood');
+    expect((await activeFlood()).length).toBeGreaterThan(0);
+    const byRule = await post<{ window: Window }>({ rule: 'flood', reason: 'recalibrating every gauge', for: '2h' });
+    expect(byRule.status).toBe(201);
+    expect(byRule.body.window.target).toEqual({ rule: 'flood' });
+    await waitFor(async () => (await activeFlood()).every((a) => a.suppressed), 'every flood alert suppressed');
+    // a grid worker sees the rule's window too: it silences alerts of their cells
+    const seen = (await getJson<{ windows: Window[] }>(`${system.baseUrl}/api/maintenance`, workerToken)).body.windows;
+    expect(seen.map((w) => w.id)).toContain(byRule.body.window.id);
+    expect((await sendJson(`${system.baseUrl}/api/maintenance/${byRule.body.window.id}`, { note: 'done early' }, token, 'DELETE')).status).toBe(204);
+    await waitFor(async () => (await activeFlood()).every((a) => !a.suppressed), 'flood alerts unsuppressed');
+
+    // a window made ahead of time is listed but suppresses nothing before it starts
+    const from = Date.now() + 10 * 60_000;
+    const later = await post<{ window: Window }>({ grid: B.grid, reason: 'road works tonight', from: new Date(from).toISOString(), for: '1h' });
+    expect(later.status).toBe(201);
+    expect(later.body.window).toMatchObject({ target: { grid: B.grid }, from, until: from + 3_600_000 });
+    const listed = (await getJson<{ windows: Window[] }>(`${system.baseUrl}/api/maintenance`, token)).body.windows;
+    expect(listed.map((w) => w.id)).toContain(later.body.window.id);
+    await new Promise((r) => setTimeout(r, 1500)); // a tick or more
+    expect((await activeFlood()).filter((a) => a.grid === B.grid).every((a) => !a.suppressed)).toBe(true);
+    expect((await sendJson(`${system.baseUrl}/api/maintenance/${later.body.window.id}`, undefined, token, 'DELETE')).status).toBe(204);
+    expect((await getJson<{ windows: Window[] }>(`${system.baseUrl}/api/maintenance`, token)).body.windows.map((w) => w.id)).not.toContain(later.body.window.id);
+
+    const admin = await login(system.baseUrl, 'admin');
+    const { entries } = (await getJson<{ entries: { user: string; action: string; target: string | null; note: string | null }[] }>(`${system.baseUrl}/api/audit?limit=1000`, admin)).body;
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'maintenance_start', target: byRule.body.window.id, note: expect.stringMatching(/^rule flood until .*: recalibrating every gauge$/) }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'maintenance_end', target: byRule.body.window.id, note: 'done early' }));
+    expect(entries).toContainEqual(expect.objectContaining({ action: 'maintenance_start', target: later.body.window.id, note: expect.stringContaining(`grid ${B.grid} from ${new Date(from).toISOString()} until`) }));
+    expect(entries).toContainEqual(expect.objectContaining({ action: 'maintenance_end', target: later.body.window.id }));
   });
 
   it('hot-reloads rules.yaml, refusing a bad file and keeping the last good rules', async () => {

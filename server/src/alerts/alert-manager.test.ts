@@ -444,6 +444,23 @@ describe('AlertManager: maintenance windows', () => {
     expect(a.suppressed).toBe(true);
   });
 
+  it('a rule window suppresses that rule\'s alerts wherever they are, and no other rule\'s', () => {
+    const h = harness({ rules: [floodRule('red'), gasRule()] });
+    const m = h.manager;
+    h.deliver('flood', cond(h.city, 'wl-a', 'active'), T0);
+    h.deliver('gas', cond(h.city, 'gas-c', 'active', { ch4: 30 }), T0);
+    const w = m.addMaintenance({ target: { rule: 'flood' }, by: 'operator', reason: 'recalibrating the gauges', from: T0 + MIN, until: T0 + 60 * MIN }, T0 + MIN);
+    const flood = only(open(m, 'flood'));
+    const gas = only(open(m, 'gas'));
+    expect(flood.suppressed).toBe(true);
+    expect(gas.suppressed).toBe(false);
+    h.deliver('flood', cond(h.city, 'wl-b', 'active'), T0 + 2 * MIN); // another cell, same rule
+    expect(open(m, 'flood').find((a) => a.key === 'wl-b')!.suppressed).toBe(true);
+    expect(m.endMaintenance(w.id, 'operator', T0 + 3 * MIN)).toBe(true);
+    expect(open(m, 'flood').every((a) => !a.suppressed)).toBe(true);
+    expect(h.typesOf(flood.id)).toEqual(['firing', 'suppressed', 'unsuppressed']);
+  });
+
   it('a flapping alert reopened during maintenance is reopened suppressed (not notified)', () => {
     const h = harness();
     const m = h.manager;

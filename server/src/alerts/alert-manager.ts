@@ -381,7 +381,7 @@ export class AlertManager {
 
   private underMaintenance(a: Alert, now: number): boolean {
     return this.maintenance.some((w) => w.from <= now && now < w.until &&
-      ('grid' in w.target ? w.target.grid === a.grid : a.devices.includes(w.target.device)));
+      ('grid' in w.target ? w.target.grid === a.grid : 'rule' in w.target ? w.target.rule === a.rule : a.devices.includes(w.target.device)));
   }
 
   private apply(rule: RuleDef, cond: Condition, now: number): void {

@@ -3,7 +3,7 @@
 // A grid worker reads only the alerts and maintenance windows of their own cells (auth/scope.ts):
 // another cell's alert answers 404 CG_ALERT_NOT_FOUND, word for word what an unknown id answers.
 import { Router, type Request } from 'express';
-import { SEVERITIES, parseDuration, type Alert, type AlertsResponse, type AlertDetailResponse, type AlertActionResponse, type MaintenanceListResponse, type MaintenanceCreatedResponse, type ScoresResponse, type RulesResponse } from '@citygrid/contract';
+import { MAINTENANCE_MAX_MS, SEVERITIES, parseDuration, type Alert, type AlertsResponse, type AlertDetailResponse, type AlertActionResponse, type MaintenanceListResponse, type MaintenanceCreatedResponse, type ScoresResponse, type RulesResponse } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { ScoreSource, computeScores } from '../alerts/scores.js';
 import { localAlertService } from '../alerts/service.js';
@@ -109,7 +109,8 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
 
   router.get('/maintenance', (req, res) => {
     const scope = scopeOf(req);
-    const windows = alerts.listMaintenance(Date.now()).filter((w) => ('device' in w.target ? scope.device(w.target.device) : scope.grid(w.target.grid)));
+    // a rule's window reaches every cell the rule watches: everyone who may read alerts sees it
+    const windows = alerts.listMaintenance(Date.now()).filter((w) => ('device' in w.target ? scope.device(w.target.device) : 'grid' in w.target ? scope.grid(w.target.grid) : true));
     res.json({ windows } satisfies MaintenanceListResponse);
   });
 
@@ -118,20 +119,47 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     const b = (req.body ?? {}) as Record<string, unknown>;
     const now = Date.now();
     const problems: string[] = [];
-    const device = typeof b.device === 'string' ? b.device : undefined;
-    const grid = typeof b.grid === 'string' ? b.grid : undefined;
-    if ((device === undefined) === (grid === undefined)) problems.push('give exactly one of device or grid');
+    const text = (k: string) => (typeof b[k] === 'string' ? b[k] as string : undefined);
+    const device = text('device');
+    const grid = text('grid');
+    const rule = text('rule');
+    for (const k of ['device', 'grid', 'rule', 'for', 'reason']) if (b[k] !== undefined && typeof b[k] !== 'string') problems.push(`${k} must be a string`);
+    if ([device, grid, rule].filter((x) => x !== undefined).length !== 1) problems.push('give exactly one of device, grid or rule');
     if (device !== undefined && !alerting.city.devicesById.has(device)) problems.push(`unknown device "${device.slice(0, 64)}"`);
     if (grid !== undefined && !alerting.city.cellsById.has(grid)) problems.push(`unknown grid "${grid.slice(0, 64)}"`);
+    if (rule !== undefined && !manager.rulesStatus().some((r) => r.id === rule)) problems.push(`unknown rule "${rule.slice(0, 64)}"`);
     if (typeof b.reason !== 'string' || !b.reason.trim() || b.reason.length > 500) problems.push('reason: say why (at most 500 characters)');
+    const time = (v: unknown): number | null => (typeof v === 'number' ? (Number.isInteger(v) ? v : null) : typeof v === 'string' && v.trim() ? Date.parse(v) : null);
+    // a start a little in the past (a clock apart, a form filled slowly) means now
+    let from = now;
+    if (b.from !== undefined) {
+      const at = time(b.from);
+      if (at === null || !Number.isFinite(at)) problems.push('"from" must be epoch milliseconds or an ISO 8601 time');
+      else if (at < now - 5 * 60_000) problems.push('"from" is in the past');
+      else if (at - now > MAINTENANCE_MAX_MS) problems.push('a window may start at most 30 days ahead');
+      else from = Math.max(now, at);
+    }
     let until: number | null = null;
-    if (typeof b.for === 'string') until = parseDuration(b.for) !== null ? now + parseDuration(b.for)! : null;
-    else if (typeof b.until === 'string' || typeof b.until === 'number') until = typeof b.until === 'number' ? b.until : Date.parse(b.until);
-    if (until === null || !Number.isFinite(until) || until <= now) problems.push('give "for" (e.g. "2h") or a future "until"');
-    else if (until - now > 30 * 86_400_000) problems.push('a window may last at most 30 days');
+    if (b.for !== undefined && b.until !== undefined) problems.push('give "for" or "until", not both');
+    else if (typeof b.for === 'string') {
+      const ms = parseDuration(b.for);
+      if (ms === null || ms <= 0) problems.push(`"for" must be a duration like "30m" or "2h", not "${b.for.slice(0, 32)}"`);
+      else until = from + ms;
+    } else if (b.until !== undefined) {
+      until = time(b.until);
+      if (until === null || !Number.isFinite(until)) { problems.push('"until" must be epoch milliseconds or an ISO 8601 time'); until = null; }
+    } else problems.push('give "for" (e.g. "2h") or "until"');
+    if (until !== null) {
+      if (until <= now) problems.push('"until" must be in the future');
+      else if (until <= from) problems.push('the window must end after it starts');
+      else if (until - from > MAINTENANCE_MAX_MS) problems.push('a window may last at most 30 days');
+    }
     if (problems.length) throw Errors.MAINTENANCE_INVALID(problems.join('; '));
-    const window = await alerts.addMaintenance({ target: device ? { device } : { grid: grid! }, by: username, reason: String(b.reason), from: now, until: until! }, now);
-    auth.audit.record({ user: username, action: 'maintenance_start', target: window.id, note: `${device ? `device ${device}` : `grid ${grid}`} until ${new Date(window.until).toISOString()}: ${window.reason}` });
+    const target = device !== undefined ? { device } : grid !== undefined ? { grid } : { rule: rule! };
+    const window = await alerts.addMaintenance({ target, by: username, reason: String(b.reason), from, until: until! }, now);
+    const what = device !== undefined ? `device ${device}` : grid !== undefined ? `grid ${grid}` : `rule ${rule}`;
+    const when = from > now ? `from ${new Date(from).toISOString()} ` : '';
+    auth.audit.record({ user: username, action: 'maintenance_start', target: window.id, note: `${what} ${when}until ${new Date(window.until).toISOString()}: ${window.reason}` });
     res.status(201).json({ window } satisfies MaintenanceCreatedResponse);
   });
 
