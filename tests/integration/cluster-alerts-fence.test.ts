@@ -4,7 +4,8 @@
 // new owner's; an owner whose view was merely behind appends anyway.
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { alertSubject, partitionOf, type Alert, type AlertEvent } from '@citygrid/contract';
+import { jetstream } from '@nats-io/jetstream';
+import { alertGuidance, alertMessage, alertSubject, partitionOf, type Alert, type AlertEvent } from '@citygrid/contract';
 import { ClusterAlerts } from '../../server/src/bus/cluster-alerts.js';
 import { natsForFile } from '../helpers/nats.js';
 import { waitFor } from '../helpers/system.js';
@@ -60,5 +61,25 @@ describe('the alert stream, fenced by ownership', () => {
     expect(b.stats).toEqual({ appended: 2, fenced: 0 });
     a.close();
     b.close();
+  }, 60_000);
+
+  it('serves an alert event written before alerts carried their text (no key, no parameters) with its own words', async () => {
+    const v = await replica('old', () => false);
+    // as the code before structured texts appended it: message and guidance only
+    const old = {
+      id: 'al-old', rule: 'flood', ruleKind: 'threshold', severity: 'red', key: 'wl-1', devices: ['wl-1'], grid: GRID, district: 'east',
+      state: 'firing', message: 'Flooding at the underpass: level_cm 52.0 cm, above 50 cm', guidance: 'Close the underpass.', values: { level_cm: 52 },
+      raisedAt: Date.now(), updatedAt: Date.now(), acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, resolvedBy: null, note: '',
+    };
+    const js = jetstream(await nats.connect());
+    await js.publish(alertSubject(P), new TextEncoder().encode(JSON.stringify({ e: { alertId: 'al-old', seq: 1, ts: Date.now(), type: 'firing', actor: 'system', note: '', alert: old } })));
+    await waitFor(() => v.get('al-old') !== undefined, 'the old event in the view', 10_000, 20);
+    const a = v.get('al-old')!;
+    expect(a.text).toBeUndefined();
+    for (const l of ['zh-CN', 'en'] as const) {
+      expect(alertMessage(a, l)).toBe(old.message);
+      expect(alertGuidance(a, l)).toBe(old.guidance);
+    }
+    v.close();
   }, 60_000);
 });
