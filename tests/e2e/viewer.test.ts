@@ -1,5 +1,6 @@
 // Proves a viewer can watch but not act: alerts show without acknowledge / resolve buttons, the API
-// refuses the viewer's acknowledge (403), and the audit page is not theirs.
+// refuses the viewer's acknowledge (403), the audit page is not theirs, and the
+// maintenance page shows them the windows with no form and no end button.
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -62,4 +63,24 @@ it('tells a viewer the audit log is for administrators', async () => {
   await page.goto(`${system.baseUrl}/#/audit`);
   await page.getByTestId('audit-page').waitFor();
   await expect.poll(() => page.getByTestId('audit-page').innerText()).toContain('只有管理员可以查看审计日志');
+});
+
+it('shows a viewer the maintenance windows without the form or an end button, and the API refuses their window', async () => {
+  const cell = system.city.devices[0]!.grid;
+  const made = await sendJson<{ window: { id: string } }>(`${system.baseUrl}/api/maintenance`, { grid: cell, reason: '更换水泵', for: '1h' }, operatorToken);
+  expect(made.status).toBe(201);
+  await page.goto(`${system.baseUrl}/#/maintenance`);
+  const row = page.locator(`[data-testid="maintenance-row"][data-window-id="${made.body.window.id}"]`);
+  await row.waitFor({ timeout: 10_000 }); // opening the page fetches the list (the shared one polls only every 30 s)
+  // the row is rendered (the control): an operator's has its end button in the same render (maintenance.test.ts)
+  expect(await row.innerText()).toContain('更换水泵');
+  expect(await page.getByTestId('maintenance-form').count()).toBe(0);
+  expect(await page.getByTestId('maintenance-end').count()).toBe(0);
+  await expect.poll(() => page.getByTestId('maintenance-readonly').innerText()).toContain('只有值班员和管理员');
+  const token = await login(system.baseUrl, 'viewer');
+  const res = await sendJson<{ error: { code: string } }>(`${system.baseUrl}/api/maintenance`, { grid: cell, reason: 'x', for: '1h' }, token);
+  expect(res.status).toBe(403);
+  expect(res.body.error.code).toBe('CG_FORBIDDEN');
+  const ended = await sendJson<{ error: { code: string } }>(`${system.baseUrl}/api/maintenance/${made.body.window.id}`, {}, token, 'DELETE');
+  expect(ended.status).toBe(403);
 });

@@ -2,10 +2,10 @@
 // Every answer's type is the contract's, the same the server's routers declare.
 import type {
   AlertActionResponse, AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CityResponse, DevicesResponse,
-  DistrictsResponse, GridResponse, HealthResponse, LoginResponse, ReadingsResponse, RejectionsResponse, RulesResponse,
-  ScoresResponse, UserView,
+  DistrictsResponse, GridResponse, HealthResponse, LoginResponse, MaintenanceCreatedResponse, MaintenanceListResponse,
+  MaintenanceRequest, ReadingsResponse, RejectionsResponse, RulesResponse, ScoresResponse, UserView,
 } from '@citygrid/contract';
-import { getJson, postJson } from './http';
+import { deleteJson, getJson, postJson } from './http';
 
 export interface ReadingsQuery { metric: string; from: number; to: number; step?: string }
 export interface AlertsQuery { state?: 'active' | 'all'; grid?: string; district?: string; severity?: string; limit?: number }
@@ -44,4 +44,7 @@ export const api = {
   cameraEvents: (grid: string | undefined, limit = 50, signal?: AbortSignal) =>
     getJson<CameraEventsResponse>(`/api/camera-events${query({ grid, limit })}`, signal),
   rules: (signal?: AbortSignal) => getJson<RulesResponse>('/api/rules', signal),
+  maintenance: (signal?: AbortSignal) => getJson<MaintenanceListResponse>('/api/maintenance', signal),
+  startMaintenance: (body: MaintenanceRequest) => postJson<MaintenanceCreatedResponse>('/api/maintenance', body),
+  endMaintenance: (windowId: string, note?: string) => deleteJson<null>(`/api/maintenance/${id(windowId)}`, note ? { note } : {}),
 };

@@ -1,13 +1,13 @@
 // Hash routes: #/ (control room, with #/devices/<id> for a device), #/my (grid worker's phone),
-// #/scores, #/audit. Linkable, no server routes.
+// #/scores, #/audit, #/maintenance. Linkable, no server routes.
 import { readonly, shallowRef } from 'vue';
 
-export type RouteName = 'live' | 'my' | 'scores' | 'audit';
-const PATHS: Record<RouteName, string> = { live: '#/', my: '#/my', scores: '#/scores', audit: '#/audit' };
+export type RouteName = 'live' | 'my' | 'scores' | 'audit' | 'maintenance';
+const PATHS: Record<RouteName, string> = { live: '#/', my: '#/my', scores: '#/scores', audit: '#/audit', maintenance: '#/maintenance' };
 
 export function parseRoute(hash: string): RouteName {
   const path = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  return path === 'my' || path === 'scores' || path === 'audit' ? path : 'live';
+  return path === 'my' || path === 'scores' || path === 'audit' || path === 'maintenance' ? path : 'live';
 }
 
 const current = shallowRef<RouteName>(parseRoute(window.location.hash));

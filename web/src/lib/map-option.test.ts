@@ -5,7 +5,7 @@ import type { DistrictView as District, GridCellView as GridCell } from '@citygr
 import { describe, expect, it } from 'vitest';
 import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL } from './conditions';
-import { cellPaint, changedParts, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';
+import { cellPaint, changedParts, MAINTENANCE_COLOR, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';
 
 const square = (x: number, y: number) => [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] as [number, number][][];
 const cell = (id: string, x: number): GridCell => ({
@@ -41,6 +41,15 @@ type CellsSeries = {
 const cellsOf = (o: { series: unknown[] }) => o.series.find((s) => (s as { id: string }).id === 'cells') as CellsSeries;
 
 describe('cellPaint', () => {
+  it('draws a cell under maintenance with a dashed violet border over its alert colour, and says so in the series data', () => {
+    const i = input({ alertColour: new Map([['a', 'red']]), maintenance: new Set(['a']) });
+    expect(cellPaint(i, i.cells[0]!)).toMatchObject({ fill: SEVERITY_FILL.red, stroke: MAINTENANCE_COLOR, lineWidth: 2, maintenance: true });
+    expect(cellPaint(i, i.cells[1]!)).toMatchObject({ maintenance: false });
+    const before = new Map<string, string>();
+    changedParts(liveOption(input({ alertColour: new Map([['a', 'red']]) })), before);
+    expect(changedParts(liveOption(i), before)).toBeTruthy(); // the window alone changes the cells series
+  });
+
   it('paints by the worst alert colour, else by the live device condition, else the condition the grid was loaded with', () => {
     const i = input({ alertColour: new Map([['a', 'red']]), status: new Map([['b', { devices: 2, online: 2, condition: 'warn', alarm: 0, warn: 1 }]]) });
     expect(cellPaint(i, i.cells[0]!)).toMatchObject({ fill: SEVERITY_FILL.red, stroke: SEVERITY_COLOR.red, selected: false });

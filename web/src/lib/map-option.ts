@@ -12,6 +12,8 @@ export interface MapInput {
   status: Map<string, CellLive>;
   /** Worst colour of each cell's active alerts: wins over the device condition. */
   alertColour: Map<string, Severity>;
+  /** Cells under a maintenance window now: a dashed violet border (their alerts are not notified). */
+  maintenance?: ReadonlySet<string>;
   /** Where a new red/orange alert just arrived: a brief ripple. */
   pulses: { position: Position; severity: Severity }[];
   devices: Iterable<DeviceView>;
@@ -40,19 +42,24 @@ function districtRegions(input: MapInput) {
   }));
 }
 
-/** How a cell is painted: its fill and border, by alert colour (wins) or device condition. */
-export interface CellPaint { fill: string; stroke: string; lineWidth: number; selected: boolean }
+/** How a cell is painted: its fill and border, by alert colour (wins) or device condition; a dashed border under maintenance. */
+export interface CellPaint { fill: string; stroke: string; lineWidth: number; selected: boolean; maintenance: boolean }
+
+export const MAINTENANCE_COLOR = '#a78bfa';
+const MAINTENANCE_DASH = [5, 3];
 
 export function cellPaint(input: MapInput, cell: GridCell): CellPaint {
   const id = cell.properties.id;
   const condition = input.status.get(id)?.condition ?? cell.properties.status.condition;
   const alert = input.alertColour.get(id);
   const selected = id === input.selectedCell;
+  const maintenance = input.maintenance?.has(id) ?? false;
   return {
     fill: alert ? SEVERITY_FILL[alert] : CELL_FILL[condition],
-    stroke: selected ? '#f8fafc' : alert ? SEVERITY_COLOR[alert] : BORDER,
-    lineWidth: selected ? 2.5 : alert ? 1.6 : 0.6,
+    stroke: selected ? '#f8fafc' : maintenance ? MAINTENANCE_COLOR : alert ? SEVERITY_COLOR[alert] : BORDER,
+    lineWidth: selected ? 2.5 : maintenance ? 2 : alert ? 1.6 : 0.6,
     selected,
+    maintenance,
   };
 }
 
@@ -88,7 +95,10 @@ function cellSeries(input: MapInput) {
       const cell = cells[i];
       const paint = paints[i];
       if (!cell || !paint) return null;
-      const style = { fill: paint.fill, stroke: paint.stroke, lineWidth: paint.lineWidth, shadowBlur: paint.selected ? 12 : 0, shadowColor: 'rgba(248, 250, 252, 0.6)' };
+      const style = {
+        fill: paint.fill, stroke: paint.stroke, lineWidth: paint.lineWidth, lineDash: paint.maintenance ? MAINTENANCE_DASH : null,
+        shadowBlur: paint.selected ? 12 : 0, shadowColor: 'rgba(248, 250, 252, 0.6)',
+      };
       const emphasis = { style: { fill: 'rgba(56, 189, 248, 0.45)', stroke: '#e0f2fe', lineWidth: 1.5 } };
       const polygons = outerRings(cell).map((ring) => ({
         type: 'polygon', z2: paint.selected ? 10 : 0, shape: { points: ring.map((p) => api.coord(p)) }, style, emphasis,
@@ -97,7 +107,7 @@ function cellSeries(input: MapInput) {
     },
     // The paint rides in the data (not only in renderItem's closure): that is what tells
     // changedParts, and ECharts, that the series changed.
-    data: cells.map((c, i) => ({ name: cellKey(c.properties.id), value: [i, paints[i]!.fill, paints[i]!.stroke, paints[i]!.lineWidth] })),
+    data: cells.map((c, i) => ({ name: cellKey(c.properties.id), value: [i, paints[i]!.fill, paints[i]!.stroke, paints[i]!.lineWidth, paints[i]!.maintenance ? 1 : 0] })),
   };
 }
 

@@ -12,4 +12,6 @@ export interface DeviceRowView {
   online: boolean;
   values: DeviceRowValue[];
   age: string;
+  /** Under a maintenance window (its own or its cell's): the badge's tooltip, else null. */
+  maintenance: string | null;
 }
