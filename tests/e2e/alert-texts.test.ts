@@ -1,17 +1,13 @@
 // Proves an alert of a rule the demo city does not have (no words of its own in rules.yaml) reads in
 // Chinese with its numbers on the zh-CN dashboard, and that the same alert's DingTalk message is in
 // Chinese with the same numbers: both rendered from the contract's catalogue, not from server prose.
-import { cpSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
 import { deviceTopic } from '@citygrid/contract';
-import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
-import { connectDevice, DEMO_CITY, end, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
-import { launchBrowser } from './browser.js';
+import { login, publish, waitFor } from '../helpers/system.js';
 import { alertItem, alertOf, shot, signIn, WAIT } from './ui.js';
+import { webhookCity, type WebhookCity } from './webhook-city.js';
 
 // not a demo rule: no message, message_zh, guidance or guidance_zh, so every word is generated
 const RULES = `
@@ -29,44 +25,13 @@ const WEBHOOKS = `
 `;
 const DEVICE = 'wl-0001';
 
-const city = tempDir('citygrid-city-');
-const data = tempDir();
-const received: string[] = [];
-let receiver: Server;
-let system: Awaited<ReturnType<typeof startTestSystem>>;
-let browser: Browser;
+const w = webhookCity({ rules: RULES, webhooks: WEBHOOKS, device: DEVICE, locale: 'zh-CN' });
+const received = w.received;
+let system: WebhookCity['system'];
 let page: Page;
 let device: MqttClient;
+beforeAll(() => { ({ system, page, device } = w); });
 
-beforeAll(async () => {
-  if (!webIsCurrent() && !buildWeb()) throw new Error('the dashboard did not build');
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
-    req.on('end', () => {
-      received.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  cpSync(DEMO_CITY, city.path, { recursive: true });
-  writeFileSync(join(city.path, 'rules.yaml'), RULES);
-  writeFileSync(join(city.path, 'webhooks.yaml'), WEBHOOKS.replace('PORT', String((receiver.address() as { port: number }).port)));
-  system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path, SIMULATE: '0' });
-  device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, DEVICE);
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
-  page = await context.newPage();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await end(device);
-  await system?.stop();
-  await new Promise((r) => receiver?.close(r));
-  city.remove();
-  data.remove();
-});
 
 it('shows a generated rule\'s alert in Chinese with its numbers, and sends the same alert to DingTalk in Chinese', async () => {
   await signIn(page, system.baseUrl, 'operator');

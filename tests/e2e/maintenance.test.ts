@@ -2,18 +2,14 @@
 // an alert raised there visible but sends nothing to the webhook receiver, the cell is marked on the
 // map and the device's panel says so; ended early from the same page, the cell's mark goes and the
 // receiver gets the alert's next notification ("notifications resumed"), then its later transitions.
-import { cpSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
 import { deviceTopic, type Alert } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
-import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
-import { connectDevice, DEMO_CITY, end, getJson, login, publish, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
-import { launchBrowser } from './browser.js';
+import { DEMO_CITY, getJson, login, publish, waitFor } from '../helpers/system.js';
 import { alertItem, alertOf, shot, signIn, WAIT } from './ui.js';
+import { webhookCity, type WebhookCity } from './webhook-city.js';
 
 const RULES = `
 - id: deep-water
@@ -34,44 +30,14 @@ const CELL = loadCity(DEMO_CITY).devicesById.get(DEVICE)!.grid;
 /** How long "nothing arrives" is watched: several ticks of the alert manager and the webhook queue. */
 const QUIET_MS = 6000;
 
-const city = tempDir('citygrid-city-');
-const data = tempDir();
-const received: { event: string; alert: Alert }[] = [];
-let receiver: Server;
-let system: Awaited<ReturnType<typeof startTestSystem>>;
-let browser: Browser;
+const w = webhookCity({ rules: RULES, webhooks: WEBHOOKS, device: DEVICE, locale: 'en-US' });
+/** What the receiver got, parsed (the generic format: the event and the alert). */
+const received = () => w.received.map((b) => JSON.parse(b) as { event: string; alert: Alert });
+let system: WebhookCity['system'];
 let page: Page;
 let device: MqttClient;
+beforeAll(() => { ({ system, page, device } = w); });
 
-beforeAll(async () => {
-  if (!webIsCurrent() && !buildWeb()) throw new Error('the dashboard did not build');
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
-    req.on('end', () => {
-      received.push(JSON.parse(body) as { event: string; alert: Alert });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  cpSync(DEMO_CITY, city.path, { recursive: true });
-  writeFileSync(join(city.path, 'rules.yaml'), RULES);
-  writeFileSync(join(city.path, 'webhooks.yaml'), WEBHOOKS.replace('PORT', String((receiver.address() as { port: number }).port)));
-  system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path, SIMULATE: '0' });
-  device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, DEVICE);
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
-  page = await context.newPage();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await end(device);
-  await system?.stop();
-  await new Promise((r) => receiver?.close(r));
-  city.remove();
-  data.remove();
-});
 
 const mapMark = () => page.locator(`[data-testid="map-maintenance-cell"][data-cell-id="${CELL}"][data-maintenance="1"]`);
 const row = () => page.locator(`[data-testid="maintenance-row"][data-kind="grid"][data-target="${CELL}"]`);
@@ -116,7 +82,7 @@ it('silences a cell\'s alert while a window made from the UI is in force, marks 
   await alertItem(page, alert.id).waitFor({ timeout: WAIT });
   await publish(device, deviceTopic(DEVICE, 'telemetry'), JSON.stringify({ metrics: { level_cm: 41.2 } }));
   await new Promise((r) => setTimeout(r, QUIET_MS));
-  expect(received).toEqual([]);
+  expect(received()).toEqual([]);
 
   // ended early from the page, with a confirmation first
   await page.getByTestId('nav-maintenance').click();
@@ -131,9 +97,9 @@ it('silences a cell\'s alert while a window made from the UI is in force, marks 
   await expect.poll(() => mapMark().count(), { timeout: WAIT }).toBe(0);
 
   // notifications resume: the alert's next transition reaches the receiver, and so does the next after it
-  const resumed = await waitFor(() => received.find((b) => b.alert.id === alert.id && b.event === 'unsuppressed'), 'the "notifications resumed" webhook', WAIT);
+  const resumed = await waitFor(() => received().find((b) => b.alert.id === alert.id && b.event === 'unsuppressed'), 'the "notifications resumed" webhook', WAIT);
   expect(resumed.alert.suppressed).toBe(false);
   await publish(device, deviceTopic(DEVICE, 'telemetry'), JSON.stringify({ metrics: { level_cm: 12 } }));
-  const cleared = await waitFor(() => received.find((b) => b.alert.id === alert.id && b.event === 'resolved'), 'the alert\'s resolve webhook', WAIT);
+  const cleared = await waitFor(() => received().find((b) => b.alert.id === alert.id && b.event === 'resolved'), 'the alert\'s resolve webhook', WAIT);
   expect(cleared.alert.suppressed).toBe(false);
 });
