@@ -1,13 +1,17 @@
 // Hash routes: #/ (control room, with #/devices/<id> for a device), #/my (grid worker's phone),
-// #/scores, #/audit, #/maintenance. Linkable, no server routes.
+// #/scores, #/audit, #/maintenance, #/cells/<id> (a cell's page, useCellRoute), #/wall (the video wall,
+// #/wall?rotate=<seconds>). Linkable, no server routes.
 import { readonly, shallowRef } from 'vue';
 
-export type RouteName = 'live' | 'my' | 'scores' | 'audit' | 'maintenance';
-const PATHS: Record<RouteName, string> = { live: '#/', my: '#/my', scores: '#/scores', audit: '#/audit', maintenance: '#/maintenance' };
+export type RouteName = 'live' | 'my' | 'scores' | 'audit' | 'maintenance' | 'cell' | 'wall';
+const PATHS: Record<RouteName, string> = {
+  live: '#/', my: '#/my', scores: '#/scores', audit: '#/audit', maintenance: '#/maintenance', cell: '#/cells/', wall: '#/wall',
+};
 
 export function parseRoute(hash: string): RouteName {
   const path = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  return path === 'my' || path === 'scores' || path === 'audit' || path === 'maintenance' ? path : 'live';
+  if (path === 'cells') return 'cell';
+  return path === 'my' || path === 'scores' || path === 'audit' || path === 'maintenance' || path === 'wall' ? path : 'live';
 }
 
 const current = shallowRef<RouteName>(parseRoute(window.location.hash));
