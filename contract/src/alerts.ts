@@ -16,7 +16,10 @@ export function localName(place: { name: string; name_en?: string | undefined },
   return locale === 'en' && place.name_en ? place.name_en : place.name;
 }
 
-export const ALERT_STATES = ['pending', 'firing', 'acknowledged', 'resolved'] as const;
+/** `handled`: the assignee says it is dealt with, and the colour needs a supervisor's verification
+ *  (核查) before it closes (orange and red by default): verified, it is resolved; sent back, it is
+ *  acknowledged again. */
+export const ALERT_STATES = ['pending', 'firing', 'acknowledged', 'handled', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
 /** Who must act: 0 the cell's grid workers, 1 the district supervisor, 2 the control room. */
@@ -52,6 +55,15 @@ export interface Alert {
   acknowledgedBy: string | null;
   resolvedAt: number | null;
   resolvedBy: string | null;
+  /** When and by whom it was handled (the assignee's "done"), awaiting verification or closed at once. */
+  handledAt?: number | null;
+  handledBy?: string | null;
+  /** Handle deadline (epoch ms): the colour's resolve deadline from when it fired, restarted by a
+   *  dispatch. Absent on alerts recorded before resolve deadlines existed. */
+  resolveDeadline?: number | null;
+  /** Who dispatched it by hand to its current assignee, and when (null: routed by the cell). */
+  dispatchedBy?: string | null;
+  dispatchedAt?: number | null;
   escalation: EscalationLevel;
   /** Usernames who must act at the current escalation level (grid workers, then supervisor, then control room). */
   assignees: string[];
@@ -67,7 +79,11 @@ export interface Alert {
   flapping?: boolean;
 }
 
-export const ALERT_EVENT_TYPES = ['pending', 'firing', 'updated', 'acknowledged', 'resolved', 'escalated', 'suppressed', 'unsuppressed', 'grouped', 'reopened'] as const;
+export const ALERT_EVENT_TYPES = [
+  'pending', 'firing', 'updated', 'acknowledged', 'resolved', 'escalated', 'suppressed', 'unsuppressed', 'grouped', 'reopened',
+  // the closed loop: dispatched by hand, handled by the assignee, verified (closed) or sent back by a supervisor
+  'dispatched', 'handled', 'verified', 'sent_back',
+] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 
 /** One transition, appended and never changed; alerts are rebuilt from these after a restart. */
@@ -84,6 +100,10 @@ export interface AlertEvent {
 }
 
 export const DEFAULT_ACK_DEADLINES: Record<Severity, string> = { red: '5m', orange: '15m', yellow: '30m', blue: '120m' };
+/** How long each colour may take to be handled, from when it fires (people.yaml `resolve_deadlines`). */
+export const DEFAULT_RESOLVE_DEADLINES: Record<Severity, string> = { red: '2h', orange: '8h', yellow: '24h', blue: '72h' };
+/** The colours whose handling a supervisor verifies before they close (people.yaml `verify`). */
+export const DEFAULT_VERIFY: readonly Severity[] = ['red', 'orange'];
 
 export interface MaintenanceWindow {
   id: string;

@@ -123,6 +123,8 @@ export const alertSchema = z.object({
   message: z.string(), guidance: z.string(), text: alertTextSchema.optional(), values: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
   state: z.enum(ALERT_STATES), startedAt: epochMs, firedAt: epochMs.nullable().optional(), updatedAt: epochMs,
   acknowledgedAt: epochMs.nullable(), acknowledgedBy: z.string().nullable(), resolvedAt: epochMs.nullable(), resolvedBy: z.string().nullable(),
+  handledAt: epochMs.nullable().optional(), handledBy: z.string().nullable().optional(), resolveDeadline: epochMs.nullable().optional(),
+  dispatchedBy: z.string().nullable().optional(), dispatchedAt: epochMs.nullable().optional(),
   escalation: z.union([z.literal(0), z.literal(1), z.literal(2)]), assignees: z.array(z.string()), ackDeadline: epochMs, suppressed: z.boolean(),
   parts: z.array(z.string()).optional(), partOf: z.string().nullable().optional(), reraises: z.string().nullable().optional(), flapping: z.boolean().optional(),
 }).meta({ id: 'Alert' });

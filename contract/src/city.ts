@@ -75,6 +75,8 @@ export const personSchema = z.strictObject({
   grids: z.array(z.string()).optional(),
   /** Districts this person supervises. */
   districts: z.array(z.string()).optional(),
+  /** A department this person is the duty contact of (e.g. "Drainage"): alerts can be dispatched to them. */
+  department: z.string().min(1).max(120).optional(),
   password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$.{53}$/, 'password_hash must be a bcrypt hash'),
 });
 export type Person = z.infer<typeof personSchema>;
@@ -82,6 +84,10 @@ export type Person = z.infer<typeof personSchema>;
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 2h');
 export const peopleFileSchema = z.strictObject({
   deadlines: z.strictObject({ red: duration, orange: duration, yellow: duration, blue: duration }).partial().optional(),
+  /** How long each colour may take to be handled (defaults: red 2h, orange 8h, yellow 24h, blue 72h). */
+  resolve_deadlines: z.strictObject({ red: duration, orange: duration, yellow: duration, blue: duration }).partial().optional(),
+  /** The colours a supervisor verifies before they close (default: red and orange). */
+  verify: z.array(z.enum(['red', 'orange', 'yellow', 'blue'])).optional(),
   users: z.array(personSchema),
 });
 export type PeopleFile = z.infer<typeof peopleFileSchema>;

@@ -8,6 +8,7 @@ import {
   cityMetaSchema, deviceConfigSchema, districtSchema, gridCellSchema, peopleFileSchema,
   type CityMeta, type DeviceConfig, type DistrictFeature, type GridCellFeature, type Person,
 } from '../city.js';
+import type { Severity } from '../alerts.js';
 import { bboxOf, inBBox, pointInArea, type BBox } from '../geo.js';
 
 export interface GridCell {
@@ -44,6 +45,10 @@ export interface City {
   people: Person[];
   /** Acknowledge deadlines by colour, as written in people.yaml (durations). */
   deadlines: Record<string, string>;
+  /** Resolve (handle) deadlines by colour, as written in people.yaml (durations; the rest default). */
+  resolveDeadlines?: Record<string, string>;
+  /** The colours a supervisor verifies before they close, if people.yaml says (else the default). */
+  verify?: Severity[];
 }
 
 export class CityConfigError extends Error {
@@ -195,7 +200,9 @@ function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityD
   return devices;
 }
 
-function loadPeople(raw: unknown, cells: GridCell[], districts: District[], problems: string[]): { people: Person[]; deadlines: Record<string, string> } {
+type PeopleLoaded = Pick<City, 'people' | 'deadlines' | 'resolveDeadlines' | 'verify'>;
+
+function loadPeople(raw: unknown, cells: GridCell[], districts: District[], problems: string[]): PeopleLoaded {
   if (raw === undefined) return { people: [], deadlines: {} };
   const parsed = peopleFileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -211,7 +218,11 @@ function loadPeople(raw: unknown, cells: GridCell[], districts: District[], prob
     for (const g of person.grids ?? []) if (!cellIds.has(g)) problems.push(`people.yaml: user ${person.username}: grid "${g}" is not in grid.geojson`);
     for (const d of person.districts ?? []) if (!districtIds.has(d)) problems.push(`people.yaml: user ${person.username}: district "${d}" is not a known district`);
   }
-  return { people: parsed.data.users, deadlines: { ...parsed.data.deadlines } as Record<string, string> };
+  const { users, deadlines, resolve_deadlines: resolveDeadlines, verify } = parsed.data;
+  return {
+    people: users, deadlines: { ...deadlines } as Record<string, string>,
+    ...(resolveDeadlines ? { resolveDeadlines: { ...resolveDeadlines } as Record<string, string> } : {}), ...(verify ? { verify } : {}),
+  };
 }
 
 /** Loads CITY_DIR; throws CityConfigError listing every problem found. */
@@ -227,7 +238,7 @@ export function loadCity(dir: string): City {
   const cells = loadCells(readJson(dir, 'grid.geojson', problems, true), problems);
   const districts = loadDistricts(readJson(dir, 'districts.geojson', problems, false), cells, problems);
   const devices = loadDevices(readYaml(dir, 'devices.yaml', problems, true), cells, problems);
-  const { people, deadlines } = loadPeople(readYaml(dir, 'people.yaml', problems, false), cells, districts, problems);
+  const loaded = loadPeople(readYaml(dir, 'people.yaml', problems, false), cells, districts, problems);
   if (problems.length > 0) throw new CityConfigError(dir, problems);
   return {
     dir,
@@ -238,7 +249,6 @@ export function loadCity(dir: string): City {
     districts,
     devices,
     devicesById: new Map(devices.map((d) => [d.id, d])),
-    people,
-    deadlines,
+    ...loaded,
   };
 }

@@ -24,7 +24,7 @@ export const isLive = (a: Pick<Alert, 'state'>) => a.state === 'firing' || a.sta
 /** Firing, not acknowledged, and past its acknowledge deadline. */
 export const isOverdue = (a: Pick<Alert, 'state' | 'ackDeadline'>, now: number) => a.state === 'firing' && a.ackDeadline < now;
 
-const STATE_ORDER: Record<Alert['state'], number> = { firing: 0, pending: 1, acknowledged: 2, resolved: 3 };
+const STATE_ORDER: Record<Alert['state'], number> = { firing: 0, pending: 1, acknowledged: 2, handled: 3, resolved: 4 };
 const when = (a: Alert) => a.firedAt ?? a.startedAt;
 
 /** Most severe first, then what still needs someone (firing before acknowledged), then newest. Resolved last. */
