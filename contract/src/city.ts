@@ -67,6 +67,24 @@ export type CityMeta = z.infer<typeof cityMetaSchema>;
 export const ROLES = ['viewer', 'operator', 'gridworker', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * How to reach a person when no page is open: chat handles for the group robots' mentions and a mobile
+ * for the SMS/voice gateways. Never in an API answer except to admins, never logged. Each handle is
+ * checked for the characters its platform allows, which also keeps it inert inside robot markdown
+ * (`@id`, `<@id>`, `<at id=id>`).
+ */
+export const contactsSchema = z.strictObject({
+  /** DingTalk userId (钉钉 userid): the robot's `at.atUserIds`. */
+  dingtalk: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a DingTalk userId: letters, digits, _ and -, at most 64').optional(),
+  /** WeCom userid (企业微信 成员UserID): `mentioned_list` / `<@userid>`. */
+  wecom: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_@.-]{0,63}$/, 'a WeCom userid: letters, digits, _ - @ and ., starting with a letter or digit, at most 64').optional(),
+  /** Feishu open_id (ou_…) or user_id: `<at id=…>` in the card. */
+  feishu: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a Feishu open_id (ou_...) or user_id: letters, digits, _ and -, at most 64').optional(),
+  /** E.164 (+447700900123) or a mainland China mobile of 11 digits (13912345678). */
+  mobile: z.string().regex(/^(\+[1-9]\d{6,14}|1[3-9]\d{9})$/, 'a mobile: E.164 like +8613912345678, or 11 digits like 13912345678').optional(),
+});
+export type Contacts = z.infer<typeof contactsSchema>;
+
 export const personSchema = z.strictObject({
   username: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
   name: z.string().min(1).max(120),
@@ -78,6 +96,8 @@ export const personSchema = z.strictObject({
   /** A department this person is the duty contact of (e.g. "Drainage"): alerts can be dispatched to them. */
   department: z.string().min(1).max(120).optional(),
   password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$.{53}$/, 'password_hash must be a bcrypt hash'),
+  /** Handles to reach this person (webhook mentions, SMS); admins only. */
+  contacts: contactsSchema.optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 

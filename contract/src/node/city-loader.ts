@@ -202,11 +202,23 @@ function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityD
 
 type PeopleLoaded = Pick<City, 'people' | 'deadlines' | 'resolveDeadlines' | 'verify'>;
 
+/** Like describe(), but a problem inside a user names that entry (`user 4 (gw-wuchang-006) field contacts.mobile`). */
+function describePeople(raw: unknown, error: z.ZodError): string[] {
+  const users = (raw as { users?: unknown } | null)?.users;
+  return error.issues.slice(0, 5).map((i) => {
+    const [top, index, ...field] = i.path;
+    if (top !== 'users' || typeof index !== 'number') return `people.yaml: file${i.path.length ? ` field ${i.path.join('.')}` : ''}: ${i.message}`;
+    const username = Array.isArray(users) ? (users[index] as { username?: unknown } | null)?.username : undefined;
+    const label = `user ${index}${typeof username === 'string' ? ` (${username.slice(0, 64)})` : ''}`;
+    return `people.yaml: ${label}${field.length ? ` field ${field.join('.')}` : ''}: ${i.message}`;
+  });
+}
+
 function loadPeople(raw: unknown, cells: GridCell[], districts: District[], problems: string[]): PeopleLoaded {
   if (raw === undefined) return { people: [], deadlines: {} };
   const parsed = peopleFileSchema.safeParse(raw);
   if (!parsed.success) {
-    problems.push(...describe('people.yaml', 'file', parsed.error));
+    problems.push(...describePeople(raw, parsed.error));
     return { people: [], deadlines: {} };
   }
   const cellIds = new Set(cells.map((c) => c.id));
