@@ -3,13 +3,15 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 /**
- * Never logged, whatever a log call passes: passwords, tokens, cookies and hashes are replaced by
+ * Never logged, whatever a log call passes: passwords, tokens, cookies, hashes and contact handles are replaced by
  * "[redacted]" (a second line of defence; log calls do not pass them in the first place).
  */
 export const REDACT_PATHS = [
   'password', '*.password', 'password_hash', '*.password_hash', 'secret_hash', '*.secret_hash',
   'token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization', 'cookie', '*.cookie',
   'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+  // people's contact handles (people.yaml `contacts`) and mobiles, at any of the depths a person is logged at
+  'contacts', '*.contacts', '*.*.contacts', 'mobile', '*.mobile', '*.*.mobile', 'mobiles', '*.mobiles',
 ];
 
 export function createLogger(level: string, format: 'auto' | 'json' | 'pretty', destination?: DestinationStream): Logger {
