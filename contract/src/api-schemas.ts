@@ -65,6 +65,12 @@ export const readingsSchema = z.object({
 }).meta({ id: 'Readings' });
 same<Same<z.infer<typeof readingsSchema>, Api.ReadingsResponse>>();
 
+export const cellReadingsSchema = z.object({
+  grid: z.string(), from: epochMs, to: epochMs, step: z.number().describe('bucket width, ms'),
+  series: z.array(z.object({ metric: z.string(), kind: z.enum(DEVICE_KINDS), unit: z.string(), devices: z.array(z.string()), points: z.array(bucketPoint) })),
+}).meta({ id: 'CellReadings', description: 'each metric of the cell over all its devices that measure it: per bucket the count-weighted mean, the lowest min, the highest max' });
+same<Same<z.infer<typeof cellReadingsSchema>, Api.CellReadingsResponse>>();
+
 export const rejectionSchema = z.object({
   ts: epochMs, device: z.string().nullable(), topic: z.string().nullable(), reason, message: z.string(), by: z.enum(['broker', 'server']),
   seq: z.number().optional(), count: z.number().int().optional(), preAuth: z.boolean().optional(),

@@ -109,6 +109,18 @@ export interface ReadingsResponse {
   series: ReadingSeries[];
 }
 
+/** One metric of a grid cell, over all its devices that measure it: each bucket's mean weighted by the
+ *  devices' reading counts, the lowest min and the highest max (GET /api/cells/:id/readings). */
+export interface CellReadingSeries { metric: string; kind: DeviceKind; unit: string; devices: string[]; points: BucketPoint[] }
+export interface CellReadingsResponse {
+  grid: string;
+  from: number;
+  to: number;
+  /** Bucket width in ms. */
+  step: number;
+  series: CellReadingSeries[];
+}
+
 export interface RejectionsResponse {
   total: number;
   byReason: Partial<Record<RejectionReason, number>>;

@@ -6,6 +6,7 @@ export interface ErrorSpec { code: `CG_${string}`; status: number; template: str
 export const ERRORS = {
   NOT_FOUND: { code: 'CG_NOT_FOUND', status: 404, template: 'No such endpoint: %s %s' },
   DEVICE_NOT_FOUND: { code: 'CG_DEVICE_NOT_FOUND', status: 404, template: 'No device with id "%s"' },
+  GRID_NOT_FOUND: { code: 'CG_GRID_NOT_FOUND', status: 404, template: 'No grid cell with id "%s"' },
   QUERY_INVALID: { code: 'CG_QUERY_INVALID', status: 400, template: 'Invalid query parameter %s: %s' },
   /** A read bigger than the API serves in one request (range, rows, buckets, metrics): the message names the limit. */
   LIMIT_EXCEEDED: { code: 'CG_LIMIT_EXCEEDED', status: 400, template: 'Too much for one request: %s' },

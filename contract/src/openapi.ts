@@ -57,6 +57,11 @@ export const API_ROUTES: RouteSpec[] = [
     query: [{ name: 'metric', description: 'a metric of the device, or several comma-separated (default: all)', schema: z.string() }, ...range, { name: 'step', description: 'bucket width like 1m or 1h (default: raw points)', schema: z.string() }, limit('raw points per metric')],
   },
   {
+    method: 'get', path: '/api/cells/:id/readings', summary: 'A grid cell\'s numeric readings in buckets, one series per metric over the cell\'s devices (a grid worker: their cells only)', roles: READ, status: 200, response: S.cellReadingsSchema,
+    errors: ['GRID_NOT_FOUND', 'QUERY_INVALID', 'LIMIT_EXCEEDED'],
+    query: [{ name: 'metric', description: 'metrics of the cell\'s devices, comma-separated (default: all numeric ones, at most 8)', schema: z.string() }, ...range, { name: 'step', description: 'bucket width like 5m (default) or 1h', schema: z.string() }],
+  },
+  {
     method: 'get', path: '/api/camera-events', summary: 'Recent camera detections (type, confidence, count; never an image)', roles: READ, status: 200, response: S.cameraEventsSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
     query: [{ name: 'grid', description: 'one grid cell', schema: z.string() }, { name: 'district', description: 'one district', schema: z.string() }, ...range, limit('events')],
   },

@@ -87,6 +87,7 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/devices/:id': [{ path: () => `/api/devices/${city.A.id}`, expect: read }],
   'GET /api/devices/:id/readings': [{ path: () => `/api/devices/${city.A.id}/readings?metric=open`, expect: read }],
   'GET /api/camera-events': [{ path: () => `/api/camera-events?grid=${city.A.grid}`, expect: read }],
+  'GET /api/cells/:id/readings': [{ path: () => `/api/cells/${city.A.grid}/readings`, expect: read }],
   'GET /api/rejections': [{ expect: read }],
   'GET /api/alerts': [{ path: () => '/api/alerts?state=all', expect: read }],
   'GET /api/alerts/:id': [{ path: () => `/api/alerts/${a('m1')}`, expect: read }],

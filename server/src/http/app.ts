@@ -21,6 +21,7 @@ import { alertsRouter } from './alerts.router.js';
 import { auditRouter } from './audit.router.js';
 import { loginRouter, sessionRouter } from './auth.router.js';
 import { cameraEventsRouter } from './camera-events.router.js';
+import { cellsRouter } from './cells.router.js';
 import { cityRouter } from './city.router.js';
 import { devicesRouter } from './devices.router.js';
 import { healthRouter } from './health.router.js';
@@ -63,7 +64,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter()); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
-  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), rejectionsRouter(deps), alertsRouter(deps), auditRouter(deps));
+  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), alertsRouter(deps), auditRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });
