@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS maintenance (
 );
 `;
 
+type EventRow = { seq: number; alert_id: string; ts: number; type: AlertEvent['type']; actor: string; note: string | null; alert: string };
+const toEvent = (r: EventRow): AlertEvent => ({ seq: r.seq, alertId: r.alert_id, ts: r.ts, type: r.type, actor: r.actor, note: r.note, alert: JSON.parse(r.alert) as Alert });
+
 export class AlertLog {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
@@ -50,6 +53,24 @@ export class AlertLog {
     const rows = this.db.prepare('SELECT seq, alert_id, ts, type, actor, note, alert FROM alert_events WHERE alert_id = ? ORDER BY seq').all(alertId) as
       { seq: number; alert_id: string; ts: number; type: AlertEvent['type']; actor: string; note: string | null; alert: string }[];
     return rows.map((r) => ({ seq: r.seq, alertId: r.alert_id, ts: r.ts, type: r.type, actor: r.actor, note: r.note, alert: JSON.parse(r.alert) as Alert }));
+  }
+
+  /** Transitions (every event but the periodic 'updated') with from <= ts <= to, oldest first, at most `limit` (replay). */
+  transitionsBetween(from: number, to: number, limit: number): AlertEvent[] {
+    const rows = this.db.prepare(`SELECT seq, alert_id, ts, type, actor, note, alert FROM alert_events
+      WHERE ts >= ? AND ts <= ? AND type <> 'updated' ORDER BY seq LIMIT ?`).all(from, to, limit) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  /** Ids of the alerts with an event at or after `since` (replay). */
+  alertIdsSince(since: number): string[] {
+    return (this.db.prepare('SELECT DISTINCT alert_id FROM alert_events WHERE ts >= ?').all(since) as { alert_id: string }[]).map((r) => r.alert_id);
+  }
+
+  /** The alert as it was after its last event before `ts`; undefined when it had none yet (replay). */
+  alertBefore(alertId: string, ts: number): Alert | undefined {
+    const row = this.db.prepare('SELECT alert FROM alert_events WHERE alert_id = ? AND ts < ? ORDER BY seq DESC LIMIT 1').get(alertId, ts) as { alert: string } | undefined;
+    return row ? JSON.parse(row.alert) as Alert : undefined;
   }
 
   /** Final states of alerts started within [from, to): for scores. */
