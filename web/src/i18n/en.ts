@@ -1,10 +1,12 @@
 // English messages: same keys as zh-CN.ts (the type checker enforces it).
 import { METRIC_NAME } from '@citygrid/contract';
+import { enCellWall } from './en-cellwall';
 import { enOps } from './en-ops';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
   ...enOps,
+  ...enCellWall,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',

@@ -1,9 +1,11 @@
 // Simplified Chinese: the reference message set (en.ts must have the same keys).
 import { METRIC_NAME } from '@citygrid/contract';
+import { zhCNCellWall } from './zh-CN-cellwall';
 import { zhCNOps } from './zh-CN-ops';
 
 const zhCN = {
   ...zhCNOps,
+  ...zhCNCellWall,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
