@@ -1,5 +1,5 @@
 // One contract, two stores: SQLite and a real InfluxDB answer the same writes with the same reads
-// (raw, downsampled, latest, camera events, ordering, idempotent re-writes, retention, restart).
+// (raw, downsampled, streamed for exports, latest, camera events, ordering, idempotent re-writes, retention, restart).
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,32 @@ describe.each(backends)('$name store', (backend) => {
       { metric: 'tilt_deg', points: [{ ts: T0, value: 1.5 }, { ts: T0 + MIN, value: 20 }] },
       { metric: 'open', points: [{ ts: T0, value: 0 }, { ts: T0 + MIN, value: 1 }] },
     ]);
+  });
+
+  it('streams every raw reading for an export: metric by metric as asked, each in time order, in chunks, and stops when left', async () => {
+    const n = 12_345; // more than two chunks
+    store.writeReadings(Array.from({ length: n }, (_, i) => reading('wl-5', T0 + i * 100, { level_cm: i % 1000 })));
+    await store.flush();
+    const chunks: { metric: string; points: { ts: number; value: number }[] }[] = [];
+    for await (const c of store.streamReadings({ device: 'wl-5', kind: 'water_level', metrics: ['level_cm'], from: T0, to: T0 + n * 100 })) chunks.push(c);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.every((c) => c.metric === 'level_cm' && c.points.length > 0 && c.points.length <= 5000)).toBe(true);
+    const points = chunks.flatMap((c) => c.points);
+    expect(points).toHaveLength(n);
+    expect(points.every((p, i) => p.ts === T0 + i * 100 && p.value === i % 1000)).toBe(true);
+    // to exclusive, from inclusive; several metrics in the order asked
+    const two: unknown[] = [];
+    for await (const c of store.streamReadings({ device: 'mh-1', kind: 'manhole_cover', metrics: ['open', 'tilt_deg'], from: T0, to: T0 + MIN + 1 })) two.push(c);
+    expect(two).toEqual([{ metric: 'open', points: [{ ts: T0, value: 0 }, { ts: T0 + MIN, value: 1 }] }, { metric: 'tilt_deg', points: [{ ts: T0, value: 1.5 }, { ts: T0 + MIN, value: 20 }] }]);
+    // leaving after the first chunk ends the read; the store goes on writing and answering
+    for await (const c of store.streamReadings({ device: 'wl-5', kind: 'water_level', metrics: ['level_cm'], from: T0, to: T0 + n * 100 })) {
+      expect(c.points[0]!.ts).toBe(T0);
+      break;
+    }
+    store.writeReadings([reading('wl-5', T0 + n * 100, { level_cm: 1 })]);
+    await store.flush();
+    const [after] = await store.queryReadings({ device: 'wl-5', kind: 'water_level', metrics: ['level_cm'], from: T0 + (n - 1) * 100, to: T0 + (n + 1) * 100, step: null, limit: 10 });
+    expect(after!.points.map((p) => p.ts)).toEqual([T0 + (n - 1) * 100, T0 + n * 100]);
   });
 
   it('gives the newest value of every metric of every device', async () => {

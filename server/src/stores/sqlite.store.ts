@@ -8,11 +8,13 @@ import Database from 'better-sqlite3';
 import { isZoneName, type BucketPoint, type RawPoint } from '@citygrid/contract';
 import { SqliteWriter, type WriterBatch } from './sqlite-writer.js';
 import type {
-  EventsQuery, LatestValue, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
+  EventsQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
   StoredReading, TimeSeriesStore, WrittenListener,
 } from './store.js';
 
 const MAX_BATCH_ROWS = 5000;
+/** Points per chunk of streamReadings (rows: one range read of the primary key, ~200 kB). */
+const STREAM_CHUNK = 5000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS readings (
@@ -271,6 +273,24 @@ export class SqliteStore implements TimeSeriesStore {
       }
       return { metric, points: this.stmts.buckets.all(q.step, q.step, q.device, metric, q.from, q.to) as BucketPoint[] };
     });
+  }
+
+  /**
+   * Chunk by chunk, each a keyset read of the primary key (device, metric, ts > the last one sent),
+   * not one statement iterated for the whole export: this connection is shared (prune deletes on it,
+   * ':memory:' writes on it) and better-sqlite3 refuses every other statement on a connection while
+   * one iterates, which a slow client would make last minutes. Between chunks nothing is held.
+   */
+  async *streamReadings(q: ReadingsExportQuery): AsyncGenerator<ReadingsChunk> {
+    await this.settled(); // read your writes
+    for (const metric of q.metrics) {
+      for (let from = q.from; ;) {
+        const points = this.stmts.raw.all(q.device, metric, from, q.to, STREAM_CHUNK) as RawPoint[];
+        if (points.length) yield { metric, points };
+        if (points.length < STREAM_CHUNK) break;
+        from = points[points.length - 1]!.ts + 1; // ts is unique per device and metric (the primary key)
+      }
+    }
   }
 
   async latest(): Promise<LatestValue[]> {

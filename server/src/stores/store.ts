@@ -26,6 +26,18 @@ export interface ReadingsQuery {
   limit: number;
 }
 
+/** Raw readings of one device for an export (GET /api/devices/:id/readings.csv): every point, no limit. */
+export interface ReadingsExportQuery {
+  device: string;
+  kind: DeviceKind;
+  metrics: string[];
+  from: number;
+  to: number;
+}
+
+/** A run of one metric's raw points, in time order. */
+export interface ReadingsChunk { metric: string; points: RawPoint[] }
+
 export interface SeriesResult {
   metric: string;
   points: RawPoint[] | BucketPoint[];
@@ -54,6 +66,12 @@ export interface TimeSeriesStore {
   /** Resolves when everything queued so far is durable. */
   flush(): Promise<void>;
   queryReadings(query: ReadingsQuery): Promise<SeriesResult[]>;
+  /**
+   * Every raw reading of the query, metric by metric in the order asked, each in time order, in chunks
+   * of a few thousand points read only as the consumer asks for the next: an export waiting on a slow
+   * client holds one chunk, however long the range. Leaving the loop early (break, return) ends the read.
+   */
+  streamReadings(query: ReadingsExportQuery): AsyncIterable<ReadingsChunk>;
   /** The newest value of every metric of every device (booleans as 0/1). */
   latest(): Promise<LatestValue[]>;
   queryEvents(query: EventsQuery): Promise<StoredCameraEvent[]>;

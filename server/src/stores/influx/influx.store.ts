@@ -6,10 +6,10 @@ import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client
 import { CATALOGUE, SENSOR_KINDS, type AlertEvent, type BucketPoint, type CameraEventType, type RawPoint } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type {
-  EventsQuery, LatestValue, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading,
+  EventsQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading,
   TimeSeriesStore, WrittenListener,
 } from '../store.js';
-import { InfluxQueryError, ident, influxQuery, literal, rows, timeRange } from './influxql.js';
+import { InfluxQueryError, ident, influxChunks, influxQuery, literal, rows, timeRange } from './influxql.js';
 import { EVENT_MEASUREMENT, alertEventLine, countLines, eventLine, readingLine } from './line-protocol.js';
 import { Spool, type Segment } from './spool.js';
 
@@ -31,6 +31,10 @@ export interface InfluxStoreOptions {
   onDropped?: (points: number) => void;
 }
 
+/** Rows per chunk of streamReadings (InfluxQL's chunk_size). */
+const STREAM_CHUNK = 5000;
+/** An export's connection may sit idle this long while its client is slow to take the file (ms: 10 minutes). */
+const EXPORT_IDLE_MS = 10 * 60_000;
 const NEAR_FULL = 0.8;
 const RESUME_BELOW = 0.9; // intake resumes once the spool is below 90 % of its cap
 const MAX_BACKOFF_MS = 30_000;
@@ -56,6 +60,8 @@ function explain(status: number | null, message: string, database: string): stri
 export class InfluxStore implements TimeSeriesStore {
   readonly kind = 'influx' as const;
   private readonly transport: Transport;
+  /** For streamReadings: the same server, with a socket timeout an export's slow client cannot trip. */
+  private readonly exportTransport: Transport;
   private readonly spool: Spool;
   private readonly log: Logger;
   private readonly queue: Segment[] = [];
@@ -77,6 +83,7 @@ export class InfluxStore implements TimeSeriesStore {
 
   constructor(private readonly o: InfluxStoreOptions) {
     this.transport = new InfluxDB({ url: o.url, token: o.token ?? undefined, timeout: o.requestTimeoutMs ?? 10_000 }).transport;
+    this.exportTransport = new InfluxDB({ url: o.url, token: o.token ?? undefined, timeout: EXPORT_IDLE_MS }).transport;
     this.log = o.logger.child({ stage: 'store', store: 'influx' });
     this.batchLines = o.batchLines ?? 5000;
     this.maxConcurrent = o.maxConcurrentWrites ?? 2;
@@ -254,6 +261,17 @@ export class InfluxStore implements TimeSeriesStore {
       for (const p of points) delete (p as { time?: unknown }).time;
       return { metric, points: points as unknown as RawPoint[] | BucketPoint[] };
     });
+  }
+
+  /** One chunked query per metric (so the order is the SQLite store's: metric by metric, each in time order). */
+  async *streamReadings(q: ReadingsExportQuery): AsyncGenerator<ReadingsChunk> {
+    const where = `${ident('device')} = ${literal(q.device)} AND ${timeRange(q.from, q.to)}`;
+    for (const metric of q.metrics) {
+      const statement = `SELECT ${ident(metric)} AS value FROM ${ident(q.kind)} WHERE ${where} ORDER BY time ASC`;
+      for await (const values of influxChunks(this.exportTransport, this.o.database, statement, STREAM_CHUNK)) {
+        yield { metric, points: values.map(([ts, value]) => ({ ts: ts as number, value: Number(value) })) };
+      }
+    }
   }
 
   async latest(): Promise<LatestValue[]> {

@@ -39,3 +39,43 @@ export async function influxQuery(transport: Transport, database: string, statem
 export function rows(series: Series): Record<string, unknown>[] {
   return series.values.map((v) => Object.fromEntries(series.columns.map((c, i) => [c, v[i]])));
 }
+
+/**
+ * One statement's rows through InfluxQL's chunked answer (chunked=true: one JSON object per chunk of
+ * at most `chunkSize` rows, each on its own line), as the response streams in and only as fast as the
+ * consumer takes them: the HTTP body is read chunk by chunk, so a paused consumer pauses the socket.
+ * Each yield is one chunk's rows. Leaving early aborts the request.
+ */
+export async function* influxChunks(transport: Transport, database: string, statement: string, chunkSize: number): AsyncGenerator<unknown[][]> {
+  const path = `/query?db=${encodeURIComponent(database)}&epoch=ms&chunked=true&chunk_size=${chunkSize}&q=${encodeURIComponent(statement)}`;
+  const abort = new AbortController();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for await (const bytes of transport.iterate(path, '', { method: 'POST', signal: abort.signal })) {
+      buffered += decoder.decode(bytes, { stream: true });
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const values = chunkValues(line, statement);
+        if (values.length) yield values;
+      }
+    }
+    const values = chunkValues(buffered + decoder.decode(), statement);
+    if (values.length) yield values;
+  } finally {
+    abort.abort();
+  }
+}
+
+function chunkValues(line: string, statement: string): unknown[][] {
+  if (!line.trim()) return [];
+  const body = JSON.parse(line) as { results?: Result[]; error?: string };
+  if (body.error) throw new InfluxQueryError(body.error, statement);
+  const out: unknown[][] = [];
+  for (const r of body.results ?? []) {
+    if (r.error) throw new InfluxQueryError(r.error, statement);
+    for (const s of r.series ?? []) for (const v of s.values) out.push(v);
+  }
+  return out;
+}
