@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import type { AlertFilter, AlertService } from '../alerts/service.js';
+import { ReplayJournal } from '../replay/alerts.js';
 import { ensureLogStream, followStream } from './streams.js';
 
 /** How long an action waits for the owner's event before answering that it could not be confirmed. */
@@ -48,6 +49,8 @@ export class ClusterAlerts implements AlertService {
   private readonly alerts = new Map<string, Alert>();
   private readonly events = new Map<string, Omit<AlertEvent, 'alert'>[]>();
   private readonly windows = new Map<string, MaintenanceWindow>();
+  /** Each alert's transitions with the alert as it was after them (GET /api/replay; the history above keeps none). */
+  readonly replayJournal = new ReplayJournal();
   private lastSeq = 0;
   /** The stream's last sequence per alert subject, as far as this replica has seen (its reads and its own appends). */
   private readonly lastBySubject = new Map<string, number>();
@@ -87,6 +90,7 @@ export class ClusterAlerts implements AlertService {
     if ('e' in entry) {
       const { alert, ...event } = entry.e;
       this.alerts.set(alert.id, alert);
+      this.replayJournal.add(entry.e);
       const list = this.events.get(alert.id) ?? this.events.set(alert.id, []).get(alert.id)!;
       list.push(event);
       if (list.length > HISTORY_PER_ALERT) list.splice(0, list.length - HISTORY_PER_ALERT);
