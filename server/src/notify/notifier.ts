@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { AlertSocketEvent } from '@citygrid/contract';
+import { localName, type Alert, type AlertSocketEvent, type Contacts, type Locale } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
@@ -51,8 +51,22 @@ export function createNotifier(city: City, logger: Logger, metrics: Metrics, das
   if (targets.length === 0) return { notify: () => undefined, close: async () => undefined };
   log.info({ webhooks: targets.map((t) => `${t.id} (${t.format})`) }, 'alert webhooks configured');
   const sender = new WebhookSender({
-    targets, logger: log, ...(dashboardUrl ? { dashboardUrl } : {}),
+    targets, logger: log, ...(dashboardUrl ? { dashboardUrl } : {}), ...cityLookups(city),
     onResult: (r) => metrics.webhookDeliveries.inc({ target: r.targetId, outcome: r.outcome }),
   });
   return { notify: (event) => sender.notify(event), close: () => sender.close() };
+}
+
+/** People's contact handles by username, and cell and district names, for the formats' mentions and texts. */
+export function cityLookups(city: City): { contactsOf: (username: string) => Contacts | undefined; placeNames: (alert: Alert, locale: Locale) => { cell: string; district: string } } {
+  const contacts = new Map(city.people.flatMap((p) => (p.contacts ? [[p.username, p.contacts] as const] : [])));
+  const districts = new Map(city.districts.map((d) => [d.id, d]));
+  return {
+    contactsOf: (username) => contacts.get(username),
+    placeNames: (alert, locale) => {
+      const cell = city.cellsById.get(alert.grid);
+      const district = districts.get(alert.district);
+      return { cell: cell ? localName(cell, locale) : alert.grid, district: district ? localName(district, locale) : alert.district };
+    },
+  };
 }

@@ -2,9 +2,13 @@
 // WeCom (企业微信) and Feishu (飞书) group-robot message shapes. Pure: no I/O, no clock, no signing
 // (the sender adds signatures). Text from rules and people (message, guidance, note) is neutralised
 // so it cannot break the markdown, add links or HTML-like tags, or start a new line in a title.
+// The robot formats mention the alert's assignees who have contact handles (mentions.ts); `sms` is the
+// SMS/voice-gateway body (sms-format.ts).
 import { alertGuidance, alertMessage, SEVERITIES, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type AlertState, type EscalationLevel, type Locale, type Severity } from '@citygrid/contract';
+import { dingtalkMentions, feishuMentions, reachOf, wecomMentions, type ContactsLookup } from './mentions.js';
+import { smsBody, type PlaceNames, type SmsBody, type SmsOptions } from './sms-format.js';
 
-export const WEBHOOK_FORMATS = ['generic', 'dingtalk', 'wecom', 'feishu'] as const;
+export const WEBHOOK_FORMATS = ['generic', 'dingtalk', 'wecom', 'feishu', 'sms'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 export type WebhookLocale = Locale;
 
@@ -14,6 +18,14 @@ export interface FormatOptions {
   /** The language of the whole body, the alert's message and guidance included (from the contract's
    *  catalogue; an alert recorded before it had one keeps its own words). Defaults to zh-CN. */
   locale?: WebhookLocale | undefined;
+  /** People's contact handles by username (people.yaml): the robot formats mention the assignees, `sms` texts them. */
+  contactsOf?: ContactsLookup | undefined;
+  /** The cell's and district's names in a language (the city's grid); their ids when not given. */
+  placeNames?: ((alert: Alert, locale: Locale) => PlaceNames) | undefined;
+  /** WeCom: `markdown` (default; mentions by `<@userid>`) or `text` (mentioned_list and mentioned_mobile_list). */
+  wecomMsgtype?: 'markdown' | 'text' | undefined;
+  /** `format: sms` only: the target's template and recipient cap. */
+  sms?: SmsOptions | undefined;
 }
 
 export interface GenericBody {
@@ -26,10 +38,17 @@ export interface GenericBody {
 export interface DingTalkBody {
   msgtype: 'markdown';
   markdown: { title: string; text: string };
+  /** Present when an assignee has a DingTalk userId or a mobile; each also stands as `@<it>` in the text. */
+  at?: { atUserIds: string[]; atMobiles: string[]; isAtAll: false };
 }
 export interface WeComBody {
   msgtype: 'markdown';
   markdown: { content: string };
+}
+/** A target with `msgtype: text`: plain text that can mention by mobile too. */
+export interface WeComTextBody {
+  msgtype: 'text';
+  text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] };
 }
 export type FeishuElement =
   | { tag: 'div'; text: { tag: 'lark_md'; content: string } }
@@ -42,7 +61,7 @@ export interface FeishuBody {
     elements: FeishuElement[];
   };
 }
-export type WebhookBody = GenericBody | DingTalkBody | WeComBody | FeishuBody;
+export type WebhookBody = GenericBody | DingTalkBody | WeComBody | WeComTextBody | FeishuBody | SmsBody;
 
 
 interface Labels {
@@ -159,28 +178,28 @@ function valuesLine(values: Alert['values']): string {
     .join(', ');
 }
 
-/** The field lines shared by the three robot formats, each already markdown-safe. */
-function fieldLines(event: AlertSocketEvent, l: Labels): string[] {
+/** The field lines shared by the robot formats, each already safe for its text (markdown by default). */
+function fieldLines(event: AlertSocketEvent, l: Labels, esc: (text: string, max?: number) => string = markdownText): string[] {
   const { alert } = event;
   const f = l.fields;
   const lines = [
-    `${f.event}${l.sep}${l.event[event.event] ?? markdownText(String(event.event), 40)}`,
-    `${f.grid}${l.sep}${markdownText(alert.grid, 100)}　${f.district}${l.sep}${markdownText(alert.district, 100)}`,
+    `${f.event}${l.sep}${l.event[event.event] ?? esc(String(event.event), 40)}`,
+    `${f.grid}${l.sep}${esc(alert.grid, 100)}　${f.district}${l.sep}${esc(alert.district, 100)}`,
   ];
   const assignees = alert.assignees ?? []; // absent in alerts recorded before assignees existed
-  if (assignees.length > 0) lines.push(`${f.assignees}${l.sep}${markdownText(assignees.slice(0, 10).join(', '), 200)}`);
+  if (assignees.length > 0) lines.push(`${f.assignees}${l.sep}${esc(assignees.slice(0, 10).join(', '), 200)}`);
   const guidance = alertGuidance(alert, l.locale);
-  if (guidance.trim() !== '') lines.push(`${f.guidance}${l.sep}${markdownText(guidance)}`);
+  if (guidance.trim() !== '') lines.push(`${f.guidance}${l.sep}${esc(guidance)}`);
   lines.push(`${f.started}${l.sep}${shanghaiTime(alert.startedAt)}`);
   lines.push(`${f.escalation}${l.sep}${alert.escalation} · ${l.escalation[alert.escalation]}`);
   const values = valuesLine(alert.values);
-  if (values !== '') lines.push(`${f.values}${l.sep}${markdownText(values, 300)}`);
-  if (event.actor !== 'system') lines.push(`${f.actor}${l.sep}${markdownText(event.actor, 100)}`);
+  if (values !== '') lines.push(`${f.values}${l.sep}${esc(values, 300)}`);
+  if (event.actor !== 'system') lines.push(`${f.actor}${l.sep}${esc(event.actor, 100)}`);
   // the system's notes are English prose (the alert's history); a Chinese body leaves them out when the
   // alert's own words say it in Chinese. People's notes are always sent.
   const englishOnly = event.actor === 'system' && l.locale !== 'en' && alert.text !== undefined;
-  if (event.note && !englishOnly) lines.push(`${f.note}${l.sep}${markdownText(event.note, 500)}`);
-  lines.push(`${f.id}${l.sep}${markdownText(alert.id, 100)}`);
+  if (event.note && !englishOnly) lines.push(`${f.note}${l.sep}${esc(event.note, 500)}`);
+  lines.push(`${f.id}${l.sep}${esc(alert.id, 100)}`);
   return lines;
 }
 
@@ -198,11 +217,37 @@ export function dingtalkBody(event: AlertSocketEvent, options: FormatOptions = {
   const link = alertLink(options.dashboardUrl, alert.id);
   const parts = [`#### ${EMOJI[alert.severity]} ${headline(alert, l)}`, `**${messageLine(alert, l)}**`, ...fieldLines(event, l).map((s) => `- ${s}`)];
   if (link) parts.push(`[${l.link}](${link})`);
+  // DingTalk notifies only the people whose `@<userId or mobile>` also stands in a markdown text.
+  const at = dingtalkMentions(reachOf(event, options.contactsOf));
+  if (at.text) parts.splice(1, 0, at.text);
   // DingTalk markdown needs a blank line between blocks to break lines.
-  return { msgtype: 'markdown', markdown: { title: alertTitle(event, options), text: parts.join('\n\n') } };
+  const body: DingTalkBody = { msgtype: 'markdown', markdown: { title: alertTitle(event, options), text: parts.join('\n\n') } };
+  if (at.text) body.at = { atUserIds: at.atUserIds, atMobiles: at.atMobiles, isAtAll: false };
+  return body;
 }
 
-export function wecomBody(event: AlertSocketEvent, options: FormatOptions = {}): WeComBody {
+/** WeCom text messages: at most 2048 bytes of UTF-8. */
+const WECOM_TEXT_BYTES = 2048;
+
+function wecomTextBody(event: AlertSocketEvent, options: FormatOptions): WeComTextBody {
+  const l = labelsFor(options);
+  const { alert } = event;
+  const link = alertLink(options.dashboardUrl, alert.id);
+  const lines = [`${EMOJI[alert.severity]} ${headline(alert, l)}`, plainLine(alertMessage(alert, l.locale)) || alert.rule, ...fieldLines(event, l, plainLine)];
+  if (link) lines.push(`${l.link}: ${link}`);
+  let content = lines.join('\n');
+  while (Buffer.byteLength(content) > WECOM_TEXT_BYTES) content = `${content.slice(0, -50)}…`;
+  const { userIds, mobiles } = wecomMentions(reachOf(event, options.contactsOf));
+  return {
+    msgtype: 'text',
+    text: { content, ...(userIds.length ? { mentioned_list: userIds } : {}), ...(mobiles.length ? { mentioned_mobile_list: mobiles } : {}) },
+  };
+}
+
+export function wecomBody(event: AlertSocketEvent, options?: FormatOptions & { wecomMsgtype?: 'markdown' | undefined }): WeComBody;
+export function wecomBody(event: AlertSocketEvent, options: FormatOptions): WeComBody | WeComTextBody;
+export function wecomBody(event: AlertSocketEvent, options: FormatOptions = {}): WeComBody | WeComTextBody {
+  if (options.wecomMsgtype === 'text') return wecomTextBody(event, options);
   const l = labelsFor(options);
   const { alert } = event;
   const link = alertLink(options.dashboardUrl, alert.id);
@@ -212,6 +257,9 @@ export function wecomBody(event: AlertSocketEvent, options: FormatOptions = {}):
     ...fieldLines(event, l).map((s) => `> ${s}`),
   ];
   if (link) parts.push(`[${l.link}](${link})`);
+  // markdown messages mention by `<@userid>` only (mentioned_mobile_list is for text messages)
+  const { userIds } = wecomMentions(reachOf(event, options.contactsOf));
+  if (userIds.length) parts.splice(1, 0, userIds.map((id) => `<@${id}>`).join(' '));
   return { msgtype: 'markdown', markdown: { content: parts.join('\n') } };
 }
 
@@ -223,6 +271,9 @@ export function feishuBody(event: AlertSocketEvent, options: FormatOptions = {})
     { tag: 'div', text: { tag: 'lark_md', content: `**${messageLine(alert, l)}**` } },
     { tag: 'div', text: { tag: 'lark_md', content: fieldLines(event, l).join('\n') } },
   ];
+  // a card's lark_md mentions by `<at id=open_id or user_id></at>` (a text message's `<at user_id="…">` is not read in cards)
+  const ids = feishuMentions(reachOf(event, options.contactsOf));
+  if (ids.length) elements.unshift({ tag: 'div', text: { tag: 'lark_md', content: ids.map((id) => `<at id=${id}></at>`).join(' ') } });
   if (link) {
     elements.push({ tag: 'hr' });
     elements.push({ tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: l.link }, type: 'primary', url: link }] });
@@ -233,7 +284,8 @@ export function feishuBody(event: AlertSocketEvent, options: FormatOptions = {})
   };
 }
 
-export function formatWebhookBody(format: WebhookFormat, event: AlertSocketEvent, options: FormatOptions = {}): WebhookBody {
+/** The body to send; null when there is nobody to send it to (`sms` with no assignee's mobile). */
+export function formatWebhookBody(format: WebhookFormat, event: AlertSocketEvent, options: FormatOptions = {}): WebhookBody | null {
   switch (format) {
     case 'generic':
       return genericBody(event);
@@ -243,5 +295,11 @@ export function formatWebhookBody(format: WebhookFormat, event: AlertSocketEvent
       return wecomBody(event, options);
     case 'feishu':
       return feishuBody(event, options);
+    case 'sms':
+      if (!options.sms) throw new Error('format sms needs its template and recipient cap');
+      return smsBody(event, {
+        sms: options.sms, locale: labelsFor(options).locale, contactsOf: options.contactsOf, placeNames: options.placeNames,
+        link: alertLink(options.dashboardUrl, event.alert.id),
+      });
   }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertEventType, AlertSocketEvent } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type { FormatOptions, WebhookFormat } from './webhook-formats.js';
+import { mobilesOf, reachOf } from './mentions.js';
 import { buildWebhookRequest } from './webhook-signing.js';
 import { targetMatches, webhookTargetProblems, type WebhookTarget } from './webhook-targets.js';
 
@@ -134,7 +135,7 @@ export class WebhookSender {
     this.log = options.logger.child({ stage: 'webhook' });
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
-    this.formatOptions = { dashboardUrl: options.dashboardUrl, locale: options.locale };
+    this.formatOptions = { dashboardUrl: options.dashboardUrl, locale: options.locale, contactsOf: options.contactsOf, placeNames: options.placeNames };
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 1000;
@@ -150,7 +151,9 @@ export class WebhookSender {
       if (this.closed) return;
       const quiet = event.alert.suppressed && event.event !== 'suppressed' && !this.options.includeSuppressed;
       if (quiet) return;
-      const targets = this.targets.filter((t) => targetMatches(t, event));
+      // an SMS gateway gets a transition only when some assignee has a mobile to send it to
+      const texted = () => mobilesOf(reachOf(event, this.options.contactsOf), 1).length > 0;
+      const targets = this.targets.filter((t) => targetMatches(t, event) && (t.format !== 'sms' || texted()));
       if (targets.length === 0) return;
       const snapshot = structuredClone(event); // the caller may reuse or mutate its object
       for (const target of targets) {
@@ -243,6 +246,7 @@ export class WebhookSender {
     const timer = setTimeout(() => controller.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
     try {
       const req = buildWebhookRequest(d.target, d.event, d.id, this.now(), d.target.locale ? { ...this.formatOptions, locale: d.target.locale } : this.formatOptions);
+      if (!req) return { ok: false, retryable: false, status: null, error: 'nobody to send it to' };
       const res = await this.fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: controller.signal, redirect: 'manual' });
       const text = await res.text();
       return classify(d.target.format, res, text);

@@ -22,7 +22,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertSocketEvent } from '@citygrid/contract';
-import { buildWebhookRequest, dingtalkSign, feishuSign, signGeneric, verifyGenericSignature } from './webhook-signing.js';
+import { buildWebhookRequest as build, dingtalkSign, feishuSign, signGeneric, verifyGenericSignature } from './webhook-signing.js';
+
+/** Every request here has somebody to go to. */
+function buildWebhookRequest(...args: Parameters<typeof build>) {
+  const req = build(...args);
+  if (!req) throw new Error('no request was built');
+  return req;
+}
 
 function event(): AlertSocketEvent {
   const alert: Alert = {

@@ -1,8 +1,9 @@
 // Builds the exact HTTP request for one delivery attempt and signs it the way each receiver expects:
-// CityGrid's own HMAC headers for `generic`, DingTalk's and Feishu's robot schemes, none for WeCom.
+// CityGrid's own HMAC headers for `generic` and `sms`, DingTalk's and Feishu's robot schemes, none for WeCom.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AlertSocketEvent } from '@citygrid/contract';
 import { formatWebhookBody, type FormatOptions, type WebhookFormat } from './webhook-formats.js';
+import { DEFAULT_SMS_MAX_RECIPIENTS } from './sms-format.js';
 
 export interface WebhookRequest {
   url: string;
@@ -14,6 +15,11 @@ export interface SignableTarget {
   url: string;
   format: WebhookFormat;
   secret?: string;
+  /** WeCom: `markdown` (default) or `text`. */
+  msgtype?: 'markdown' | 'text';
+  /** sms: the provider's template id and the most recipients in one request. */
+  template?: string;
+  max_recipients?: number;
 }
 
 /**
@@ -63,18 +69,31 @@ export function feishuSign(secret: string, timestampSeconds: number | string): s
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
 }
 
-/** The request for one attempt at `nowMs`; signatures are fresh on every attempt, the delivery id is not. */
+/** The target's own settings for the formatter, on top of the sender's options. */
+export function targetFormatOptions(target: SignableTarget, options: FormatOptions): FormatOptions {
+  if (target.format === 'wecom' && target.msgtype) return { ...options, wecomMsgtype: target.msgtype };
+  if (target.format === 'sms') return { ...options, sms: { template: target.template ?? '', maxRecipients: target.max_recipients ?? DEFAULT_SMS_MAX_RECIPIENTS } };
+  return options;
+}
+
+/**
+ * The request for one attempt at `nowMs`; signatures are fresh on every attempt, the delivery id is not.
+ * Null when the format has nobody to send to (`sms` and no assignee with a mobile).
+ */
 export function buildWebhookRequest(
   target: SignableTarget,
   event: AlertSocketEvent,
   deliveryId: string,
   nowMs: number,
   options: FormatOptions = {},
-): WebhookRequest {
-  const payload = formatWebhookBody(target.format, event, options);
+): WebhookRequest | null {
+  const payload = formatWebhookBody(target.format, event, targetFormatOptions(target, options));
+  if (payload === null) return null;
   const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'CityGrid-Webhook/1' };
   const secret = target.secret;
   switch (target.format) {
+    // an SMS/voice gateway checks the same HMAC headers as a generic receiver (see signGeneric)
+    case 'sms':
     case 'generic': {
       const body = JSON.stringify(payload);
       headers['X-CityGrid-Event'] = event.event;
