@@ -180,6 +180,21 @@ same<Same<z.infer<typeof userSchema>, UserView>>();
 export const loginSchema = z.object({ token: z.string(), expiresAt: epochMs, user: userSchema }).meta({ id: 'Login' });
 same<Same<z.infer<typeof loginSchema>, LoginResponse>>();
 
+const cellCondition = z.union([condition, z.enum(['offline', 'none'])]);
+const count = z.number().int();
+export const replaySchema = z.object({
+  from: epochMs.describe('start of the first frame: from rounded down to a multiple of step'), to: epochMs, step: count.describe('frame width, ms'), buckets: count.describe('frames'),
+  sensors: count.describe('devices with readings in the cells replayed (cameras send events, not readings)'),
+  cells: z.record(z.string(), z.array(z.tuple([count, cellCondition, count, count, count, count])))
+    .describe('per cell, its status from a frame on until its next change: [frame, condition, sensors, online, alarm, warn]'),
+  online: z.array(count).describe('per frame: sensors online (reported within the last 10 min)'),
+  readings: z.array(count).describe('per frame: readings stored'),
+  alerts: z.array(alertSchema).describe('the alerts open at from, as they were then'),
+  events: z.array(z.object({ seq: count, ts: epochMs, type: z.enum(ALERT_EVENT_TYPES), actor: z.string(), note: z.string().nullable(), alert: alertSchema }))
+    .describe('every alert transition in the range (not the periodic updated), oldest first, with the alert as it was after it'),
+}).meta({ id: 'ReplayResponse', description: 'the city as it was over a past range, from the stored readings (downsampled) and the alert log' });
+same<Same<z.infer<typeof replaySchema>, import('./replay.js').ReplayResponse>>();
+
 // ---- request bodies ----
 export const loginRequestSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1) }).meta({ id: 'LoginRequest' });
 export const alertNoteSchema = z.object({ note: z.string().max(2000).optional() }).meta({ id: 'AckRequest' });

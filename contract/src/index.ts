@@ -10,6 +10,7 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './env.js';
 export * from './alerts.js';
+export * from './replay.js';
 export * from './alert-text.js';
 export * from './rules.js';
 export * from './auth.js';

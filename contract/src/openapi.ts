@@ -66,6 +66,11 @@ export const API_ROUTES: RouteSpec[] = [
     query: [{ name: 'grid', description: 'one grid cell', schema: z.string() }, { name: 'district', description: 'one district', schema: z.string() }, ...range, limit('events')],
   },
   {
+    method: 'get', path: '/api/replay', summary: 'The city as it was over a past range (at most 24 h in at most 1,440 frames): each cell\'s status where it changes, KPIs per frame, the alerts open at the start and every transition after (a grid worker: their cells and alerts only)',
+    roles: READ, status: 200, response: S.replaySchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED', 'STORE_UNAVAILABLE'],
+    query: [...range, { name: 'step', description: 'frame width like 10s or 1m, at least 1s (default: the finest giving at most 720 frames)', schema: z.string() }],
+  },
+  {
     method: 'get', path: '/api/rejections', summary: 'Refused device messages, with their reasons', roles: READ, status: 200, response: S.rejectionsSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
     query: [{ name: 'device', description: 'one device', schema: z.string() }, { name: 'reason', description: 'one refusal reason', schema: z.string() }, limit('rejections')],
   },

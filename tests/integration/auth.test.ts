@@ -89,6 +89,7 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/camera-events': [{ path: () => `/api/camera-events?grid=${city.A.grid}`, expect: read }],
   'GET /api/cells/:id/readings': [{ path: () => `/api/cells/${city.A.grid}/readings`, expect: read }],
   'GET /api/rejections': [{ expect: read }],
+  'GET /api/replay': [{ path: () => '/api/replay?step=1m', expect: read }],
   'GET /api/alerts': [{ path: () => '/api/alerts?state=all', expect: read }],
   'GET /api/alerts/:id': [{ path: () => `/api/alerts/${a('m1')}`, expect: read }],
   'POST /api/alerts/:id/ack': [{ path: () => `/api/alerts/${a('m1')}/ack`, body: { note: 'on my way' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } }],

@@ -27,6 +27,7 @@ import { devicesRouter } from './devices.router.js';
 import { healthRouter } from './health.router.js';
 import { openApiRouter } from './openapi.router.js';
 import { rejectionsRouter } from './rejections.router.js';
+import { replayRouter } from './replay.router.js';
 import { cors, securityHeaders } from './security.js';
 
 /** The largest JSON body the API reads (a resolve note, a maintenance window: a few hundred bytes). */
@@ -64,7 +65,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter()); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
-  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), alertsRouter(deps), auditRouter(deps));
+  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), replayRouter(deps), alertsRouter(deps), auditRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });
