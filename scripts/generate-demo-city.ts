@@ -99,14 +99,14 @@ const passwords = passwordHashes(outDir, users.map((u) => u.username));
 
 /**
  * Demo contact handles for the people alerts go to (the operator for the control room, supervisors, grid
- * workers), so the webhook mentions can be seen working. Chat ids are made up ("demo-…"); mobiles are
+ * workers), so the webhook mentions can be seen working. Chat ids are made up (…demo…); mobiles are
  * from +44 7700 900000-900999, which Ofcom keeps for drama and never assigns: no real phone is reached.
  */
 const reachable = users.filter((u) => u.role === 'operator' || u.role === 'gridworker');
 if (reachable.length > 1000) throw new Error(`${reachable.length} people to reach: more than the 1000 fictional mobiles`);
 const contacts = new Map(reachable.map((u, i) => [u.username, {
-  dingtalk: `demo-${u.username}`,
-  wecom: `demo.${u.username}`,
+  dingtalk: `dtdemo-${u.username}`, // not demo-<username>: that is the demo password
+  wecom: `wcdemo.${u.username}`,
   feishu: `ou_demo_${u.username.replace(/-/g, '_')}`,
   mobile: `+447700900${String(i).padStart(3, '0')}`,
 }]));
