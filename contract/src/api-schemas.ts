@@ -83,6 +83,7 @@ const seconds = z.number().nullable();
 export const scoreSchema = z.object({
   id: z.string(), alerts: z.number().int(), bySeverity: z.record(severity, z.number().int()), acknowledged: z.number().int(), resolved: z.number().int(),
   ackMedianS: seconds, ackP90S: seconds, resolveMedianS: seconds, resolveP90S: seconds, ackedInTime: z.number().nullable(), escalated: z.number().int(),
+  inResolveDeadline: z.number().int(), pastResolveDeadline: z.number().int(), resolvedInTime: z.number().nullable(),
 }).meta({ id: 'Score' });
 same<Same<z.infer<typeof scoreSchema>, Api.Score>>();
 export const scoresSchema = z.object({ from: epochMs, to: epochMs, by: z.enum(['grid', 'district']), scores: z.array(scoreSchema) }).meta({ id: 'ScoresResponse' });
@@ -137,11 +138,18 @@ export const alertSchema = z.object({
 same<Same<z.infer<typeof alertSchema>, Alert>>();
 export const alertsSchema = z.object({ alerts: z.array(alertSchema) }).meta({ id: 'AlertsResponse' });
 same<Same<z.infer<typeof alertsSchema>, Api.AlertsResponse>>();
-const historyEntry = z.object({ seq: z.number().int(), ts: epochMs, type: z.enum(ALERT_EVENT_TYPES), actor: z.string(), note: z.string().nullable() });
+const historyEntry = z.object({ seq: z.number().int(), ts: epochMs, type: z.enum(ALERT_EVENT_TYPES), actor: z.string(), note: z.string().nullable(), to: z.array(z.string()).optional() });
 export const alertDetailSchema = z.object({ alert: alertSchema, history: z.array(historyEntry) }).meta({ id: 'AlertDetailResponse' });
 same<Same<z.infer<typeof alertDetailSchema>, Api.AlertDetailResponse>>();
 export const alertActionSchema = z.object({ alert: alertSchema }).meta({ id: 'AlertActionResponse' });
 same<Same<z.infer<typeof alertActionSchema>, Api.AlertActionResponse>>();
+export const alertDispatchRequestSchema = z.object({ to: z.string().max(64), note: z.string().max(2000).optional() }).meta({ id: 'AlertDispatchRequest' });
+same<Same<z.infer<typeof alertDispatchRequestSchema>, Api.AlertDispatchRequest>>();
+export const dispatchTargetSchema = z.object({
+  username: z.string(), name: z.string(), role: z.enum(ROLES), grids: z.array(z.string()), districts: z.array(z.string()), department: z.string().nullable(),
+}).meta({ id: 'DispatchTarget' });
+export const peopleSchema = z.object({ people: z.array(dispatchTargetSchema) }).meta({ id: 'PeopleResponse' });
+same<Same<z.infer<typeof peopleSchema>, Api.PeopleResponse>>();
 
 export const maintenanceWindowSchema = z.object({
   id: z.string(), target: z.union([z.object({ device: z.string() }), z.object({ grid: z.string() }), z.object({ rule: z.string() })]), by: z.string(), reason: z.string(), from: epochMs, until: epochMs,

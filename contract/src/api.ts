@@ -1,6 +1,7 @@
 // Shapes of the REST API's responses, shared by the server and the dashboard.
 import type { Alert, AlertEventType, MaintenanceWindow, Severity } from './alerts.js';
 import type { AuditEntry } from './auth.js';
+import type { Role } from './city.js';
 import type { RuleMatch } from './rules.js';
 import type { CameraSocketEvent } from './socket-events.js';
 import type { MultiPolygonGeometry, PolygonGeometry } from './geo.js';
@@ -143,6 +144,11 @@ export interface Score {
   /** Share of alerts (that needed acknowledging) acknowledged within the deadline, 0..1; null without any. */
   ackedInTime: number | null;
   escalated: number;
+  /** Alerts handled within their resolve deadline, and those handled after it or still open past it. */
+  inResolveDeadline: number;
+  pastResolveDeadline: number;
+  /** inResolveDeadline's share of the two, 0..1; null when neither. */
+  resolvedInTime: number | null;
 }
 export interface ScoresResponse { from: number; to: number; by: 'grid' | 'district'; scores: Score[] }
 
@@ -173,10 +179,21 @@ export interface CityResponse { name: string; name_en?: string; center?: Positio
 // ---- alerts, maintenance, rules, audit, scores, camera events ----
 
 export interface AlertsResponse { alerts: Alert[] }
-export interface AlertHistoryEntry { seq: number; ts: number; type: AlertEventType; actor: string; note: string | null }
+export interface AlertHistoryEntry {
+  seq: number; ts: number; type: AlertEventType; actor: string; note: string | null;
+  /** Dispatched and escalated: who must act from then on. */
+  to?: string[];
+}
 export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[] }
-/** POST /api/alerts/:id/ack and /resolve. */
+/** POST /api/alerts/:id/ack, /resolve (the assignee's "done": handled, awaiting verification, for the
+ *  colours a supervisor verifies), /verify, /send-back and /dispatch. */
 export interface AlertActionResponse { alert: Alert }
+/** POST /api/alerts/:id/dispatch: to a person of people.yaml (GET /api/people), with a note. */
+export interface AlertDispatchRequest { to: string; note?: string }
+/** Someone alerts can be dispatched to: never more than this (no contacts, no password hashes). */
+export interface DispatchTarget { username: string; name: string; role: Role; grids: string[]; districts: string[]; department: string | null }
+/** GET /api/people: the people alerts can be dispatched to. */
+export interface PeopleResponse { people: DispatchTarget[] }
 export interface MaintenanceListResponse { windows: MaintenanceWindow[] }
 export interface MaintenanceCreatedResponse { window: MaintenanceWindow }
 /** POST /api/maintenance: exactly one of device, grid or rule; one of for (from the start) or until. */

@@ -20,7 +20,10 @@ export const TOKEN_COOKIE = 'cg_token';
 /** Tokens are short-lived; the dashboard refreshes them while it is open. */
 export const TOKEN_TTL_MS = 30 * 60_000; // 30 minutes
 
-export const AUDIT_ACTIONS = ['login', 'login_failed', 'logout', 'acknowledge', 'resolve', 'maintenance_start', 'maintenance_end', 'rules_reload'] as const;
+export const AUDIT_ACTIONS = [
+  'login', 'login_failed', 'logout', 'acknowledge', 'resolve', 'maintenance_start', 'maintenance_end', 'rules_reload',
+  'dispatch', 'handle', 'verify', 'send_back',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** GET /api/audit (admin): append-only, newest first. */
@@ -40,6 +43,8 @@ export const PERMISSIONS = {
   read: ['viewer', 'operator', 'gridworker', 'admin'],
   /** gridworker: only alerts in their own cells (or districts, for supervisors). */
   actOnAlerts: ['operator', 'gridworker', 'admin'],
+  /** Dispatch by hand, verify handling, send it back. gridworker: only a supervisor, in their districts. */
+  superviseAlerts: ['operator', 'gridworker', 'admin'],
   maintenance: ['operator', 'admin'],
   reloadRules: ['admin'],
   audit: ['admin'],

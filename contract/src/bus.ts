@@ -54,13 +54,16 @@ export const busSubject = (partition: number): string => `${BUS_SUBJECT_PREFIX}$
  * An operator's action on an alert, accepted by any replica and carried on the alert's partition to
  * the replica that owns it (and evaluates its cell). `id` is the command's: a retry is applied once.
  */
+export const ALERT_COMMANDS = ['acknowledge', 'resolve', 'handle', 'verify', 'send_back', 'dispatch'] as const;
 export interface AlertCommand {
   id: string;
-  action: 'acknowledge' | 'resolve';
+  action: (typeof ALERT_COMMANDS)[number];
   alertId: string;
   actor: string;
   note: string | null;
   at: number;
+  /** dispatch: the person it goes to. */
+  to?: string;
 }
 
 /** What one stream message holds: an accepted device message, a refusal the edge made, or an alert command. */
@@ -106,7 +109,8 @@ export function decodeEnvelope(data: Uint8Array): BusEnvelope | null {
   if ('c' in o) {
     const c = o.c as Record<string, unknown> | null;
     if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || typeof c.alertId !== 'string' || typeof c.actor !== 'string'
-      || (c.action !== 'acknowledge' && c.action !== 'resolve') || typeof c.at !== 'number' || (c.note !== null && typeof c.note !== 'string')) return null;
+      || !(ALERT_COMMANDS as readonly unknown[]).includes(c.action) || typeof c.at !== 'number' || (c.note !== null && typeof c.note !== 'string')
+      || (c.action === 'dispatch' && typeof c.to !== 'string')) return null;
     return { c: c as unknown as AlertCommand };
   }
   if ('r' in o) {

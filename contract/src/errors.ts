@@ -17,6 +17,8 @@ export const ERRORS = {
   ALERT_NOT_FOUND: { code: 'CG_ALERT_NOT_FOUND', status: 404, template: 'No alert with id "%s"' },
   ALERT_RESOLVED: { code: 'CG_ALERT_RESOLVED', status: 409, template: 'Alert %s is already resolved' },
   NOTE_REQUIRED: { code: 'CG_NOTE_REQUIRED', status: 400, template: 'A note is required: %s' },
+  ALERT_NOT_HANDLED: { code: 'CG_ALERT_NOT_HANDLED', status: 409, template: '%s' },
+  DISPATCH_INVALID: { code: 'CG_DISPATCH_INVALID', status: 400, template: 'Cannot dispatch: %s' },
   /** Cluster mode: the replica that owns the alert's cell did not confirm the action in time (it is applied when it does). */
   ALERT_ACTION_PENDING: { code: 'CG_ALERT_ACTION_PENDING', status: 503, template: '%s' },
   MAINTENANCE_INVALID: { code: 'CG_MAINTENANCE_INVALID', status: 400, template: 'Invalid maintenance window: %s' },

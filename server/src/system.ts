@@ -17,7 +17,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { NatsBus } from './bus/nats-bus.js';
 import { ClusterAlerts } from './bus/cluster-alerts.js';
 import { ClusterAudit } from './bus/cluster-audit.js';
-import { AlertActionError } from './alerts/alert-manager.js';
+import { AlertActionError, applyCommand } from './alerts/alert-manager.js';
 import { createPipeline } from './pipeline/index.js';
 import { observationsOf, refusalObservation } from './pipeline/evaluate.js';
 import { startIngest, type Ingest } from './pipeline/ingest.js';
@@ -187,8 +187,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         // an operator's action accepted by any replica, for an alert of a cell this one owns
         onCommand: (c) => {
           try {
-            if (c.action === 'acknowledge') alerting.manager.acknowledge(c.alertId, c.actor, c.note, c.at);
-            else alerting.manager.resolve(c.alertId, c.actor, c.note ?? '', c.at);
+            applyCommand(alerting.manager, c);
           } catch (err) {
             if (!(err instanceof AlertActionError)) throw err;
             logger.info({ command: c.id, alert: c.alertId, why: err.message }, 'alert command not applied');

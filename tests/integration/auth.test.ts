@@ -46,6 +46,8 @@ interface Case {
   body?: unknown;
   /** A fresh sign-in for this call (logout ends the session). */
   fresh?: boolean;
+  /** The grid worker's part is played by the supervisor of B's district (alerts of cell B). */
+  supervisor?: boolean;
   expect: Expect;
   /** Without a token; 401 unless said. */
   none?: number;
@@ -53,6 +55,15 @@ interface Case {
 
 const a = (rule: string) => city.alertsA[rule]!.id;
 const resolveTarget: Record<Who, string> = { none: 'm5', viewer: 'm5', gridworker: 'm2', operator: 'm3', admin: 'm4' };
+/** The alert of this rule in cell A (or B), handled by the cell's grid worker (again, if it was sent back). */
+async function handled(rule: string, cell: 'A' | 'B' = 'A'): Promise<string> {
+  const id = (cell === 'A' ? city.alertsA : city.alertsB)[rule]!.id;
+  const token = cell === 'A' ? city.tokens.gridworker : await login(city.system.baseUrl, `gw-${city.B.grid}`);
+  const res = await call('POST', `/api/alerts/${id}/resolve`, token, { note: 'cover put back' });
+  expect([200, 409]).toContain(res.status);
+  return id;
+}
+const B_RULE: Record<Who, string> = { none: 'm2', viewer: 'm2', gridworker: 'm2', operator: 'm3', admin: 'm4' };
 async function maintenanceWindow(): Promise<string> {
   const gas = city.system.city.devices.find((d) => d.kind === 'gas')!;
   const res = await call('POST', '/api/maintenance', city.tokens.admin, { device: gas.id, reason: 'calibration', for: '1h' });
@@ -94,6 +105,21 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/alerts/:id': [{ path: () => `/api/alerts/${a('m1')}`, expect: read }],
   'POST /api/alerts/:id/ack': [{ path: () => `/api/alerts/${a('m1')}/ack`, body: { note: 'on my way' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } }],
   'POST /api/alerts/:id/resolve': [{ path: (who) => `/api/alerts/${a(resolveTarget[who])}/resolve`, body: { note: 'cover put back' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } }],
+  // the grid worker of A's cell handles it first (orange: it waits for verification), then each role tries
+  // (and the supervisor of B's district, on cell B's alerts handled by that cell's grid worker)
+  'POST /api/alerts/:id/verify': [
+    { label: 'the cell\'s grid worker', path: async (who) => `/api/alerts/${await handled(who === 'admin' ? 'm5' : 'm7')}/verify`, body: { note: 'checked' }, expect: { viewer: 403, gridworker: 403, operator: 200, admin: 200 } },
+    { label: 'a supervisor', supervisor: true, path: async (who) => `/api/alerts/${await handled(B_RULE[who], 'B')}/verify`, body: { note: 'checked' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
+  ],
+  'POST /api/alerts/:id/send-back': [
+    { label: 'the cell\'s grid worker', path: async () => `/api/alerts/${await handled('m8')}/send-back`, body: { note: 'still open' }, expect: { viewer: 403, gridworker: 403, operator: 200, admin: 200 } },
+    { label: 'a supervisor', supervisor: true, path: async () => `/api/alerts/${await handled('m5', 'B')}/send-back`, body: { note: 'still open' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
+  ],
+  'POST /api/alerts/:id/dispatch': [
+    { label: 'the cell\'s grid worker', path: () => `/api/alerts/${a('m6')}/dispatch`, body: { to: 'gw-jianghan-001', note: 'nearest crew' }, expect: { viewer: 403, gridworker: 403, operator: 200, admin: 200 } },
+    { label: 'a supervisor', supervisor: true, path: () => `/api/alerts/${city.alertsB.m6!.id}/dispatch`, body: { to: 'gw-jianghan-001' }, expect: { viewer: 403, gridworker: 200, operator: 200, admin: 200 } },
+  ],
+  'GET /api/people': [{ expect: read }],
   'GET /api/maintenance': [{ expect: read }],
   'POST /api/maintenance': [
     { label: 'invalid', body: { grid: 'no-such-cell-but-checked-after-the-role', reason: 'x', for: '1h' }, expect: { viewer: 403, gridworker: 403, operator: 400, admin: 400 } },
@@ -156,7 +182,8 @@ describe('every route × every role', () => {
   it.each(cases)('%s as %s', async (_name, who, route, c) => {
     const [method, name] = route.split(' ') as [string, string];
     const expected = who === 'none' ? c.none ?? 401 : c.expect[who];
-    const token = who === 'none' ? null : c.fresh ? await login(city.system.baseUrl, who === 'gridworker' ? city.gridworker : who) : city.tokens[who];
+    const token = who === 'none' ? null : c.supervisor && who === 'gridworker' ? await login(city.system.baseUrl, `sup-${city.B.district}`)
+      : c.fresh ? await login(city.system.baseUrl, who === 'gridworker' ? city.gridworker : who) : city.tokens[who];
     const res = await call(method, c.path ? await c.path(who) : name, token, c.body);
     answered.push({ route, status: res.status, text: res.text });
     expect(res.status, res.text.slice(0, 500)).toBe(expected);
@@ -234,9 +261,15 @@ describe('the audit log', () => {
     const { entries } = (await call('GET', '/api/audit?limit=1000', city.tokens.admin)).json() as unknown as { entries: AuditEntry[] };
     expect(entries.map((e) => e.seq)).toEqual([...entries.map((e) => e.seq)].sort((x, y) => y - x));
     expect(entries).toContainEqual({ seq: expect.any(Number), ts: expect.any(Number), user: city.gridworker, action: 'acknowledge', target: a('m1'), note: 'on my way' });
-    for (const [who, rule] of [[city.gridworker, 'm2'], ['operator', 'm3'], ['admin', 'm4']]) {
+    for (const [who, rule] of [['operator', 'm3'], ['admin', 'm4']]) {
       expect(entries).toContainEqual(expect.objectContaining({ user: who, action: 'resolve', target: a(rule!), note: 'cover put back' }));
     }
+    // an orange alert: its grid worker's "resolved" is handled, awaiting verification; the rest of the loop
+    expect(entries).toContainEqual(expect.objectContaining({ user: city.gridworker, action: 'handle', target: a('m2'), note: 'cover put back' }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'verify', target: a('m7'), note: 'checked' }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: `sup-${city.B.district}`, action: 'verify', target: city.alertsB.m2!.id }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'admin', action: 'send_back', target: a('m8'), note: 'still open' }));
+    expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'dispatch', target: a('m6'), note: 'to gw-jianghan-001: nearest crew' }));
     expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'maintenance_start', note: expect.stringContaining('new gauge') }));
     expect(entries).toContainEqual(expect.objectContaining({ user: 'operator', action: 'maintenance_end' }));
     expect(entries).toContainEqual(expect.objectContaining({ user: 'admin', action: 'rules_reload', target: 'rules.yaml' }));

@@ -1,9 +1,9 @@
-// The alert lifecycle: pending -> firing -> acknowledged -> resolved, one alert per rule and key,
-// flap suppression, re-raise after a manual resolve, escalation past the acknowledge deadline,
-// maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
+// The alert lifecycle: pending -> firing -> acknowledged -> (handled -> verified or sent back) ->
+// resolved, one alert per rule and key, dispatch by hand, flap suppression, re-raise after a manual
+// resolve, escalation past the acknowledge deadline, resolve deadlines, maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { partitionOf, ruleGuidance, ruleTitle, type Alert, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
+import { partitionOf, ruleGuidance, ruleTitle, type Alert, type AlertCommand, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
 import type { Condition, EvaluatorFactory, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
@@ -26,7 +26,7 @@ export interface AlertManagerOptions {
 }
 
 export class AlertActionError extends Error {
-  constructor(readonly code: 'ALERT_NOT_FOUND' | 'ALERT_RESOLVED' | 'NOTE_REQUIRED', message: string) {
+  constructor(readonly code: 'ALERT_NOT_FOUND' | 'ALERT_RESOLVED' | 'NOTE_REQUIRED' | 'NOT_HANDLED' | 'UNKNOWN_PERSON', message: string) {
     super(message);
   }
 }
@@ -404,6 +404,7 @@ export class AlertManager {
         Object.assign(prev, {
           state: 'firing', firedAt: now, resolvedAt: null, resolvedBy: null, flapping: true, acknowledgedAt: null, acknowledgedBy: null,
           escalation: 0, assignees: this.o.routing.assignees(prev.grid, prev.district, 0), ackDeadline: now + this.o.routing.deadline(prev.severity),
+          resolveDeadline: now + this.o.routing.resolveDeadline(prev.severity), handledAt: null, handledBy: null, dispatchedBy: null, dispatchedAt: null,
         });
         this.update(prev, cond);
         prev.suppressed = this.underMaintenance(prev, now);
@@ -421,6 +422,7 @@ export class AlertManager {
       a.state = 'firing';
       a.firedAt = now;
       a.ackDeadline = now + this.o.routing.deadline(a.severity);
+      a.resolveDeadline = now + this.o.routing.resolveDeadline(a.severity);
       this.emit(a, 'firing', now, 'system', cond.detail);
     } else if (a.message !== before && now - (this.lastUpdate.get(a.id) ?? 0) >= 30_000) {
       this.emit(a, 'updated', now, 'system', cond.detail);
@@ -451,6 +453,7 @@ export class AlertManager {
       values: cond.values, state, startedAt: now, firedAt: state === 'firing' ? now : null, updatedAt: now, acknowledgedAt: null, acknowledgedBy: null,
       resolvedAt: null, resolvedBy: null, escalation: 0, assignees: this.o.routing.assignees(cond.grid, cond.district, 0),
       ackDeadline: now + this.o.routing.deadline(rule.severity), suppressed: false, reraises: reraises?.id ?? null, partOf: null,
+      resolveDeadline: state === 'firing' ? now + this.o.routing.resolveDeadline(rule.severity) : null, handledAt: null, handledBy: null,
     };
     this.update(a, cond);
     a.suppressed = this.underMaintenance(a, now);
@@ -461,14 +464,20 @@ export class AlertManager {
     this.emit(a, state, now, 'system', note);
   }
 
-  private close(k: string, a: Alert, now: number, actor: string, note: string): void {
+  private close(k: string, a: Alert, now: number, actor: string, note: string, type: AlertEventType = 'resolved'): void {
+    if (actor === 'system' && a.state === 'handled') {
+      // handled, awaiting verification: a person verifies it, whatever the sensors say meanwhile
+      this.clearSince.delete(k);
+      this.unconfirmed.delete(k);
+      return;
+    }
     a.state = 'resolved';
     a.resolvedAt = now;
     a.resolvedBy = actor;
     this.open.delete(k);
     this.clearSince.delete(k);
     this.lastClosed.set(k, a);
-    this.emit(a, 'resolved', now, actor, note);
+    this.emit(a, type, now, actor, note);
   }
 
   private emit(a: Alert, type: AlertEventType, now: number, actor: string, note: string | null): void {
@@ -513,24 +522,84 @@ export class AlertManager {
     }
   }
 
-  acknowledge(id: string, actor: string, note: string | null, now: number): Alert {
+  /** An open alert by id, or the action's error. */
+  private actionable(id: string): Alert {
     const a = this.byId.get(id);
     if (!a) throw new AlertActionError('ALERT_NOT_FOUND', `No alert with id "${id}"`);
     if (a.state === 'resolved') throw new AlertActionError('ALERT_RESOLVED', `Alert ${id} is already resolved`);
-    if (a.state === 'acknowledged') return a;
+    return a;
+  }
+
+  private needNote(note: string | null, what: string): string {
+    if (!note?.trim()) throw new AlertActionError('NOTE_REQUIRED', `${what} needs a note saying what was done`);
+    return note;
+  }
+
+  acknowledge(id: string, actor: string, note: string | null, now: number): Alert {
+    const a = this.actionable(id);
+    if (a.state === 'acknowledged' || a.state === 'handled') return a;
     a.state = 'acknowledged';
-    a.acknowledgedAt = now;
+    a.acknowledgedAt ??= now; // the first acknowledgement is the one the scores judge (a dispatch asks again)
     a.acknowledgedBy = actor;
     this.emit(a, 'acknowledged', now, actor, note);
     return a;
   }
 
+  /** Closes it at once (an operator, a supervisor, or a colour nobody verifies): handled and resolved. */
   resolve(id: string, actor: string, note: string, now: number): Alert {
-    const a = this.byId.get(id);
-    if (!a) throw new AlertActionError('ALERT_NOT_FOUND', `No alert with id "${id}"`);
-    if (a.state === 'resolved') throw new AlertActionError('ALERT_RESOLVED', `Alert ${id} is already resolved`);
-    if (!note.trim()) throw new AlertActionError('NOTE_REQUIRED', 'Resolving needs a note saying what was done');
+    const a = this.actionable(id);
+    this.needNote(note, 'Resolving');
+    if (a.handledAt == null) Object.assign(a, { handledAt: now, handledBy: actor });
     this.close(`${a.rule}|${a.key}`, a, now, actor, note);
+    return a;
+  }
+
+  /**
+   * The assignee's "done": for a colour a supervisor verifies, the alert waits for them (handled);
+   * for the others it closes at once (resolve).
+   */
+  handle(id: string, actor: string, note: string, now: number): Alert {
+    const a = this.actionable(id);
+    this.needNote(note, 'Handling');
+    if (!this.o.routing.verifies(a.severity)) return this.resolve(id, actor, note, now);
+    if (a.state === 'handled') return a;
+    Object.assign(a, { state: 'handled', handledAt: now, handledBy: actor });
+    a.acknowledgedAt ??= now;
+    a.acknowledgedBy ??= actor;
+    this.emit(a, 'handled', now, actor, note);
+    return a;
+  }
+
+  /** A supervisor checked the handling (核查) and closes it (结案). */
+  verify(id: string, actor: string, note: string | null, now: number): Alert {
+    const a = this.actionable(id);
+    if (a.state !== 'handled') throw new AlertActionError('NOT_HANDLED', `Alert ${id} is ${a.state}, not handled: only a handled alert can be verified`);
+    this.close(`${a.rule}|${a.key}`, a, now, actor, note ?? 'verified', 'verified');
+    return a;
+  }
+
+  /** A supervisor sends the handling back: the assignee has it again, acknowledged, on the same deadline. */
+  sendBack(id: string, actor: string, note: string, now: number): Alert {
+    const a = this.actionable(id);
+    if (a.state !== 'handled') throw new AlertActionError('NOT_HANDLED', `Alert ${id} is ${a.state}, not handled: only a handled alert can be sent back`);
+    this.needNote(note, 'Sending back');
+    Object.assign(a, { state: 'acknowledged', handledAt: null, handledBy: null });
+    this.emit(a, 'sent_back', now, actor, note);
+    return a;
+  }
+
+  /**
+   * Hands the alert to a named person (a grid worker of another cell, a department's contact): they
+   * must acknowledge it again, and both deadlines restart by its colour.
+   */
+  dispatch(id: string, actor: string, to: string, note: string | null, now: number): Alert {
+    const a = this.actionable(id);
+    if (!this.o.routing.person(to)) throw new AlertActionError('UNKNOWN_PERSON', `No person "${to.slice(0, 64)}" in people.yaml who may act on alerts`);
+    Object.assign(a, {
+      state: a.state === 'pending' ? 'pending' : 'firing', assignees: [to], escalation: 0, dispatchedBy: actor, dispatchedAt: now, handledAt: null, handledBy: null,
+      ackDeadline: now + this.o.routing.deadline(a.severity), resolveDeadline: now + this.o.routing.resolveDeadline(a.severity),
+    });
+    this.emit(a, 'dispatched', now, actor, note);
     return a;
   }
 
@@ -582,5 +651,17 @@ export class AlertManager {
     const out: Record<string, number> = { red: 0, orange: 0, yellow: 0, blue: 0 };
     for (const a of this.open.values()) if (a.state !== 'pending') out[a.severity] = (out[a.severity] ?? 0) + 1;
     return out;
+  }
+}
+
+/** Cluster mode: an action accepted by any replica, applied by the owner of the alert's cell. */
+export function applyCommand(manager: AlertManager, c: AlertCommand): Alert {
+  switch (c.action) {
+    case 'acknowledge': return manager.acknowledge(c.alertId, c.actor, c.note, c.at);
+    case 'resolve': return manager.resolve(c.alertId, c.actor, c.note ?? '', c.at);
+    case 'handle': return manager.handle(c.alertId, c.actor, c.note ?? '', c.at);
+    case 'verify': return manager.verify(c.alertId, c.actor, c.note, c.at);
+    case 'send_back': return manager.sendBack(c.alertId, c.actor, c.note ?? '', c.at);
+    case 'dispatch': return manager.dispatch(c.alertId, c.actor, c.to ?? '', c.note, c.at);
   }
 }

@@ -1,20 +1,40 @@
 // Who answers for an alert: the cell's grid workers, then the district supervisor, then the control
-// room; and how long each colour may wait for an acknowledgement (people.yaml, defaults by colour).
-import { DEFAULT_ACK_DEADLINES, parseDuration, type EscalationLevel, type Severity } from '@citygrid/contract';
+// room; how long each colour may wait for an acknowledgement and to be handled, and which colours a
+// supervisor verifies before they close (people.yaml, defaults by colour).
+import { DEFAULT_ACK_DEADLINES, DEFAULT_RESOLVE_DEADLINES, DEFAULT_VERIFY, SEVERITIES, parseDuration, type EscalationLevel, type Severity } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
+
+const durations = (d: Record<Severity, string>) => Object.fromEntries(SEVERITIES.map((s) => [s, parseDuration(d[s])!])) as Record<Severity, number>;
 
 export class Routing {
   private readonly deadlines: Record<Severity, number>;
+  private readonly resolveDeadlines: Record<Severity, number>;
+  private readonly verified: ReadonlySet<Severity>;
 
   constructor(private readonly city: City) {
-    const d = { ...DEFAULT_ACK_DEADLINES, ...city.deadlines } as Record<Severity, string>;
-    this.deadlines = {
-      red: parseDuration(d.red)!, orange: parseDuration(d.orange)!, yellow: parseDuration(d.yellow)!, blue: parseDuration(d.blue)!,
-    };
+    this.deadlines = durations({ ...DEFAULT_ACK_DEADLINES, ...city.deadlines } as Record<Severity, string>);
+    this.resolveDeadlines = durations({ ...DEFAULT_RESOLVE_DEADLINES, ...city.resolveDeadlines } as Record<Severity, string>);
+    this.verified = new Set(city.verify ?? DEFAULT_VERIFY);
   }
 
+  /** How long this colour may wait for an acknowledgement (each escalation step). */
   deadline(severity: Severity): number {
     return this.deadlines[severity];
+  }
+
+  /** How long this colour may take to be handled, from when it fires (or is dispatched). */
+  resolveDeadline(severity: Severity): number {
+    return this.resolveDeadlines[severity];
+  }
+
+  /** Does a supervisor verify this colour's handling before it closes? */
+  verifies(severity: Severity): boolean {
+    return this.verified.has(severity);
+  }
+
+  /** A person alerts can be dispatched to (not a viewer: they may not act). */
+  person(username: string): City['people'][number] | undefined {
+    return this.city.people.find((p) => p.username === username && p.role !== 'viewer');
   }
 
   /** Usernames who must act at this escalation level. */

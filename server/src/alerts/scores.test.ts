@@ -7,6 +7,8 @@ import { ScoreSource, computeScores } from './scores.js';
 const MIN = 60_000;
 const DEADLINES: Record<Severity, number> = { red: 5 * MIN, orange: 15 * MIN, yellow: 30 * MIN, blue: 120 * MIN };
 const deadline = (s: Severity) => DEADLINES[s];
+const RESOLVE: Record<Severity, number> = { red: 120 * MIN, orange: 480 * MIN, yellow: 1440 * MIN, blue: 4320 * MIN };
+const resolveDeadline = (s: Severity) => RESOLVE[s];
 let n = 0;
 
 function alert(over: Partial<Alert>): Alert {
@@ -28,7 +30,7 @@ describe('computeScores', () => {
   ];
 
   it('scores each grid cell', () => {
-    const [g1, g2] = computeScores(alerts, 'grid', deadline, 60 * MIN);
+    const [g1, g2] = computeScores(alerts, 'grid', deadline, 60 * MIN, resolveDeadline);
     expect(g1).toMatchObject({
       id: 'g1', alerts: 4, bySeverity: { red: 2, orange: 1, yellow: 1, blue: 0 }, acknowledged: 2, resolved: 3,
       ackMedianS: 300, ackP90S: 444, resolveMedianS: 600, escalated: 1,
@@ -38,9 +40,27 @@ describe('computeScores', () => {
   });
 
   it('scores each district, and gives nulls when nothing was acknowledged', () => {
-    const scores = computeScores([alert({ severity: 'blue', district: 'north', resolvedAt: MIN, resolvedBy: 'system' })], 'district', deadline, MIN);
+    const scores = computeScores([alert({ severity: 'blue', district: 'north', resolvedAt: MIN, resolvedBy: 'system' })], 'district', deadline, MIN, resolveDeadline);
     expect(scores).toEqual([expect.objectContaining({ id: 'north', alerts: 1, ackMedianS: null, ackP90S: null, ackedInTime: null })]);
-    expect(computeScores(alerts, 'district', deadline, 60 * MIN).map((s) => s.id)).toEqual(['east', 'west']);
+    expect(computeScores(alerts, 'district', deadline, 60 * MIN, resolveDeadline).map((s) => s.id)).toEqual(['east', 'west']);
+  });
+
+  it('counts each fired alert within or past its resolve deadline, by when it was handled', () => {
+    const H = 60 * MIN;
+    const list = [
+      alert({ severity: 'red', firedAt: 0, resolveDeadline: 2 * H, handledAt: H, handledBy: 'gw', state: 'handled' }), // handled in time, awaiting verification
+      alert({ severity: 'red', firedAt: 0, resolveDeadline: 2 * H, handledAt: 3 * H, resolvedAt: 4 * H, resolvedBy: 'sup' }), // handled late, verified later
+      alert({ severity: 'orange', firedAt: 0, resolveDeadline: 8 * H, state: 'acknowledged', acknowledgedAt: MIN }), // open, inside its deadline: not judged
+      alert({ severity: 'red', firedAt: 0, resolveDeadline: 2 * H, state: 'firing' }), // open past its deadline: late
+      alert({ severity: 'red', firedAt: 0, resolveDeadline: 5 * H, handledAt: 4 * H, resolvedAt: 4 * H, resolvedBy: 'sup', dispatchedAt: 3 * H }), // dispatched: its deadline restarted
+      alert({ severity: 'yellow', firedAt: 0, resolvedAt: H, resolvedBy: 'system' }), // cleared by itself in time: not judged
+      alert({ severity: 'red', firedAt: 0, resolvedAt: 30 * MIN, resolvedBy: 'gw' }), // recorded before resolve deadlines: from when it fired, 2 h
+      alert({ severity: 'red', state: 'resolved', resolvedAt: MIN, resolvedBy: 'system' }), // never fired
+    ];
+    const [g1] = computeScores(list, 'grid', deadline, 6 * H, resolveDeadline);
+    expect(g1).toMatchObject({ inResolveDeadline: 3, pastResolveDeadline: 2, resolvedInTime: 0.6 });
+    expect(computeScores([alert({ severity: 'blue', resolvedAt: MIN, resolvedBy: 'system' })], 'grid', deadline, H, resolveDeadline)[0])
+      .toMatchObject({ inResolveDeadline: 0, pastResolveDeadline: 0, resolvedInTime: null });
   });
 });
 

@@ -1,11 +1,13 @@
 // Scores (考核) per grid cell or district over a period: alerts by colour, median and p90 time to
-// acknowledge and to resolve, and the share acknowledged within the colour's deadline.
+// acknowledge and to resolve, the share acknowledged within the colour's deadline, and how many were
+// handled within their resolve deadline and how many past it.
 import { SEVERITIES, type Alert, type Score, type Severity } from '@citygrid/contract';
 
 export type { Score };
 
 /** What a score reads of an alert (the rest is not kept between requests). */
-export type ScoredAlert = Pick<Alert, 'id' | 'partOf' | 'grid' | 'district' | 'severity' | 'state' | 'startedAt' | 'acknowledgedAt' | 'resolvedAt' | 'resolvedBy' | 'escalation'>;
+export type ScoredAlert = Pick<Alert, 'id' | 'partOf' | 'grid' | 'district' | 'severity' | 'state' | 'startedAt' | 'acknowledgedAt' | 'resolvedAt' | 'resolvedBy' | 'escalation'
+  | 'firedAt' | 'handledAt' | 'resolveDeadline'>;
 
 /** How long one read of the whole alert log serves GET /api/scores (ms: 1 minute). */
 export const SCORES_SCAN_TTL_MS = 60_000;
@@ -13,7 +15,23 @@ export const SCORES_SCAN_TTL_MS = 60_000;
 const slim = (a: ScoredAlert): ScoredAlert => ({
   id: a.id, partOf: a.partOf ?? null, grid: a.grid, district: a.district, severity: a.severity, state: a.state, startedAt: a.startedAt,
   acknowledgedAt: a.acknowledgedAt, resolvedAt: a.resolvedAt, resolvedBy: a.resolvedBy, escalation: a.escalation,
+  firedAt: a.firedAt ?? null, handledAt: a.handledAt ?? null, resolveDeadline: a.resolveDeadline ?? null,
 });
+
+/**
+ * Was it handled within its resolve deadline? true / false, or null when not judged: it never fired,
+ * it is still inside its deadline, or it cleared by itself before the deadline. Alerts recorded before
+ * resolve deadlines existed are judged from when they fired, by the colour's deadline today.
+ */
+export function handledInTime(a: ScoredAlert, resolveDeadline: (s: Severity) => number, now: number): boolean | null {
+  const fired = a.firedAt ?? (a.acknowledgedAt !== null ? a.startedAt : null);
+  if (fired === null && a.resolveDeadline == null) return null;
+  const due = a.resolveDeadline ?? fired! + resolveDeadline(a.severity);
+  const handled = a.handledAt ?? (a.resolvedBy !== 'system' ? a.resolvedAt : null);
+  if (handled !== null) return handled <= due;
+  if (a.state !== 'resolved') return now > due ? false : null;
+  return (a.resolvedAt ?? 0) > due ? false : null;
+}
 
 /**
  * The alerts GET /api/scores counts, without reading the whole alert log for every request: one scan
@@ -52,7 +70,7 @@ function quantile(sorted: number[], q: number): number | null {
   return Math.round((sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)) / 100) / 10;
 }
 
-export function computeScores(alerts: ScoredAlert[], by: 'grid' | 'district', deadline: (s: Severity) => number, now: number): Score[] {
+export function computeScores(alerts: ScoredAlert[], by: 'grid' | 'district', deadline: (s: Severity) => number, now: number, resolveDeadline: (s: Severity) => number): Score[] {
   const groups = new Map<string, ScoredAlert[]>();
   for (const a of alerts) {
     if (a.partOf) continue; // grouped parts count once, under their incident
@@ -66,8 +84,11 @@ export function computeScores(alerts: ScoredAlert[], by: 'grid' | 'district', de
     const res: number[] = [];
     let needed = 0;
     let inTime = 0;
+    const resolve = { in: 0, past: 0 };
     for (const a of list) {
       bySeverity[a.severity]++;
+      const handled = handledInTime(a, resolveDeadline, now);
+      if (handled !== null) resolve[handled ? 'in' : 'past']++;
       if (a.acknowledgedAt !== null) ack.push(a.acknowledgedAt - a.startedAt);
       if (a.resolvedAt !== null) res.push(a.resolvedAt - a.startedAt);
       // an alert that cleared by itself before anyone had to act, or is still inside its deadline, is not judged
@@ -86,6 +107,8 @@ export function computeScores(alerts: ScoredAlert[], by: 'grid' | 'district', de
       resolveMedianS: quantile(res, 0.5), resolveP90S: quantile(res, 0.9),
       ackedInTime: needed ? Math.round((inTime / needed) * 1000) / 1000 : null,
       escalated: list.filter((a) => a.escalation > 0).length,
+      inResolveDeadline: resolve.in, pastResolveDeadline: resolve.past,
+      resolvedInTime: resolve.in + resolve.past ? Math.round((resolve.in / (resolve.in + resolve.past)) * 1000) / 1000 : null,
     });
   }
   return scores.sort((x, y) => y.alerts - x.alerts || x.id.localeCompare(y.id));

@@ -7,6 +7,7 @@ export type Permission = keyof typeof PERMISSIONS;
 export const PERMISSION_WORDS: Record<Permission, string> = {
   read: 'read the city data',
   actOnAlerts: 'acknowledge or resolve alerts',
+  superviseAlerts: 'dispatch alerts, or verify or send back their handling',
   maintenance: 'start or end maintenance windows',
   reloadRules: 'reload the alert rules',
   audit: 'read the audit log',
@@ -16,11 +17,20 @@ export function can(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }
 
-/** A grid worker acts only on alerts in their own cells, or in the districts they supervise. */
-export function mayActOnAlert(user: Pick<UserView, 'role' | 'grids' | 'districts'>, alert: { grid: string; district: string }): boolean {
+type Actor = Pick<UserView, 'username' | 'role' | 'grids' | 'districts'>;
+type Acted = { grid: string; district: string; assignees: readonly string[] };
+
+/** A grid worker acts only on alerts in their own cells, in the districts they supervise, or dispatched to them. */
+export function mayActOnAlert(user: Actor, alert: Acted): boolean {
   if (!can(user.role, 'actOnAlerts')) return false;
   if (user.role !== 'gridworker') return true;
-  return user.grids.includes(alert.grid) || user.districts.includes(alert.district);
+  return user.grids.includes(alert.grid) || user.districts.includes(alert.district) || alert.assignees.includes(user.username);
+}
+
+/** Dispatch, verify and send back: operators and admins anywhere, a supervisor in their districts. */
+export function maySupervise(user: Actor, alert: Acted): boolean {
+  if (!can(user.role, 'superviseAlerts')) return false;
+  return user.role !== 'gridworker' || user.districts.includes(alert.district);
 }
 
 export function forbiddenMessage(user: Pick<UserView, 'username' | 'role'>, permission: Permission): string {

@@ -9,11 +9,11 @@ import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, t
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ALERT_STREAM, ALERT_SUBJECT_PREFIX, MAINTENANCE_SUBJECT, alertSubject, busSubject, encodeEnvelope, partitionOf,
-  type Alert, type AlertCommand, type AlertEvent, type MaintenanceWindow,
+  type Alert, type AlertCommand, type AlertEvent, type AlertHistoryEntry, type MaintenanceWindow,
 } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import { AlertActionError } from '../alerts/alert-manager.js';
-import type { AlertFilter, AlertService } from '../alerts/service.js';
+import { historyEntry, type AlertFilter, type AlertService } from '../alerts/service.js';
 import { ReplayJournal } from '../replay/alerts.js';
 import { ensureLogStream, followStream } from './streams.js';
 
@@ -47,7 +47,7 @@ export class ClusterAlerts implements AlertService {
   private js!: JetStreamClient;
   private jsm!: JetStreamManager;
   private readonly alerts = new Map<string, Alert>();
-  private readonly events = new Map<string, Omit<AlertEvent, 'alert'>[]>();
+  private readonly events = new Map<string, AlertHistoryEntry[]>();
   private readonly windows = new Map<string, MaintenanceWindow>();
   /** Each alert's transitions with the alert as it was after them (GET /api/replay; the history above keeps none). */
   readonly replayJournal = new ReplayJournal();
@@ -88,11 +88,11 @@ export class ClusterAlerts implements AlertService {
 
   private apply(entry: StreamEntry): void {
     if ('e' in entry) {
-      const { alert, ...event } = entry.e;
+      const { alert } = entry.e;
       this.alerts.set(alert.id, alert);
       this.replayJournal.add(entry.e);
       const list = this.events.get(alert.id) ?? this.events.set(alert.id, []).get(alert.id)!;
-      list.push(event);
+      list.push(historyEntry(entry.e));
       if (list.length > HISTORY_PER_ALERT) list.splice(0, list.length - HISTORY_PER_ALERT);
     } else if ('w' in entry) {
       this.windows.set(entry.w.id, entry.w);
@@ -189,7 +189,7 @@ export class ClusterAlerts implements AlertService {
     return this.alerts.get(id);
   }
 
-  history(id: string): Omit<AlertEvent, 'alert'>[] {
+  history(id: string): AlertHistoryEntry[] {
     return [...this.events.get(id) ?? []];
   }
 
@@ -209,12 +209,15 @@ export class ClusterAlerts implements AlertService {
   }
 
   // ---- actions: commands to the owner, answered from the view ----
-  private async command(action: AlertCommand['action'], id: string, actor: string, note: string | null, now: number, done: (a: Alert) => boolean): Promise<Alert> {
+  private async command(action: AlertCommand['action'], id: string, actor: string, note: string | null, now: number, done: (a: Alert) => boolean, to?: string): Promise<Alert> {
     const alert = this.alerts.get(id);
     if (!alert) throw new AlertActionError('ALERT_NOT_FOUND', `No alert with id "${id}"`);
     if (alert.state === 'resolved') throw new AlertActionError('ALERT_RESOLVED', `Alert ${id} is already resolved`);
+    if ((action === 'verify' || action === 'send_back') && alert.state !== 'handled') {
+      throw new AlertActionError('NOT_HANDLED', `Alert ${id} is ${alert.state}, not handled: only a handled alert can be ${action === 'verify' ? 'verified' : 'sent back'}`);
+    }
     if (done(alert)) return alert;
-    const command: AlertCommand = { id: randomUUID(), action, alertId: id, actor, note, at: now };
+    const command: AlertCommand = { id: randomUUID(), action, alertId: id, actor, note, at: now, ...(to !== undefined ? { to } : {}) };
     await this.js.publish(busSubject(partitionOf(alert.grid)), encodeEnvelope({ c: command }), { msgID: command.id });
     const answered = await this.until(() => done(this.alerts.get(id)!) || this.alerts.get(id)!.state === 'resolved', ACTION_WAIT_MS);
     if (!answered) throw new AlertActionTimeout(`The replica that owns alert ${id} has not confirmed the ${action} yet; it will be applied when it does`);
@@ -228,6 +231,24 @@ export class ClusterAlerts implements AlertService {
   resolve(id: string, actor: string, note: string, now: number): Promise<Alert> {
     if (!note.trim()) return Promise.reject(new AlertActionError('NOTE_REQUIRED', 'Resolving needs a note saying what was done'));
     return this.command('resolve', id, actor, note, now, (a) => a.state === 'resolved');
+  }
+
+  handle(id: string, actor: string, note: string, now: number): Promise<Alert> {
+    if (!note.trim()) return Promise.reject(new AlertActionError('NOTE_REQUIRED', 'Handling needs a note saying what was done'));
+    return this.command('handle', id, actor, note, now, (a) => a.state === 'handled');
+  }
+
+  verify(id: string, actor: string, note: string | null, now: number): Promise<Alert> {
+    return this.command('verify', id, actor, note, now, (a) => a.state === 'resolved');
+  }
+
+  sendBack(id: string, actor: string, note: string, now: number): Promise<Alert> {
+    if (!note.trim()) return Promise.reject(new AlertActionError('NOTE_REQUIRED', 'Sending back needs a note saying what was done'));
+    return this.command('send_back', id, actor, note, now, (a) => a.state !== 'handled');
+  }
+
+  dispatch(id: string, actor: string, to: string, note: string | null, now: number): Promise<Alert> {
+    return this.command('dispatch', id, actor, note, now, (a) => a.dispatchedAt === now && a.dispatchedBy === actor && a.assignees[0] === to, to);
   }
 
   async addMaintenance(w: Omit<MaintenanceWindow, 'id'>, now: number): Promise<MaintenanceWindow> {

@@ -1,15 +1,16 @@
-// Alerts and maintenance: GET /api/alerts, /api/alerts/:id, POST ack/resolve, /api/maintenance, rules.
+// Alerts and maintenance: GET /api/alerts, /api/alerts/:id, POST ack/resolve/verify/send-back/dispatch,
+// GET /api/people (dispatch targets), /api/maintenance, rules.
 // The acting user is the signed-in one (never a body field); every action goes to the audit log.
 // A grid worker reads only the alerts and maintenance windows of their own cells (auth/scope.ts):
 // another cell's alert answers 404 CG_ALERT_NOT_FOUND, word for word what an unknown id answers.
 import { Router, type Request } from 'express';
-import { MAINTENANCE_MAX_MS, SEVERITIES, parseDuration, type Alert, type AlertsResponse, type AlertDetailResponse, type AlertActionResponse, type MaintenanceListResponse, type MaintenanceCreatedResponse, type ScoresResponse, type RulesResponse } from '@citygrid/contract';
+import { MAINTENANCE_MAX_MS, SEVERITIES, parseDuration, type Alert, type AlertsResponse, type AlertDetailResponse, type AlertActionResponse, type PeopleResponse, type MaintenanceListResponse, type MaintenanceCreatedResponse, type ScoresResponse, type RulesResponse } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { ScoreSource, computeScores } from '../alerts/scores.js';
 import { localAlertService } from '../alerts/service.js';
 import { AlertActionTimeout } from '../bus/cluster-alerts.js';
 import { requireRole, sessionOf } from '../auth/middleware.js';
-import { mayActOnAlert } from '../auth/roles.js';
+import { forbiddenMessage, mayActOnAlert, maySupervise } from '../auth/roles.js';
 import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
@@ -31,6 +32,8 @@ function rethrow(err: unknown, id: string): never {
   if (err instanceof AlertActionError) {
     if (err.code === 'ALERT_NOT_FOUND') throw Errors.ALERT_NOT_FOUND(id.slice(0, 64));
     if (err.code === 'ALERT_RESOLVED') throw Errors.ALERT_RESOLVED(id.slice(0, 64));
+    if (err.code === 'NOT_HANDLED') throw Errors.ALERT_NOT_HANDLED(err.message);
+    if (err.code === 'UNKNOWN_PERSON') throw Errors.DISPATCH_INVALID(err.message);
     throw Errors.NOTE_REQUIRED('say what was done');
   }
   throw err;
@@ -47,16 +50,44 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     live: () => alerts.list({ active: false, limit: Number.MAX_SAFE_INTEGER }),
   });
 
+  type Target = { alert: Alert; username: string };
+
   /** The alert the signed-in user may act on: 404 if none, 403 for a grid worker outside their cells. */
-  function actionable(req: Request): { alert: Alert; username: string } {
+  function actionable(req: Request): Target {
     const { user } = sessionOf(req);
     const id = idOf(req);
     const alert = alerts.get(id);
     if (!alert) throw Errors.ALERT_NOT_FOUND(id.slice(0, 64));
     if (!mayActOnAlert(user, alert)) {
-      throw Errors.FORBIDDEN(`${user.username} is a grid worker and may act only on alerts in their own cells or districts; alert ${alert.id} is in grid ${alert.grid} (${alert.district})`);
+      throw Errors.FORBIDDEN(`${user.username} is a grid worker and may act only on alerts in their own cells or districts, or dispatched to them; alert ${alert.id} is in grid ${alert.grid} (${alert.district})`);
     }
     return { alert, username: user.username };
+  }
+
+  /** The alert a supervisor, operator or admin may dispatch, verify or send back: 404, else 403. */
+  function supervisable(req: Request): Target {
+    const { user } = sessionOf(req);
+    const id = idOf(req);
+    const alert = alerts.get(id);
+    if (!alert || !scopeOf(req).alert(alert)) throw Errors.ALERT_NOT_FOUND(id.slice(0, 64));
+    if (!maySupervise(user, alert)) {
+      throw Errors.FORBIDDEN(user.role === 'gridworker'
+        ? `${user.username} may dispatch, verify or send back only alerts of the districts they supervise; alert ${alert.id} is in ${alert.district}`
+        : forbiddenMessage(user, 'superviseAlerts'));
+    }
+    return { alert, username: user.username };
+  }
+
+  /** Runs an action and records it in the audit log when it changed the alert (a repeat changes nothing). */
+  async function act(action: 'handle' | 'resolve' | 'verify' | 'send_back' | 'dispatch', { alert, username }: Target, note: string | null, run: () => Promise<Alert>): Promise<Alert> {
+    const before = { state: alert.state, updatedAt: alert.updatedAt }; // in `npm start` the manager changes this very object
+    try {
+      const after = await run();
+      if (after.updatedAt !== before.updatedAt || after.state !== before.state) auth.audit.record({ user: username, action, target: alert.id, note });
+      return after;
+    } catch (err) {
+      rethrow(err, alert.id);
+    }
   }
 
   router.get('/alerts', (req, res) => {
@@ -94,17 +125,52 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     }
   });
 
+  // the assignee's "done": closes the alert, or for a colour a supervisor verifies (red and orange by
+  // default) leaves it handled, awaiting verification, unless whoever says so is the verifier themself
   router.post('/alerts/:id/resolve', requireRole('actOnAlerts'), async (req, res) => {
     const note = noteOf(req.body);
-    const { alert, username } = actionable(req);
+    const target = actionable(req);
     if (!note || !note.trim()) throw Errors.NOTE_REQUIRED('say what was done, e.g. {"note": "pump started, water receding"}');
-    try {
-      const after = await alerts.resolve(alert.id, username, note, Date.now());
-      auth.audit.record({ user: username, action: 'resolve', target: alert.id, note });
-      res.json({ alert: after } satisfies AlertActionResponse);
-    } catch (err) {
-      rethrow(err, alert.id);
-    }
+    const { alert, username } = target;
+    const handles = alerting.routing.verifies(alert.severity) && !maySupervise(sessionOf(req).user, alert);
+    const after = await act(handles ? 'handle' : 'resolve', target, note,
+      () => (handles ? alerts.handle(alert.id, username, note, Date.now()) : alerts.resolve(alert.id, username, note, Date.now())));
+    res.json({ alert: after } satisfies AlertActionResponse);
+  });
+
+  router.post('/alerts/:id/verify', requireRole('superviseAlerts'), async (req, res) => {
+    const note = noteOf(req.body);
+    const target = supervisable(req);
+    const { alert, username } = target;
+    if (alert.handledBy === username && sessionOf(req).user.role !== 'admin') throw Errors.FORBIDDEN(`${username} handled alert ${alert.id}: someone else verifies it`);
+    res.json({ alert: await act('verify', target, note, () => alerts.verify(alert.id, username, note, Date.now())) } satisfies AlertActionResponse);
+  });
+
+  router.post('/alerts/:id/send-back', requireRole('superviseAlerts'), async (req, res) => {
+    const note = noteOf(req.body);
+    const target = supervisable(req);
+    if (!note || !note.trim()) throw Errors.NOTE_REQUIRED('say what is still to be done, e.g. {"note": "the drain is still blocked"}');
+    const { alert, username } = target;
+    res.json({ alert: await act('send_back', target, note, () => alerts.sendBack(alert.id, username, note, Date.now())) } satisfies AlertActionResponse);
+  });
+
+  router.post('/alerts/:id/dispatch', requireRole('superviseAlerts'), async (req, res) => {
+    const note = noteOf(req.body);
+    const to = (req.body as { to?: unknown } | undefined)?.to;
+    if (typeof to !== 'string' || !to) throw Errors.DISPATCH_INVALID('say to whom: {"to": "<username>", "note": "..."} (GET /api/people lists them)');
+    const target = supervisable(req);
+    const { alert, username } = target;
+    if (!alerting.routing.person(to)) throw Errors.DISPATCH_INVALID(`no person "${to.slice(0, 64)}" in people.yaml who may act on alerts (GET /api/people lists them)`);
+    const audited = note ? `to ${to}: ${note}` : `to ${to}`;
+    res.json({ alert: await act('dispatch', target, audited, () => alerts.dispatch(alert.id, username, to, note, Date.now())) } satisfies AlertActionResponse);
+  });
+
+  // who alerts can be dispatched to: names, roles, cells and departments, nothing else
+  router.get('/people', (_req, res) => {
+    const people = alerting.city.people.filter((p) => p.role !== 'viewer').map((p) => ({
+      username: p.username, name: p.name, role: p.role, grids: p.grids ?? [], districts: p.districts ?? [], department: p.department ?? null,
+    }));
+    res.json({ people } satisfies PeopleResponse);
   });
 
   router.get('/maintenance', (req, res) => {
@@ -178,7 +244,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     const by = optionalString(q, 'by') ?? 'grid';
     if (by !== 'grid' && by !== 'district') throw Errors.QUERY_INVALID('by', 'must be grid or district');
     const { from, to } = rangeParams(q, { defaultMs: 7 * DAY, maxMs: SCORES_MAX_RANGE_MS, now, what: 'scores are computed for' });
-    const scores = computeScores(scored.startedBetween(from, to), by, (s) => alerting.routing.deadline(s), now);
+    const scores = computeScores(scored.startedBetween(from, to), by, (s) => alerting.routing.deadline(s), now, (s) => alerting.routing.resolveDeadline(s));
     res.json({ from, to, by, scores } satisfies ScoresResponse);
   });
 
