@@ -32,7 +32,7 @@ export const enOps: typeof zhCNOps = {
     level: 'threshold', crosses: 'crosses', eta_min: 'ETA (min)', slope_per_min: 'per min', unchanged_min: 'unchanged (min)',
     per_min: 'over (min)', events: 'events', window_min: 'window (min)', silent_min: 'silent (min)', z: 'z-score',
   },
-  alertState: { pending: 'Pending', firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' },
+  alertState: { pending: 'Pending', firing: 'Firing', acknowledged: 'Acknowledged', handled: 'Handled · awaiting verification', resolved: 'Resolved' },
   escalation: { l0: 'grid worker', l1: 'district supervisor', l2: 'control room' },
   alerts: {
     title: 'Alerts',

@@ -1,11 +1,13 @@
 // English messages: same keys as zh-CN.ts (the type checker enforces it).
 import { METRIC_NAME } from '@citygrid/contract';
+import { enLoop } from './en-loop';
 import { enCellWall } from './en-cellwall';
 import { enOps } from './en-ops';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
   ...enOps,
+  ...enLoop,
   ...enCellWall,
   app: {
     title: 'City Grid Operations',

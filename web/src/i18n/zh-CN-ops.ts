@@ -30,7 +30,7 @@ export const zhCNOps = {
     level: '阈值', crosses: '警戒线', eta_min: '预计到达（分钟）', slope_per_min: '每分钟变化', unchanged_min: '未变化（分钟）',
     per_min: '统计时长（分钟）', events: '事件数', window_min: '时间窗（分钟）', silent_min: '失联（分钟）', z: '偏离程度',
   },
-  alertState: { pending: '待确认', firing: '告警中', acknowledged: '已签收', resolved: '已处置' },
+  alertState: { pending: '待确认', firing: '告警中', acknowledged: '已签收', handled: '已处置·待核查', resolved: '已结案' },
   escalation: { l0: '网格员', l1: '辖区督导', l2: '指挥中心' },
   alerts: {
     title: '告警信息',

@@ -1,10 +1,12 @@
 // Simplified Chinese: the reference message set (en.ts must have the same keys).
 import { METRIC_NAME } from '@citygrid/contract';
+import { zhCNLoop } from './zh-CN-loop';
 import { zhCNCellWall } from './zh-CN-cellwall';
 import { zhCNOps } from './zh-CN-ops';
 
 const zhCN = {
   ...zhCNOps,
+  ...zhCNLoop,
   ...zhCNCellWall,
   app: {
     title: '城市网格运行监测',

@@ -1,0 +1,32 @@
+// English for the closed loop: dispatch, verification, resolve deadlines and an alert's timeline (merged into en.ts).
+import type { zhCNLoop } from './zh-CN-loop';
+
+export const enLoop: typeof zhCNLoop = {
+  loop: {
+    dispatch: 'Dispatch',
+    dispatchTo: 'Dispatch to',
+    dispatchPick: 'Type a name, username, cell or department',
+    dispatchNote: 'Note for them (optional)',
+    dispatchConfirm: 'Dispatch',
+    dispatchUnknown: 'Pick a person from the list',
+    dispatched: 'Dispatched to {name}',
+    verify: 'Verify and close',
+    verifyNote: 'Verification note (optional)',
+    verifyConfirm: 'Close it',
+    sendBack: 'Send back',
+    sendBackNote: 'Why (required): what is still to be done?',
+    sendBackConfirm: 'Send it back',
+    handledBy: 'Handled by {user}, awaiting verification',
+    resolveIn: 'handle within {t}',
+    resolveOverdue: 'handling overdue {t}',
+    department: 'Department: {name}',
+    failed: '{action} failed: {message}',
+    timeline: 'Timeline',
+    openAlert: 'Open the alert',
+  },
+  alertEvent: {
+    pending: 'Pending', firing: 'Raised', updated: 'Updated', acknowledged: 'Acknowledged', resolved: 'Closed', escalated: 'Escalated',
+    suppressed: 'Under maintenance, not notified', unsuppressed: 'Notifications resumed', grouped: 'Grouped into an incident', reopened: 'Reopened',
+    dispatched: 'Dispatched', handled: 'Handled', verified: 'Verified and closed', sent_back: 'Sent back',
+  },
+};
