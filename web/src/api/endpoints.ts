@@ -47,4 +47,7 @@ export const api = {
   maintenance: (signal?: AbortSignal) => getJson<MaintenanceListResponse>('/api/maintenance', signal),
   startMaintenance: (body: MaintenanceRequest) => postJson<MaintenanceCreatedResponse>('/api/maintenance', body),
   endMaintenance: (windowId: string, note?: string) => deleteJson<null>(`/api/maintenance/${id(windowId)}`, note ? { note } : {}),
+  /** The city as it was over a past range (the control room's replay). */
+  replay: (q: { from: number; to: number; step?: string }, signal?: AbortSignal) =>
+    getJson<import('@citygrid/contract').ReplayResponse>(`/api/replay${query({ ...q })}`, signal),
 };
