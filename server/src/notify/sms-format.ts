@@ -1,7 +1,7 @@
 // The generic SMS / voice-gateway body (`format: sms`): the assignees' mobiles, the provider's template id
 // with its parameters as flat strings, and the short message itself in the target's language, for the
 // gateways that send text as given. Signed like `generic` (webhook-signing.ts). Pure.
-import { alertMessage, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type Locale } from '@citygrid/contract';
+import { alertDetail, alertHeadline, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type Locale } from '@citygrid/contract';
 import { mobilesOf, reachOf, type ContactsLookup } from './mentions.js';
 
 /** What a target of `format: sms` adds to its entry in webhooks.yaml. */
@@ -22,7 +22,10 @@ export interface SmsParams {
   colour: Alert['severity'];
   colour_name: string;
   level: string;
+  /** The rule's title ("下穿通道积水"). */
   title: string;
+  /** What was measured ("水位 37.0 cm，高于 30 cm"), when the alert has it apart from its title. */
+  detail?: string;
   cell: string;
   district: string;
   /** HH:MM (Asia/Shanghai) by which to acknowledge, or to have handled it once acknowledged. */
@@ -89,12 +92,14 @@ export function smsBody(event: AlertSocketEvent, input: SmsFormatInput): SmsBody
     colour: alert.severity,
     colour_name: SEVERITY_NAME[locale][alert.severity],
     level: SEVERITY_LEVEL[alert.severity],
-    title: short(alertMessage(alert, locale) || alert.rule, MAX_TITLE),
+    title: short(alertHeadline(alert, locale) || alert.rule, MAX_TITLE),
     cell: short(places.cell, 40),
     district: short(places.district, 40),
     deadline: shanghaiClock(deadlineOf(alert)),
     ...(input.link ? { link: input.link } : {}),
   };
+  const detail = alertDetail(alert, locale);
+  if (detail) params.detail = short(detail, 60);
   const acting = alert.state === 'acknowledged' || alert.state === 'handled';
   return { version: 1, to, template: input.sms.template, locale, params, text: TEXT[locale](params, event.event === 'escalated', acting) };
 }
