@@ -3,12 +3,14 @@ import { METRIC_NAME } from '@citygrid/contract';
 import { enLoop } from './en-loop';
 import { enCellWall } from './en-cellwall';
 import { enOps } from './en-ops';
+import { enReplay } from './en-replay';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
   ...enOps,
   ...enLoop,
   ...enCellWall,
+  ...enReplay,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',

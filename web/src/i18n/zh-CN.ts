@@ -3,11 +3,13 @@ import { METRIC_NAME } from '@citygrid/contract';
 import { zhCNLoop } from './zh-CN-loop';
 import { zhCNCellWall } from './zh-CN-cellwall';
 import { zhCNOps } from './zh-CN-ops';
+import { zhCNReplay } from './zh-CN-replay';
 
 const zhCN = {
   ...zhCNOps,
   ...zhCNLoop,
   ...zhCNCellWall,
+  ...zhCNReplay,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
