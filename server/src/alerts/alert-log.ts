@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert, AlertEvent, MaintenanceWindow } from '@citygrid/contract';
+import { HistoryIndex } from './history-index.js';
+import type { HistoryPage, HistoryQuery } from './history-search.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alert_events (
@@ -27,6 +29,8 @@ const toEvent = (r: EventRow): AlertEvent => ({ seq: r.seq, alertId: r.alert_id,
 export class AlertLog {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private readonly historyIndex: HistoryIndex;
+  private readonly appendRow: (event: Omit<AlertEvent, 'seq'>) => AlertEvent;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -35,11 +39,18 @@ export class AlertLog {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare('INSERT INTO alert_events (alert_id, ts, type, actor, note, alert) VALUES (?, ?, ?, ?, ?, ?)');
+    this.historyIndex = new HistoryIndex(this.db);
+    // the event and the history's row for it in one transaction
+    this.appendRow = this.db.transaction((event: Omit<AlertEvent, 'seq'>) => {
+      const info = this.insert.run(event.alertId, event.ts, event.type, event.actor, event.note, JSON.stringify(event.alert));
+      const appended = { ...event, seq: Number(info.lastInsertRowid) };
+      this.historyIndex.record(appended);
+      return appended;
+    });
   }
 
   append(event: Omit<AlertEvent, 'seq'>): AlertEvent {
-    const info = this.insert.run(event.alertId, event.ts, event.type, event.actor, event.note, JSON.stringify(event.alert));
-    return { ...event, seq: Number(info.lastInsertRowid) };
+    return this.appendRow(event);
   }
 
   /** The latest state of every alert (open ones and the resolved ones since `since`). */
@@ -78,6 +89,11 @@ export class AlertLog {
     const rows = this.db.prepare(`SELECT e.alert FROM alert_events e
       JOIN (SELECT alert_id, max(seq) AS seq FROM alert_events GROUP BY alert_id) last ON last.seq = e.seq`).all() as { alert: string }[];
     return rows.map((r) => JSON.parse(r.alert) as Alert).filter((a) => a.startedAt >= from && a.startedAt < to);
+  }
+
+  /** Past alerts by the history page's filters, a page of them and how many match (history-index.ts). */
+  searchHistory(q: HistoryQuery): HistoryPage {
+    return this.historyIndex.search(q);
   }
 
   saveMaintenance(w: MaintenanceWindow): void {

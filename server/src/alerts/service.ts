@@ -2,6 +2,7 @@
 // from its own alert manager and log; a cluster replica from the city-wide alert stream, sending
 // actions to the replica that owns the alert's cell (bus/cluster-alerts.ts).
 import type { Alert, AlertEvent, AlertHistoryEntry, MaintenanceWindow } from '@citygrid/contract';
+import type { HistoryPage, HistoryQuery } from './history-search.js';
 import type { Alerting } from './index.js';
 
 /** An event as an alert's history shows it: without the alert's copy, with whom it went to when it moved. */
@@ -20,6 +21,8 @@ export interface AlertService {
   history(id: string): AlertHistoryEntry[];
   /** Every alert known, for the scores. */
   all(): Alert[];
+  /** Past alerts by the history page's filters: a page and how many match (history-search.ts). */
+  search(q: HistoryQuery): HistoryPage;
   /** Rejects with AlertActionError (not found, resolved, note required) as the manager does. */
   acknowledge(id: string, actor: string, note: string | null, now: number): Promise<Alert>;
   resolve(id: string, actor: string, note: string, now: number): Promise<Alert>;
@@ -41,6 +44,7 @@ export function localAlertService(alerting: Alerting): AlertService {
     get: (id) => manager.get(id),
     history: (id) => log.history(id).map(historyEntry),
     all: () => log.alertsStartedBetween(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
+    search: (q) => log.searchHistory(q),
     acknowledge: async (id, actor, note, now) => manager.acknowledge(id, actor, note, now),
     resolve: async (id, actor, note, now) => manager.resolve(id, actor, note, now),
     handle: async (id, actor, note, now) => manager.handle(id, actor, note, now),

@@ -13,6 +13,7 @@ import {
 } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import { AlertActionError } from '../alerts/alert-manager.js';
+import { candidatesFromView, searchHistory, type HistoryPage, type HistoryQuery } from '../alerts/history-search.js';
 import { historyEntry, type AlertFilter, type AlertService } from '../alerts/service.js';
 import { ReplayJournal } from '../replay/alerts.js';
 import { ensureLogStream, followStream } from './streams.js';
@@ -195,6 +196,10 @@ export class ClusterAlerts implements AlertService {
 
   all(): Alert[] {
     return [...this.alerts.values()];
+  }
+
+  search(q: HistoryQuery): HistoryPage {
+    return searchHistory(candidatesFromView(this.alerts.values(), (id) => this.events.get(id) ?? [], q), q);
   }
 
   /** Open alerts by colour, city-wide (the KPI line). */
