@@ -1,9 +1,9 @@
 // Every REST call the dashboard makes, in one place.
 // Every answer's type is the contract's, the same the server's routers declare.
 import type {
-  AlertActionResponse, AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CityResponse, DevicesResponse,
+  AlertActionResponse, AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CellReadingsResponse, CityResponse, DevicesResponse,
   DistrictsResponse, GridResponse, HealthResponse, LoginResponse, MaintenanceCreatedResponse, MaintenanceListResponse,
-  MaintenanceRequest, ReadingsResponse, RejectionsResponse, RulesResponse, ScoresResponse, UserView,
+  MaintenanceRequest, PeopleResponse, ReadingsResponse, RejectionsResponse, RulesResponse, ScoresResponse, UserView,
 } from '@citygrid/contract';
 import { deleteJson, getJson, postJson } from './http';
 
@@ -28,6 +28,9 @@ export const api = {
   readings(device: string, q: ReadingsQuery, signal?: AbortSignal) {
     return getJson<ReadingsResponse>(`/api/devices/${id(device)}/readings${query({ ...q })}`, signal);
   },
+  cellReadings(cell: string, q: { from: number; to: number; step: string; metric?: string }, signal?: AbortSignal) {
+    return getJson<CellReadingsResponse>(`/api/cells/${id(cell)}/readings${query({ ...q })}`, signal);
+  },
 
   login: (username: string, password: string) => postJson<LoginResponse>('/api/auth/login', { username, password }),
   refresh: () => postJson<LoginResponse>('/api/auth/refresh'),
@@ -38,6 +41,10 @@ export const api = {
   alert: (alertId: string, signal?: AbortSignal) => getJson<AlertDetailResponse>(`/api/alerts/${id(alertId)}`, signal),
   ack: (alertId: string, note?: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/ack`, note ? { note } : {}),
   resolve: (alertId: string, note: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/resolve`, { note }),
+  verify: (alertId: string, note?: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/verify`, note ? { note } : {}),
+  sendBack: (alertId: string, note: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/send-back`, { note }),
+  dispatch: (alertId: string, to: string, note?: string) => postJson<AlertActionResponse>(`/api/alerts/${id(alertId)}/dispatch`, note ? { to, note } : { to }),
+  people: (signal?: AbortSignal) => getJson<PeopleResponse>('/api/people', signal),
   audit: (limit = 200, signal?: AbortSignal) => getJson<AuditResponse>(`/api/audit${query({ limit })}`, signal),
   scores: (by: 'grid' | 'district', from: number, to: number, signal?: AbortSignal) =>
     getJson<ScoresResponse>(`/api/scores${query({ by, from, to })}`, signal),

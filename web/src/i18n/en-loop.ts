@@ -23,6 +23,7 @@ export const enLoop: typeof zhCNLoop = {
     failed: '{action} failed: {message}',
     timeline: 'Timeline',
     openAlert: 'Open the alert',
+    col: { inResolve: 'Handled in time', pastResolve: 'Handled late', resolvedInTime: 'Handled in time %' },
   },
   alertEvent: {
     pending: 'Pending', firing: 'Raised', updated: 'Updated', acknowledged: 'Acknowledged', resolved: 'Closed', escalated: 'Escalated',

@@ -21,6 +21,7 @@ export const zhCNLoop = {
     failed: '{action}失败：{message}',
     timeline: '处置过程',
     openAlert: '查看告警详情',
+    col: { inResolve: '按时处置', pastResolve: '处置超时', resolvedInTime: '按时处置率' },
   },
   alertEvent: {
     pending: '待触发', firing: '触发', updated: '更新', acknowledged: '签收', resolved: '结案', escalated: '升级', suppressed: '维护中，暂停通知',

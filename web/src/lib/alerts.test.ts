@@ -2,7 +2,7 @@
 // incidents grouped with their parts, filters, and each cell's worst colour.
 import type { Alert, UserView } from '@citygrid/contract';
 import { describe, expect, it } from 'vitest';
-import { buildFeed, canAct, compareAlerts, groupIncidents, isMine, isOverdue, matchesFilter, worstByCell } from './alerts';
+import { buildFeed, canAct, canSupervise, compareAlerts, groupIncidents, isMine, isOverdue, matchesFilter, worstByCell } from './alerts';
 
 const T0 = 1_800_000_000_000;
 function alert(p: Partial<Alert> & { id: string }): Alert {
@@ -34,6 +34,23 @@ describe('canAct', () => {
   });
   it('offers nothing on a resolved alert', () => {
     expect(canAct(user('operator'), alert({ id: 'r', state: 'resolved' }))).toBe(false);
+  });
+  it('lets the grid worker of another cell act on an alert dispatched to them, and nobody on one awaiting verification', () => {
+    expect(canAct(user('gridworker', ['wuchang-050']), alert({ id: 'd', assignees: ['gridworker-1'] }))).toBe(true);
+    expect(canAct(user('gridworker', ['jiangan-001']), alert({ id: 'h', state: 'handled' }))).toBe(false);
+  });
+});
+
+describe('canSupervise', () => {
+  it('lets operators, admins and the district\'s supervisor dispatch, verify or send back; not the cell\'s grid worker', () => {
+    const a = alert({ id: 'a1', state: 'handled' });
+    expect(canSupervise(user('operator'), a)).toBe(true);
+    expect(canSupervise(user('admin'), a)).toBe(true);
+    expect(canSupervise(user('gridworker', [], ['jiangan']), a)).toBe(true);
+    expect(canSupervise(user('gridworker', [], ['wuchang']), a)).toBe(false);
+    expect(canSupervise(user('gridworker', ['jiangan-001']), a)).toBe(false);
+    expect(canSupervise(user('viewer'), a)).toBe(false);
+    expect(canSupervise(user('operator'), alert({ id: 'r', state: 'resolved' }))).toBe(false);
   });
 });
 

@@ -10,17 +10,26 @@ export function isMine(user: UserView | null, alert: AlertLike): boolean {
   return user.grids.includes(alert.grid) || user.districts.includes(alert.district) || alert.assignees.includes(user.username);
 }
 
-/** May this user acknowledge or resolve this alert? (The server checks the same and has the last word.) */
+/** May this user acknowledge or resolve this alert? (The server checks the same and has the last word.)
+ *  A handled alert waits for its verification: only a supervisor acts on it then (canSupervise). */
 export function canAct(user: UserView | null, alert: AlertLike): boolean {
-  if (!user || alert.state === 'resolved') return false;
+  if (!user || alert.state === 'resolved' || alert.state === 'handled') return false;
   if (!(PERMISSIONS.actOnAlerts as readonly string[]).includes(user.role)) return false;
-  if (user.role === 'gridworker') return user.grids.includes(alert.grid) || user.districts.includes(alert.district);
+  if (user.role === 'gridworker') return isMine(user, alert);
   return true;
 }
 
+/** May this user dispatch this alert, or verify or send back its handling? Operators and admins, and a
+ *  supervisor in their districts. */
+export function canSupervise(user: UserView | null, alert: AlertLike): boolean {
+  if (!user || alert.state === 'resolved') return false;
+  if (!(PERMISSIONS.superviseAlerts as readonly string[]).includes(user.role)) return false;
+  return user.role !== 'gridworker' || user.districts.includes(alert.district);
+}
+
 export const isOpen = (a: Pick<Alert, 'state'>) => a.state !== 'resolved';
-/** Firing or acknowledged: what colours the map and counts as active. */
-export const isLive = (a: Pick<Alert, 'state'>) => a.state === 'firing' || a.state === 'acknowledged';
+/** Firing, acknowledged or handled (awaiting verification): what colours the map and counts as active. */
+export const isLive = (a: Pick<Alert, 'state'>) => a.state === 'firing' || a.state === 'acknowledged' || a.state === 'handled';
 /** Firing, not acknowledged, and past its acknowledge deadline. */
 export const isOverdue = (a: Pick<Alert, 'state' | 'ackDeadline'>, now: number) => a.state === 'firing' && a.ackDeadline < now;
 

@@ -7,7 +7,7 @@ import { useAuth } from '../../composables/useAuth';
 import { useDevices } from '../../composables/useDevices';
 import { useGrid } from '../../composables/useGrid';
 import type { ActionType } from '../../lib/action-queue';
-import { canAct } from '../../lib/alerts';
+import { canAct, canSupervise } from '../../lib/alerts';
 import { formatAge, formatClock, formatMetricValue, formatNumber, formatTime } from '../../lib/format';
 
 export interface AlertView {
@@ -25,7 +25,7 @@ export interface AlertView {
   values: string;
   startedAt: string;
   age: string;
-  /** Acknowledge countdown while it still needs acknowledging. */
+  /** Acknowledge countdown while it still needs acknowledging; then the countdown to handle it. */
   deadline: { text: string; overdue: boolean } | null;
   escalation: string | null;
   assignees: string[];
@@ -35,6 +35,8 @@ export interface AlertView {
   reraised: boolean;
   incident: string | null;
   canAct: boolean;
+  /** Dispatch, verify, send back (a supervisor in their districts, an operator, an admin). */
+  canSupervise: boolean;
   pending: ActionType[];
 }
 
@@ -73,7 +75,9 @@ export function useAlertViews() {
     const pending = actions.pendingOf(a.id);
     const open = a.state === 'firing' || a.state === 'pending';
     const left = a.ackDeadline - now;
-    const who = a.state === 'resolved' ? a.resolvedBy : a.state === 'acknowledged' ? a.acknowledgedBy : null;
+    const toHandle = a.state === 'acknowledged' && a.resolveDeadline != null ? a.resolveDeadline - now : null;
+    const who = a.state === 'resolved' ? a.resolvedBy : a.state === 'acknowledged' ? a.acknowledgedBy : a.state === 'handled' ? a.handledBy ?? null : null;
+    const byKey = a.state === 'resolved' ? 'alerts.resolvedBy' : a.state === 'handled' ? 'loop.handledBy' : 'alerts.acknowledgedBy';
     return {
       id: a.id,
       severity: a.severity,
@@ -91,17 +95,19 @@ export function useAlertViews() {
       values: values(a),
       startedAt: formatTime(a.firedAt ?? a.startedAt, locale.value, true),
       age: formatAge(a.firedAt ?? a.startedAt, now, locale.value),
-      deadline: open && !pending.includes('ack') && !pending.includes('resolve')
-        ? { text: left >= 0 ? t('alerts.deadlineIn', { t: formatClock(left) }) : t('alerts.overdue', { t: formatClock(left) }), overdue: left < 0 }
+      deadline: pending.includes('ack') || pending.includes('resolve') ? null
+        : open ? { text: left >= 0 ? t('alerts.deadlineIn', { t: formatClock(left) }) : t('alerts.overdue', { t: formatClock(left) }), overdue: left < 0 }
+        : toHandle !== null ? { text: t(toHandle >= 0 ? 'loop.resolveIn' : 'loop.resolveOverdue', { t: formatClock(toHandle) }), overdue: toHandle < 0 }
         : null,
       escalation: a.escalation > 0 ? t('alerts.escalated', { level: t(`escalation.l${a.escalation}`) }) : null,
       assignees: a.assignees,
-      actedBy: who ? t(a.state === 'resolved' ? 'alerts.resolvedBy' : 'alerts.acknowledgedBy', { user: who }) : null,
+      actedBy: who ? t(byKey, { user: who }) : null,
       suppressed: a.suppressed,
       flapping: Boolean(a.flapping),
       reraised: Boolean(a.reraises),
       incident: a.parts?.length ? t('alerts.incident', { n: a.parts.length }) : null,
       canAct: canAct(auth.user.value, a) && !pending.includes('resolve'),
+      canSupervise: canSupervise(auth.user.value, a),
       pending,
     };
   };
