@@ -4,6 +4,7 @@ import { enLoop } from './en-loop';
 import { enCellWall } from './en-cellwall';
 import { enOps } from './en-ops';
 import { enReplay } from './en-replay';
+import { enReach } from './en-reach';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -11,6 +12,7 @@ const en: Messages = {
   ...enLoop,
   ...enCellWall,
   ...enReplay,
+  ...enReach,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',

@@ -4,12 +4,14 @@ import { zhCNLoop } from './zh-CN-loop';
 import { zhCNCellWall } from './zh-CN-cellwall';
 import { zhCNOps } from './zh-CN-ops';
 import { zhCNReplay } from './zh-CN-replay';
+import { zhCNReach } from './zh-CN-reach';
 
 const zhCN = {
   ...zhCNOps,
   ...zhCNLoop,
   ...zhCNCellWall,
   ...zhCNReplay,
+  ...zhCNReach,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
