@@ -21,7 +21,7 @@ function newestMtime(path) {
 
 export function webIsCurrent() {
   if (!existsSync(built)) return false;
-  const sources = [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), join(root, 'contract', 'src')].filter(existsSync);
+  const sources = [join(web, 'src'), join(web, 'public'), join(web, 'index.html'), join(web, 'vite.config.ts'), join(root, 'contract', 'src')].filter(existsSync);
   return statSync(built).mtimeMs >= Math.max(...sources.map(newestMtime));
 }
 

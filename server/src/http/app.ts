@@ -24,8 +24,11 @@ import { cameraEventsRouter } from './camera-events.router.js';
 import { cellsRouter } from './cells.router.js';
 import { cityRouter } from './city.router.js';
 import { devicesRouter } from './devices.router.js';
+import { ExportSlots } from './export-slots.js';
 import { healthRouter } from './health.router.js';
+import { historyRouter } from './history.router.js';
 import { openApiRouter } from './openapi.router.js';
+import { readingsExportRouter } from './readings-export.router.js';
 import { rejectionsRouter } from './rejections.router.js';
 import { replayRouter } from './replay.router.js';
 import { cors, securityHeaders } from './security.js';
@@ -65,7 +68,10 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter()); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
-  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), replayRouter(deps), alertsRouter(deps), auditRouter(deps));
+  const exports = new ExportSlots(); // the CSV exports being written, shared by the routes that write them
+  app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), readingsExportRouter(deps, exports), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), replayRouter(deps));
+  // the history before alertsRouter, whose /alerts/:id would take "history" for an alert id
+  app.use('/api', historyRouter(deps, exports), alertsRouter(deps), auditRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });
@@ -80,7 +86,9 @@ export function buildApp(deps: AppDeps): Express {
   const dist = deps.webDist ? resolve(deps.webDist) : null;
   if (dist && existsSync(resolve(dist, 'index.html'))) {
     app.use(express.static(dist, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => {
-      if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+      // asked for again on every load: the shell, the phone view's service worker (a stale one would
+      // keep serving an old shell) and its manifests
+      if (/(index\.html|sw\.js|\.webmanifest)$/.test(path)) res.setHeader('Cache-Control', 'no-cache');
     } }));
     // client-side routes (/devices/:id, ...) get the app shell
     app.get(/^\/(?!api\/|socket\.io\/|metrics$).*/, (_req, res) => {
