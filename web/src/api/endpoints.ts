@@ -48,8 +48,8 @@ export const api = {
   audit: (limit = 200, signal?: AbortSignal) => getJson<AuditResponse>(`/api/audit${query({ limit })}`, signal),
   scores: (by: 'grid' | 'district', from: number, to: number, signal?: AbortSignal) =>
     getJson<ScoresResponse>(`/api/scores${query({ by, from, to })}`, signal),
-  cameraEvents: (grid: string | undefined, limit = 50, signal?: AbortSignal) =>
-    getJson<CameraEventsResponse>(`/api/camera-events${query({ grid, limit })}`, signal),
+  cameraEvents: (grid: string | undefined, limit = 50, signal?: AbortSignal, range?: { from: number; to: number }) =>
+    getJson<CameraEventsResponse>(`/api/camera-events${query({ grid, limit, ...range })}`, signal),
   rules: (signal?: AbortSignal) => getJson<RulesResponse>('/api/rules', signal),
   maintenance: (signal?: AbortSignal) => getJson<MaintenanceListResponse>('/api/maintenance', signal),
   startMaintenance: (body: MaintenanceRequest) => postJson<MaintenanceCreatedResponse>('/api/maintenance', body),

@@ -25,6 +25,14 @@ export const enLoop: typeof zhCNLoop = {
     openAlert: 'Open the alert',
     col: { inResolve: 'Handled in time', pastResolve: 'Handled late', resolvedInTime: 'Handled in time %' },
   },
+  timeline: {
+    system: 'System',
+    readings: 'Readings around the episode',
+    camera: 'Camera events in this cell (types and counts only)',
+    noCamera: 'No camera events in this cell at the time',
+    incident: 'Incident',
+    partOf: 'Part of incident {id}',
+  },
   alertEvent: {
     pending: 'Pending', firing: 'Raised', updated: 'Updated', acknowledged: 'Acknowledged', resolved: 'Closed', escalated: 'Escalated',
     suppressed: 'Under maintenance, not notified', unsuppressed: 'Notifications resumed', grouped: 'Grouped into an incident', reopened: 'Reopened',

@@ -23,6 +23,14 @@ export const zhCNLoop = {
     openAlert: '查看告警详情',
     col: { inResolve: '按时处置', pastResolve: '处置超时', resolvedInTime: '按时处置率' },
   },
+  timeline: {
+    system: '系统',
+    readings: '告警期间的读数',
+    camera: '本网格摄像头事件（仅类型与数量）',
+    noCamera: '这段时间本网格没有摄像头事件',
+    incident: '综合事件',
+    partOf: '属于综合事件 {id}',
+  },
   alertEvent: {
     pending: '待触发', firing: '触发', updated: '更新', acknowledged: '签收', resolved: '结案', escalated: '升级', suppressed: '维护中，暂停通知',
     unsuppressed: '恢复通知', grouped: '归并为综合事件', reopened: '重新打开', dispatched: '派遣', handled: '处置完成', verified: '核查结案', sent_back: '退回',
