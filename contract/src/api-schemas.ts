@@ -167,6 +167,13 @@ same<Same<z.infer<typeof auditEntrySchema>, AuditEntry>>();
 export const auditSchema = z.object({ entries: z.array(auditEntrySchema) }).meta({ id: 'AuditResponse' });
 same<Same<z.infer<typeof auditSchema>, Api.AuditResponse>>();
 
+const historyNote = z.object({ ts: epochMs, actor: z.string(), note: z.string() });
+export const historySchema = z.object({
+  from: epochMs, to: epochMs, total: z.number().int().describe('alerts matching the filters in all'), offset: z.number().int(), limit: z.number().int(),
+  items: z.array(z.object({ alert: alertSchema, notes: z.number().int().describe('notes people wrote on its events'), lastNote: historyNote.nullable() })),
+}).meta({ id: 'HistoryResponse' });
+same<Same<z.infer<typeof historySchema>, Api.HistoryResponse>>();
+
 export const cameraEventSchema = z.object({
   device: z.string(), grid: z.string(), district: z.string(), ts: epochMs, type: z.enum(CAMERA_EVENT_TYPES), confidence: z.number(), count: z.number().int(), zone: z.string().optional(),
 }).meta({ id: 'CameraEvent', description: 'A camera detection: type, confidence and count. Never an image.' });

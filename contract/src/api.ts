@@ -208,6 +208,14 @@ export interface MaintenanceRequest {
 /** The longest a maintenance window may last, and how far ahead one may start. */
 export const MAINTENANCE_MAX_MS = 30 * 86_400_000; // 30 days
 export interface AuditResponse { entries: AuditEntry[] }
+
+// ---- the alert history (GET /api/alerts/history; its CSV and the readings exports: history.ts) ----
+/** A note written on one of an alert's events. */
+export interface HistoryNote { ts: number; actor: string; note: string }
+/** A past alert as it is now, with how many notes people wrote on its events and the last of them. */
+export interface HistoryItem { alert: Alert; notes: number; lastNote: HistoryNote | null }
+/** A page of the alerts started in [from, to) that match the filters, newest start first, and how many match in all. */
+export interface HistoryResponse { from: number; to: number; total: number; offset: number; limit: number; items: HistoryItem[] }
 export interface CameraEventsResponse { events: CameraSocketEvent[] }
 
 /** One row of GET /api/rules: the rule's state, and its selector, metric and levels (so charts can draw them). */

@@ -23,6 +23,8 @@ export const TOKEN_TTL_MS = 30 * 60_000; // 30 minutes
 export const AUDIT_ACTIONS = [
   'login', 'login_failed', 'logout', 'acknowledge', 'resolve', 'maintenance_start', 'maintenance_end', 'rules_reload',
   'dispatch', 'handle', 'verify', 'send_back',
+  // a CSV export (alert history, a device's or a cell's readings): what was asked and how many rows went
+  'export',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

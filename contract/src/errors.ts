@@ -35,6 +35,8 @@ export const ERRORS = {
   SIGNIN_UNAVAILABLE: { code: 'CG_SIGNIN_UNAVAILABLE', status: 503, template: 'Sign-in is unavailable: %s; try again in %d s' },
   /** An unsafe method signed in by the session cookie, not from the dashboard's own pages (auth/csrf.ts). */
   CROSS_SITE_REQUEST: { code: 'CG_CROSS_SITE_REQUEST', status: 403, template: 'Refused %s: a write signed in by the session cookie must come from this server\'s own pages; it %s. Scripts: send Authorization: Bearer <token> instead of the cookie' },
+  /** Too many CSV exports being written at once (for this user, or for the server): a Retry-After says when to try again. */
+  EXPORT_BUSY: { code: 'CG_EXPORT_BUSY', status: 429, template: '%s' },
   /** Any other 4xx a library raised (the message is its own). */
   BAD_REQUEST: { code: 'CG_BAD_REQUEST', status: 400, template: '%s' },
   INTERNAL: { code: 'CG_INTERNAL', status: 500, template: 'Internal error; it has been logged' },

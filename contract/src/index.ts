@@ -12,6 +12,7 @@ export * from './env.js';
 export * from './alerts.js';
 export * from './replay.js';
 export * from './alert-text.js';
+export * from './history.js';
 export * from './rules.js';
 export * from './auth.js';
 export * from './bus.js';

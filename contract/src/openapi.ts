@@ -21,6 +21,8 @@ export interface RouteSpec {
   roles: 'open' | readonly Role[];
   query?: Param[];
   body?: z.ZodType;
+  /** The success answer is a CSV file (text/csv: UTF-8 with a byte order mark, RFC 4180), not JSON. */
+  csv?: true;
   /** The success answer: its status and schema (none for 204). */
   status: 200 | 201 | 204;
   response?: z.ZodType;
@@ -35,6 +37,22 @@ const range: Param[] = [
   { name: 'to', description: 'end, epoch ms or ISO 8601 (default: now)', schema: z.string() },
 ];
 const READ = PERMISSIONS.read;
+const csvParams: Param[] = [
+  { name: 'lang', description: 'zh-CN or en (default): the column names, and the alert titles and details', schema: z.enum(['zh-CN', 'en']) },
+  { name: 'tz', description: 'an IANA time zone for the times, like Asia/Shanghai (default: UTC)', schema: z.string() },
+];
+const historyFilters: Param[] = [
+  { name: 'from', description: 'started at or after, epoch ms or ISO 8601 (default: 7 days before `to`)', schema: z.string() },
+  { name: 'to', description: 'started before, epoch ms or ISO 8601 (default: now); at most 366 days after `from`', schema: z.string() },
+  { name: 'district', description: 'one district', schema: z.string() },
+  { name: 'grid', description: 'one grid cell', schema: z.string() },
+  { name: 'severity', description: 'the colour: red, orange, yellow or blue', schema: z.enum(['red', 'orange', 'yellow', 'blue']) },
+  { name: 'kind', description: 'the rule\'s kind (threshold, rate, absence, ...)', schema: z.string() },
+  { name: 'rule', description: 'one rule id', schema: z.string() },
+  { name: 'state', description: 'the state now (pending, firing, acknowledged, handled, resolved)', schema: z.string() },
+  { name: 'assignee', description: 'a username: assigned, or who acknowledged, handled or resolved it', schema: z.string() },
+  { name: 'text', description: 'words in the message (either language) or in a note of its events; case-insensitive, at most 100 characters', schema: z.string() },
+];
 const ACT = PERMISSIONS.actOnAlerts;
 
 export const API_ROUTES: RouteSpec[] = [
@@ -57,6 +75,16 @@ export const API_ROUTES: RouteSpec[] = [
     query: [{ name: 'metric', description: 'a metric of the device, or several comma-separated (default: all)', schema: z.string() }, ...range, { name: 'step', description: 'bucket width like 1m or 1h (default: raw points)', schema: z.string() }, limit('raw points per metric')],
   },
   {
+    method: 'get', path: '/api/devices/:id/readings.csv', summary: 'Every raw reading of a device over a range, as a CSV file written as the client takes it (a grid worker: their cells only); audited', roles: READ, status: 200, csv: true,
+    errors: ['DEVICE_NOT_FOUND', 'QUERY_INVALID', 'LIMIT_EXCEEDED', 'METRIC_UNKNOWN', 'STORE_UNAVAILABLE', 'EXPORT_BUSY'],
+    query: [{ name: 'metric', description: 'one metric of the device (default: all)', schema: z.string() }, { name: 'from', description: 'start, epoch ms or ISO 8601 (default: 24 h before `to`)', schema: z.string() }, { name: 'to', description: 'end, epoch ms or ISO 8601 (default: now); at most 31 days after `from`', schema: z.string() }, ...csvParams],
+  },
+  {
+    method: 'get', path: '/api/cells/:id/readings.csv', summary: 'Every raw reading of a grid cell\'s devices over a range, as a CSV file written as the client takes it (a grid worker: their cells only); audited', roles: READ, status: 200, csv: true,
+    errors: ['GRID_NOT_FOUND', 'QUERY_INVALID', 'LIMIT_EXCEEDED', 'STORE_UNAVAILABLE', 'EXPORT_BUSY'],
+    query: [{ name: 'metric', description: 'one metric (default: every metric of the cell\'s devices)', schema: z.string() }, { name: 'from', description: 'start, epoch ms or ISO 8601 (default: 24 h before `to`)', schema: z.string() }, { name: 'to', description: 'end, epoch ms or ISO 8601 (default: now); at most 31 days after `from`', schema: z.string() }, ...csvParams],
+  },
+  {
     method: 'get', path: '/api/cells/:id/readings', summary: 'A grid cell\'s numeric readings in buckets, one series per metric over the cell\'s devices (a grid worker: their cells only)', roles: READ, status: 200, response: S.cellReadingsSchema,
     errors: ['GRID_NOT_FOUND', 'QUERY_INVALID', 'LIMIT_EXCEEDED'],
     query: [{ name: 'metric', description: 'metrics of the cell\'s devices, comma-separated (default: all numeric ones, at most 8)', schema: z.string() }, ...range, { name: 'step', description: 'bucket width like 5m (default) or 1h', schema: z.string() }],
@@ -77,6 +105,16 @@ export const API_ROUTES: RouteSpec[] = [
   {
     method: 'get', path: '/api/alerts', summary: 'Alerts, newest first (a grid worker: their cells only)', roles: READ, status: 200, response: S.alertsSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
     query: [{ name: 'state', description: 'active (default) or all', schema: z.enum(['active', 'all']) }, { name: 'severity', description: 'red, orange, yellow or blue', schema: z.string() }, { name: 'grid', description: 'one grid cell', schema: z.string() }, { name: 'district', description: 'one district', schema: z.string() }, limit('alerts')],
+  },
+  {
+    method: 'get', path: '/api/alerts/history', summary: 'Past alerts by start time and filters, newest first, a page at a time with how many match (a grid worker: their cells and assigned alerts)', roles: READ, status: 200, response: S.historySchema,
+    errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
+    query: [...historyFilters, { name: 'offset', description: 'alerts to skip (paging)', schema: z.number().int().min(0) }, limit('alerts (at most 200)')],
+  },
+  {
+    method: 'get', path: '/api/alerts/history.csv', summary: 'The same alerts as a CSV file, all of them (at most 100,000: more are refused, saying how many matched); audited', roles: READ, status: 200, csv: true,
+    errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED', 'EXPORT_BUSY'],
+    query: [...historyFilters, ...csvParams],
   },
   { method: 'get', path: '/api/alerts/:id', summary: 'One alert and its history', roles: READ, status: 200, response: S.alertDetailSchema, errors: ['ALERT_NOT_FOUND'] },
   { method: 'post', path: '/api/alerts/:id/ack', summary: 'Acknowledge an alert, with an optional note', roles: ACT, body: S.alertNoteSchema, status: 200, response: S.alertActionSchema, errors: ['ALERT_NOT_FOUND', 'ALERT_RESOLVED', 'QUERY_INVALID', 'ALERT_ACTION_PENDING', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
@@ -158,9 +196,11 @@ export function openApiDocument(o: { version: string; title?: string }): Record<
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(idOf.get(r.body)!) } } } } : {}),
       responses: {
-        [r.status]: r.response
-          ? { description: 'OK', content: { 'application/json': { schema: ref(idOf.get(r.response)!) } } }
-          : { description: 'Done; no content' },
+        [r.status]: r.csv
+          ? { description: 'A CSV file: UTF-8 with a byte order mark, RFC 4180 (CRLF, quotes doubled), text starting with = + - @ prefixed with \'', content: { 'text/csv': { schema: { type: 'string' } } } }
+          : r.response
+            ? { description: 'OK', content: { 'application/json': { schema: ref(idOf.get(r.response)!) } } }
+            : { description: 'Done; no content' },
         ...Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, names]) => [status, errorResponse(names)])),
       },
     };

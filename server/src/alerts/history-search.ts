@@ -3,7 +3,9 @@
 // (candidatesFromView, searchHistory); `npm start` asks alerts.db's index (history-index.ts), which
 // says the same in SQL, and a test holds the two to the same answers. Alerts are ordered newest start
 // first (ties: id descending), so a page and a keyset (`after`) mean the same whichever mode answers.
-import { alertMessage, type Alert, type AlertState, type Severity } from '@citygrid/contract';
+import { alertMessage, type Alert, type AlertState, type HistoryItem, type HistoryNote, type Severity } from '@citygrid/contract';
+
+export type { HistoryItem, HistoryNote };
 
 export interface HistoryFilter {
   /** Started within [from, to), epoch ms. */
@@ -36,16 +38,6 @@ export interface HistoryQuery extends HistoryFilter {
   after?: { startedAt: number; id: string };
   /** false: stop once the page is full (total then counts only what was read). Default true. */
   count?: boolean;
-}
-
-/** A note written on one of the alert's events. */
-export interface HistoryNote { ts: number; actor: string; note: string }
-
-export interface HistoryItem {
-  alert: Alert;
-  /** Notes people wrote (the system's own notes are searched, not counted). */
-  notes: number;
-  lastNote: HistoryNote | null;
 }
 
 export interface HistoryPage {
