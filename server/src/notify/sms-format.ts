@@ -3,6 +3,7 @@
 // gateways that send text as given. Signed like `generic` (webhook-signing.ts). Pure.
 import { alertDetail, alertHeadline, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type Locale } from '@citygrid/contract';
 import { mobilesOf, reachOf, type ContactsLookup } from './mentions.js';
+import { plainLine, shanghaiTime } from './plain-text.js';
 
 /** What a target of `format: sms` adds to its entry in webhooks.yaml. */
 export interface SmsOptions {
@@ -54,16 +55,9 @@ export interface SmsFormatInput {
 
 const MAX_TITLE = 30;
 
-/** `14:03` in Asia/Shanghai (UTC+8 all year). */
+/** `14:03` in Asia/Shanghai. */
 export function shanghaiClock(epochMs: number): string {
-  const d = new Date(epochMs + 8 * 3_600_000);
-  return Number.isFinite(d.getTime()) ? d.toISOString().slice(11, 16) : '--:--';
-}
-
-/** One short line: control characters out, spaces collapsed, at most `max` characters. */
-function short(input: string, max: number): string {
-  const line = input.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return shanghaiTime(epochMs).slice(11) || '--:--';
 }
 
 /** The deadline that matters now: to acknowledge while it waits, to handle once it is acknowledged. */
@@ -92,14 +86,14 @@ export function smsBody(event: AlertSocketEvent, input: SmsFormatInput): SmsBody
     colour: alert.severity,
     colour_name: SEVERITY_NAME[locale][alert.severity],
     level: SEVERITY_LEVEL[alert.severity],
-    title: short(alertHeadline(alert, locale) || alert.rule, MAX_TITLE),
-    cell: short(places.cell, 40),
-    district: short(places.district, 40),
+    title: plainLine(alertHeadline(alert, locale) || alert.rule, MAX_TITLE),
+    cell: plainLine(places.cell, 40),
+    district: plainLine(places.district, 40),
     deadline: shanghaiClock(deadlineOf(alert)),
     ...(input.link ? { link: input.link } : {}),
   };
   const detail = alertDetail(alert, locale);
-  if (detail) params.detail = short(detail, 60);
+  if (detail) params.detail = plainLine(detail, 60);
   const acting = alert.state === 'acknowledged' || alert.state === 'handled';
   return { version: 1, to, template: input.sms.template, locale, params, text: TEXT[locale](params, event.event === 'escalated', acting) };
 }

@@ -6,7 +6,10 @@
 // SMS/voice-gateway body (sms-format.ts).
 import { alertGuidance, alertMessage, SEVERITIES, SEVERITY_LEVEL, SEVERITY_NAME, type Alert, type AlertEventType, type AlertSocketEvent, type AlertState, type EscalationLevel, type Locale, type Severity } from '@citygrid/contract';
 import { dingtalkMentions, feishuMentions, reachOf, wecomMentions, type ContactsLookup } from './mentions.js';
+import { MAX_TEXT, plainLine, shanghaiTime } from './plain-text.js';
 import { smsBody, type PlaceNames, type SmsBody, type SmsOptions } from './sms-format.js';
+
+export { plainLine, shanghaiTime } from './plain-text.js';
 
 export const WEBHOOK_FORMATS = ['generic', 'dingtalk', 'wecom', 'feishu', 'sms'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -119,13 +122,6 @@ const WECOM_COLOUR: Record<Severity, 'warning' | 'comment' | 'info'> = { red: 'w
 const EMOJI: Record<Severity, string> = { red: '🔴', orange: '🟠', yellow: '🟡', blue: '🔵' };
 
 const MAX_TITLE = 80;
-const MAX_TEXT = 1000;
-
-/** One line of plain text: control characters and line breaks become spaces, runs of spaces collapse. */
-export function plainLine(input: string, max = MAX_TEXT): string {
-  const line = input.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
 
 /**
  * Plain text that is safe inside one line of robot markdown (DingTalk, WeCom, Feishu lark_md):
@@ -141,12 +137,6 @@ export function markdownText(input: string, max = MAX_TEXT): string {
     .replace(/\[/g, '［')
     .replace(/\]/g, '］')
     .replace(/([\\*~`])/g, '\\$1');
-}
-
-/** `2026-11-28 14:03` in Asia/Shanghai (UTC+8 all year: China has had no daylight saving since 1991). */
-export function shanghaiTime(epochMs: number): string {
-  const d = new Date(epochMs + 8 * 3_600_000);
-  return Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 16).replace('T', ' ') : '-';
 }
 
 export function alertLink(dashboardUrl: string | undefined, alertId: string): string | null {
