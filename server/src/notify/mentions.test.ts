@@ -47,6 +47,11 @@ describe('DingTalk: at.atUserIds / atMobiles, each also @-named in the markdown 
     expect(acked.markdown.text).not.toContain('@dt-');
   });
 
+  it('calls the person an alert was dispatched or sent back to', () => {
+    expect(dingtalkBody(event('dispatched', { assignees: ['gw-2'] }), { contactsOf }).at?.atMobiles).toEqual(['+447700900002']);
+    expect(dingtalkBody(event('sent_back', { state: 'acknowledged', assignees: ['gw-1'] }), { contactsOf }).at?.atUserIds).toEqual(['dt-gw1']);
+  });
+
   it('is unchanged without a contacts lookup', () => {
     expect(dingtalkBody(event('firing'))).toEqual(dingtalkBody(event('firing'), { contactsOf: () => undefined }));
     expect(dingtalkBody(event('firing')).at).toBeUndefined();
