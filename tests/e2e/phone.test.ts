@@ -1,6 +1,6 @@
 // Proves the grid worker's phone view (390×844): only the worker's own cells' alerts show, one tap
 // acknowledges, and a resolve made while offline is kept ("pending sync") and reaches the server once
-// the phone is back online.
+// the phone is back online (the orange alert is then handled, awaiting its supervisor's verification).
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -96,11 +96,12 @@ it('keeps a resolve made offline and sends it when back online', async () => {
   await shot(page, 'phone-offline.png');
 
   await context.setOffline(false);
-  const resolved = await waitFor(async () => {
+  // an orange alert: the worker's "done" leaves it handled, awaiting the supervisor's verification
+  const handled = await waitFor(async () => {
     const a = await alertById(system.baseUrl, operatorToken, myAlert.id);
-    return a.state === 'resolved' ? a : null;
+    return a.state === 'handled' ? a : null;
   }, 'the resolve to reach the server', WAIT);
-  expect(resolved.resolvedBy).toBe(`gw-${mine.grid}`);
+  expect(handled.handledBy).toBe(`gw-${mine.grid}`);
   await item.getByTestId('pending-sync').waitFor({ state: 'detached', timeout: WAIT });
   await page.getByTestId('offline-banner').waitFor({ state: 'detached', timeout: WAIT });
 });
@@ -108,6 +109,6 @@ it('keeps a resolve made offline and sends it when back online', async () => {
 it('speaks Chinese on the phone too', async () => {
   await page.getByTestId('lang-switch').tap();
   await expect.poll(() => page.getByTestId('phone-view').innerText()).toContain('我的网格');
-  await expect.poll(() => alertItem(page, myAlert.id).getByTestId('alert-state').textContent()).toBe('已处置');
+  await expect.poll(() => alertItem(page, myAlert.id).getByTestId('alert-state').textContent()).toBe('已处置·待核查');
   await shot(page, 'phone-zh.png');
 });

@@ -109,7 +109,7 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
   router.get('/alerts/:id', (req, res) => {
     const alert = alerts.get(req.params.id);
     if (!alert || !scopeOf(req).alert(alert)) throw Errors.ALERT_NOT_FOUND(req.params.id.slice(0, 64));
-    res.json({ alert, history: alerts.history(alert.id).map(({ seq, ts, type, actor, note }) => ({ seq, ts, type, actor, note })) } satisfies AlertDetailResponse);
+    res.json({ alert, history: alerts.history(alert.id).map(({ seq, ts, type, actor, note, to }) => ({ seq, ts, type, actor, note, ...(to ? { to } : {}) })) } satisfies AlertDetailResponse);
   });
 
   router.post('/alerts/:id/ack', requireRole('actOnAlerts'), async (req, res) => {
