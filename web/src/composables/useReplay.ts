@@ -8,7 +8,8 @@ import { computed, effectScope, shallowRef, watch } from 'vue';
 import { api } from '../api/endpoints';
 import { toApiError, type ApiRequestError } from '../api/http';
 import {
-  advance, frameState, rangeProblem, stepBack, stepForward, REPLAY_SPEEDS, type Replay, type ReplaySpeed,
+  advance, cursorAt, frameState, moments, nextMoment, prevMoment, rangeProblem, REPLAY_SPEEDS,
+  type Replay, type ReplayCursor, type ReplaySpeed,
 } from '../lib/replay-state';
 import { useAuth } from './useAuth';
 
@@ -27,7 +28,8 @@ function createReplay() {
   const loading = shallowRef(false);
   const error = shallowRef<ApiRequestError | null>(null);
   const problem = shallowRef<RangeProblem | null>(null);
-  const position = shallowRef(0);
+  /** Where the replay stands: a time and how many transitions are applied (lib/replay-state.ts). */
+  const position = shallowRef<ReplayCursor>({ t: 0, n: 0 });
   const speed = shallowRef<ReplaySpeed>(10);
   const playing = shallowRef(false);
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -37,6 +39,14 @@ function createReplay() {
   /** Replaying: the map, KPIs and feed show `frame` instead of the live city. */
   const active = computed(() => open.value && data.value !== null);
   const frame = computed(() => (data.value ? frameState(data.value, position.value) : null));
+  /** The moments stepping visits (frame ends and transitions), worked out once per replay. */
+  const stops = computed(() => (data.value ? moments(data.value) : []));
+  /** At the last moment: stepping on stays. */
+  const atEnd = computed(() => {
+    if (!stops.value.length) return false;
+    const next = nextMoment(stops.value, position.value);
+    return next.t === position.value.t && next.n === position.value.n;
+  });
 
   function stopTimer() {
     clearInterval(timer);
@@ -51,29 +61,29 @@ function createReplay() {
   function play() {
     const r = data.value;
     if (!r) return;
-    if (position.value >= r.to) position.value = r.from; // at the end: from the start again
+    if (position.value.t >= r.to) position.value = cursorAt(r, r.from); // at the end: from the start again
     playing.value = true;
     lastTick = performance.now();
     stopTimer();
     timer = setInterval(() => {
       const now = performance.now();
-      position.value = advance(r, position.value, now - lastTick, speed.value);
+      position.value = cursorAt(r, advance(r, position.value.t, now - lastTick, speed.value));
       lastTick = now;
-      if (position.value >= r.to) pause();
+      if (position.value.t >= r.to) pause();
     }, TICK_MS);
   }
 
+  /** To the next (or previous) moment anything shown changes: a frame's end or an alert transition. */
   function step(direction: 1 | -1 = 1) {
-    const r = data.value;
-    if (!r) return;
+    if (!data.value) return;
     pause();
-    position.value = direction === 1 ? stepForward(r, position.value) : stepBack(r, position.value);
+    position.value = direction === 1 ? nextMoment(stops.value, position.value) : prevMoment(stops.value, position.value);
   }
 
   function seek(t: number) {
     const r = data.value;
     if (!r) return;
-    position.value = Math.min(r.to, Math.max(r.from, t));
+    position.value = cursorAt(r, Math.min(r.to, Math.max(r.from, t)));
   }
 
   function setSpeed(s: number) {
@@ -94,7 +104,7 @@ function createReplay() {
       const r = await api.replay({ from, to: Math.min(to, now) }, ctrl.signal);
       if (ctrl.signal.aborted) return;
       data.value = r;
-      position.value = r.from;
+      position.value = cursorAt(r, r.from);
     } catch (err) {
       if (ctrl.signal.aborted) return;
       error.value = toApiError(err);
@@ -133,7 +143,7 @@ function createReplay() {
   watch(data, (r) => { if (!r) pause(); });
 
   return {
-    open, active, data, loading, error, problem, position, speed, playing, frame,
+    open, active, data, loading, error, problem, position, speed, playing, frame, atEnd,
     start, exit, load, loadPreset, play, pause, step, seek, setSpeed,
   };
 }

@@ -4,7 +4,8 @@
 import type { Alert, ReplayAlertEvent, ReplayResponse } from '@citygrid/contract';
 import { describe, expect, it } from 'vitest';
 import {
-  advance, alertsAt, cellsAt, eventsBy, frameAt, frameEnd, formatStep, frameState, fromLocalInput, rangeProblem, recentEvents, stepBack, stepForward, toLocalInput,
+  advance, alertsAt, cellsAt, cursorAt, eventsBy, formatStep, frameAt, frameEnd, frameState, fromLocalInput, moments, nextMoment, prevMoment,
+  rangeProblem, recentEvents, toLocalInput, type ReplayCursor,
 } from './replay-state';
 
 const S = 1000;
@@ -19,7 +20,7 @@ function alert(id: string, over: Partial<Alert> = {}): Alert {
 }
 const ev = (ts: number, type: ReplayAlertEvent['type'], a: Alert, seq = ts): ReplayAlertEvent => ({ seq, ts, type, actor: 'system', note: null, alert: a });
 
-/** 10 frames of 10 s. Cell u: ok, then warn from frame 3, offline from 8. Alerts: Y open at the start; O fires at 25 s (acknowledge by 70 s); R at 41 s; Y resolved at 60 s. */
+/** 10 frames of 10 s. Cell u: ok, then warn from frame 3, offline from 8. Alerts: Y open at the start; O fires at 25 s (acknowledge by 70 s); R fires and is acknowledged at 41 s; Y resolved at 60 s. */
 const replay: ReplayResponse = {
   from: FROM, to: FROM + 95 * S, step: 10 * S, buckets: 10, sensors: 4,
   cells: { u: [[0, 'ok', 2, 2, 0, 0], [3, 'warn', 2, 2, 0, 1], [8, 'offline', 2, 0, 0, 0]], v: [[0, 'none', 0, 0, 0, 0]] },
@@ -29,6 +30,7 @@ const replay: ReplayResponse = {
   events: [
     ev(FROM + 25 * S, 'firing', alert('O', { severity: 'orange', startedAt: FROM + 25 * S, ackDeadline: FROM + 70 * S })),
     ev(FROM + 41 * S, 'firing', alert('R', { severity: 'red', startedAt: FROM + 41 * S })),
+    ev(FROM + 41 * S, 'acknowledged', alert('R', { severity: 'red', startedAt: FROM + 41 * S, state: 'acknowledged', acknowledgedBy: 'operator' })),
     ev(FROM + 60 * S, 'resolved', alert('Y', { state: 'resolved', resolvedAt: FROM + 60 * S, updatedAt: FROM + 60 * S })),
   ],
 };
@@ -43,15 +45,24 @@ describe('frames and the scrubber', () => {
     expect(frameEnd(replay, 9)).toBe(FROM + 95 * S);
   });
 
-  it('steps from frame end to frame end, from the middle of a frame to its end, and stops at both ends', () => {
-    expect(stepForward(replay, FROM)).toBe(FROM + 10 * S);
-    expect(stepForward(replay, FROM + 10 * S)).toBe(FROM + 20 * S);
-    expect(stepForward(replay, FROM + 13 * S)).toBe(FROM + 20 * S);
-    expect(stepForward(replay, FROM + 95 * S)).toBe(FROM + 95 * S);
-    expect(stepBack(replay, FROM + 20 * S)).toBe(FROM + 10 * S);
-    expect(stepBack(replay, FROM + 13 * S)).toBe(FROM + 10 * S);
-    expect(stepBack(replay, FROM + 10 * S)).toBe(FROM);
-    expect(stepBack(replay, FROM)).toBe(FROM);
+  it('steps to every moment something shown changes: frame ends, and each transition (one at a time within a millisecond)', () => {
+    const all = moments(replay);
+    const at = (s: number, n: number): ReplayCursor => ({ t: FROM + s * S, n });
+    expect(all).toEqual([
+      at(0, 0), at(10, 0), at(20, 0), at(25, 1), at(30, 1), at(40, 1), at(41, 2), at(41, 3), at(50, 3), at(60, 4), at(70, 4), at(80, 4), at(90, 4), at(95, 4),
+    ]);
+    expect(nextMoment(all, at(0, 0))).toEqual(at(10, 0));
+    expect(nextMoment(all, cursorAt(replay, FROM + 13 * S))).toEqual(at(20, 0)); // from the middle of a frame
+    expect(nextMoment(all, at(41, 2))).toEqual(at(41, 3)); // R's two transitions of the same millisecond, one at a time
+    expect(nextMoment(all, at(95, 4))).toEqual(at(95, 4)); // the end stays
+    expect(prevMoment(all, at(41, 3))).toEqual(at(41, 2));
+    expect(prevMoment(all, at(41, 2))).toEqual(at(40, 1));
+    expect(prevMoment(all, cursorAt(replay, FROM + 13 * S))).toEqual(at(10, 0));
+    expect(prevMoment(all, at(0, 0))).toEqual(at(0, 0));
+    // stepping forward from the start visits every moment, in order
+    const seen = [all[0]!];
+    while (nextMoment(all, seen[seen.length - 1]!) !== seen[seen.length - 1]) seen.push(nextMoment(all, seen[seen.length - 1]!));
+    expect(seen).toEqual(all);
   });
 
   it('plays at speed × wall time and never past the end', () => {
@@ -83,22 +94,25 @@ describe('the city at a moment', () => {
   });
 
   it('applies every transition up to the moment (inclusive) to the alerts open at the start', () => {
-    const ids = (t: number) => alertsAt(replay, t).map((a) => a.id).sort();
+    const ids = (t: number) => alertsAt(replay, cursorAt(replay, t)).map((a) => a.id).sort();
     expect(ids(FROM)).toEqual(['Y']);
     expect(ids(FROM + 25 * S - 1)).toEqual(['Y']);
     expect(ids(FROM + 25 * S)).toEqual(['O', 'Y']);
     expect(ids(FROM + 41 * S)).toEqual(['O', 'R', 'Y']);
     // resolved at 60 s: still listed (resolved) for a minute, as live, then gone
-    expect(alertsAt(replay, FROM + 90 * S).find((a) => a.id === 'Y')!.state).toBe('resolved');
+    expect(alertsAt(replay, cursorAt(replay, FROM + 90 * S)).find((a) => a.id === 'Y')!.state).toBe('resolved');
+    // between R's two transitions of 41 s: fired, not yet acknowledged
+    expect(alertsAt(replay, { t: FROM + 41 * S, n: 2 }).find((a) => a.id === 'R')!.state).toBe('firing');
+    expect(alertsAt(replay, { t: FROM + 41 * S, n: 3 }).find((a) => a.id === 'R')!.state).toBe('acknowledged');
     expect(ids(FROM + 121 * S)).toEqual(['O', 'R']);
-    expect(eventsBy(replay, FROM + 41 * S)).toBe(2);
-    expect(recentEvents(replay, FROM + 95 * S, 2).map((e) => e.alert.id)).toEqual(['Y', 'R']);
+    expect(eventsBy(replay, FROM + 41 * S)).toBe(3);
+    expect(recentEvents(replay, cursorAt(replay, FROM + 95 * S), 2).map((e) => `${e.alert.id}:${e.type}`)).toEqual(['Y:resolved', 'R:acknowledged']);
   });
 
   it('colours the map by the worst live alert of each cell, and counts the KPIs of the frame', () => {
-    const colour = (t: number) => frameState(replay, t).map.alertColour.get('u');
+    const colour = (t: number) => frameState(replay, cursorAt(replay, t)).map.alertColour.get('u');
     expect([colour(FROM + 10 * S), colour(FROM + 30 * S), colour(FROM + 50 * S)]).toEqual(['yellow', 'orange', 'red']);
-    const f = frameState(replay, FROM + 90 * S);
+    const f = frameState(replay, cursorAt(replay, FROM + 90 * S));
     expect(f.index).toBe(8);
     expect(f.kpis).toEqual({
       online: { online: 2, total: 4 },
@@ -107,8 +121,8 @@ describe('the city at a moment', () => {
       overdue: 1, // O, firing past its deadline at 70 s
       cells: { alarm: 0, warn: 0 }, // u offline
     });
-    expect(frameState(replay, FROM + 70 * S).kpis.overdue).toBe(0);
-    expect(frameState(replay, FROM + 40 * S).kpis.cells).toEqual({ alarm: 0, warn: 1 });
+    expect(frameState(replay, cursorAt(replay, FROM + 70 * S)).kpis.overdue).toBe(0);
+    expect(frameState(replay, cursorAt(replay, FROM + 40 * S)).kpis.cells).toEqual({ alarm: 0, warn: 1 });
   });
 });
 

@@ -1,6 +1,11 @@
 // Replay, pure: the state of the city at a moment of a replayed range, from GET /api/replay's change
 // lists (cells), per-frame series (KPIs) and alert transitions; and the scrubber's arithmetic (frames,
 // stepping, playing). No Vue. Unit-tested in replay-state.test.ts.
+//
+// Where the replay stands is a cursor: a time and how many of the transitions are applied. Playing and
+// the timeline apply every transition up to the time; stepping goes to the next moment anything shown
+// changes (a frame's end, or an alert transition before it), and transitions of the same millisecond
+// (a flood alert and the incident it completes) one at a time, in the log's order.
 import type { Alert, CellRollUp, ReplayAlertEvent, ReplayResponse, Severity } from '@citygrid/contract';
 import { RESOLVED_LINGER_MS } from './alert-buffer';
 import { isLive, isOverdue, worstByCell } from './alerts';
@@ -23,17 +28,37 @@ export function frameAt(r: Pick<Replay, 'from' | 'step' | 'buckets'>, t: number)
   return clamp(Math.ceil((t - r.from) / r.step) - 1, 0, r.buckets - 1);
 }
 
-/** One frame on: the end of the frame `t` is in, or of the next when `t` is already at its end. */
-export function stepForward(r: Replay, t: number): number {
-  const i = frameAt(r, t);
-  const end = frameEnd(r, i);
-  return end > t ? end : frameEnd(r, Math.min(i + 1, r.buckets - 1));
+/** A replayed moment: the time shown, and how many transitions (oldest first) are applied. */
+export interface ReplayCursor { t: number; n: number }
+
+const before = (a: ReplayCursor, b: ReplayCursor) => a.t < b.t || (a.t === b.t && a.n < b.n);
+
+/** The cursor at `t` with every transition up to it applied (playing, the timeline). */
+export function cursorAt(r: Pick<Replay, 'events'>, t: number): ReplayCursor {
+  return { t, n: eventsBy(r, t) };
 }
 
-/** One frame back: the end of the previous frame, or the start of the range. */
-export function stepBack(r: Replay, t: number): number {
-  for (let i = frameAt(r, t); i >= 0; i--) if (frameEnd(r, i) < t) return frameEnd(r, i);
-  return r.from;
+/**
+ * Every moment stepping visits, in order: the start, each frame's end, and each transition (applied,
+ * at its time). At most buckets + transitions + 1 of them.
+ */
+export function moments(r: Replay): ReplayCursor[] {
+  const out: ReplayCursor[] = [cursorAt(r, r.from)];
+  for (let i = 0; i < r.buckets; i++) out.push(cursorAt(r, frameEnd(r, i)));
+  r.events.forEach((e, k) => { if (e.ts >= r.from && e.ts <= r.to) out.push({ t: e.ts, n: k + 1 }); });
+  out.sort((a, b) => a.t - b.t || a.n - b.n);
+  return out.filter((c, i) => i === 0 || c.t !== out[i - 1]!.t || c.n !== out[i - 1]!.n);
+}
+
+/** The first moment after `c` (or the last one). */
+export function nextMoment(all: readonly ReplayCursor[], c: ReplayCursor): ReplayCursor {
+  return all.find((m) => before(c, m)) ?? all[all.length - 1]!;
+}
+
+/** The last moment before `c` (or the first one). */
+export function prevMoment(all: readonly ReplayCursor[], c: ReplayCursor): ReplayCursor {
+  for (let i = all.length - 1; i >= 0; i--) if (before(all[i]!, c)) return all[i]!;
+  return all[0]!;
 }
 
 /** Where playing at `speed` for `elapsedMs` of wall time takes the position (never past the end). */
@@ -73,20 +98,18 @@ export function eventsBy(r: Pick<Replay, 'events'>, t: number): number {
 }
 
 /**
- * The alerts as the live feed would have held them at `t`: those open at the start, changed by every
- * transition up to `t`; resolved ones linger for a minute, as they do live.
+ * The alerts as the live feed would have held them at the cursor: those open at the start, changed by
+ * its first n transitions; resolved ones linger for a minute, as they do live.
  */
-export function alertsAt(r: Pick<Replay, 'alerts' | 'events'>, t: number): Alert[] {
+export function alertsAt(r: Pick<Replay, 'alerts' | 'events'>, c: ReplayCursor): Alert[] {
   const byId = new Map(r.alerts.map((a) => [a.id, a]));
-  const n = eventsBy(r, t);
-  for (let k = 0; k < n; k++) byId.set(r.events[k]!.alert.id, r.events[k]!.alert);
-  return [...byId.values()].filter((a) => a.state !== 'resolved' || (a.resolvedAt ?? a.updatedAt) + RESOLVED_LINGER_MS >= t);
+  for (let k = 0; k < c.n; k++) byId.set(r.events[k]!.alert.id, r.events[k]!.alert);
+  return [...byId.values()].filter((a) => a.state !== 'resolved' || (a.resolvedAt ?? a.updatedAt) + RESOLVED_LINGER_MS >= c.t);
 }
 
-/** The transitions up to `t`, newest first, `limit` of them (the replay's event list, paged). */
-export function recentEvents(r: Pick<Replay, 'events'>, t: number, limit: number): ReplayAlertEvent[] {
-  const n = eventsBy(r, t);
-  return r.events.slice(Math.max(0, n - limit), n).reverse();
+/** The transitions applied at the cursor, newest first, `limit` of them (the replay's event list, paged). */
+export function recentEvents(r: Pick<Replay, 'events'>, c: ReplayCursor, limit: number): ReplayAlertEvent[] {
+  return r.events.slice(Math.max(0, c.n - limit), c.n).reverse();
 }
 
 export interface ReplayKpis {
@@ -120,6 +143,8 @@ export function kpisAt(r: Replay, i: number, t: number, cells: Map<string, CellR
 /** What the map draws for a replayed moment. */
 export interface ReplayMapFrame {
   time: number;
+  /** "time:transitions": changes whenever what is shown may (two moments can share a time). */
+  moment: string;
   status: Map<string, CellRollUp>;
   alertColour: Map<string, Severity>;
 }
@@ -135,15 +160,15 @@ export interface ReplayFrameState {
   events: number;
 }
 
-export function frameState(r: Replay, t: number): ReplayFrameState {
-  const index = frameAt(r, t);
+export function frameState(r: Replay, c: ReplayCursor): ReplayFrameState {
+  const index = frameAt(r, c.t);
   const status = cellsAt(r, index);
-  const alerts = alertsAt(r, t);
+  const alerts = alertsAt(r, c);
   return {
-    index, time: t, alerts,
-    map: { time: t, status, alertColour: worstByCell(alerts) },
-    kpis: kpisAt(r, index, t, status, alerts),
-    events: eventsBy(r, t),
+    index, time: c.t, alerts,
+    map: { time: c.t, moment: `${c.t}:${c.n}`, status, alertColour: worstByCell(alerts) },
+    kpis: kpisAt(r, index, c.t, status, alerts),
+    events: c.n,
   };
 }
 
