@@ -84,7 +84,7 @@ const planned = planDevices(cells, SEED);
 const secretHashes = await deviceSecretHashes(outDir, planned.map((d) => d.id));
 const devices = planned.map((d) => ({ ...d, secret_hash: secretHashes.get(d.id)! }));
 
-interface User { username: string; name: string; role: 'viewer' | 'operator' | 'gridworker' | 'admin'; grids?: string[]; districts?: string[] }
+interface User { username: string; name: string; role: 'viewer' | 'operator' | 'gridworker' | 'admin'; grids?: string[]; districts?: string[]; department?: string }
 const users: User[] = [
   { username: 'admin', name: 'Demo administrator', role: 'admin' },
   { username: 'operator', name: 'Demo control-room operator', role: 'operator' },
@@ -94,6 +94,10 @@ const users: User[] = [
     const short = districts.find((d) => d.id === c.district)!.short;
     return { username: `gw-${c.id}`, name: `网格员 ${short}-${c.id.slice(-3)}`, role: 'gridworker', grids: [c.id] };
   }),
+  // departments' duty contacts: no cell of their own, alerts are dispatched to them by hand
+  { username: 'duty-drainage', name: '排水值班 (Drainage duty)', role: 'gridworker', department: '排水 Drainage' },
+  { username: 'duty-gas', name: '燃气抢修值班 (Gas emergency duty)', role: 'gridworker', department: '燃气 Gas' },
+  { username: 'duty-roads', name: '道路养护值班 (Road maintenance duty)', role: 'gridworker', department: '道路 Roads' },
 ];
 const passwords = passwordHashes(outDir, users.map((u) => u.username));
 
