@@ -1,6 +1,6 @@
 // Proves no contact handle from people.yaml (DingTalk, WeCom, Feishu id, mobile) is in any answer to a
 // viewer, an operator or a grid worker: every GET route the OpenAPI description lists (and the API
-// descriptions and /metrics) is called with the demo city's ids, and every body is searched for every
+// descriptions, /metrics and the sign-in) is called with the demo city's ids, and every body is searched for every
 // handle. A GET route with a path parameter or a required query parameter this test cannot fill fails
 // here until it is taught one, so a new route is covered when it is described.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,14 @@ describe('contact handles in API answers', () => {
       const leaked = handles.filter((h) => body.includes(h));
       expect(leaked, `${who} GET ${path}`).toEqual([]);
     }
+    // and the answers that carry the user who signs in
+    const username = { viewer: 'viewer', operator: 'operator', gridworker: city.gridworker }[who as 'viewer' | 'operator' | 'gridworker'];
+    const signIn = await fetch(`${city.system.baseUrl}/api/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: `demo-${username}` }),
+    });
+    const signedIn = await signIn.text();
+    expect(signIn.status).toBe(200);
+    expect(handles.filter((h) => signedIn.includes(h)), `${who} POST /api/auth/login`).toEqual([]);
     // the answers that name people were really read (not refused), so the check above saw them
     expect(answered).toEqual(expect.arrayContaining(['/api/grid', '/api/auth/me', `/api/alerts/${encodeURIComponent(city.alertsA['m1']!.id)}`]));
   });
