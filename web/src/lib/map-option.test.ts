@@ -5,7 +5,7 @@ import type { DistrictView as District, GridCellView as GridCell } from '@citygr
 import { describe, expect, it } from 'vitest';
 import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL } from './conditions';
-import { cellPaint, changedParts, MAINTENANCE_COLOR, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';
+import { cellPaint, changedParts, MAINTENANCE_COLOR, OUTSIDE_FOCUS_FILL, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';
 
 const square = (x: number, y: number) => [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] as [number, number][][];
 const cell = (id: string, x: number): GridCell => ({
@@ -55,6 +55,15 @@ describe('cellPaint', () => {
     expect(cellPaint(i, i.cells[0]!)).toMatchObject({ fill: SEVERITY_FILL.red, stroke: SEVERITY_COLOR.red, selected: false });
     expect(cellPaint(i, i.cells[1]!)).toMatchObject({ fill: CELL_FILL.warn });
     expect(cellPaint(i, i.cells[2]!)).toMatchObject({ fill: CELL_FILL.ok });
+  });
+
+  it('dims the cells outside the district in focus, keeping their alert colours', () => {
+    const west = { ...cell('w', 5), properties: { ...cell('w', 5).properties, district: 'west' } };
+    const i = input({ cells: [cell('a', 0), west, { ...west, properties: { ...west.properties, id: 'x' } }], alertColour: new Map([['x', 'red']]), focusDistrict: 'east' });
+    expect(cellPaint(i, i.cells[0]!).fill).toBe(CELL_FILL.ok);
+    expect(cellPaint(i, i.cells[1]!).fill).toBe(OUTSIDE_FOCUS_FILL);
+    expect(cellPaint(i, i.cells[2]!).fill).toBe(SEVERITY_FILL.red);
+    expect(cellPaint({ ...i, focusDistrict: null }, i.cells[1]!).fill).toBe(CELL_FILL.ok);
   });
 
   it('outlines the selected cell in white, over its alert colour', () => {

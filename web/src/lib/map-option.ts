@@ -21,6 +21,8 @@ export interface MapInput {
   showMarkers: boolean;
   selectedCell: string | null;
   selectedDistrict: string | null;
+  /** A district in focus (the video wall): the other districts' cells are dimmed, their alert colours kept. */
+  focusDistrict?: string | null;
   /** Where the device whose detail is open stands. */
   selectedDevice: { id: string; location: Position } | null;
   districtName: (d: District) => string;
@@ -46,6 +48,8 @@ function districtRegions(input: MapInput) {
 export interface CellPaint { fill: string; stroke: string; lineWidth: number; selected: boolean; maintenance: boolean }
 
 export const MAINTENANCE_COLOR = '#a78bfa';
+/** A cell outside the district in focus, without an alert. */
+export const OUTSIDE_FOCUS_FILL = 'rgba(8, 16, 30, 0.55)';
 const MAINTENANCE_DASH = [5, 3];
 
 export function cellPaint(input: MapInput, cell: GridCell): CellPaint {
@@ -54,8 +58,9 @@ export function cellPaint(input: MapInput, cell: GridCell): CellPaint {
   const alert = input.alertColour.get(id);
   const selected = id === input.selectedCell;
   const maintenance = input.maintenance?.has(id) ?? false;
+  const outside = Boolean(input.focusDistrict) && cell.properties.district !== input.focusDistrict;
   return {
-    fill: alert ? SEVERITY_FILL[alert] : CELL_FILL[condition],
+    fill: alert ? SEVERITY_FILL[alert] : outside ? OUTSIDE_FOCUS_FILL : CELL_FILL[condition],
     stroke: selected ? '#f8fafc' : maintenance ? MAINTENANCE_COLOR : alert ? SEVERITY_COLOR[alert] : BORDER,
     lineWidth: selected ? 2.5 : maintenance ? 2 : alert ? 1.6 : 0.6,
     selected,
