@@ -19,6 +19,8 @@ export interface AlertView {
   message: string;
   guidance: string;
   cell: string;
+  /** The cell's id: its page is #/cells/<id>. */
+  cellId: string;
   district: string;
   /** "<kind> <id>" of each device ("Manhole cover mh-0001"). */
   devices: string[];
@@ -87,6 +89,7 @@ export function useAlertViews() {
       message: alertHeadline(a, lang()),
       guidance: alertGuidance(a, lang()),
       cell: nameOf(grid.cellById.value.get(a.grid)?.properties) ?? a.grid,
+      cellId: a.grid,
       district: nameOf(grid.districtById.value.get(a.district)?.properties) ?? a.district,
       devices: a.devices.map((id) => {
         const kind = devices.get(id)?.kind;
