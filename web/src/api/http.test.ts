@@ -27,6 +27,16 @@ describe('request', () => {
     expect(seen[2]!.init.body).toBe('{}');
   });
 
+  it('marks the phone view\'s reads (its service worker keeps those), and no other request', async () => {
+    const { getJson, postJson } = await import('./http');
+    vi.stubGlobal('location', { hash: '#/my' });
+    await getJson('/api/alerts');
+    await postJson('/api/alerts/a-1/ack', {});
+    vi.stubGlobal('location', { hash: '#/' });
+    await getJson('/api/alerts');
+    expect([0, 1, 2].map((i) => headersOf(i)['x-citygrid-view'])).toEqual(['phone', undefined, undefined]);
+  });
+
   it('sends the session cookie (same-origin credentials) and no Authorization header', async () => {
     const { getJson, postJson } = await import('./http');
     await getJson('/api/alerts');

@@ -47,7 +47,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   const headers: Record<string, string> = { accept: 'application/json' };
   if (write) headers['content-type'] = 'application/json';
   // the phone view's reads: its service worker keeps the last answer of these (and of no others) for offline
-  else if (window.location.hash.startsWith('#/my')) headers['x-citygrid-view'] = 'phone';
+  else if (globalThis.location?.hash.startsWith('#/my')) headers['x-citygrid-view'] = 'phone';
   let res: Response;
   try {
     res = await fetch(path, {
