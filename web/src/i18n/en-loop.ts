@@ -33,6 +33,9 @@ export const enLoop: typeof zhCNLoop = {
     incident: 'Incident',
     partOf: 'Part of incident {id}',
   },
+  a11y: {
+    feedKeys: 'Alerts: arrow keys move; A acknowledge, R resolve, D dispatch, V verify, Enter shows its cell',
+  },
   alertEvent: {
     pending: 'Pending', firing: 'Raised', updated: 'Updated', acknowledged: 'Acknowledged', resolved: 'Closed', escalated: 'Escalated',
     suppressed: 'Under maintenance, not notified', unsuppressed: 'Notifications resumed', grouped: 'Grouped into an incident', reopened: 'Reopened',

@@ -31,6 +31,9 @@ export const zhCNLoop = {
     incident: '综合事件',
     partOf: '属于综合事件 {id}',
   },
+  a11y: {
+    feedKeys: '告警列表：方向键移动；A 签收，R 处置，D 派遣，V 核查，回车定位到网格',
+  },
   alertEvent: {
     pending: '待触发', firing: '触发', updated: '更新', acknowledged: '签收', resolved: '结案', escalated: '升级', suppressed: '维护中，暂停通知',
     unsuppressed: '恢复通知', grouped: '归并为综合事件', reopened: '重新打开', dispatched: '派遣', handled: '处置完成', verified: '核查结案', sent_back: '退回',
