@@ -301,6 +301,23 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     await waitFor(async () => (await alertsOn(1, token2)).find((a) => a.id === gasAlert.id)?.suppressed === true, 'the alert suppressed by its owner', 10_000, 100);
     expect((await sendJson(`${r2}/api/maintenance/${started.body.window.id}`, {}, operator, 'DELETE')).status).toBe(204);
     await waitFor(async () => (await alertsOn(2, token3)).find((a) => a.id === gasAlert.id)?.suppressed === false, 'the alert no longer suppressed', 10_000, 100);
+    // the closed loop through replicas that do not own the cell, each step applied once by the owner:
+    // dispatched on r3 to another cell's worker, who acknowledges on r2; handled by the cell's own worker
+    // on r2 (red: it waits for verification); sent back by the supervisor on r3 (acknowledged again, as
+    // the takeover below expects it)
+    const other = city.people.find((p) => p.role === 'gridworker' && p.grids?.length && !p.grids.includes(gas.grid))!;
+    const step = async (base: string, user: string, action: string, body: Record<string, string>) => {
+      const res = await sendJson<{ alert: Alert }>(`${base}/api/alerts/${gasAlert.id}/${action}`, body, await login(base, user));
+      expect(res.status, `${action}: ${JSON.stringify(res.body)}`).toBe(200);
+      return res.body.alert;
+    };
+    expect(await step(r3, 'operator', 'dispatch', { to: other.username, note: 'nearest crew' })).toMatchObject({ assignees: [other.username], dispatchedBy: 'operator', state: 'firing' });
+    expect(await step(r2, other.username, 'ack', {})).toMatchObject({ state: 'acknowledged', acknowledgedBy: other.username });
+    expect(await step(r2, `gw-${gas.grid}`, 'resolve', { note: 'valve shut' })).toMatchObject({ state: 'handled', handledBy: `gw-${gas.grid}` });
+    expect(await step(r3, `sup-${gas.district}`, 'send-back', { note: 'still smells of gas' })).toMatchObject({ state: 'acknowledged', handledBy: null });
+    const loop = (await getJson<{ history: { type: string; to?: string[] }[] }>(`${r2}/api/alerts/${gasAlert.id}`, token2)).body.history;
+    expect(loop.filter((e) => ['dispatched', 'handled', 'sent_back'].includes(e.type)).map((e) => e.type)).toEqual(['dispatched', 'handled', 'sent_back']);
+    expect(loop.find((e) => e.type === 'dispatched')!.to).toEqual([other.username]);
   }, 120_000);
 
   it('loses no acknowledged reading when a replica, an edge and the stream leader are killed in turn', async () => {
