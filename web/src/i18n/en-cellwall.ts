@@ -38,7 +38,7 @@ export const enCellWall: typeof zhCNCellWall = {
     startedAt: 'Started',
   },
   wall: {
-    enter: 'Wall mode',
+    enter: 'Wall',
     enterTitle: 'Full screen for a video wall: rotates through the districts, needs no pointer',
     exit: 'Exit wall',
     exitHint: 'Esc to leave',

@@ -36,7 +36,7 @@ export const zhCNCellWall = {
     startedAt: '发生时间',
   },
   wall: {
-    enter: '大屏模式',
+    enter: '大屏',
     enterTitle: '全屏显示，供大屏值守：按区轮播，无需鼠标',
     exit: '退出大屏',
     exitHint: 'Esc 退出',
