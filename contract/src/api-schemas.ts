@@ -139,7 +139,7 @@ same<Same<z.infer<typeof alertSchema>, Alert>>();
 export const alertsSchema = z.object({ alerts: z.array(alertSchema) }).meta({ id: 'AlertsResponse' });
 same<Same<z.infer<typeof alertsSchema>, Api.AlertsResponse>>();
 const historyEntry = z.object({ seq: z.number().int(), ts: epochMs, type: z.enum(ALERT_EVENT_TYPES), actor: z.string(), note: z.string().nullable(), to: z.array(z.string()).optional() });
-export const alertDetailSchema = z.object({ alert: alertSchema, history: z.array(historyEntry) }).meta({ id: 'AlertDetailResponse' });
+export const alertDetailSchema = z.object({ alert: alertSchema, history: z.array(historyEntry), omitted: z.number().int().optional() }).meta({ id: 'AlertDetailResponse' });
 same<Same<z.infer<typeof alertDetailSchema>, Api.AlertDetailResponse>>();
 export const alertActionSchema = z.object({ alert: alertSchema }).meta({ id: 'AlertActionResponse' });
 same<Same<z.infer<typeof alertActionSchema>, Api.AlertActionResponse>>();

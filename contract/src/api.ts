@@ -184,7 +184,9 @@ export interface AlertHistoryEntry {
   /** Dispatched and escalated: who must act from then on. */
   to?: string[];
 }
-export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[] }
+/** The history holds at most 500 events: the first 100 and the latest 400 (a long episode updates
+ *  every 30 s); `omitted` says how many between them were left out. */
+export interface AlertDetailResponse { alert: Alert; history: AlertHistoryEntry[]; omitted?: number }
 /** POST /api/alerts/:id/ack, /resolve (the assignee's "done": handled, awaiting verification, for the
  *  colours a supervisor verifies), /verify, /send-back and /dispatch. */
 export interface AlertActionResponse { alert: Alert }

@@ -126,3 +126,16 @@ describe('AlertManager: the closed loop', () => {
     expect(a).toMatchObject({ escalation: 1, assignees: ['sup-east'] });
   });
 });
+
+describe('an alert page\'s history', () => {
+  it('keeps the first 100 and the latest 400 events of a long episode, and says how many it left out', async () => {
+    const { boundHistory } = await import('./service.js');
+    const all = Array.from({ length: 1234 }, (_, i) => i);
+    const { history, omitted } = boundHistory(all);
+    expect(history).toHaveLength(500);
+    expect(history.slice(0, 100)).toEqual(all.slice(0, 100));
+    expect(history.slice(100)).toEqual(all.slice(-400));
+    expect(omitted).toBe(734);
+    expect(boundHistory(all.slice(0, 500))).toEqual({ history: all.slice(0, 500) });
+  });
+});

@@ -5,6 +5,16 @@ import type { Alert, AlertEvent, AlertHistoryEntry, MaintenanceWindow } from '@c
 import type { HistoryPage, HistoryQuery } from './history-search.js';
 import type { Alerting } from './index.js';
 
+/** An alert's page shows at most this many events: how it began, and what happened lately. */
+export const HISTORY_FIRST = 100;
+export const HISTORY_LAST = 400;
+
+/** The history, bounded: the first HISTORY_FIRST and the latest HISTORY_LAST events, and how many were left out. */
+export function boundHistory<T>(all: T[]): { history: T[]; omitted?: number } {
+  if (all.length <= HISTORY_FIRST + HISTORY_LAST) return { history: all };
+  return { history: [...all.slice(0, HISTORY_FIRST), ...all.slice(-HISTORY_LAST)], omitted: all.length - HISTORY_FIRST - HISTORY_LAST };
+}
+
 /** An event as an alert's history shows it: without the alert's copy, with whom it went to when it moved. */
 export function historyEntry({ alert, ...event }: AlertEvent): AlertHistoryEntry {
   const { alertId: _id, ...entry } = event;

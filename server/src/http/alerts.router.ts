@@ -7,7 +7,7 @@ import { Router, type Request } from 'express';
 import { MAINTENANCE_MAX_MS, SEVERITIES, parseDuration, type Alert, type AlertsResponse, type AlertDetailResponse, type AlertActionResponse, type PeopleResponse, type MaintenanceListResponse, type MaintenanceCreatedResponse, type ScoresResponse, type RulesResponse } from '@citygrid/contract';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { ScoreSource, computeScores } from '../alerts/scores.js';
-import { localAlertService } from '../alerts/service.js';
+import { boundHistory, localAlertService } from '../alerts/service.js';
 import { AlertActionTimeout } from '../bus/cluster-alerts.js';
 import { requireRole, sessionOf } from '../auth/middleware.js';
 import { forbiddenMessage, mayActOnAlert, maySupervise } from '../auth/roles.js';
@@ -109,7 +109,8 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
   router.get('/alerts/:id', (req, res) => {
     const alert = alerts.get(req.params.id);
     if (!alert || !scopeOf(req).alert(alert)) throw Errors.ALERT_NOT_FOUND(req.params.id.slice(0, 64));
-    res.json({ alert, history: alerts.history(alert.id).map(({ seq, ts, type, actor, note, to }) => ({ seq, ts, type, actor, note, ...(to ? { to } : {}) })) } satisfies AlertDetailResponse);
+    const all = alerts.history(alert.id).map(({ seq, ts, type, actor, note, to }) => ({ seq, ts, type, actor, note, ...(to ? { to } : {}) }));
+    res.json({ alert, ...boundHistory(all) } satisfies AlertDetailResponse);
   });
 
   router.post('/alerts/:id/ack', requireRole('actOnAlerts'), async (req, res) => {

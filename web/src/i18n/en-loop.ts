@@ -26,6 +26,7 @@ export const enLoop: typeof zhCNLoop = {
     col: { inResolve: 'Handled in time', pastResolve: 'Handled late', resolvedInTime: 'Handled in time %' },
   },
   timeline: {
+    omitted: 'A long episode: the first 100 and the latest 400 events are shown; {n} between them are left out',
     system: 'System',
     readings: 'Readings around the episode',
     camera: 'Camera events in this cell (types and counts only)',

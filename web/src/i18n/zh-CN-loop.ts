@@ -24,6 +24,7 @@ export const zhCNLoop = {
     col: { inResolve: '按时处置', pastResolve: '处置超时', resolvedInTime: '按时处置率' },
   },
   timeline: {
+    omitted: '事件较多：显示最初 100 条和最近 400 条，中间 {n} 条未显示',
     system: '系统',
     readings: '告警期间的读数',
     camera: '本网格摄像头事件（仅类型与数量）',
