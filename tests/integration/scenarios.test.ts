@@ -10,46 +10,16 @@
 //
 // The last test plays a scenario the way `SIMULATE=1 SIMULATE_SCENARIO=... npm start` does: the whole
 // demo city in-process with the demo rules exactly as written.
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseDuration, type AlertSocketEvent } from '@citygrid/contract';
-import { loadCity } from '@citygrid/contract/node';
-import { Environment, SCENARIOS, startSimulator, type ScenarioName, type ScenarioRun, type Simulator } from '@citygrid/simulators';
-import { connectSocket, DEMO_CITY, login, startTestSystem, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
-
-const SEED = 7;
-const ANCHOR = Date.UTC(2026, 6, 1, 2); // 10:00 in the demo city (UTC+8)
-const DURATION_KEYS = ['for', 'after', 'per', 'within', 'window', 'baseline'];
+import type { AlertSocketEvent } from '@citygrid/contract';
+import { startSimulator, type ScenarioName, type ScenarioRun, type Simulator } from '@citygrid/simulators';
+import { probeScenario, SCENARIO_ANCHOR as ANCHOR, SCENARIO_SEED as SEED, testCity } from '../helpers/scenario-city.js';
+import { connectSocket, login, startTestSystem, waitFor, type CitySocket } from '../helpers/system.js';
 
 /** An alert event, when it arrived, and the scenario time then. */
 type Seen = AlertSocketEvent & { at: number; s: number };
 type System = Awaited<ReturnType<typeof startTestSystem>>;
-
-/** The demo rules with every duration divided by `k` (in ms, at least 1 ms). */
-function compressedRules(k: number): string {
-  const rules = parseYaml(readFileSync(join(DEMO_CITY, 'rules.yaml'), 'utf8')) as Record<string, unknown>[];
-  for (const rule of rules) {
-    for (const key of DURATION_KEYS) {
-      const v = rule[key];
-      if (typeof v === 'string') rule[key] = `${Math.max(1, Math.round(parseDuration(v)! / k))}ms`;
-    }
-  }
-  return stringifyYaml(rules);
-}
-
-/** A copy of the demo city with only `ids` as devices and the rules `k` times faster. */
-function testCity(ids: ReadonlySet<string>, k: number): { path: string; remove(): void } {
-  const dir = tempDir('citygrid-scenario-');
-  for (const f of ['city.yaml', 'districts.geojson', 'grid.geojson', 'people.yaml']) copyFileSync(join(DEMO_CITY, f), join(dir.path, f));
-  const devices = (parseYaml(readFileSync(join(DEMO_CITY, 'devices.yaml'), 'utf8')) as { id: string }[]).filter((d) => ids.has(d.id));
-  expect(devices).toHaveLength(ids.size);
-  writeFileSync(join(dir.path, 'devices.yaml'), stringifyYaml(devices));
-  writeFileSync(join(dir.path, 'rules.yaml'), compressedRules(k));
-  return dir;
-}
 
 interface Played {
   system: System;
@@ -70,8 +40,7 @@ afterEach(async () => {
 
 /** Starts a system on a test city holding the scenario's targets, signs in, and plays the scenario at speed `k`. */
 async function play(name: ScenarioName, k: number): Promise<Played> {
-  const demo = loadCity(DEMO_CITY);
-  const probe = SCENARIOS[name].start({ devices: demo.devices, seed: SEED, env: new Environment(SEED), speed: k, ruleTimeScale: k, startSimTime: ANCHOR });
+  const probe = probeScenario(name, k);
   const city = testCity(probe.targets, k);
   cleanups.push(() => city.remove());
   const system = await startTestSystem({ CITY_DIR: city.path });

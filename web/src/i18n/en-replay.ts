@@ -32,8 +32,8 @@ export const enReplay: typeof zhCNReplay = {
       future: 'The start must be in the past: replay shows what happened.',
       tooLong: 'A replay covers at most 24 hours: choose a shorter period.',
     },
-    kpiSensors: 'sensors reporting (last 10 min)',
-    readingsPerS: 'readings/s',
+    kpiSensors: 'sensors reporting',
+    ingestSub: 'readings stored in the frame',
     events: {
       title: 'Alert transitions',
       empty: 'No alert transitions up to this moment',

@@ -32,8 +32,8 @@ export const zhCNReplay = {
       future: '开始时间须在过去：回放只能重现已经发生的事。',
       tooLong: '一次最多回放 24 小时，请缩短时段。',
     },
-    kpiSensors: '传感器（10 分钟内有上报）',
-    readingsPerS: '条读数/秒',
+    kpiSensors: '上报中的传感器',
+    ingestSub: '该帧存入的读数',
     events: {
       title: '告警变化',
       empty: '此刻之前没有告警变化',

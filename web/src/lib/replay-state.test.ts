@@ -4,9 +4,10 @@
 import type { Alert, ReplayAlertEvent, ReplayResponse } from '@citygrid/contract';
 import { describe, expect, it } from 'vitest';
 import {
-  advance, alertsAt, cellsAt, cursorAt, eventsBy, formatStep, frameAt, frameEnd, frameState, fromLocalInput, moments, nextMoment, prevMoment,
-  rangeProblem, recentEvents, toLocalInput, type ReplayCursor,
+  advance, alertsAt, cellsAt, cursorAt, eventsBy, frameAt, frameEnd, frameState, moments, nextMoment, prevMoment,
+  rangeProblem, recentEvents, type ReplayCursor,
 } from './replay-state';
+import { formatStep, fromLocalInput, toLocalInput } from './replay-time';
 
 const S = 1000;
 const FROM = 1_000_000 * S;
