@@ -12,22 +12,8 @@ import { deviceTopic, type Alert, type CellReadingsResponse } from '@citygrid/co
 import { loadCity } from '@citygrid/contract/node';
 import { DEMO_CITY, connectDevice, end, getJson, login, publish } from '../helpers/system.js';
 import { alertItem, alertOf, shot, signIn, signOut, WAIT } from './ui.js';
-import { webhookCity, type WebhookCity } from './webhook-city.js';
+import { DEEP_WATER_RULES, GENERIC_WEBHOOK, webhookCity, type WebhookCity } from './webhook-city.js';
 
-const RULES = `
-- id: deep-water
-  kind: threshold
-  match: { kind: water_level }
-  metric: level_cm
-  above: 25
-  clear_below: 20
-  severity: orange
-`;
-const WEBHOOKS = `
-- id: duty-room
-  url: http://127.0.0.1:PORT/hook
-  format: generic
-`;
 const demo = loadCity(DEMO_CITY);
 const DEVICE = 'wl-0001';
 const CELL = demo.devicesById.get(DEVICE)!.grid;
@@ -39,7 +25,7 @@ const OTHER = demo.cells.find((c) => c.district !== DISTRICT)!.id;
 /** What the page's scripts see (this tsconfig has no DOM types). */
 type Browser = { getComputedStyle(el: unknown): { fontSize: string }; document: { fullscreenElement: unknown } };
 
-const w = webhookCity({ rules: RULES, webhooks: WEBHOOKS, device: DEVICE, locale: 'en-US' });
+const w = webhookCity({ rules: DEEP_WATER_RULES, webhooks: GENERIC_WEBHOOK, device: DEVICE, locale: 'en-US' });
 let system: WebhookCity['system'];
 let page: Page;
 let device: MqttClient;

@@ -9,28 +9,14 @@ import { deviceTopic, type Alert } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { DEMO_CITY, getJson, login, publish, waitFor } from '../helpers/system.js';
 import { alertItem, alertOf, shot, signIn, WAIT } from './ui.js';
-import { webhookCity, type WebhookCity } from './webhook-city.js';
+import { DEEP_WATER_RULES, GENERIC_WEBHOOK, webhookCity, type WebhookCity } from './webhook-city.js';
 
-const RULES = `
-- id: deep-water
-  kind: threshold
-  match: { kind: water_level }
-  metric: level_cm
-  above: 25
-  clear_below: 20
-  severity: orange
-`;
-const WEBHOOKS = `
-- id: duty-room
-  url: http://127.0.0.1:PORT/hook
-  format: generic
-`;
 const DEVICE = 'wl-0001';
 const CELL = loadCity(DEMO_CITY).devicesById.get(DEVICE)!.grid;
 /** How long "nothing arrives" is watched: several ticks of the alert manager and the webhook queue. */
 const QUIET_MS = 6000;
 
-const w = webhookCity({ rules: RULES, webhooks: WEBHOOKS, device: DEVICE, locale: 'en-US' });
+const w = webhookCity({ rules: DEEP_WATER_RULES, webhooks: GENERIC_WEBHOOK, device: DEVICE, locale: 'en-US' });
 /** What the receiver got, parsed (the generic format: the event and the alert). */
 const received = () => w.received.map((b) => JSON.parse(b) as { event: string; alert: Alert });
 let system: WebhookCity['system'];

@@ -11,6 +11,23 @@ import { buildWeb, webIsCurrent } from '../../scripts/build-web.mjs';
 import { connectDevice, DEMO_CITY, end, startTestSystem, tempDir } from '../helpers/system.js';
 import { launchBrowser } from './browser.js';
 
+/** A rules.yaml whose one rule trips at once: water above 25 cm is an orange alert, cleared below 20 cm. */
+export const DEEP_WATER_RULES = `
+- id: deep-water
+  kind: threshold
+  match: { kind: water_level }
+  metric: level_cm
+  above: 25
+  clear_below: 20
+  severity: orange
+`;
+/** A webhooks.yaml sending the generic format to the fixture's receiver. */
+export const GENERIC_WEBHOOK = `
+- id: duty-room
+  url: http://127.0.0.1:PORT/hook
+  format: generic
+`;
+
 export interface WebhookCity {
   /** Every request body the receiver got, in order. */
   readonly received: string[];

@@ -2,8 +2,9 @@
 // all the cell's devices that measure it (cell-readings.ts), so the page draws one chart per metric
 // however many devices the cell has. A grid worker reads their own cells only (auth/scope.ts): another
 // cell answers 403 CG_FORBIDDEN, saying so (every cell is on everyone's map: its id is no secret).
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { BucketPoint, CellReadingsResponse } from '@citygrid/contract';
+import type { City, GridCell } from '@citygrid/contract/node';
 import { sessionOf } from '../auth/middleware.js';
 import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
@@ -21,17 +22,26 @@ export const CELL_READINGS_MAX_SERIES = 48;
 export const CELL_READINGS_MAX_RANGE_MS = 31 * DAY;
 const DEFAULT_STEP_MS = 5 * MINUTE;
 
+/**
+ * The cell a request's :id names, if the signed-in user may read it: 404 CG_GRID_NOT_FOUND for no such
+ * cell, 403 CG_FORBIDDEN for a grid worker's other cell (`verb` says what they were refused: "reads").
+ */
+export function readableCell(req: Request, city: City, verb = 'reads'): GridCell {
+  const id = String(req.params.id ?? '');
+  const cell = city.cellsById.get(id);
+  if (!cell) throw Errors.GRID_NOT_FOUND(id.slice(0, 64));
+  const { user } = sessionOf(req);
+  if (!readScope(user, city).grid(cell.id)) {
+    throw Errors.FORBIDDEN(`${user.username} is a grid worker and ${verb} only the cells they answer for; ${cell.id} is not one of them`);
+  }
+  return cell;
+}
+
 export function cellsRouter({ city, store }: AppDeps): Router {
   const router = Router();
 
   router.get('/cells/:id/readings', async (req, res) => {
-    const id = String(req.params.id ?? '');
-    const cell = city.cellsById.get(id);
-    if (!cell) throw Errors.GRID_NOT_FOUND(id.slice(0, 64));
-    const { user } = sessionOf(req);
-    if (!readScope(user, city).grid(cell.id)) {
-      throw Errors.FORBIDDEN(`${user.username} is a grid worker and reads only the cells they answer for; ${cell.id} is not one of them`);
-    }
+    const cell = readableCell(req, city);
     const q = req.query as Record<string, unknown>;
     const step = stepParam(q, 'step') ?? DEFAULT_STEP_MS;
     const { from, to } = rangeParams(q, { defaultMs: DAY, maxMs: CELL_READINGS_MAX_RANGE_MS, now: Date.now(), what: 'a cell\'s readings are served for' });
