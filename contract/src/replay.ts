@@ -2,7 +2,7 @@
 // readings (downsampled by the store into buckets of `step`) and the alert log, never a recording.
 // The answer is compact: each cell's status only where it changes, per-bucket KPI series, and the
 // alert transitions with the alert as it was after each.
-import type { Alert, AlertEventType } from './alerts.js';
+import type { Alert, AlertEvent } from './alerts.js';
 import type { GridCellStatus } from './api.js';
 
 const MINUTE = 60_000; // ms
@@ -34,14 +34,7 @@ type CellCondition = GridCellStatus['condition'];
 export type ReplayCellChange = [bucket: number, condition: CellCondition, devices: number, online: number, alarm: number, warn: number];
 
 /** An alert transition in the range, with the alert as it was after it (the log keeps that copy). */
-export interface ReplayAlertEvent {
-  seq: number;
-  ts: number;
-  type: AlertEventType;
-  actor: string;
-  note: string | null;
-  alert: Alert;
-}
+export type ReplayAlertEvent = Omit<AlertEvent, 'alertId'>;
 
 /** GET /api/replay?from=&to=&step= (a grid worker: their cells and alerts only). */
 export interface ReplayResponse {
