@@ -99,7 +99,7 @@ export async function cellSeries(cellIds: readonly string[], sensors: readonly {
   const readings: number[] = [];
   const last = new Map<string, string>();
   for (let b = 0; b < buckets; b++) {
-    if (b % 200 === 199) await breathe();
+    if (b % 50 === 49) await breathe();
     let up = 0;
     let stored = 0;
     let changed = b === 0;
