@@ -55,6 +55,8 @@ const VIEWS: { name: string; user: string; hash: string; ready: string; phone?: 
   { name: 'scores', user: 'operator', hash: '#/scores', ready: 'scores-table' },
   { name: 'audit', user: 'admin', hash: '#/audit', ready: 'audit-table' },
   { name: 'maintenance', user: 'operator', hash: '#/maintenance', ready: 'maintenance-form' },
+  { name: "a cell's page", user: 'operator', hash: '#/cells/CELL', ready: 'cell-page' },
+  { name: 'the wall', user: 'operator', hash: '#/wall', ready: 'wall-view' },
   { name: 'phone', user: 'PHONE', hash: '#/my', ready: 'phone-view', phone: true },
 ];
 
@@ -73,7 +75,7 @@ for (const locale of ['zh-CN', 'en-US']) {
       it(`finds nothing serious on ${view.name}`, async () => {
         const page = await open(locale, view.phone);
         await signIn(page, system.baseUrl, view.user === 'PHONE' ? `gw-${alert.grid}` : view.user);
-        await page.goto(`${system.baseUrl}/${view.hash.replace('ALERT', alert.id)}`);
+        await page.goto(`${system.baseUrl}/${view.hash.replace('ALERT', alert.id).replace('CELL', alert.grid)}`);
         await page.getByTestId(view.ready).first().waitFor({ timeout: WAIT });
         await page.waitForTimeout(500); // charts and lists settle
         const problems = await seriousViolations(page);
