@@ -11,7 +11,7 @@ import { localAlertService } from '../alerts/service.js';
 import { sessionOf } from '../auth/middleware.js';
 import { Errors } from '../errors.js';
 import type { AppDeps } from './app.js';
-import { CsvResponse, zonedTime } from './csv.js';
+import { CsvResponse, ZonedClock } from './csv.js';
 import type { ExportSlots } from './export-slots.js';
 import { alertHeader, alertRow } from './history-csv.js';
 import { csvOptions, describeFilter, historyFilter, historyScope } from './history-query.js';
@@ -52,7 +52,8 @@ export function historyRouter({ alerting, alertService, auth, logger }: AppDeps,
     }
     const release = slots.take(username);
     const csv = new CsvResponse(req, res, `alerts-${day(base.from)}-${day(base.to - 1)}.csv`);
-    const time = zonedTime(tz);
+    const clock = new ZonedClock(tz);
+    const time = (ms: number) => clock.text(ms);
     try {
       await csv.row(alertHeader(lang, tz));
       while (csv.open) {

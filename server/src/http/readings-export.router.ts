@@ -11,9 +11,10 @@ import { READINGS_CSV_MAX_RANGE_MS, metricsOf, type DeviceKind } from '@citygrid
 import { sessionOf } from '../auth/middleware.js';
 import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
+import type { RawPoint } from '@citygrid/contract';
 import type { ReadingsChunk } from '../stores/store.js';
 import type { AppDeps } from './app.js';
-import { CsvResponse, zonedTime } from './csv.js';
+import { CsvResponse, ZonedClock, csvField, writeNumber } from './csv.js';
 import type { ExportSlots } from './export-slots.js';
 import { readingHeader } from './history-csv.js';
 import { csvOptions } from './history-query.js';
@@ -50,7 +51,7 @@ export function readingsExportRouter({ city, store, auth, logger }: AppDeps, slo
       throw Errors.STORE_UNAVAILABLE((err as Error).message.slice(0, 200));
     }
     const csv = new CsvResponse(req, res, `readings-${target}-${stamp(from)}-${stamp(to)}.csv`);
-    const time = zonedTime(tz);
+    const clock = new ZonedClock(tz);
     const units = new Map<string, string>();
     const unitOf = (device: string, metric: string) => {
       const key = `${device}\0${metric}`;
@@ -66,8 +67,21 @@ export function readingsExportRouter({ city, store, auth, logger }: AppDeps, slo
       await csv.row(readingHeader(lang, tz));
       for (let next = first; !next.done && csv.open; next = await rows.next()) {
         const { device, metric, points } = next.value;
-        const unit = unitOf(device, metric);
-        for (const p of points) await csv.row([time(p.ts), p.ts, device, metric, p.value, unit]);
+        // the fields a chunk shares, made once: a row is then its time, its ts and its value, written
+        // straight into the response's buffer (a million rows: no string, closure or promise each)
+        const middle = Buffer.from(`,${csvField(device)},${csvField(metric)},`);
+        const end = Buffer.from(`,${csvField(unitOf(device, metric))}\r\n`);
+        const most = 19 + 1 + 24 + middle.length + 32 + end.length;
+        let p!: RawPoint;
+        const row = (buf: Buffer, at: number): number => {
+          let pos = clock.write(buf, at, p.ts);
+          buf[pos++] = 0x2c; // ,
+          pos = writeNumber(buf, pos, p.ts);
+          pos += middle.copy(buf, pos);
+          pos = writeNumber(buf, pos, p.value);
+          return pos + end.copy(buf, pos);
+        };
+        for (p of points) if (csv.add(most, row)) await csv.flush();
       }
       await csv.end();
     } catch (err) {

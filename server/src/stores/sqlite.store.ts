@@ -13,8 +13,9 @@ import type {
 } from './store.js';
 
 const MAX_BATCH_ROWS = 5000;
-/** Points per chunk of streamReadings (rows: one range read of the primary key, ~200 kB). */
+/** Points per chunk of streamReadings (rows: one range read of the primary key). */
 const STREAM_CHUNK = 5000;
+const RAW_READINGS = 'SELECT ts, value FROM readings WHERE device = ? AND metric = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS readings (
@@ -128,7 +129,7 @@ export class SqliteStore implements TimeSeriesStore {
         ON CONFLICT (device, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts`),
       event: this.db.prepare(`INSERT OR REPLACE INTO camera_events (device, ts, type, grid, district, confidence, count, zone, seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      raw: this.db.prepare('SELECT ts, value FROM readings WHERE device = ? AND metric = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?'),
+      raw: this.db.prepare(RAW_READINGS),
       buckets: this.db.prepare(`SELECT (ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS ts, avg(value) AS mean, min(value) AS min, max(value) AS max, count(*) AS count
         FROM readings WHERE device = ? AND metric = ? AND ts >= ? AND ts < ? GROUP BY 1 ORDER BY 1`),
       allLatest: this.db.prepare('SELECT device, metric, ts, value FROM latest'),
@@ -277,19 +278,28 @@ export class SqliteStore implements TimeSeriesStore {
 
   /**
    * Chunk by chunk, each a keyset read of the primary key (device, metric, ts > the last one sent),
-   * not one statement iterated for the whole export: this connection is shared (prune deletes on it,
-   * ':memory:' writes on it) and better-sqlite3 refuses every other statement on a connection while
-   * one iterates, which a slow client would make last minutes. Between chunks nothing is held.
+   * not one statement iterated for the whole export: between chunks nothing is held, no snapshot
+   * keeps the WAL from being checkpointed, and the connection is free for other statements (better-
+   * sqlite3 refuses any while one iterates). A file store reads on a connection of the export's own
+   * with a 1 MiB page cache: a month of readings passing through the shared connection's 16 MiB cache
+   * would fill it (16 MiB more resident memory) and push out what the dashboard's queries keep there.
    */
   async *streamReadings(q: ReadingsExportQuery): AsyncGenerator<ReadingsChunk> {
     await this.settled(); // read your writes
-    for (const metric of q.metrics) {
-      for (let from = q.from; ;) {
-        const points = this.stmts.raw.all(q.device, metric, from, q.to, STREAM_CHUNK) as RawPoint[];
-        if (points.length) yield { metric, points };
-        if (points.length < STREAM_CHUNK) break;
-        from = points[points.length - 1]!.ts + 1; // ts is unique per device and metric (the primary key)
+    const own = this.options.path === ':memory:' ? null : new Database(this.options.path, { readonly: true, fileMustExist: true });
+    try {
+      own?.pragma('cache_size = -1024');
+      const raw = own ? own.prepare(RAW_READINGS) : this.stmts.raw;
+      for (const metric of q.metrics) {
+        for (let from = q.from; ;) {
+          const points = raw.all(q.device, metric, from, q.to, STREAM_CHUNK) as RawPoint[];
+          if (points.length) yield { metric, points };
+          if (points.length < STREAM_CHUNK) break;
+          from = points[points.length - 1]!.ts + 1; // ts is unique per device and metric (the primary key)
+        }
       }
+    } finally {
+      own?.close();
     }
   }
 
