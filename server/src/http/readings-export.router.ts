@@ -14,6 +14,7 @@ import { Errors } from '../errors.js';
 import type { RawPoint } from '@citygrid/contract';
 import type { ReadingsChunk } from '../stores/store.js';
 import type { AppDeps } from './app.js';
+import { readableCell } from './cells.router.js';
 import { CsvResponse, ZonedClock, csvField, writeNumber } from './csv.js';
 import type { ExportSlots } from './export-slots.js';
 import { readingHeader } from './history-csv.js';
@@ -108,13 +109,7 @@ export function readingsExportRouter({ city, store, auth, logger }: AppDeps, slo
   });
 
   router.get('/cells/:id/readings.csv', async (req, res) => {
-    const id = String(req.params.id ?? '');
-    const cell = city.cellsById.get(id);
-    if (!cell) throw Errors.GRID_NOT_FOUND(id.slice(0, 64));
-    const { user } = sessionOf(req);
-    if (!readScope(user, city).grid(cell.id)) {
-      throw Errors.FORBIDDEN(`${user.username} is a grid worker and exports only the cells they answer for; ${cell.id} is not one of them`);
-    }
+    const cell = readableCell(req, city, 'exports');
     const metric = optionalString(req.query as Record<string, unknown>, 'metric');
     const devices = city.devices.filter((d) => d.grid === cell.id).sort((a, b) => (a.id < b.id ? -1 : 1));
     const sources = devices
