@@ -4,7 +4,8 @@
 // each first at the very moment the alert log says it fired, and at every step exactly the colour the
 // log gives (read from the map's data attributes, and from the canvas at those three moments); the
 // cell's condition rises from ok through warn to alarm with the gauge's readings; the feed and the
-// transitions list show the alerts in order; the header's KPIs are the replayed ones. An alert raised
+// transitions list show the alerts in order; the header's KPIs are the replayed ones; axe-core finds
+// nothing serious in replay in either language. An alert raised
 // live meanwhile is in the live feed on "Back to live", without a reload (a window marker survives).
 // Screenshots: replay-en.png, replay-zh-CN.png.
 //
@@ -22,6 +23,7 @@ import { SEVERITY_FILL } from '../../web/src/lib/alerts.js';
 import { toLocalInput } from '../../web/src/lib/replay-time.js';
 import { probeScenario, SCENARIO_ANCHOR, SCENARIO_SEED, testCity } from '../helpers/scenario-city.js';
 import { connectDevice, end, getJson, login, publish, startTestSystem, waitFor } from '../helpers/system.js';
+import { describeProblems, seriousViolations } from './axe.js';
 import { launchBrowser } from './browser.js';
 import { drawnCells } from './chart.js';
 import { alertItem, shot, signIn, WAIT } from './ui.js';
@@ -215,10 +217,18 @@ it('replays the flood: the underpass cell turns yellow, orange and red when the 
   expect(await page.getByTestId('kpi-active-alerts').innerText()).toBe(String(live));
 
   await shot(page, 'replay-en.png');
+  // usable by everyone on duty: nothing serious for axe-core in replay, in either language. Left out:
+  // two things the live control room shows the same way, outside the replay (reported, not this test's
+  // subject): a resolved alert's row faded to half opacity, and an offline device's row.
+  const notReplay = ['.item--resolved', '.row--offline'];
+  let problems = await seriousViolations(page, notReplay);
+  expect(problems, describeProblems(problems)).toEqual([]);
   await page.getByTestId('lang-switch').click();
   await expect.poll(() => page.getByTestId('replay-bar').innerText()).toContain('返回实时');
   await expect.poll(() => page.getByTestId('replay-events').innerText()).toContain('发出');
   await shot(page, 'replay-zh-CN.png');
+  problems = await seriousViolations(page, notReplay);
+  expect(problems, describeProblems(problems)).toEqual([]);
   await page.getByTestId('lang-switch').click();
   await expect.poll(() => page.getByTestId('replay-bar').innerText()).toContain('Back to live');
 
