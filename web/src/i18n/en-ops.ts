@@ -20,7 +20,7 @@ export const enOps: typeof zhCNOps = {
     signedInAs: 'Signed in as',
   },
   role: { viewer: 'Viewer', operator: 'Operator', gridworker: 'Grid worker', admin: 'Administrator' },
-  nav: { live: 'Live city', my: 'My cells', scores: 'Scores', audit: 'Audit log', maintenance: 'Maintenance', label: 'Pages' },
+  nav: { live: 'Live city', my: 'My cells', scores: 'Scores', audit: 'Audit log', maintenance: 'Maintenance', history: 'History', label: 'Pages' },
   notice: {
     forbidden: 'You are not allowed to do that ({message})',
     actionDropped: 'The server refused “{action}” on alert {alert}: {message}',

@@ -5,6 +5,7 @@ import { enCellWall } from './en-cellwall';
 import { enOps } from './en-ops';
 import { enReplay } from './en-replay';
 import { enReach } from './en-reach';
+import { enHistory } from './en-history';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -13,6 +14,7 @@ const en: Messages = {
   ...enCellWall,
   ...enReplay,
   ...enReach,
+  ...enHistory,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',

@@ -18,7 +18,7 @@ export const zhCNOps = {
     signedInAs: '当前用户',
   },
   role: { viewer: '只读用户', operator: '值班员', gridworker: '网格员', admin: '管理员' },
-  nav: { live: '实时态势', my: '我的网格', scores: '考核评分', audit: '操作审计', maintenance: '维护窗口', label: '页面导航' },
+  nav: { live: '实时态势', my: '我的网格', scores: '考核评分', audit: '操作审计', maintenance: '维护窗口', history: '历史告警', label: '页面导航' },
   notice: {
     forbidden: '没有权限执行此操作（{message}）',
     actionDropped: '服务器拒绝了对告警 {alert} 的“{action}”：{message}',

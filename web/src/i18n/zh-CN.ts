@@ -5,6 +5,7 @@ import { zhCNCellWall } from './zh-CN-cellwall';
 import { zhCNOps } from './zh-CN-ops';
 import { zhCNReplay } from './zh-CN-replay';
 import { zhCNReach } from './zh-CN-reach';
+import { zhCNHistory } from './zh-CN-history';
 
 const zhCN = {
   ...zhCNOps,
@@ -12,6 +13,7 @@ const zhCN = {
   ...zhCNCellWall,
   ...zhCNReplay,
   ...zhCNReach,
+  ...zhCNHistory,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
