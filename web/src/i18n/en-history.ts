@@ -39,7 +39,7 @@ export const enHistory: typeof zhCNHistory = {
       started: 'Started', severity: 'Level', alert: 'Alert', cell: 'Cell', state: 'State', people: 'People', notes: 'Notes',
     },
     people: { assignees: 'Assigned', acknowledged: 'Acked', handled: 'Handled', resolved: 'Resolved' },
-    noteCount: '{n} notes',
+    noteCount: 'one note | {n} notes',
     open: 'Open alert {id}',
     ruleKind,
   },
