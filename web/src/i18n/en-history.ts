@@ -14,7 +14,7 @@ export const enHistory: typeof zhCNHistory = {
     from: 'Started from',
     to: 'Started before',
     district: 'District',
-    cell: 'Cell',
+    grid: 'Cell',
     severity: 'Colour',
     kind: 'Rule kind',
     rule: 'Rule',

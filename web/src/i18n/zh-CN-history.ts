@@ -13,7 +13,7 @@ export const zhCNHistory = {
     from: '开始于（起）',
     to: '开始于（止）',
     district: '区',
-    cell: '网格',
+    grid: '网格',
     severity: '颜色',
     kind: '规则类型',
     rule: '规则',
