@@ -55,6 +55,7 @@ const VIEWS: { name: string; user: string; hash: string; ready: string; phone?: 
   { name: 'scores', user: 'operator', hash: '#/scores', ready: 'scores-table' },
   { name: 'audit', user: 'admin', hash: '#/audit', ready: 'audit-table' },
   { name: 'maintenance', user: 'operator', hash: '#/maintenance', ready: 'maintenance-form' },
+  { name: 'history', user: 'operator', hash: '#/history', ready: 'history-table' },
   { name: "a cell's page", user: 'operator', hash: '#/cells/CELL', ready: 'cell-page' },
   { name: 'the wall', user: 'operator', hash: '#/wall', ready: 'wall-view' },
   { name: 'phone', user: 'PHONE', hash: '#/my', ready: 'phone-view', phone: true },
