@@ -2,9 +2,9 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '@citygrid/contract';
-import { AlertActionError, type AlertManager } from './alert-manager.js';
+import type { AlertManager } from './alert-manager.js';
 import {
-  MIN, SEC, T0, cameraEvent, cleanupDirs, cond, floodRule, harness, makeCity, observation, rule,
+  MIN, SEC, T0, cameraEvent, cleanupDirs, codeOf, cond, floodRule, harness, makeCity, observation, rule,
 } from './test-fixtures.js';
 
 afterEach(() => cleanupDirs());
@@ -14,15 +14,6 @@ const all = (m: AlertManager, ruleId?: string): Alert[] => m.list({ active: fals
 function only(list: Alert[]): Alert {
   expect(list).toHaveLength(1);
   return list[0]!;
-}
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AlertActionError) return err.code;
-    throw err;
-  }
-  return undefined;
 }
 
 const gasRule = () => rule({ id: 'gas', kind: 'threshold', match: { kind: 'gas' }, metric: 'ch4', above: 25, severity: 'orange' });

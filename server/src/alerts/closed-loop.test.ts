@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
-import { AlertActionError, type AlertManager } from './alert-manager.js';
-import { MIN, SEC, T0, cityFiles, cleanupDirs, cond, floodRule, harness, observation, writeDir } from './test-fixtures.js';
+import type { AlertManager } from './alert-manager.js';
+import { MIN, SEC, T0, cityFiles, cleanupDirs, codeOf, cond, floodRule, harness, observation, writeDir } from './test-fixtures.js';
 
 afterEach(() => cleanupDirs());
 
@@ -16,15 +16,6 @@ const firing = (m: AlertManager): Alert => {
   expect(list).toHaveLength(1);
   return list[0]!;
 };
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AlertActionError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('AlertManager: the closed loop', () => {
   it('runs raised -> dispatched -> acknowledged -> handled -> sent back -> handled -> verified, with who and when', () => {

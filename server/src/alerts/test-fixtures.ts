@@ -8,7 +8,7 @@ import { ruleSchema, type AlertEvent, type RuleDef } from '@citygrid/contract';
 import { loadCity, type City } from '@citygrid/contract/node';
 import type { Condition, EvaluatorFactory, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
 import { AlertLog } from './alert-log.js';
-import { AlertManager, type AlertManagerOptions } from './alert-manager.js';
+import { AlertActionError, AlertManager, type AlertManagerOptions } from './alert-manager.js';
 import { Routing } from './routing.js';
 
 export const SECRET_HASH = 'scrypt$10$8$1$c2FsdA==$aGFzaA==';
@@ -206,4 +206,15 @@ export function harness(opts: HarnessOptions = {}): Harness {
     },
   };
   return h;
+}
+
+/** The AlertActionError code an action throws (undefined when it does not throw). */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AlertActionError) return err.code;
+    throw err;
+  }
+  return undefined;
 }
