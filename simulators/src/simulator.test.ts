@@ -127,6 +127,19 @@ describe('startSimulator', () => {
     await waitFor(allClosed, 15_000, `the simulator's sockets and timers closed (handles before: ${JSON.stringify(before)})`);
   }, 60_000);
 
+  it('says nothing about a scenario when it plays none, however long it runs', async () => {
+    // a clock 200× wall time: the 30 s a scenario waits for its targets pass in a fraction of a second
+    const realStart = Date.now();
+    const clock = () => realStart + (Date.now() - realStart) * 200;
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const sim = startSimulator({ cityDir: dir, url, intervalMs: 50, speed: 1, seed: 3, logger, clock });
+    await waitFor(() => Date.now() - realStart > 1_000, 5_000, 'a second (over 3 simulated minutes)');
+    await sim.stop();
+    expect(lines.length, 'the control: the simulator logged its start').toBeGreaterThan(0);
+    expect(lines.filter((l) => /scenario/.test(l.msg)).map((l) => l.msg)).toEqual([]);
+  });
+
   it('plays the flooding scenario on top of the city: rise past 30 cm, stalled vehicles on the cell\'s camera, drain, done', async () => {
     // a fast fake clock: 200× wall time, at speed 4 the storyline (~70 scenario minutes) takes ~5 s
     // (slower than it could be, so that a busy machine still gets several readings in each phase)

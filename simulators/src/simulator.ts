@@ -127,8 +127,8 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   const scenarioTime = (wall: number) => {
     if (scenarioT0 === null) {
       if (wall < t0 + SCENARIO_WAIT_MS) return 0;
-      scenarioT0 = wall; // some targets never connected: start without them
-      logger.warn({ scenario: scenario?.name, notConnected: [...waitingFor] }, `scenario ${scenario?.name}: starting without ${[...waitingFor].join(', ')} (not connected after ${SCENARIO_WAIT_MS / 1000} s)`);
+      scenarioT0 = wall; // some targets never connected: start without them (no scenario: nothing to say)
+      if (scenario && waitingFor.size) logger.warn({ scenario: scenario?.name, notConnected: [...waitingFor] }, `scenario ${scenario?.name}: starting without ${[...waitingFor].join(', ')} (not connected after ${SCENARIO_WAIT_MS / 1000} s)`);
     }
     return Math.max(0, wall - scenarioT0) * speed;
   };
