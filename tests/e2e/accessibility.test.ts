@@ -106,7 +106,9 @@ describe('by keyboard alone', () => {
     await page.keyboard.press('Enter');
     // an operator closes it at once (they are the verifier)
     await waitFor(async () => (await alertById(system.baseUrl, operatorToken, keyboardAlert.id)).state === 'resolved' || null, 'resolved by keyboard', WAIT);
-    // dispatch: "d" opens the form with the focus in the person field
+    // dispatch: "d" opens the form with the focus in the person field; the list of people comes late
+    // (a slow server): a name typed and sent before it arrives is checked once it has
+    await page.route('**/api/people', async (route) => { await new Promise((r) => setTimeout(r, 1_500)); await route.continue(); });
     const other = alertItem(page, alert.id);
     await other.focus();
     await page.keyboard.press('d');
