@@ -185,8 +185,9 @@ it('replays the flood: the underpass cell turns yellow, orange and red when the 
     const seq = f.last ? log.find((e) => e.alertId === f.last!.alert && e.type === f.last!.type && e.ts === f.last!.ts)!.seq : -1;
     expect(f.alert, `the cell at ${f.moment}`).toBe(colourAfter(log, seq, CELL));
   }
-  // yellow, then orange, then red, each first shown at the moment it fired
-  const colours = frames.map((f) => f.alert).filter((c, i, all) => c !== '' && c !== all[i - 1]);
+  // yellow, then orange, then red, each first shown at the moment it fired (on a loaded machine the
+  // forecast may clear and come back before the flood: the map follows the log there too, above)
+  const colours = [...new Set(frames.map((f) => f.alert).filter((c) => c !== ''))];
   expect(colours).toEqual(['yellow', 'orange', 'red']);
   const first = (c: string) => frames.find((f) => f.alert === c)!;
   expect([first('yellow').t, first('orange').t, first('red').t]).toEqual([forecast.ts, flood.ts, incident.ts]);
