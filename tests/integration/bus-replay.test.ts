@@ -154,6 +154,8 @@ describe('taking a partition over', () => {
     await waitFor(() => b.seen.finished.includes(P), 'the partition\'s replay finished in the end', 20_000, 20);
     expect(b.bus.owned()).toContain(P);
     expect(b.bus.stats.consumeFailures).toBe(3);
+    // consumed again only after the replay finished (its consumer is fetched and pulled first)
+    await waitFor(() => b.seen.stalled.length >= 2, 'the partition said consumed again', 10_000, 20);
     expect(b.seen.stalled, 'said stalled, then consumed again').toEqual([[P], []]);
     const fed = b.seen.fed.get(P)!;
     expect(fed.slice(-12), 'the replay resumed at the message that failed').toEqual(processed);
