@@ -15,10 +15,11 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { AlertSocketEvent, ReadingEvent } from '@citygrid/contract';
 import { percentile, searchSaturation, type SaturationStep } from '../simulators/src/load/pacing.js';
-import type { LoadDevice, RunResult } from '../simulators/src/load/generator.js';
+import type { LoadDevice } from '../simulators/src/load/generator.js';
 import { writeSyntheticCity } from '../tests/helpers/synthetic-city.js';
 import { freePort, haveInfluxd, startInflux, type TestInflux } from '../tests/helpers/influx.js';
 import { connectSocket, login, tempDir, ROOT, type CitySocket } from '../tests/helpers/system.js';
+import { GeneratorPool } from './lib/generators.js';
 import { call } from './lib/ipc.js';
 
 // cluster mode has a benchmark of its own (bench/cluster.bench.ts)
@@ -35,7 +36,10 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '20000' },
     seconds: { type: 'string' },
     devices: { type: 'string', default: '200' },
-    batch: { type: 'string', default: '10' },
+    // one reading per message, as street sensors send; --batch 10 is the gateway case
+    batch: { type: 'string', default: '1' },
+    // load-generator processes: a number, or auto (one, more when it would pass 60 % of a core)
+    generators: { type: 'string', default: 'auto' },
     window: { type: 'string', default: '16' },
     'skip-baselines': { type: 'boolean', default: false },
   },
@@ -76,7 +80,7 @@ async function quit(p: ChildProcess): Promise<void> {
 }
 
 // ---------------------------------------------------------------- the city and the system under test
-log(`CityGrid bench${QUICK ? ' (quick)' : ''}: ${DEVICES} devices, ${BATCH} readings per message, ${WINDOW} QoS 1 messages in flight per connection, store ${STORE}`);
+log(`CityGrid bench${QUICK ? ' (quick)' : ''}: ${DEVICES} devices, ${BATCH} reading${BATCH === 1 ? '' : 's'} per message, ${WINDOW} QoS 1 messages in flight per connection, store ${STORE}`);
 const city = await writeSyntheticCity({ cols: 20, rows: 10, devices: DEVICES, kinds: ['water_level', 'water_level', 'water_level', 'noise'] });
 const devices: LoadDevice[] = city.city.devices.map((d) => ({ id: d.id, kind: d.kind }));
 const noiseDevices = devices.filter((d) => d.kind === 'noise').map((d) => d.id);
@@ -124,10 +128,18 @@ socket.on('alert', (e: AlertSocketEvent) => {
   }
 });
 
-const gen = (await child('generator-child.ts')).proc;
-const conn = await call<{ failed: number; firstError: string | null; ms: number }>(gen, { cmd: 'connect', devices, window: WINDOW, target: { host: '127.0.0.1', port: mqttPort } });
-if (conn.failed) throw new Error(`${conn.failed} devices could not connect: ${conn.firstError}`);
-log(`[${elapsed()}] ${devices.length} devices connected in ${conn.ms} ms`);
+const GEN_CPU_MAX = 60; // % of a core: past it the generator may be what limits the run
+const genProcs = [(await child('generator-child.ts')).proc];
+const wantGenerators = args.generators === 'auto' ? null : Math.max(1, Math.min(8, Number(args.generators) || 1));
+while (genProcs.length < (wantGenerators ?? 1)) genProcs.push((await child('generator-child.ts')).proc);
+let gens = new GeneratorPool(genProcs);
+const target = { host: '127.0.0.1', port: mqttPort };
+async function connectAll(): Promise<void> {
+  const conn = await gens.connect(devices, WINDOW, target);
+  if (conn.failed) throw new Error(`${conn.failed} devices could not connect: ${conn.firstError}`);
+  log(`[${elapsed()}] ${devices.length} devices connected in ${conn.ms} ms by ${gens.size} generator process${gens.size > 1 ? 'es' : ''}`);
+}
+await connectAll();
 
 // Readings in the store, counted from here (a read-only SQLite connection; WAL lets it read beside
 // the writer) so that counting costs the benchmark, not the system under test.
@@ -156,11 +168,25 @@ async function drained(target: number, maxMs: number): Promise<{ stored: number;
   }
   return { stored: n, afterMs: n >= target ? Math.round(performance.now() - t0) : null };
 }
-const run = (rate: number, seconds: number, extra: Record<string, unknown> = {}) =>
-  call<RunResult & { crossed: [string, number][]; cpuPct: number }>(gen, { cmd: 'run', rate, seconds, batch: BATCH, ...extra });
+const run = (rate: number, seconds: number, extra: { crossDevices?: string[]; crossMetric?: string; crossValue?: number } = {}) => gens.run(rate, seconds, BATCH, extra);
 
-// warm-up (JIT, SQLite pages, socket rooms)
-let ackedTotal = (await run(Math.min(5000, FIXED_RATE), 2)).ackedReadings;
+// warm-up (JIT, SQLite pages, socket rooms); with --generators auto, enough generator processes that
+// none would pass GEN_CPU_MAX at the fixed load (judged from the warm-up's CPU, scaled to that rate)
+const WARM_RATE = Math.min(5000, FIXED_RATE);
+const warm = await run(WARM_RATE, 2);
+let ackedTotal = warm.ackedReadings;
+if (wantGenerators === null) {
+  const atFixed = warm.cpuPct * (FIXED_RATE / WARM_RATE);
+  const need = Math.min(4, Math.max(1, Math.ceil(atFixed / GEN_CPU_MAX)));
+  log(`[${elapsed()}] generator CPU ${warm.cpuPct}% at ${WARM_RATE.toLocaleString('en-US')} readings/s (~${Math.round(atFixed)}% at ${FIXED_RATE.toLocaleString('en-US')}): ${need} generator process${need > 1 ? 'es' : ''}`);
+  if (need > genProcs.length) {
+    await gens.close();
+    while (genProcs.length < need) genProcs.push((await child('generator-child.ts')).proc);
+    gens = new GeneratorPool(genProcs);
+    await connectAll();
+    ackedTotal += (await run(WARM_RATE, 2)).ackedReadings;
+  }
+}
 let base = (await drained(0, 0)).stored;
 await sleep(1500); // let the coalescer's windows pass so the measurement starts clean
 base = (await drained(base, 3000)).stored;
@@ -219,7 +245,7 @@ const fixedResult = {
   loop_delay_p99_ms: Math.round(lag.p99),
   loop_delay_max_ms: Math.round(lag.max),
 };
-log(`[${elapsed()}]     generator CPU ${fixed.cpuPct}%; sent ${fixedResult.sent_per_s}/s, lost ${fixedLost}, reading p50/p99 ${fixedResult.p50_ms}/${fixedResult.p99_ms} ms, alert p99 ${fixedResult.alert_p99_ms} ms, CPU ${fixedResult.cpu_pct}%, RSS ${fixedResult.rss_mb} MB`);
+log(`[${elapsed()}]     generator CPU ${fixed.cpuPcts.join('% + ')}%${fixed.cpuPct > GEN_CPU_MAX ? ' (past 60 %: try --generators ' + (gens.size + 1) + ')' : ''}; sent ${fixedResult.sent_per_s}/s, lost ${fixedLost}, reading p50/p99 ${fixedResult.p50_ms}/${fixedResult.p99_ms} ms, alert p99 ${fixedResult.alert_p99_ms} ms, CPU ${fixedResult.cpu_pct}%, RSS ${fixedResult.rss_mb} MB`);
 
 // ---------------------------------------------------------------- (b) saturation
 await sleep(1000);
@@ -264,7 +290,7 @@ if (rejectedMsgs) log(`    rejected: ${rejectedBy}`);
 const duplicatesDropped = metric('citygrid_messages_duplicate_total');
 const takenTwice = Math.max(0, accepted - ackedTotal);
 log(`[${elapsed()}] whole run: ${ackedTotal.toLocaleString('en-US')} readings acknowledged by the broker, ${accepted.toLocaleString('en-US')} accepted by the server (${rejectedMsgs} messages rejected, ${duplicatesDropped} copies dropped, ${takenTwice} taken twice), ${total.stored.toLocaleString('en-US')} stored (${lostOverall} missing)`);
-await call(gen, { cmd: 'close' });
+await gens.close();
 socket.close();
 (db as Database.Database | null)?.close();
 const stop = await call<{ stopMs: number }>(server, { cmd: 'stop' }, 60_000);
@@ -287,7 +313,7 @@ async function baseline(name: string, env: Record<string, string>): Promise<{ pe
   const b = await child('baseline-child.ts', env);
   try {
     const port = b.ready.port as number;
-    const c = await call<{ failed: number; firstError: string | null }>(gen, { cmd: 'connect', devices, window: WINDOW, target: { host: '127.0.0.1', port, anonymous: true } });
+    const c = await gens.connect(devices, WINDOW, { host: '127.0.0.1', port, anonymous: true });
     if (c.failed) throw new Error(`${name}: ${c.failed} connections failed: ${c.firstError}`);
     await run(0, 1); // warm-up
     await sleep(500);
@@ -295,7 +321,7 @@ async function baseline(name: string, env: Record<string, string>): Promise<{ pe
     const c0 = await call<Count>(b.proc, { cmd: 'count' });
     const r = await run(0, FLAT_S);
     const c1 = await call<Count>(b.proc, { cmd: 'count' });
-    await call(gen, { cmd: 'close' });
+    await gens.close();
     await call(b.proc, { cmd: 'stop' });
     const secs = (c1.at - c0.at) / 1000;
     const msgs = (c1.received - c0.received) / secs;
@@ -347,7 +373,7 @@ if (!args['skip-baselines']) {
   if (mosquittoBinary) mosquitto = await withMosquitto(mosquittoBinary, (port) => baseline('mosquitto', { BENCH_BROKER_PORT: String(port) }));
   else log('mosquitto not installed: skipped (apt-get install mosquitto)');
 }
-await quit(gen);
+for (const g of genProcs) await quit(g);
 dataDir.remove();
 city.remove();
 
@@ -370,7 +396,8 @@ log(`| bare aedes | ${fmt(aedes?.per_s)} readings/s (${fmt(aedes?.msgs_per_s)} m
 log(`| mosquitto | ${mosquittoBinary ? `${fmt(mosquitto?.per_s)} readings/s (${fmt(mosquitto?.msgs_per_s)} msg/s) → ratio ${ratio(mosquitto?.per_s) ?? '-'}` : 'not installed'} |`);
 log(`total ${elapsed()}`);
 log(JSON.stringify({
-  bench: 'throughput', quick: QUICK, store: STORE, devices: DEVICES, batch: BATCH, window: WINDOW,
+  bench: 'throughput', quick: QUICK, store: STORE, devices: DEVICES, batch: BATCH, window: WINDOW, generators: gens.size,
+  messages_per_s: Math.round(saturation / BATCH),
   readings_per_s: saturation, flat_out_per_s: flatPerS,
   lost: fixedResult.lost, lost_whole_run: lostOverall, accepted_whole_run: accepted, duplicates_dropped: duplicatesDropped, taken_twice: takenTwice, p50_ms: fixedResult.p50_ms, p99_ms: fixedResult.p99_ms, alert_p99_ms: fixedResult.alert_p99_ms,
   alerts: fixedResult.alerts, alerts_missed: fixedResult.alerts_missed,
