@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           expect,
-          include: ['contract/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'server/src/**/*.test.ts', 'simulators/src/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['contract/src/**/*.test.ts', 'broker/src/**/*.test.ts', 'server/src/**/*.test.ts', 'simulators/src/**/*.test.ts', 'web/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
         },
       },
