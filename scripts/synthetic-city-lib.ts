@@ -2,7 +2,9 @@
 // ~500 m squares over central Wuhan (1,200 cells by default) in four rectangular districts, ~2,000
 // devices of several kinds spread over the cells (secrets demo-<id>, so the simulator and the load
 // generator can log in), admin/operator users (password demo-<username>) and one threshold rule
-// (noise laeq above 75) so alerts can colour cells.
+// (noise laeq above 75) so alerts can colour cells. With `cells`, the layout is irregular instead
+// (scripts/synthetic-city-cells.ts): exactly that many real-looking cells of ~20 vertices, cut to
+// rectangular districts of ~1,000 cells less a river that winds through the city.
 //
 // Secrets are scrypt-hashed with N = 2^4 by default (`hashLogN`), in parallel on libuv's thread pool:
 // 100,000 devices hash in seconds, and the broker's check at each first connect costs ~0.1 ms instead
@@ -15,10 +17,13 @@ import bcrypt from 'bcryptjs';
 import type { DeviceKind } from '@citygrid/contract';
 import { loadCity, type City } from '@citygrid/contract/node';
 import { hashSecret } from '../broker/src/secrets.js';
+import { irregularCity, spotIn } from './synthetic-city-cells.js';
 
 export interface SyntheticCityOptions {
   cols?: number;
   rows?: number;
+  /** Irregular cells instead of the cols × rows lattice: exactly this many (see synthetic-city-cells.ts). */
+  cells?: number;
   devices?: number;
   /** Device kinds, assigned round-robin (default: eight common sensor kinds). */
   kinds?: DeviceKind[];
@@ -81,7 +86,26 @@ export async function writeSyntheticCity(o: SyntheticCityOptions = {}): Promise<
   const cells: { id: string; c: number; r: number }[] = [];
   const cellFeatures: unknown[] = [];
   const numbers = new Map<string, number>();
-  for (let r = 0; r < rows; r++) {
+  let districtFeatures: unknown[] = DISTRICTS.map((d) => ({
+    type: 'Feature', properties: { id: d.id, name: d.name, name_en: d.name_en }, geometry: rect(d.c0, d.c1, d.r0, d.r1),
+  }));
+  // where device i goes: its cell's id and a spot inside it
+  let place = (i: number, rand: () => number): [string, number, number] => {
+    const cell = cells[Math.floor((i * cells.length) / deviceCount)]!;
+    return [cell.id, r6(lng(cell.c) + dLng * (0.15 + 0.7 * rand())), r6(lat(cell.r + 1) + dLat * (0.15 + 0.7 * rand()))];
+  };
+  if (o.cells !== undefined) {
+    const city = irregularCity(o.cells);
+    districtFeatures = city.districts.map((d) => ({ type: 'Feature', properties: { id: d.id, name: d.name, name_en: d.name_en }, geometry: d.geometry }));
+    for (const c of city.cells) {
+      cellFeatures.push({ type: 'Feature', properties: { id: c.id, name: c.name, name_en: c.name_en, district: c.district }, geometry: { type: 'Polygon', coordinates: c.rings } });
+    }
+    place = (i, rand) => {
+      const cell = city.cells[Math.floor((i * city.cells.length) / deviceCount)]!;
+      return [cell.id, ...spotIn(cell, rand)];
+    };
+  }
+  for (let r = 0; r < (o.cells === undefined ? rows : 0); r++) {
     for (let c = 0; c < cols; c++) {
       const d = districtOf(c, r);
       const n = (numbers.get(d.id) ?? 0) + 1;
@@ -93,9 +117,7 @@ export async function writeSyntheticCity(o: SyntheticCityOptions = {}): Promise<
   }
   const fc = (features: unknown[]) => `{"type":"FeatureCollection","features":[\n${features.map((f) => JSON.stringify(f)).join(',\n')}\n]}\n`;
   writeFileSync(join(tmp.path, 'grid.geojson'), fc(cellFeatures));
-  writeFileSync(join(tmp.path, 'districts.geojson'), fc(DISTRICTS.map((d) => ({
-    type: 'Feature', properties: { id: d.id, name: d.name, name_en: d.name_en }, geometry: rect(d.c0, d.c1, d.r0, d.r1),
-  }))));
+  writeFileSync(join(tmp.path, 'districts.geojson'), fc(districtFeatures));
   writeFileSync(join(tmp.path, 'city.yaml'), 'name: 合成城市 (synthetic city)\nname_en: Synthetic city\ndemo: true # its secrets are demo-<id>\n');
 
   // Devices: round-robin over kinds, spread over the cells (a deterministic pseudo-random spot inside).
@@ -112,10 +134,8 @@ export async function writeSyntheticCity(o: SyntheticCityOptions = {}): Promise<
   const hashes = await hashAll(devices.map((d) => `demo-${d.id}`), o.hashLogN ?? 4);
   devices.forEach(({ id, kind }, i) => {
     const hash = hashes[i]!;
-    const cell = cells[Math.floor((i * cells.length) / deviceCount)]!;
-    const x = r6(lng(cell.c) + dLng * (0.15 + 0.7 * rand()));
-    const y = r6(lat(cell.r + 1) + dLat * (0.15 + 0.7 * rand()));
-    lines.push(`- { id: ${id}, kind: ${kind}, location: [${x}, ${y}], grid: ${cell.id}, name: "${kind} ${id}", secret_hash: "${hash}" }`);
+    const [grid, x, y] = place(i, rand);
+    lines.push(`- { id: ${id}, kind: ${kind}, location: [${x}, ${y}], grid: ${grid}, name: "${kind} ${id}", secret_hash: "${hash}" }`);
   });
   writeFileSync(join(tmp.path, 'devices.yaml'), `${lines.join('\n')}\n`);
   writeFileSync(join(tmp.path, 'people.yaml'), [
