@@ -25,8 +25,9 @@ describe('irregularCity', () => {
       const d = byId.get(c.district)!;
       const own = area([c.rings]);
       const geom = d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : d.geometry.coordinates;
-      expect(area(polygonClipping.intersection(c.rings as polygonClipping.Polygon, geom as polygonClipping.MultiPolygon) as Ring[][])).toBeCloseTo(own, 9);
-      expect(area(polygonClipping.intersection(c.rings as polygonClipping.Polygon, [city.river as polygonClipping.Ring]) as Ring[][])).toBeLessThan(own * 1e-4); // rounding to 0.1 m leaves slivers no wider than that
+      // rounding to 0.1 m leaves slivers no wider than that: within 0.01 % of the cell's area
+      expect(area(polygonClipping.intersection(c.rings as polygonClipping.Polygon, geom as polygonClipping.MultiPolygon) as Ring[][])).toBeGreaterThan(own * (1 - 1e-4));
+      expect(area(polygonClipping.intersection(c.rings as polygonClipping.Polygon, [city.river as polygonClipping.Ring]) as Ring[][])).toBeLessThan(own * 1e-4);
     }
   });
 
