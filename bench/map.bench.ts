@@ -1,20 +1,50 @@
-// `node --import tsx bench/map.bench.ts`: the whole system on a synthetic city of 1,200 grid cells and
-// 2,000 simulated devices reporting every second; the dashboard in Debian's headless Chromium at
-// 1920×1080 (no GPU: a worst case). For 15 s, with a few wheel zooms and a drag over the map, the
-// page records requestAnimationFrame intervals, long tasks and its JS heap. The last line is JSON.
+// `node --import tsx bench/map.bench.ts`: the whole system and the dashboard in Debian's headless
+// Chromium at 1920×1080 (no GPU: a worst case). For 15 s, with a few wheel zooms and a drag over the
+// map, the page records requestAnimationFrame intervals, long tasks and its JS heap. The last line is JSON.
+//   default:          a 1,200-cell lattice city, 2,000 simulated devices reporting every --interval (1s)
+//   --cells N:        N irregular cells (scripts/synthetic-city-cells.ts), one water-level gauge per cell
+//                     at least (--devices, default N), and --changes (1000) cell changes a second: the
+//                     gauges' readings alternate alarm / normal, round-robin (bench/lib/map-driver-child.ts)
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { launchBrowser } from '../tests/e2e/browser.js';
+import { launchChromium } from './lib/chromium.js';
 import { writeSyntheticCity } from '../tests/helpers/synthetic-city.js';
-import { login, startTestSystem } from '../tests/helpers/system.js';
+import { login, ROOT, startTestSystem } from '../tests/helpers/system.js';
+import { call } from './lib/ipc.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, interval: { type: 'string', default: '1s' }, profile: { type: 'boolean', default: false }, 'hide-map': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '15' }, interval: { type: 'string', default: '1s' }, profile: { type: 'boolean', default: false },
+  'hide-map': { type: 'boolean', default: false }, cells: { type: 'string' }, devices: { type: 'string' }, changes: { type: 'string', default: '1000' },
+} });
 const SECONDS = Number(values.seconds);
+const CELLS = values.cells === undefined ? undefined : Number(values.cells);
+const CHANGES = Number(values.changes);
+if (CELLS !== undefined && !(Number.isInteger(CELLS) && CELLS >= 4 && CELLS <= 100_000)) throw new Error('--cells: a whole number from 4 to 100000');
 
-const synthetic = await writeSyntheticCity();
-const system = await startTestSystem({ CITY_DIR: synthetic.dir, SIMULATE: '1', SIMULATE_INTERVAL: values.interval!, LOG_LEVEL: 'silent' });
+const synthetic = CELLS === undefined
+  ? await writeSyntheticCity()
+  : await writeSyntheticCity({ cells: CELLS, devices: Math.max(CELLS, Number(values.devices ?? CELLS)), kinds: ['water_level'] });
+const system = await startTestSystem({
+  CITY_DIR: synthetic.dir, LOG_LEVEL: 'silent',
+  ...(CELLS === undefined ? { SIMULATE: '1', SIMULATE_INTERVAL: values.interval! } : {}),
+});
 const cells = synthetic.city.cells.length;
 const devices = synthetic.city.devices.length;
-const browser = await launchBrowser();
+
+// --cells: the gauge of each cell (its first device) flips; the driver connects them all first.
+let driver: ChildProcess | null = null;
+if (CELLS !== undefined) {
+  const seen = new Set<string>();
+  const gauges = synthetic.city.devices.filter((d) => !seen.has(d.grid) && seen.add(d.grid)).map((d) => ({ id: d.id, kind: d.kind }));
+  driver = fork(join(ROOT, 'bench', 'lib', 'map-driver-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve) => driver!.once('message', () => resolve()));
+  const r = await call<{ failed: number; ms: number; firstError: string | null }>(driver, { cmd: 'connect', devices: gauges, target: { host: '127.0.0.1', port: system.mqttPort! } });
+  if (r.failed) throw new Error(`${r.failed} gauges could not connect: ${r.firstError}`);
+  console.log(`${gauges.length} gauges connected in ${r.ms} ms; flipping ${CHANGES} cells a second`);
+  await call(driver, { cmd: 'start', rate: CHANGES });
+}
+const browser = await launchChromium();
 try {
   const token = await login(system.baseUrl, 'operator');
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
@@ -96,9 +126,12 @@ try {
   const roam = phase(frames.filter((f) => !inLive(f)), tasks.filter((f) => !inLive(f)), (end - half) / 1000);
   const all = phase(frames, tasks, end / 1000);
   const mb = (b: number) => Number((b / 1048576).toFixed(1));
+  const flipped = driver ? await call<{ readings: number; seconds: number; cpuPct: number }>(driver, { cmd: 'stop' }) : null;
   const result = {
     bench: 'map', cells, devices,
-    readings_per_s: Math.round(devices / (parseFloat(values.interval!) * (values.interval!.endsWith('ms') ? 0.001 : 1))),
+    readings_per_s: flipped ? Math.round(flipped.readings / flipped.seconds) : Math.round(devices / (parseFloat(values.interval!) * (values.interval!.endsWith('ms') ? 0.001 : 1))),
+    cell_changes_per_s: flipped ? Math.round(flipped.readings / flipped.seconds) : null,
+    driver_cpu_pct: flipped?.cpuPct ?? null,
     frames: all.frames, fps: all.fps,
     frame_p50_ms: all.p50, frame_p95_ms: all.p95, frame_p99_ms: all.p99,
     frames_over_50ms_pct: all.over50Pct,
@@ -107,7 +140,7 @@ try {
     long_tasks: all.longTasks, long_task_ms: all.longTaskMs,
     heap_start_mb: mb(r.heapStart), heap_end_mb: mb(r.heapEnd),
   };
-  console.log(`\n${cells} cells, ${devices} devices, ~${result.readings_per_s} readings/s; ${SECONDS / 2} s of live data, then ${SECONDS / 2} s of zoom and pan`);
+  console.log(`\n${cells} cells, ${devices} devices, ~${result.readings_per_s} readings/s${flipped ? ` (each a cell change)` : ''}; ${SECONDS / 2} s of live data, then ${SECONDS / 2} s of zoom and pan`);
   const row = (p: ReturnType<typeof phase>) => ({
     'frames / fps': `${p.frames} / ${p.fps}`,
     'frame p50 / p95 / p99 (ms)': `${p.p50} / ${p.p95} / ${p.p99}`,
@@ -119,6 +152,8 @@ try {
   console.log(JSON.stringify(result));
 } finally {
   await browser.close();
+  if (driver) await call(driver, { cmd: 'close' }).catch(() => undefined);
+  driver?.kill();
   await system.stop();
   synthetic.remove();
 }
