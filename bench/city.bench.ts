@@ -1,0 +1,251 @@
+// `npm run bench:city [-- --quick]`: Y city on one box. 100,000 devices connected at once, each
+// reporting one reading every 10 s (10,000 messages/s), for 10 minutes, through cluster mode on this
+// one machine: the open-files limit per process (20,000 here) is why the devices are spread over
+// several edges (`npm run broker` with a NATS bus) and several generator processes (bench/city/plan.ts).
+// Engines from Debian on free loopback ports in a temp dir: one nats-server (JetStream, stream R1:
+// one node is enough to carry the load; R3 costs two more copies of every message on the same two
+// cores and is what `npm run bench -- --cluster` measures), redis-server (cluster mode's Socket.IO
+// adapter), influxd (the store). One server replica owns every partition. Reports the time to
+// connect every device, messages sent / acknowledged by the edges / stored in InfluxDB (lost =
+// acknowledged but not stored), publish → Socket.IO `reading` on the replica (a Socket.IO client
+// in this process, as the cluster bench measures), and CPU and RSS of every process.
+// `--quick` keeps the 100,000 devices and shortens only the steady phase, 600 s → 45 s.
+// A human summary, then the LAST line is one JSON object.
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PARTITIONS, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
+import type { LoadDevice } from '../simulators/src/load/generator.js';
+import { openFilesLimit } from '../simulators/src/load/load-mode.js';
+import { freePort, influxd, natsCluster, redisServer, waitUntil, type EngineProcess } from '../scripts/engines.js';
+import { writeSyntheticCity } from '../scripts/synthetic-city-lib.js';
+import { connectSocket, login, tempDir, ROOT } from '../tests/helpers/system.js';
+import { planCity, processesFor, socketsPerProcess } from './city/plan.js';
+import { LatencyHistogram, readUsage, startNode, stopProcess, UsageMeter, type NodeProc } from './city/procs.js';
+import { call } from './lib/ipc.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    devices: { type: 'string', default: '100000' },
+    interval: { type: 'string', default: '10' },
+    seconds: { type: 'string' },
+    edges: { type: 'string' },
+    generators: { type: 'string' },
+    ramp: { type: 'string', default: '0' },
+    parallel: { type: 'string', default: '600' },
+  },
+  strict: true,
+});
+const QUICK = args.quick === true;
+const DEVICES = Number(args.devices);
+const INTERVAL_S = Number(args.interval);
+const STEADY_S = Number(args.seconds ?? (QUICK ? 45 : 600));
+const RAMP = Number(args.ramp); // new connections per second in all, 0: as fast as the edges take them
+const PARALLEL = Number(args.parallel); // handshakes in progress at once, in all
+const bad = [
+  [!Number.isInteger(DEVICES) || DEVICES < 10 || DEVICES > 1_000_000, '--devices must be 10..1000000'],
+  [!(INTERVAL_S >= 1 && INTERVAL_S <= 3600), '--interval must be 1..3600 seconds'],
+  [!(STEADY_S >= 5 && STEADY_S <= 7200), '--seconds must be 5..7200'],
+  [!(RAMP >= 0), '--ramp must be ≥ 0 connections/s'],
+  [!Number.isInteger(PARALLEL) || PARALLEL < 1 || PARALLEL > 10_000, '--parallel must be 1..10000'],
+].filter(([b]) => b).map(([, m]) => m);
+if (bad.length) {
+  process.stderr.write(`bench:city: ${bad.join('; ')}\n`);
+  process.exit(2);
+}
+const missing = ['nats-server', 'redis-server', 'influxd'].filter((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status !== 0);
+if (missing.length) {
+  process.stderr.write(`bench:city needs ${missing.join(', ')} from Debian (apt-get install nats-server redis-server influxdb)\n`);
+  process.exit(1);
+}
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`.padStart(5);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const AUTH_SECRET = 'bench-city-auth-secret-0123456789-abcdefghijkl';
+
+// Everything started is stopped by pid, in reverse order, once: at the end, on failure, on Ctrl-C.
+const stops: { name: string; stop: () => Promise<void> }[] = [];
+let stopping: Promise<void> | null = null;
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const s of stops.reverse()) await s.stop().catch((err: Error) => log(`  (stopping ${s.name}: ${err.message})`));
+  })();
+  return stopping;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`\n${sig}: stopping every process this benchmark started`);
+    void stopAll().then(() => process.exit(130));
+  });
+}
+
+const limit = openFilesLimit() ?? 1024;
+const perProcess = socketsPerProcess(limit);
+const EDGES = Number(args.edges ?? processesFor(DEVICES, perProcess));
+const GENERATORS = Number(args.generators ?? EDGES);
+const RATE = DEVICES / INTERVAL_S;
+const meter = new UsageMeter();
+const nodeProcs: NodeProc[] = [];
+
+async function main(): Promise<Record<string, unknown>> {
+  log(`CityGrid city bench${QUICK ? ' (quick: steady phase 45 s instead of 600 s)' : ''}: ${fmt(DEVICES)} devices, one reading each every ${INTERVAL_S} s (${fmt(RATE)} messages/s) for ${STEADY_S} s`);
+  log(`open files per process: ${fmt(limit)} → at most ${fmt(perProcess)} device sockets each: ${EDGES} edges, ${GENERATORS} generator processes, 1 replica, 1 NATS node (R1), Redis, InfluxDB`);
+  const dir = tempDir('citygrid-city-bench-');
+  stops.push({ name: 'temp dir', stop: async () => dir.remove() });
+  const city = await writeSyntheticCity({ devices: DEVICES, kinds: ['water_level', 'noise'], out: join(dir.path, 'city') });
+  const devices: LoadDevice[] = city.city!.devices.map((d) => ({ id: d.id, kind: d.kind }));
+  const plan = planCity(devices, { edges: EDGES, generators: GENERATORS, perProcess });
+  log(`[${elapsed()}] city written: ${fmt(city.city!.cells.length)} cells, ${fmt(devices.length)} devices; per edge ${plan.perEdge.map(fmt).join(' / ')}`);
+
+  const engine = (e: EngineProcess) => stops.push({ name: e.name, stop: () => e.stop() });
+  const nats = await natsCluster(join(dir.path, 'nats'), 1);
+  nats.nodes.forEach(engine);
+  const redis = await redisServer(dir.path);
+  engine(redis);
+  const influx = await influxd(join(dir.path, 'influxdb'));
+  engine(influx);
+  await fetch(`${influx.url}/query?q=${encodeURIComponent('CREATE DATABASE "citygrid"')}`, { method: 'POST' });
+  meter.add('nats-server', nats.nodes[0]!.pid());
+  meter.add('redis-server', redis.pid());
+  meter.add('influxd', influx.pid());
+  const node = (p: NodeProc) => { nodeProcs.push(p); stops.push({ name: p.name, stop: () => p.stop(15_000) }); meter.add(p.name, p.pid); return p; };
+
+  // edges start together (each loads the city's 100,000 devices); the replica after them
+  const edgePorts = await Promise.all(Array.from({ length: EDGES }, () => freePort()));
+  const bus = { CITY_DIR: city.dir, BUS_URL: nats.url, BUS_REPLICAS: '1', LOG_LEVEL: 'info' };
+  const edges = await Promise.all(edgePorts.map((port, i) => startNode(ROOT, `edge-${i + 1}`, 'broker/src/main.ts', { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1' }, 'MQTT broker listening', 180_000)));
+  edges.forEach(node);
+  log(`[${elapsed()}] ${EDGES} edges listening`);
+  const httpPort = await freePort();
+  node(await startNode(ROOT, 'replica', 'server/src/main.ts', {
+    ...bus, PORT: String(httpPort), HOST: '127.0.0.1', DATA_DIR: join(dir.path, 'replica'), STORE: 'influx', INFLUX_URL: influx.url,
+    INFLUX_DATABASE: 'citygrid', AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0',
+  }, 'CityGrid is live', 180_000));
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitUntil(async () => (((await (await fetch(`${base}/api/health`)).json()) as HealthResponse).cluster?.partitions.length ?? 0) === PARTITIONS, 'the replica to own every partition', 60_000);
+  log(`[${elapsed()}] replica live, owning all ${PARTITIONS} partitions`);
+
+  const socket = await connectSocket(base, await login(base, 'operator'));
+  stops.push({ name: 'socket', stop: async () => { socket.close(); } });
+  const latency = new LatencyHistogram();
+  let measuring = false;
+  socket.on('reading', (e: ReadingEvent) => { if (measuring) latency.add(Date.now() - e.ts); });
+
+  const gens: ChildProcess[] = [];
+  for (let g = 0; g < GENERATORS; g++) {
+    const proc = fork(join(ROOT, 'bench', 'city', 'generator-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    stops.push({ name: `generator-${g + 1}`, stop: () => stopProcess(proc, 5_000, 'SIGKILL') });
+    gens.push(proc);
+    meter.add(`generator-${g + 1}`, proc.pid);
+    await new Promise<void>((resolve, reject) => {
+      proc.on('message', (m: Record<string, unknown>) => { if (m.ready) resolve(); });
+      proc.once('exit', (code) => reject(new Error(`generator-${g + 1} exited with ${code}`)));
+    });
+  }
+  meter.add('bench (Socket.IO client)', process.pid);
+  const edgeRssBefore = edges.map((e) => readUsage(e.pid)?.rss ?? 0);
+
+  // connect every device; progress every 5 s
+  type Status = { messages: number; acked: number; errors: number; connected: number; failed: number; firstError: string | null };
+  const statusAll = async () => {
+    const rs = await Promise.all(gens.map((p) => call<Status>(p, { cmd: 'status' }, 30_000)));
+    return { connected: rs.reduce((s, r) => s + r.connected, 0), messages: rs.reduce((s, r) => s + r.messages, 0), acked: rs.reduce((s, r) => s + r.acked, 0), errors: rs.reduce((s, r) => s + r.errors, 0) };
+  };
+  const t0 = performance.now();
+  const progress = setInterval(() => { void statusAll().then((s) => log(`[${elapsed()}]   connected ${fmt(s.connected)} of ${fmt(DEVICES)}`), () => undefined); }, 5000);
+  const conns = await Promise.all(gens.map((p, g) => call<Status & { ms: number }>(p, {
+    cmd: 'connect', parallel: Math.max(1, Math.round(PARALLEL / GENERATORS)), perSecond: RAMP / GENERATORS,
+    shares: plan.shares.filter((s) => s.generator === g).map((s) => ({ port: edgePorts[s.edge]!, devices: s.devices })),
+  }, 900_000))).finally(() => clearInterval(progress));
+  const connectMs = Math.round(performance.now() - t0);
+  const connected = conns.reduce((s, r) => s + r.connected, 0);
+  const failed = conns.reduce((s, r) => s + r.failed, 0);
+  const edgeKbPerConn = Math.round(edges.reduce((s, e, i) => s + ((readUsage(e.pid)?.rss ?? 0) - edgeRssBefore[i]!), 0) / 1024 / Math.max(1, connected));
+  log(`[${elapsed()}] ${fmt(connected)} of ${fmt(DEVICES)} connected in ${(connectMs / 1000).toFixed(1)} s (${fmt(connected / (connectMs / 1000))}/s), ${fmt(failed)} failed${failed ? ` (first: ${conns.find((c) => c.firstError)?.firstError})` : ''}; edges grew ${edgeKbPerConn} KB per connection`);
+  if (connected === 0) throw new Error('no device could connect');
+
+  // steady: every device once per interval
+  meter.begin(2000);
+  measuring = true;
+  const steadyStart = performance.now();
+  let last = await statusAll();
+  const ticker = setInterval(() => {
+    void statusAll().then((s) => {
+      const secs = 10;
+      log(`[${elapsed()}]   sent ${fmt((s.messages - last.messages) / secs)}/s, acknowledged ${fmt((s.acked - last.acked) / secs)}/s, browser p99 so far ${latency.quantile(0.99)} ms, ${fmt(s.connected)} connected, errors ${s.errors}`);
+      last = s;
+    }, () => undefined);
+  }, 10_000);
+  const runs = await Promise.all(gens.map((p) => call<{ messages: number; acked: number; errors: number; behind: number; connected: number; seconds: number }>(p, { cmd: 'run', intervalMs: INTERVAL_S * 1000, seconds: STEADY_S }, (STEADY_S + 120) * 1000)))
+    .finally(() => clearInterval(ticker));
+  const steadyS = (performance.now() - steadyStart) / 1000;
+  await sleep(1000);
+  measuring = false;
+  const usage = meter.end();
+  const sent = runs.reduce((s, r) => s + r.messages, 0);
+  const acked = runs.reduce((s, r) => s + r.acked, 0);
+  const errors = runs.reduce((s, r) => s + r.errors, 0);
+  const stillConnected = runs.reduce((s, r) => s + r.connected, 0);
+  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected`);
+
+  // every acknowledged reading must be in InfluxDB once the replica has caught up
+  const countStored = async () => {
+    let n = 0;
+    for (const [m, f] of [['water_level', 'level_cm'], ['noise', 'laeq']] as const) {
+      const res = await fetch(`${influx.url}/query?db=citygrid&q=${encodeURIComponent(`SELECT count("${f}") FROM "${m}"`)}`, { signal: AbortSignal.timeout(60_000) });
+      const body = await res.json() as { results: { series?: { values: [string, number][] }[] }[] };
+      n += Number(body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+    }
+    return n;
+  };
+  const c0 = performance.now();
+  let stored = 0;
+  while ((stored = await countStored()) < acked && performance.now() - c0 < 180_000) await sleep(2000);
+  const storedAfterMs = stored >= acked ? Math.round(performance.now() - c0) : null;
+  const lost = Math.max(0, acked - stored);
+  log(`[${elapsed()}] InfluxDB holds ${fmt(stored)} readings${storedAfterMs === null ? ' after 180 s of waiting' : ` (all acknowledged ones ${storedAfterMs} ms after the end)`}: ${fmt(lost)} lost`);
+  socket.close();
+  await Promise.all(gens.map((p) => call(p, { cmd: 'close' }, 60_000).catch(() => undefined)));
+
+  const p50 = latency.quantile(0.5), p99 = latency.quantile(0.99);
+  log('');
+  log(`| measure (${fmt(DEVICES)} devices, ${INTERVAL_S} s interval, ${STEADY_S} s steady) | value |`);
+  log('|---|---|');
+  log(`| connect time, all devices | ${(connectMs / 1000).toFixed(1)} s (${fmt(connected)} connected, ${fmt(failed)} failed) |`);
+  log(`| messages sent / acknowledged | ${fmt(sent)} / ${fmt(acked)} (${fmt(acked / steadyS)}/s) |`);
+  log(`| lost (acknowledged, not in InfluxDB) | ${fmt(lost)} |`);
+  log(`| publish → Socket.IO reading p50 / p99 / max | ${p50} / ${p99} / ${Math.round(latency.max)} ms (${fmt(latency.count)} events) |`);
+  log('');
+  log('| process | CPU (% of a core) | RSS now / max (MB) |');
+  log('|---|---|---|');
+  for (const u of usage) log(`| ${u.name} | ${u.cpu_pct} | ${u.rss_mb} / ${u.rss_max_mb} |`);
+  log(`total CPU ${usage.reduce((s, u) => s + u.cpu_pct, 0)} % of a core (the machine has ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores)`);
+  return {
+    bench: 'city', quick: QUICK, devices: DEVICES, interval_s: INTERVAL_S, steady_s: Math.round(steadyS), offered_per_s: Math.round(RATE),
+    edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
+    connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
+    sent, acked, acked_per_s: Math.round(acked / steadyS), stored, lost, stored_after_ms: storedAfterMs, connection_errors: errors, still_connected: stillConnected,
+    browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
+    processes: usage,
+  };
+}
+
+let result: Record<string, unknown> | null = null;
+let failure: Error | null = null;
+try {
+  result = await main();
+} catch (err) {
+  failure = err as Error;
+  log(`bench:city failed: ${failure.stack ?? failure.message}`);
+  for (const p of nodeProcs) if (!p.running()) log(`${p.name} had exited; its last output:\n${p.tail().slice(-3000)}`);
+} finally {
+  log(`[${elapsed()}] stopping everything (by pid)`);
+  await stopAll();
+}
+log(`total ${elapsed().trim()}`);
+log(JSON.stringify(result ? { ...result, seconds: Math.round((performance.now() - started) / 1000) } : { bench: 'city', error: failure?.message ?? 'unknown' }));
+process.exit(result ? 0 : 1);
