@@ -9,7 +9,7 @@
 // connect every device, messages sent / acknowledged by the edges / stored in InfluxDB (lost =
 // acknowledged but not stored), publish → Socket.IO `reading` on the replica (a Socket.IO client
 // in this process, as the cluster bench measures), and CPU and RSS of every process.
-// `--quick` keeps the 100,000 devices and shortens only the steady phase, 600 s → 45 s.
+// `--quick` keeps the 100,000 devices and shortens only the steady phase, 600 s → 30 s.
 // A human summary, then the LAST line is one JSON object.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -34,15 +34,18 @@ const { values: args } = parseArgs({
     generators: { type: 'string' },
     ramp: { type: 'string', default: '0' },
     parallel: { type: 'string', default: '600' },
+    // CPU profiles of edge 1 and the replica, written when they stop (into bench/results)
+    profile: { type: 'boolean', default: false },
   },
   strict: true,
 });
 const QUICK = args.quick === true;
 const DEVICES = Number(args.devices);
 const INTERVAL_S = Number(args.interval);
-const STEADY_S = Number(args.seconds ?? (QUICK ? 45 : 600));
+const STEADY_S = Number(args.seconds ?? (QUICK ? 30 : 600));
 const RAMP = Number(args.ramp); // new connections per second in all, 0: as fast as the edges take them
 const PARALLEL = Number(args.parallel); // handshakes in progress at once, in all
+const PROFILE = args.profile === true ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : [];
 const bad = [
   [!Number.isInteger(DEVICES) || DEVICES < 10 || DEVICES > 1_000_000, '--devices must be 10..1000000'],
   [!(INTERVAL_S >= 1 && INTERVAL_S <= 3600), '--interval must be 1..3600 seconds'],
@@ -89,10 +92,11 @@ const EDGES = Number(args.edges ?? processesFor(DEVICES, perProcess));
 const GENERATORS = Number(args.generators ?? EDGES);
 const RATE = DEVICES / INTERVAL_S;
 const meter = new UsageMeter();
+const CORES = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()) || 1;
 const nodeProcs: NodeProc[] = [];
 
 async function main(): Promise<Record<string, unknown>> {
-  log(`CityGrid city bench${QUICK ? ' (quick: steady phase 45 s instead of 600 s)' : ''}: ${fmt(DEVICES)} devices, one reading each every ${INTERVAL_S} s (${fmt(RATE)} messages/s) for ${STEADY_S} s`);
+  log(`CityGrid city bench${QUICK ? ' (quick: steady phase 30 s instead of 600 s)' : ''}: ${fmt(DEVICES)} devices, one reading each every ${INTERVAL_S} s (${fmt(RATE)} messages/s) for ${STEADY_S} s`);
   log(`open files per process: ${fmt(limit)} → at most ${fmt(perProcess)} device sockets each: ${EDGES} edges, ${GENERATORS} generator processes, 1 replica, 1 NATS node (R1), Redis, InfluxDB`);
   const dir = tempDir('citygrid-city-bench-');
   stops.push({ name: 'temp dir', stop: async () => dir.remove() });
@@ -117,14 +121,14 @@ async function main(): Promise<Record<string, unknown>> {
   // edges start together (each loads the city's 100,000 devices); the replica after them
   const edgePorts = await Promise.all(Array.from({ length: EDGES }, () => freePort()));
   const bus = { CITY_DIR: city.dir, BUS_URL: nats.url, BUS_REPLICAS: '1', LOG_LEVEL: 'info' };
-  const edges = await Promise.all(edgePorts.map((port, i) => startNode(ROOT, `edge-${i + 1}`, 'broker/src/main.ts', { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1' }, 'MQTT broker listening', 180_000)));
+  const edges = await Promise.all(edgePorts.map((port, i) => startNode(ROOT, `edge-${i + 1}`, 'broker/src/main.ts', { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1' }, 'MQTT broker listening', 180_000, i === 0 ? PROFILE : [])));
   edges.forEach(node);
   log(`[${elapsed()}] ${EDGES} edges listening`);
   const httpPort = await freePort();
   node(await startNode(ROOT, 'replica', 'server/src/main.ts', {
     ...bus, PORT: String(httpPort), HOST: '127.0.0.1', DATA_DIR: join(dir.path, 'replica'), STORE: 'influx', INFLUX_URL: influx.url,
     INFLUX_DATABASE: 'citygrid', AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0',
-  }, 'CityGrid is live', 180_000));
+  }, 'CityGrid is live', 180_000, PROFILE));
   const base = `http://127.0.0.1:${httpPort}`;
   await waitUntil(async () => (((await (await fetch(`${base}/api/health`)).json()) as HealthResponse).cluster?.partitions.length ?? 0) === PARTITIONS, 'the replica to own every partition', 60_000);
   log(`[${elapsed()}] replica live, owning all ${PARTITIONS} partitions`);
@@ -155,6 +159,7 @@ async function main(): Promise<Record<string, unknown>> {
     const rs = await Promise.all(gens.map((p) => call<Status>(p, { cmd: 'status' }, 30_000)));
     return { connected: rs.reduce((s, r) => s + r.connected, 0), messages: rs.reduce((s, r) => s + r.messages, 0), acked: rs.reduce((s, r) => s + r.acked, 0), errors: rs.reduce((s, r) => s + r.errors, 0) };
   };
+  meter.begin(2000);
   const t0 = performance.now();
   const progress = setInterval(() => { void statusAll().then((s) => log(`[${elapsed()}]   connected ${fmt(s.connected)} of ${fmt(DEVICES)}`), () => undefined); }, 5000);
   const conns = await Promise.all(gens.map((p, g) => call<Status & { ms: number }>(p, {
@@ -164,8 +169,10 @@ async function main(): Promise<Record<string, unknown>> {
   const connectMs = Math.round(performance.now() - t0);
   const connected = conns.reduce((s, r) => s + r.connected, 0);
   const failed = conns.reduce((s, r) => s + r.failed, 0);
+  const connectUsage = meter.end();
+  const cpuOf = (u: typeof connectUsage, prefix: string) => u.rows.filter((r) => r.name.startsWith(prefix)).reduce((a, r) => a + r.cpu_pct, 0);
   const edgeKbPerConn = Math.round(edges.reduce((s, e, i) => s + ((readUsage(e.pid)?.rss ?? 0) - edgeRssBefore[i]!), 0) / 1024 / Math.max(1, connected));
-  log(`[${elapsed()}] ${fmt(connected)} of ${fmt(DEVICES)} connected in ${(connectMs / 1000).toFixed(1)} s (${fmt(connected / (connectMs / 1000))}/s), ${fmt(failed)} failed${failed ? ` (first: ${conns.find((c) => c.firstError)?.firstError})` : ''}; edges grew ${edgeKbPerConn} KB per connection`);
+  log(`[${elapsed()}] ${fmt(connected)} of ${fmt(DEVICES)} connected in ${(connectMs / 1000).toFixed(1)} s (${fmt(connected / (connectMs / 1000))}/s), ${fmt(failed)} failed${failed ? ` (first: ${conns.find((c) => c.firstError)?.firstError})` : ''}; edges grew ${edgeKbPerConn} KB per connection; CPU meanwhile (% of a core): edges ${cpuOf(connectUsage, 'edge')}, generators ${cpuOf(connectUsage, 'generator')}, the machine ${connectUsage.machineBusyPct} of ${CORES * 100}`);
   if (connected === 0) throw new Error('no device could connect');
 
   // steady: every device once per interval
@@ -185,7 +192,7 @@ async function main(): Promise<Record<string, unknown>> {
   const steadyS = (performance.now() - steadyStart) / 1000;
   await sleep(1000);
   measuring = false;
-  const usage = meter.end();
+  const { rows: usage, machineBusyPct } = meter.end();
   const sent = runs.reduce((s, r) => s + r.messages, 0);
   const acked = runs.reduce((s, r) => s + r.acked, 0);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
@@ -223,14 +230,14 @@ async function main(): Promise<Record<string, unknown>> {
   log('| process | CPU (% of a core) | RSS now / max (MB) |');
   log('|---|---|---|');
   for (const u of usage) log(`| ${u.name} | ${u.cpu_pct} | ${u.rss_mb} / ${u.rss_max_mb} |`);
-  log(`total CPU ${usage.reduce((s, u) => s + u.cpu_pct, 0)} % of a core (the machine has ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores)`);
+  log(`these processes: ${usage.reduce((s, u) => s + u.cpu_pct, 0)} % of a core in all; the whole machine was busy ${machineBusyPct} % of ${CORES * 100} (${CORES} cores)`);
   return {
     bench: 'city', quick: QUICK, devices: DEVICES, interval_s: INTERVAL_S, steady_s: Math.round(steadyS), offered_per_s: Math.round(RATE),
     edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
     connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
     sent, acked, acked_per_s: Math.round(acked / steadyS), stored, lost, stored_after_ms: storedAfterMs, connection_errors: errors, still_connected: stillConnected,
     browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
-    processes: usage,
+    cores: CORES, machine_busy_pct: machineBusyPct, connect_machine_busy_pct: connectUsage.machineBusyPct, processes: usage,
   };
 }
 
@@ -245,6 +252,7 @@ try {
 } finally {
   log(`[${elapsed()}] stopping everything (by pid)`);
   await stopAll();
+  if (PROFILE.length) log(`CPU profiles of edge-1 and the replica in bench/results (read with: node --import tsx bench/lib/profile-summary.ts <file>)`);
 }
 log(`total ${elapsed().trim()}`);
 log(JSON.stringify(result ? { ...result, seconds: Math.round((performance.now() - started) / 1000) } : { bench: 'city', error: failure?.message ?? 'unknown' }));

@@ -26,9 +26,9 @@ export function stopProcess(proc: ChildProcess, graceMs = 10_000, signal: NodeJS
   });
 }
 
-/** `node --import tsx <entry>` with `env`; resolves once its output contains `ready`. */
-export async function startNode(root: string, name: string, entry: string, env: Record<string, string>, ready: string, timeoutMs = 120_000): Promise<NodeProc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+/** `node [execArgv] --import tsx <entry>` with `env`; resolves once its output contains `ready`. */
+export async function startNode(root: string, name: string, entry: string, env: Record<string, string>, ready: string, timeoutMs = 120_000, execArgv: string[] = []): Promise<NodeProc> {
+  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', join(root, entry)], {
     cwd: root, env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -73,6 +73,13 @@ export function readUsage(pid: number): { cpuS: number; rss: number } | null {
   }
 }
 
+/** The whole machine's CPU time so far, busy and in all, in seconds (/proc/stat's first line). */
+export function machineCpu(): { busyS: number; totalS: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busyS: (total - f[3]! - f[4]!) / CLK_TCK, totalS: total / CLK_TCK };
+}
+
 export interface UsageRow { name: string; pid: number; cpu_pct: number; rss_mb: number; rss_max_mb: number }
 
 /** Samples the CPU and RSS of named processes: CPU over a window (begin → end), RSS at the end and at most. */
@@ -80,6 +87,7 @@ export class UsageMeter {
   private readonly procs = new Map<string, { pid: number; cpu0: number; cpu1: number; rss: number; rssMax: number }>();
   private t0 = 0;
   private t1 = 0;
+  private machine0 = machineCpu();
   private timer: NodeJS.Timeout | null = null;
 
   add(name: string, pid: number | undefined): void {
@@ -89,6 +97,7 @@ export class UsageMeter {
   /** Starts the window and samples every `everyMs` until end(). */
   begin(everyMs = 2000): void {
     this.t0 = performance.now();
+    this.machine0 = machineCpu();
     for (const p of this.procs.values()) {
       const u = readUsage(p.pid);
       p.cpu0 = p.cpu1 = u?.cpuS ?? 0;
@@ -108,15 +117,20 @@ export class UsageMeter {
     }
   }
 
-  end(): UsageRow[] {
+  /** Ends the window: each process's share of a core over it, and the whole machine's busy share (% of one core: 200 = both of two cores). */
+  end(): { rows: UsageRow[]; machineBusyPct: number } {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.sample();
     const s = Math.max(0.001, (this.t1 - this.t0) / 1000);
     const mb = (b: number) => Math.round(b / 1_048_576);
-    return [...this.procs.entries()].map(([name, p]) => ({
-      name, pid: p.pid, cpu_pct: Math.round(((p.cpu1 - p.cpu0) / s) * 100), rss_mb: mb(p.rss), rss_max_mb: mb(p.rssMax),
-    }));
+    const m = machineCpu();
+    return {
+      rows: [...this.procs.entries()].map(([name, p]) => ({
+        name, pid: p.pid, cpu_pct: Math.round(((p.cpu1 - p.cpu0) / s) * 100), rss_mb: mb(p.rss), rss_max_mb: mb(p.rssMax),
+      })),
+      machineBusyPct: Math.round(((m.busyS - this.machine0.busyS) / s) * 100),
+    };
   }
 }
 
