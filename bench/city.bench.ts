@@ -172,7 +172,7 @@ async function main(): Promise<Record<string, unknown>> {
   const connectUsage = meter.end();
   const cpuOf = (u: typeof connectUsage, prefix: string) => u.rows.filter((r) => r.name.startsWith(prefix)).reduce((a, r) => a + r.cpu_pct, 0);
   const edgeKbPerConn = Math.round(edges.reduce((s, e, i) => s + ((readUsage(e.pid)?.rss ?? 0) - edgeRssBefore[i]!), 0) / 1024 / Math.max(1, connected));
-  log(`[${elapsed()}] ${fmt(connected)} of ${fmt(DEVICES)} connected in ${(connectMs / 1000).toFixed(1)} s (${fmt(connected / (connectMs / 1000))}/s), ${fmt(failed)} failed${failed ? ` (first: ${conns.find((c) => c.firstError)?.firstError})` : ''}; edges grew ${edgeKbPerConn} KB per connection; CPU meanwhile (% of a core): edges ${cpuOf(connectUsage, 'edge')}, generators ${cpuOf(connectUsage, 'generator')}, the machine ${connectUsage.machineBusyPct} of ${CORES * 100}`);
+  log(`[${elapsed()}] ${fmt(connected)} of ${fmt(DEVICES)} connected in ${(connectMs / 1000).toFixed(1)} s (${fmt(connected / (connectMs / 1000))}/s), ${fmt(failed)} failed${failed ? ` (first: ${conns.find((c) => c.firstError)?.firstError})` : ''}; edges grew ${edgeKbPerConn} KB per connection; CPU meanwhile (% of a core): edges ${cpuOf(connectUsage, 'edge')}, generators ${cpuOf(connectUsage, 'generator')}, the machine ${connectUsage.machine.busy_pct} of ${CORES * 100}`);
   if (connected === 0) throw new Error('no device could connect');
 
   // steady: every device once per interval
@@ -192,7 +192,7 @@ async function main(): Promise<Record<string, unknown>> {
   const steadyS = (performance.now() - steadyStart) / 1000;
   await sleep(1000);
   measuring = false;
-  const { rows: usage, machineBusyPct } = meter.end();
+  const { rows: usage, machine } = meter.end();
   const sent = runs.reduce((s, r) => s + r.messages, 0);
   const acked = runs.reduce((s, r) => s + r.acked, 0);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
@@ -230,14 +230,15 @@ async function main(): Promise<Record<string, unknown>> {
   log('| process | CPU (% of a core) | RSS now / max (MB) |');
   log('|---|---|---|');
   for (const u of usage) log(`| ${u.name} | ${u.cpu_pct} | ${u.rss_mb} / ${u.rss_max_mb} |`);
-  log(`these processes: ${usage.reduce((s, u) => s + u.cpu_pct, 0)} % of a core in all; the whole machine was busy ${machineBusyPct} % of ${CORES * 100} (${CORES} cores)`);
+  const ours = usage.reduce((s, u) => s + u.cpu_pct, 0);
+  log(`these processes: ${ours} % of a core in all. The whole machine (${CORES} cores, ${CORES * 100} %): busy ${machine.busy_pct} % = processes ${machine.processes_pct} % (others than these: ${Math.max(0, machine.processes_pct - ours)} %) + interrupts ${machine.interrupts_pct} % (loopback TCP) + stolen ${machine.steal_pct} %`);
   return {
     bench: 'city', quick: QUICK, devices: DEVICES, interval_s: INTERVAL_S, steady_s: Math.round(steadyS), offered_per_s: Math.round(RATE),
     edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
     connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
     sent, acked, acked_per_s: Math.round(acked / steadyS), stored, lost, stored_after_ms: storedAfterMs, connection_errors: errors, still_connected: stillConnected,
     browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
-    cores: CORES, machine_busy_pct: machineBusyPct, connect_machine_busy_pct: connectUsage.machineBusyPct, processes: usage,
+    cores: CORES, machine, connect_machine: connectUsage.machine, processes: usage,
   };
 }
 

@@ -73,12 +73,14 @@ export function readUsage(pid: number): { cpuS: number; rss: number } | null {
   }
 }
 
-/** The whole machine's CPU time so far, busy and in all, in seconds (/proc/stat's first line). */
-export function machineCpu(): { busyS: number; totalS: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  return { busyS: (total - f[3]! - f[4]!) / CLK_TCK, totalS: total / CLK_TCK };
+/** The whole machine's CPU time so far, in seconds (/proc/stat's first line): in processes (user, nice, system), in interrupts (irq, softirq: loopback TCP is mostly here), and stolen by the hypervisor. */
+export function machineCpu(): { procS: number; irqS: number; stealS: number } {
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { procS: (user + nice + system) / CLK_TCK, irqS: (irq + softirq) / CLK_TCK, stealS: steal / CLK_TCK };
 }
+
+/** The machine's CPU over a window, in % of one core (200 = both cores of two). */
+export interface MachineUsage { processes_pct: number; interrupts_pct: number; steal_pct: number; busy_pct: number }
 
 export interface UsageRow { name: string; pid: number; cpu_pct: number; rss_mb: number; rss_max_mb: number }
 
@@ -117,19 +119,22 @@ export class UsageMeter {
     }
   }
 
-  /** Ends the window: each process's share of a core over it, and the whole machine's busy share (% of one core: 200 = both of two cores). */
-  end(): { rows: UsageRow[]; machineBusyPct: number } {
+  /** Ends the window: each process's share of a core over it, and the whole machine's. */
+  end(): { rows: UsageRow[]; machine: MachineUsage } {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.sample();
     const s = Math.max(0.001, (this.t1 - this.t0) / 1000);
     const mb = (b: number) => Math.round(b / 1_048_576);
-    const m = machineCpu();
+    const m = machineCpu(), m0 = this.machine0;
+    const pct = (x: number) => Math.round((x / s) * 100);
+    const machine = { processes_pct: pct(m.procS - m0.procS), interrupts_pct: pct(m.irqS - m0.irqS), steal_pct: pct(m.stealS - m0.stealS), busy_pct: 0 };
+    machine.busy_pct = machine.processes_pct + machine.interrupts_pct + machine.steal_pct;
     return {
       rows: [...this.procs.entries()].map(([name, p]) => ({
         name, pid: p.pid, cpu_pct: Math.round(((p.cpu1 - p.cpu0) / s) * 100), rss_mb: mb(p.rss), rss_max_mb: mb(p.rssMax),
       })),
-      machineBusyPct: Math.round(((m.busyS - this.machine0.busyS) / s) * 100),
+      machine,
     };
   }
 }

@@ -84,7 +84,7 @@ describe('a generator process over real edges', () => {
     meter.add('generator', gen.pid);
     meter.begin(200);
     const run = await call<{ messages: number; acked: number; errors: number }>(gen, { cmd: 'run', intervalMs: 1000, seconds: 3 });
-    const { rows: [usage], machineBusyPct } = meter.end();
+    const { rows: [usage], machine } = meter.end();
     // 30 devices × one a second × 3 s (the pacer may be one message short at the end)
     expect(run.messages).toBeGreaterThanOrEqual(84);
     expect(run.messages).toBeLessThanOrEqual(90);
@@ -97,7 +97,8 @@ describe('a generator process over real edges', () => {
     expect(offered.reduce((sum, m) => sum + [...m.values()].reduce((a, b) => a + b, 0), 0)).toBe(run.messages);
     expect(usage!.rss_mb).toBeGreaterThan(20);
     expect(usage!.cpu_pct).toBeGreaterThanOrEqual(0);
-    expect(machineBusyPct).toBeGreaterThan(0);
+    expect(machine.busy_pct).toBeGreaterThan(0);
+    expect(machine.busy_pct).toBe(machine.processes_pct + machine.interrupts_pct + machine.steal_pct);
     expect(readUsage(gen.pid!)!.cpuS).toBeGreaterThan(0);
     await call(gen, { cmd: 'close' });
     await expect.poll(() => brokers.reduce((s, b) => s + b.connectedClients(), 0)).toBe(0);
