@@ -10,6 +10,7 @@
 //       time, and Node-RED's CPU and RSS. Run last, as its backlog may outlast the settle time.
 // A human table, then the LAST line is one JSON object.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { searchSaturation } from '../simulators/src/load/pacing.js';
@@ -28,7 +29,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     variants: { type: 'string', default: 'tuned,untuned' },
     rate: { type: 'string', default: '20000' },
-    start: { type: 'string', default: '10000' },
+    start: { type: 'string' }, // the saturation search's first rate (default: --rate, as bench/bench.ts starts at its fixed load)
     devices: { type: 'string', default: '200' },
     batch: { type: 'string', default: '1' },
     window: { type: 'string', default: '16' },
@@ -110,6 +111,7 @@ async function measure(variant: LowcodeVariant, influx: TestInflux, devices: Loa
   g: { gens: () => GeneratorPool; grow: (cpuPct: number, rate: number) => Promise<boolean> }) {
   const db = `lowcode_${variant}`;
   await influx.query(`CREATE DATABASE "${db}"`, '');
+  const load0 = loadavg()[0]!;
   log(`[${elapsed()}] ${variant}: starting aedes and Node-RED (database ${db}${variant === 'tuned' ? `, batches of ${fmt(BATCH_POINTS)} points or ${BATCH_MS} ms` : ', one write per message'})`);
   const broker = await forkChild('lowcode/broker-child.ts', onCrash);
   const mqttPort = broker.ready.port as number;
@@ -172,7 +174,9 @@ async function measure(variant: LowcodeVariant, influx: TestInflux, devices: Loa
     const warmRate = Math.min(5000, FIXED_RATE);
     const warm = await run(warmRate, 2);
     if (await g.grow(warm.cpuPct, warmRate)) await connect();
-    await settle(warm.from, warm.to, warm.ackedReadings, STEP_SETTLE_MS);
+    const warmStored = await settle(warm.from, warm.to, warm.ackedReadings, STEP_SETTLE_MS);
+    if (warmStored.stored === 0) throw new Error(`the flow stored none of the warm-up's ${warm.ackedReadings} readings; Node-RED said: ${red.log().slice(-3000)}`);
+    log(`[${elapsed()}]   warm-up: ${fmt(warmStored.stored)} of ${fmt(warm.ackedReadings)} readings stored`);
 
     // ---------------------------------------------------------------- (b) saturation
     const steps: { rate: number; ok: boolean; sent_per_s: number; lost: number; stored_after_ms: number | null; write_errors: number }[] = [];
@@ -186,10 +190,10 @@ async function measure(variant: LowcodeVariant, influx: TestInflux, devices: Loa
       // bench/bench.ts's rule: all sent, all of it stored, and stored within 2 s of the end
       const ok = sentPerS >= rate * 0.97 && lost === 0 && r.errors === 0 && s.afterMs !== null && s.afterMs <= 2000;
       steps.push({ rate, ok, sent_per_s: Math.round(sentPerS), lost, stored_after_ms: s.afterMs, write_errors: red.errors() - e0 });
-      log(`[${elapsed()}]   ${fmt(rate).padStart(7)} readings/s: sent ${fmt(Math.round(sentPerS))}/s, lost ${fmt(lost)} of ${fmt(r.ackedReadings)}, ${s.afterMs === null ? (s.busy ? `still busy after ${STEP_SETTLE_MS / 1000} s` : 'stopped short') : `stored ${s.afterMs} ms after the end`}, ${red.errors() - e0} write errors logged -> ${ok ? 'sustained' : 'not sustained'}`);
+      log(`[${elapsed()}]   ${fmt(rate).padStart(7)} readings/s: sent ${fmt(Math.round(sentPerS))}/s, lost ${fmt(lost)} of ${fmt(r.ackedReadings)}, ${s.afterMs === null ? (s.busy ? `still busy after ${STEP_SETTLE_MS / 1000} s` : 'Node-RED went idle without the rest') : `stored ${s.afterMs} ms after the end`}, ${red.errors() - e0} write errors logged -> ${ok ? 'sustained' : 'not sustained'}`);
       if (crashed) throw new Error(crashed);
       return ok;
-    }, { start: Number(args.start), max: FIXED_RATE * 2, grow: 1.25, precision: 0.08, maxSteps: MAX_STEPS, round: 500 });
+    }, { start: Number(args.start ?? FIXED_RATE), max: FIXED_RATE * 2, grow: 1.25, precision: 0.08, maxSteps: MAX_STEPS, round: 1000 });
 
     // ---------------------------------------------------------------- (a) the fixed rate
     await sleep(1000);
@@ -224,11 +228,15 @@ async function measure(variant: LowcodeVariant, influx: TestInflux, devices: Loa
         broker_cpu_pct: Math.round(((b1.cpu.user + b1.cpu.system - b0.cpu.user - b0.cpu.system) / 1000 / (b1.at - b0.at)) * 100),
         generator_cpu_pct: fixed.cpuPct,
       },
+      // this machine is shared: the 1-minute load average before the variant and after its fixed run
+      load_avg: [Number(load0.toFixed(1)), Number(loadavg()[0]!.toFixed(1))],
     };
     const f = result.fixed;
-    log(`[${elapsed()}]   sent ${fmt(f.sent_per_s)}/s, ${fmt(f.acked)} acknowledged, ${fmt(f.lost)} not in InfluxDB (${f.lost_pct} %) ${f.stored_after_ms !== null ? `(all stored ${f.stored_after_ms} ms after the end)` : f.still_busy_after_settle ? `after ${SETTLE_MS / 1000} s, Node-RED still busy` : 'once Node-RED had gone quiet'}; ${f.write_errors_logged} write errors logged; Node-RED CPU ${f.node_red_cpu_pct}%, RSS max ${f.node_red_rss_mb} MB; broker CPU ${f.broker_cpu_pct}%; generator CPU ${f.generator_cpu_pct}%`);
+    log(`[${elapsed()}]   sent ${fmt(f.sent_per_s)}/s, ${fmt(f.acked)} acknowledged, ${fmt(f.lost)} not in InfluxDB (${f.lost_pct} %) ${f.stored_after_ms !== null ? `(all stored ${f.stored_after_ms} ms after the end)` : f.still_busy_after_settle ? `after ${SETTLE_MS / 1000} s, Node-RED still busy` : 'once Node-RED had gone quiet'}; ${f.write_errors_logged} write errors logged; Node-RED CPU ${f.node_red_cpu_pct}%, RSS max ${f.node_red_rss_mb} MB; broker CPU ${f.broker_cpu_pct}%; generator CPU ${f.generator_cpu_pct}%; load average ${result.load_avg.join(' -> ')}`);
+    const kinds = red.errorKinds();
+    if (kinds.length) log(`[${elapsed()}]   Node-RED's errors in the whole run, by kind: ${kinds.slice(0, 4).map(([k, n]) => `${fmt(n)}× ${k}`).join('; ')}`);
     await g.gens().close();
-    return result;
+    return { ...result, error_kinds: Object.fromEntries(kinds.slice(0, 4)) };
   } finally {
     await nr?.stop();
     await call(broker.proc, { cmd: 'stop' }, 10_000).catch(() => undefined);

@@ -89,26 +89,29 @@ export function functionBody(variant: LowcodeVariant, batchPoints = TUNED_BATCH_
   return TO_POINTS + (variant === 'tuned' ? tunedTail(batchPoints, batchMs) : UNTUNED_TAIL);
 }
 
-/** The flows file: one tab, the broker and InfluxDB config nodes, and the four nodes in a line. */
+/**
+ * The flows file: one tab, the broker and InfluxDB config nodes (no x/y: that is how Node-RED tells
+ * config nodes), and the four flow nodes in a line.
+ */
 export function lowcodeFlow(o: LowcodeFlowOptions): FlowNode[] {
-  const z = 'citygrid-tab';
+  const z = 'cg-tab';
   const write = o.variant === 'tuned'
-    ? { id: 'write', type: 'influxdb batch', z, name: 'InfluxDB batch write', influxdb: 'influx', precision: 'ms', retentionPolicy: '', wires: [] }
-    : { id: 'write', type: 'influxdb out', z, name: 'InfluxDB write', influxdb: 'influx', measurement: '', precision: 'ms', retentionPolicy: '', wires: [] };
+    ? { id: 'cg-write', type: 'influxdb batch', z, x: 820, y: 80, name: 'InfluxDB batch write', influxdb: 'cg-influx', precision: 'ms', retentionPolicy: '', wires: [] }
+    : { id: 'cg-write', type: 'influxdb out', z, x: 820, y: 80, name: 'InfluxDB write', influxdb: 'cg-influx', measurement: '', precision: 'ms', retentionPolicy: '', wires: [] };
   return [
     { id: z, type: 'tab', label: `CityGrid telemetry to InfluxDB (${o.variant})`, disabled: false },
     {
-      id: 'broker', type: 'mqtt-broker', name: 'city broker', broker: '127.0.0.1', port: String(o.mqttPort),
+      id: 'cg-broker', type: 'mqtt-broker', name: 'city broker', broker: '127.0.0.1', port: String(o.mqttPort),
       clientid: o.clientId ?? 'nodered-lowcode', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60',
       cleansession: false, autoUnsubscribe: false, birthTopic: '', closeTopic: '', willTopic: '',
     },
-    { id: 'influx', type: 'influxdb', hostname: '127.0.0.1', port: String(o.influxPort), protocol: 'http', database: o.database, name: 'citygrid influx', usetls: false, influxdbVersion: '1.x' },
-    { id: 'in', type: 'mqtt in', z, name: 'telemetry', topic: allDevicesTopic('telemetry'), qos: '1', datatype: 'utf8', broker: 'broker', nl: false, rap: true, rh: 0, inputs: 0, wires: [['json']] },
-    { id: 'json', type: 'json', z, name: 'parse', property: 'payload', action: 'obj', pretty: false, wires: [['points']] },
+    { id: 'cg-influx', type: 'influxdb', hostname: '127.0.0.1', port: String(o.influxPort), protocol: 'http', database: o.database, name: 'citygrid influx', usetls: false, influxdbVersion: '1.x' },
+    { id: 'cg-in', type: 'mqtt in', z, x: 120, y: 80, name: 'telemetry', topic: allDevicesTopic('telemetry'), qos: '1', datatype: 'utf8', broker: 'cg-broker', nl: false, rap: true, rh: 0, inputs: 0, wires: [['cg-json']] },
+    { id: 'cg-json', type: 'json', z, x: 300, y: 80, name: 'parse', property: 'payload', action: 'obj', pretty: false, wires: [['cg-points']] },
     {
-      id: 'points', type: 'function', z, name: o.variant === 'tuned' ? `to points, batches of ${o.batchPoints ?? TUNED_BATCH_POINTS} or ${o.batchMs ?? TUNED_BATCH_MS} ms` : 'to points',
+      id: 'cg-points', type: 'function', z, x: 520, y: 80, name: o.variant === 'tuned' ? `to points, batches of ${o.batchPoints ?? TUNED_BATCH_POINTS} or ${o.batchMs ?? TUNED_BATCH_MS} ms` : 'to points',
       func: functionBody(o.variant, o.batchPoints, o.batchMs), outputs: 1, timeout: 0, noerr: 0,
-      initialize: functionInitialize(o.devices), finalize: '', libs: [], wires: [['write']],
+      initialize: functionInitialize(o.devices), finalize: '', libs: [], wires: [['cg-write']],
     },
     write,
   ];

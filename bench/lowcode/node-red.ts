@@ -55,6 +55,8 @@ export interface NodeRedProcess {
   log(): string;
   /** Lines logged at [error] so far (a failed InfluxDB write is one each). */
   errors(): number;
+  /** The [error] lines by text (digits as #), most frequent first. */
+  errorKinds(): [string, number][];
   stop(): Promise<void>;
 }
 
@@ -68,12 +70,19 @@ export function startNodeRed(redJs: string, userDir: string, flow: FlowNode[]): 
   let out = '';
   let errors = 0;
   let partial = '';
+  const kinds = new Map<string, number>();
   const keep = (d: Buffer) => {
     const text = d.toString();
     out = (out + text).slice(-65_536);
     const lines = (partial + text).split('\n');
     partial = lines.pop()!.slice(-4096);
-    for (const l of lines) if (l.includes('[error]')) errors++;
+    for (const l of lines) {
+      const at = l.indexOf('[error] ');
+      if (at < 0) continue;
+      errors++;
+      const kind = l.slice(at + 8, at + 128).replace(/\d+/g, '#');
+      if (kinds.size < 100 || kinds.has(kind)) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
@@ -87,6 +96,7 @@ export function startNodeRed(redJs: string, userDir: string, flow: FlowNode[]): 
     },
     log: () => out,
     errors: () => errors,
+    errorKinds: () => [...kinds].sort((a, b) => b[1] - a[1]),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
