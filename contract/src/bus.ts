@@ -66,8 +66,16 @@ export interface AlertCommand {
   to?: string;
 }
 
-/** What one stream message holds: an accepted device message, a refusal the edge made, or an alert command. */
-export type BusEnvelope = { m: BusMessage } | { r: Rejection } | { c: AlertCommand };
+/**
+ * What one stream message holds: an accepted device message, several of one partition (`b`: an edge
+ * under load batches what arrives while its last publish to that partition awaits JetStream's ack),
+ * a refusal the edge made, or an alert command. `b` came with issue 16: a replica before it skips
+ * (and terminates) such messages, so replicas are upgraded before edges.
+ */
+export type BusEnvelope = { m: BusMessage } | { b: BusMessage[] } | { r: Rejection } | { c: AlertCommand };
+
+/** A decoded batch says how many of its members were not well-formed (skipped, to be counted). */
+export type DecodedEnvelope = Exclude<BusEnvelope, { b: BusMessage[] }> | { b: BusMessage[]; malformed: number };
 
 /** Cluster mode: the alert log as a stream. Each owner appends its alerts' events; every replica reads it all. */
 export const ALERT_STREAM = 'CITYGRID_ALERTS';
@@ -89,7 +97,16 @@ const CHANNELS = new Set(['telemetry', 'event', 'status']);
  * Reads a stream message back. Only edges write the stream, but a message that is not a well-formed
  * envelope (another writer, a future format) gives null, to be counted and skipped, never thrown.
  */
-export function decodeEnvelope(data: Uint8Array): BusEnvelope | null {
+function busMessageOf(v: unknown): BusMessage | null {
+  const m = v as Record<string, unknown> | null;
+  if (typeof m !== 'object' || m === null || typeof m.device !== 'string' || typeof m.receivedAt !== 'number' || typeof m.key !== 'string' || !CHANNELS.has(m.channel as string)) return null;
+  if (m.channel === 'telemetry' && !Array.isArray(m.readings)) return null;
+  if (m.channel === 'event' && (typeof m.event !== 'object' || m.event === null)) return null;
+  if (m.channel === 'status' && typeof m.online !== 'boolean') return null;
+  return m as unknown as BusMessage;
+}
+
+export function decodeEnvelope(data: Uint8Array): DecodedEnvelope | null {
   let v: unknown;
   try {
     v = JSON.parse(DECODER.decode(data));
@@ -99,12 +116,17 @@ export function decodeEnvelope(data: Uint8Array): BusEnvelope | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if ('m' in o) {
-    const m = o.m as Record<string, unknown> | null;
-    if (typeof m !== 'object' || m === null || typeof m.device !== 'string' || typeof m.receivedAt !== 'number' || typeof m.key !== 'string' || !CHANNELS.has(m.channel as string)) return null;
-    if (m.channel === 'telemetry' && !Array.isArray(m.readings)) return null;
-    if (m.channel === 'event' && (typeof m.event !== 'object' || m.event === null)) return null;
-    if (m.channel === 'status' && typeof m.online !== 'boolean') return null;
-    return { m: m as unknown as BusMessage };
+    const m = busMessageOf(o.m);
+    return m ? { m } : null;
+  }
+  if ('b' in o) {
+    if (!Array.isArray(o.b)) return null;
+    const b: BusMessage[] = [];
+    for (const v of o.b as unknown[]) {
+      const m = busMessageOf(v);
+      if (m) b.push(m);
+    }
+    return { b, malformed: o.b.length - b.length };
   }
   if ('c' in o) {
     const c = o.c as Record<string, unknown> | null;

@@ -209,6 +209,9 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
                 } else {
                   const d = city.devicesById.get(envelope.m.device);
                   if (d) session.feed(envelope.m.receivedAt, observationsOf(envelope.m, d));
+                  // what the last owner took: a copy of it (in an edge's batch, which JetStream cannot
+                  // dedupe) is recognised here as it would have been there
+                  if (Date.now() - envelope.m.receivedAt <= DUPLICATE_WINDOW_MS) recent.remember(envelope.m.key, envelope.m.receivedAt, envelope.m.identifiable);
                 }
               },
               finish: () => { session.finish(Date.now()); },

@@ -58,18 +58,22 @@ async function replica(lookbackMs = 10 * 60_000, faults: Faults = {}): Promise<{
 const CELL = 'c-replay';
 const P = partitionOf(CELL);
 let n = 0;
-async function publish(nc: NatsConnection, count: number): Promise<string[]> {
+/** `batch`: all `count` in one stream message, as an edge under load sends them (`{b: [...]}`). */
+async function publish(nc: NatsConnection, count: number, batch = false): Promise<string[]> {
   const js = jetstream(nc);
   const keys: string[] = [];
+  const members: BusMessage[] = [];
   for (let i = 0; i < count; i++) {
     const key = `wl-replay/telemetry/${++n}`;
     const m: BusMessage = {
       channel: 'telemetry', device: 'wl-replay', receivedAt: Date.now(), dup: false, key, identifiable: true, stamped: false,
       readings: [{ device: 'wl-replay', ts: Date.now(), metrics: { level_cm: 20 + n }, seq: n }],
     };
-    await js.publish(busSubject(P), encodeEnvelope({ m }), { msgID: key });
+    if (batch) members.push(m);
+    else await js.publish(busSubject(P), encodeEnvelope({ m }), { msgID: key });
     keys.push(key);
   }
+  if (batch) await js.publish(busSubject(P), encodeEnvelope({ b: members }));
   return keys;
 }
 
@@ -162,6 +166,24 @@ describe('taking a partition over', () => {
     expect(new Set(fed).size, 'no message fed twice').toBe(fed.length);
     const later = await publish(b.nc, 3);
     await waitFor(() => later.every((k) => b.seen.run.includes(k)), 'the partition consumed after the failures', 10_000, 20);
+    await b.bus.close();
+  }, 60_000);
+
+  it('runs an edge\'s batch message by message, acknowledges it once, and the next owner replays each of its messages', async () => {
+    const a = await replica();
+    await waitFor(() => a.bus.owned().length === 64, 'the first replica owning every partition', 15_000, 50);
+    const start = a.seen.run.length;
+    const acked = a.bus.stats.acked;
+    const batch = await publish(a.nc, 6, true);
+    await waitFor(() => a.seen.run.length === start + 6 && a.bus.stats.acked === acked + 1, 'the batch processed and its one stream message acknowledged', 10_000, 20);
+    expect(a.seen.run.slice(-6), 'each message of the batch, in order').toEqual(batch);
+    await a.nc.flush();
+    await a.bus.close();
+
+    const b = await replica();
+    await waitFor(() => b.seen.finished.includes(P), 'the partition taken over', 15_000, 20);
+    expect(b.seen.fed.get(P)?.slice(-6), 'replayed: each message of the batch').toEqual(batch);
+    expect(b.seen.run).toEqual([]);
     await b.bus.close();
   }, 60_000);
 });

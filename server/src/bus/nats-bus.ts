@@ -319,7 +319,9 @@ export class NatsBus {
         got++;
         if (m.seq > run.floor) { more = false; break; }
         const envelope = decodeEnvelope(m.data);
-        if (envelope && !('c' in envelope)) run.session!.feed(envelope); // commands were applied; their outcome is in the alert stream
+        // commands were applied; their outcome is in the alert stream
+        if (envelope && 'b' in envelope) for (const one of envelope.b) run.session!.feed({ m: one });
+        else if (envelope && !('c' in envelope)) run.session!.feed(envelope);
         run.n++;
         run.from = { seq: m.seq + 1 };
         if (m.seq === run.floor || m.info.pending === 0) { more = false; break; }
@@ -345,7 +347,14 @@ export class NatsBus {
     }
     if ('r' in envelope) this.o.onRefusal(envelope.r);
     else if ('c' in envelope) this.o.onCommand?.(envelope.c);
-    else this.o.pipeline.run(envelope.m);
+    else if ('m' in envelope) this.o.pipeline.run(envelope.m);
+    else {
+      for (const one of envelope.b) this.o.pipeline.run(one);
+      if (envelope.malformed) {
+        this.stats.malformed += envelope.malformed;
+        this.log.error({ subject: m.subject, seq: m.seq, skipped: envelope.malformed, of: envelope.malformed + envelope.b.length }, 'messages of a batch on the bus are not CityGrid messages; skipped');
+      }
+    }
     this.toAck.push(m);
     if (this.ackScheduled) return;
     this.ackScheduled = true;
