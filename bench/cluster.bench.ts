@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
     devices: { type: 'string', default: '200' },
     window: { type: 'string', default: '16' },
     replicas: { type: 'string', default: '1,2,3' },
+    // NATS nodes: 3 (JetStream R3, the shape of a real cluster) or 1 (R1: a one-box cluster mode)
+    nats: { type: 'string', default: '3' },
+    // CPU profiles of the edge and the first replica, written when they stop (into bench/results)
+    profile: { type: 'boolean', default: false },
   },
   strict: false,
 });
@@ -38,6 +42,8 @@ const DEVICES = Number(args.devices);
 const WINDOW = Number(args.window);
 const FIXED_S = QUICK ? 8 : 20;
 const FLAT_S = QUICK ? 6 : 15;
+const NATS_NODES = Number(args.nats) === 1 ? 1 : 3;
+const PROFILE = args.profile === true ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : [];
 const COUNTS = String(args.replicas).split(',').map(Number).filter((n) => n >= 1 && n <= 5);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const started = performance.now();
@@ -53,14 +59,14 @@ function generator(): Promise<ChildProcess> {
   });
 }
 
-log(`CityGrid cluster bench${QUICK ? ' (quick)' : ''}: ${DEVICES} devices, ${BATCH} reading(s) per message, replicas ${COUNTS.join(', ')}, 1 edge, 3 NATS nodes, fixed load ${RATE.toLocaleString('en-US')} readings/s`);
+log(`CityGrid cluster bench${QUICK ? ' (quick)' : ''}: ${DEVICES} devices, ${BATCH} reading(s) per message, replicas ${COUNTS.join(', ')}, 1 edge, ${NATS_NODES} NATS node(s), fixed load ${RATE.toLocaleString('en-US')} readings/s`);
 const city = await writeSyntheticCity({ cols: 20, rows: 10, devices: DEVICES, kinds: ['water_level', 'water_level', 'water_level', 'noise'] });
 const devices: LoadDevice[] = city.city.devices.map((d) => ({ id: d.id, kind: d.kind }));
 const results: { replicas: number; acked_per_s: number; lost: number; stored_after_ms: number | null; p50_ms: number; p99_ms: number; events: number; generator_cpu_pct: number }[] = [];
 
 for (const count of COUNTS) {
   const dir = tempDir('citygrid-cluster-bench-');
-  const nats = await natsCluster(join(dir.path), 3);
+  const nats = await natsCluster(join(dir.path), NATS_NODES);
   const redis = await redisServer(dir.path);
   const influx = await influxd(join(dir.path, 'influxdb'));
   await fetch(`${influx.url}/query?q=${encodeURIComponent('CREATE DATABASE "citygrid"')}`, { method: 'POST' });
@@ -69,16 +75,16 @@ for (const count of COUNTS) {
   try {
     const edgePort = await freePort();
     procs.push(await startChild('broker/src/main.ts', {
-      MQTT_PORT: String(edgePort), MQTT_HOST: '127.0.0.1', CITY_DIR: city.dir, BUS_URL: nats.url, BUS_REPLICAS: '3', MQTT_DEVICE_RATE: '0', LOG_LEVEL: 'info',
-    }, 'MQTT broker listening'));
+      MQTT_PORT: String(edgePort), MQTT_HOST: '127.0.0.1', CITY_DIR: city.dir, BUS_URL: nats.url, BUS_REPLICAS: String(NATS_NODES), MQTT_DEVICE_RATE: '0', LOG_LEVEL: 'info',
+    }, 'MQTT broker listening', 60_000, PROFILE));
     const ports: number[] = [];
     for (let i = 0; i < count; i++) {
       const port = await freePort();
       ports.push(port);
       procs.push(await startChild('server/src/main.ts', {
-        PORT: String(port), HOST: '127.0.0.1', CITY_DIR: city.dir, DATA_DIR: join(dir.path, `replica-${i + 1}`), BUS_URL: nats.url, BUS_REPLICAS: '3',
+        PORT: String(port), HOST: '127.0.0.1', CITY_DIR: city.dir, DATA_DIR: join(dir.path, `replica-${i + 1}`), BUS_URL: nats.url, BUS_REPLICAS: String(NATS_NODES),
         STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'citygrid', AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0', LOG_LEVEL: 'info',
-      }, 'CityGrid is live', 120_000));
+      }, 'CityGrid is live', 120_000, i === 0 ? PROFILE : []));
     }
     await waitUntil(async () => {
       const owned = await Promise.all(ports.map(async (p) => ((await (await fetch(`http://127.0.0.1:${p}/api/health`)).json()) as HealthResponse).cluster?.partitions.length ?? 0));
@@ -140,5 +146,5 @@ log('| replicas | flat out, acknowledged readings/s | missing in InfluxDB | publ
 log('|---|---|---|---|');
 for (const r of results) log(`| ${r.replicas} | ${r.acked_per_s.toLocaleString('en-US')} | ${r.lost} | ${r.p50_ms} / ${r.p99_ms} ms |`);
 log(`total ${elapsed()}`);
-log(JSON.stringify({ bench: 'cluster', quick: QUICK, devices: DEVICES, batch: BATCH, fixed_rate: RATE, results, seconds: Math.round((performance.now() - started) / 1000) }));
+log(JSON.stringify({ bench: 'cluster', quick: QUICK, nats_nodes: NATS_NODES, devices: DEVICES, batch: BATCH, fixed_rate: RATE, results, seconds: Math.round((performance.now() - started) / 1000) }));
 process.exit(0);

@@ -13,8 +13,9 @@ export interface Child {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function startChild(entry: string, env: Record<string, string>, ready: string, timeoutMs = 60_000): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+/** `nodeArgs`: options for node itself (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
+export async function startChild(entry: string, env: Record<string, string>, ready: string, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
