@@ -26,6 +26,14 @@ export function messageKey(deviceId: string, channel: string, payload: Buffer): 
 export class Acceptor {
   /** The last receipt time given to a reading of each device that came without ts. */
   private readonly lastStamp = new Map<string, number>();
+  /** The message being accepted, for `stampOne`: one function for every message, not a closure made per message. */
+  private current = { device: '', receivedAt: 0, anonymous: false, stamped: false };
+  private readonly stampOne = (seq: number | undefined): number => {
+    const c = this.current;
+    if (seq === undefined) c.anonymous = true;
+    c.stamped = true;
+    return this.stamp(c.device, c.receivedAt);
+  };
 
   /**
    * The time for a reading (or camera event) of `device` that came without ts: its receipt, or 1 ms
@@ -46,24 +54,22 @@ export class Acceptor {
   accept(device: AcceptDevice, channel: 'telemetry' | 'event' | 'status', payload: Buffer, receivedAt: number, dup: boolean): BusMessage {
     const key = messageKey(device.id, channel, payload);
     // readings without ts get distinct receipt times; one without seq either makes the message unidentifiable
-    let anonymous = false;
-    let stamped = false;
-    const stamp = (seq: number | undefined) => {
-      if (seq === undefined) anonymous = true;
-      stamped = true;
-      return this.stamp(device.id, receivedAt);
-    };
+    const c = this.current;
+    c.device = device.id;
+    c.receivedAt = receivedAt;
+    c.anonymous = false;
+    c.stamped = false;
     switch (channel) {
       case 'telemetry': {
-        const readings = parseTelemetry(payload, device.id, device.kind, receivedAt, stamp);
-        return { channel, device: device.id, receivedAt, dup, key, identifiable: !anonymous, stamped, readings };
+        const readings = parseTelemetry(payload, device.id, device.kind, receivedAt, this.stampOne);
+        return { channel, device: device.id, receivedAt, dup, key, identifiable: !c.anonymous, stamped: c.stamped, readings };
       }
       case 'event': {
-        const event = parseCameraEvent(payload, device.id, device.kind, receivedAt, stamp);
+        const event = parseCameraEvent(payload, device.id, device.kind, receivedAt, this.stampOne);
         if (event.zone !== undefined && device.zones && !device.zones.includes(event.zone)) {
           throw new RejectionError('schema_invalid', `zone "${event.zone}" is not one of this camera's zones in devices.yaml (${device.zones.join(', ')})`, event.seq);
         }
-        return { channel, device: device.id, receivedAt, dup, key, identifiable: !anonymous, stamped, event };
+        return { channel, device: device.id, receivedAt, dup, key, identifiable: !c.anonymous, stamped: c.stamped, event };
       }
       case 'status':
         return { channel, device: device.id, receivedAt, dup, key, identifiable: false, stamped: false, online: parseStatus(payload) === 'online' };

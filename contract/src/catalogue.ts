@@ -98,12 +98,14 @@ export function conditionOfMetric(spec: MetricSpec, value: number | boolean): Co
     return spec.alarmWhen !== undefined && value === spec.alarmWhen ? 'alarm' : 'ok';
   }
   if (typeof value !== 'number') return 'ok';
-  const below = spec.direction === 'below';
-  const past = (level: number | undefined) =>
-    level !== undefined && (below ? value <= level : Math.abs(value) >= level);
-  if (past(spec.alarm)) return 'alarm';
-  if (past(spec.warn)) return 'warn';
+  // no closure here: this runs for every reading (a closure per call showed in the issue 16 profile)
+  if (pastLevel(spec, value, spec.alarm)) return 'alarm';
+  if (pastLevel(spec, value, spec.warn)) return 'warn';
   return 'ok';
+}
+
+function pastLevel(spec: NumberMetric, value: number, level: number | undefined): boolean {
+  return level !== undefined && (spec.direction === 'below' ? value <= level : Math.abs(value) >= level);
 }
 
 const RANK: Record<Condition, number> = { ok: 0, warn: 1, alarm: 2 };
@@ -115,10 +117,12 @@ export function worstCondition(conditions: Iterable<Condition>): Condition {
 
 export function conditionOf(kind: DeviceKind, metrics: Record<string, number | boolean>): Condition {
   const specs = metricsOf(kind);
-  const found: Condition[] = [];
-  for (const [name, value] of Object.entries(metrics)) {
+  let worst: Condition = 'ok';
+  for (const name in metrics) {
     const spec = specs[name];
-    if (spec) found.push(conditionOfMetric(spec, value));
+    if (!spec) continue;
+    const c = conditionOfMetric(spec, metrics[name]!);
+    if (RANK[c] > RANK[worst]) worst = c;
   }
-  return worstCondition(found);
+  return worst;
 }
