@@ -91,8 +91,9 @@ try {
   const r = await page.evaluate(`(() => {
     const b = window.__bench;
     b.stop = true;
-    return { frames: b.frames.slice(1), longTasks: b.longTasks, heapStart: b.heapStart, heapEnd: performance.memory ? performance.memory.usedJSHeapSize : NaN };
-  })()`) as { frames: unknown[]; longTasks: unknown[]; heapStart: number; heapEnd: number };
+    const cellMap = document.querySelector('[data-testid="map-cell-canvas"]')?.cellMap;
+    return { frames: b.frames.slice(1), longTasks: b.longTasks, heapStart: b.heapStart, heapEnd: performance.memory ? performance.memory.usedJSHeapSize : NaN, canvas: cellMap ? cellMap.stats() : null };
+  })()`) as { frames: unknown[]; longTasks: unknown[]; heapStart: number; heapEnd: number; canvas: { draws: number; partialDraws: number; drawMs: number } | null };
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map<string, number>();
@@ -139,6 +140,8 @@ try {
     roam_frame_p95_ms: roam.p95, roam_frames_over_50ms_pct: roam.over50Pct,
     long_tasks: all.longTasks, long_task_ms: all.longTaskMs,
     heap_start_mb: mb(r.heapStart), heap_end_mb: mb(r.heapEnd),
+    // the cell canvas (since issue 16): full and partial draws since the page opened, and their JS time
+    canvas_draws: r.canvas?.draws ?? null, canvas_partial_draws: r.canvas?.partialDraws ?? null, canvas_draw_ms: r.canvas?.drawMs ?? null,
   };
   console.log(`\n${cells} cells, ${devices} devices, ~${result.readings_per_s} readings/s${flipped ? ` (each a cell change)` : ''}; ${SECONDS / 2} s of live data, then ${SECONDS / 2} s of zoom and pan`);
   const row = (p: ReturnType<typeof phase>) => ({

@@ -1,11 +1,11 @@
-// Proves the map option: cells are painted by alert colour over device condition, drawn as a custom
-// polygon series (so a colour change touches only that series), markers only on zoom in big cities,
-// and changedParts sends only what differs from the last draw.
+// Proves the map option: cells are painted by alert colour over device condition, on the cell canvas
+// (cellStyles; the chart holds no cells, so a colour change sends it nothing), markers only on zoom in
+// big cities, and changedParts sends only what differs from the last draw.
 import type { DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
 import { describe, expect, it } from 'vitest';
 import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL } from './conditions';
-import { cellPaint, changedParts, MAINTENANCE_COLOR, OUTSIDE_FOCUS_FILL, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';
+import { cellPaint, cellStyles, changedParts, districtFill, MAINTENANCE_COLOR, OUTSIDE_FOCUS_FILL, fullOption, liveOption, markersShown, MARKER_ZOOM, MARKERS_ALWAYS_UP_TO, type MapInput } from './map-option';
 
 const square = (x: number, y: number) => [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] as [number, number][][];
 const cell = (id: string, x: number): GridCell => ({
@@ -33,21 +33,12 @@ function input(over: Partial<MapInput> = {}): MapInput {
   };
 }
 
-type CellsSeries = {
-  id: string; type: string;
-  data: { name: string; value: unknown[] }[];
-  renderItem(params: { dataIndex: number }, api: { coord(p: number[]): number[] }): { type: string; shape: { points: number[][] }; style: { fill: string; stroke: string } } | null;
-};
-const cellsOf = (o: { series: unknown[] }) => o.series.find((s) => (s as { id: string }).id === 'cells') as CellsSeries;
-
 describe('cellPaint', () => {
-  it('draws a cell under maintenance with a dashed violet border over its alert colour, and says so in the series data', () => {
+  it('draws a cell under maintenance with a dashed violet border over its alert colour, and hands the canvas a dashed style', () => {
     const i = input({ alertColour: new Map([['a', 'red']]), maintenance: new Set(['a']) });
     expect(cellPaint(i, i.cells[0]!)).toMatchObject({ fill: SEVERITY_FILL.red, stroke: MAINTENANCE_COLOR, lineWidth: 2, maintenance: true });
     expect(cellPaint(i, i.cells[1]!)).toMatchObject({ maintenance: false });
-    const before = new Map<string, string>();
-    changedParts(liveOption(input({ alertColour: new Map([['a', 'red']]) })), before);
-    expect(changedParts(liveOption(i), before)).toBeTruthy(); // the window alone changes the cells series
+    expect(cellStyles(i).map((s) => s.dashed)).toEqual([true, false, false]);
   });
 
   it('paints by the worst alert colour, else by the live device condition, else the condition the grid was loaded with', () => {
@@ -72,32 +63,34 @@ describe('cellPaint', () => {
   });
 });
 
-describe('the cells series', () => {
-  it('has one item per cell named c:<id>, and renders its polygon through the geo projection in its paint', () => {
-    const i = input({ alertColour: new Map([['b', 'yellow']]) });
-    const series = cellsOf(liveOption(i));
-    expect(series.type).toBe('custom');
-    expect(series.data.map((d) => d.name)).toEqual(['c:a', 'c:b', 'c:c']);
-    const el = series.renderItem({ dataIndex: 1 }, { coord: ([x, y]) => [x! * 10, y! * 10] })!;
-    expect(el.type).toBe('polygon');
-    expect(el.shape.points).toEqual([[10, 0], [20, 0], [20, 10], [10, 10], [10, 0]]);
-    expect(el.style).toMatchObject({ fill: SEVERITY_FILL.yellow, stroke: SEVERITY_COLOR.yellow });
+
+describe('the cell canvas and the chart', () => {
+  it("gives the canvas one style per cell, in the cells' order, with each cell's paint", () => {
+    const i = input({ alertColour: new Map([['b', 'yellow']]), selectedCell: 'c' });
+    expect(cellStyles(i)).toEqual([
+      { fill: CELL_FILL.ok, stroke: expect.any(String), lineWidth: 0.6, dashed: false, selected: false },
+      { fill: SEVERITY_FILL.yellow, stroke: SEVERITY_COLOR.yellow, lineWidth: 1.6, dashed: false, selected: false },
+      { fill: CELL_FILL.ok, stroke: '#f8fafc', lineWidth: 2.5, dashed: false, selected: true },
+    ]);
   });
 
-  it('keeps the cells out of the geo: the geo holds only the district regions', () => {
+  it('keeps the cells out of the chart: the geo holds only the district regions, see-through, and no series is the cells', () => {
     const o = fullOption(input());
     expect(o.geo.regions.map((r) => r.name)).toEqual(['d:east']);
+    expect(o.geo.regions[0]!.itemStyle.areaColor).toBe('rgba(0, 0, 0, 0)');
+    expect(o.series.map((s) => s.id)).not.toContain('cells');
+    expect(districtFill(input({ selectedDistrict: 'east' }), 'east')).not.toBe(districtFill(input(), 'east'));
   });
 });
 
 describe('changedParts', () => {
-  it('sends only the cells series when one cell changes colour, and nothing when nothing changed', () => {
+  it('sends the chart nothing when a cell changes colour (the canvas paints it), and the outline when the district selection changes', () => {
     const drawn = new Map<string, string>();
     expect(changedParts(liveOption(input()), drawn)).not.toBeNull();
     expect(changedParts(liveOption(input()), drawn)).toBeNull();
-    const changed = changedParts(liveOption(input({ alertColour: new Map([['c', 'red']]) })), drawn)!;
-    expect(changed.geo).toBeUndefined();
-    expect(changed.series?.map((s) => s.id)).toEqual(['cells']);
+    expect(changedParts(liveOption(input({ alertColour: new Map([['c', 'red']]) })), drawn)).toBeNull();
+    const changed = changedParts(liveOption(input({ selectedDistrict: 'east' })), drawn)!;
+    expect(changed.series?.map((s) => s.id)).toEqual(['district-outline']);
   });
 });
 

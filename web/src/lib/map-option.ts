@@ -1,10 +1,12 @@
-// ECharts option for the grid map: districts as geo regions, cells as a custom polygon series over
-// them, district outlines and names, device markers by state. Full option for a rebuild, live part
-// for updates.
-import type { DeviceView, Position, Ring, Severity, DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
+// ECharts option for the grid map: districts as see-through geo regions (for hover, tooltips and
+// clicks), district outlines and names, device markers by state. The districts' areas and the cells
+// are painted on a canvas under the chart (map-cells.ts) from cellStyles / districtFill. Full option
+// for a rebuild, live part for updates.
+import type { DeviceView, Position, Severity, DistrictView as District, GridCellView as GridCell } from '@citygrid/contract';
 import { SEVERITY_COLOR, SEVERITY_FILL } from './alerts';
 import { CELL_FILL, deviceState, STATE_COLOR, type CellLive, type DeviceState } from './conditions';
-import { boundsOf, cellKey, districtKey, labelPoint, MAP_NAME, outlines } from './map-geometry';
+import type { CellStyle } from './map-cells';
+import { boundsOf, districtKey, labelPoint, MAP_NAME, outlines } from './map-geometry';
 
 export interface MapInput {
   cells: GridCell[];
@@ -30,17 +32,17 @@ export interface MapInput {
 }
 
 const MARKER_STATES: DeviceState[] = ['offline', 'ok', 'warn', 'alarm'];
-const BORDER = 'rgba(125, 170, 220, 0.32)';
+/** A cell's thin default border. */
+export const CELL_BORDER = 'rgba(125, 170, 220, 0.32)';
 
+const SEE_THROUGH = 'rgba(0, 0, 0, 0)';
+
+/** The districts as geo regions: see-through (the cell canvas under the chart paints them), still hovered and clicked. */
 function districtRegions(input: MapInput) {
   return input.districts.map((d) => ({
     name: districtKey(d.properties.id),
-    itemStyle: {
-      areaColor: d.properties.id === input.selectedDistrict ? '#132a48' : '#0c1a2e',
-      borderColor: 'rgba(59, 130, 246, 0.25)',
-      borderWidth: 0.8,
-    },
-    emphasis: { itemStyle: { areaColor: '#112540' }, label: { show: false } },
+    itemStyle: { areaColor: SEE_THROUGH, borderColor: SEE_THROUGH, borderWidth: 0 },
+    emphasis: { itemStyle: { areaColor: SEE_THROUGH, borderColor: SEE_THROUGH }, label: { show: false } },
   }));
 }
 
@@ -61,59 +63,24 @@ export function cellPaint(input: MapInput, cell: GridCell): CellPaint {
   const outside = Boolean(input.focusDistrict) && cell.properties.district !== input.focusDistrict;
   return {
     fill: alert ? SEVERITY_FILL[alert] : outside ? OUTSIDE_FOCUS_FILL : CELL_FILL[condition],
-    stroke: selected ? '#f8fafc' : maintenance ? MAINTENANCE_COLOR : alert ? SEVERITY_COLOR[alert] : BORDER,
+    stroke: selected ? '#f8fafc' : maintenance ? MAINTENANCE_COLOR : alert ? SEVERITY_COLOR[alert] : CELL_BORDER,
     lineWidth: selected ? 2.5 : maintenance ? 2 : alert ? 1.6 : 0.6,
     selected,
     maintenance,
   };
 }
 
-/** The outer rings of an area, each closed ring as one polygon. */
-function outerRings(cell: GridCell): Ring[] {
-  const g = cell.geometry as { type: string; coordinates: unknown };
-  return g.type === 'MultiPolygon'
-    ? (g.coordinates as Ring[][]).map((p) => p[0] ?? [])
-    : [(g.coordinates as Ring[])[0] ?? []];
+/** Every cell's paint, in the cells' order, as the cell canvas takes it (map-cells.ts). */
+export function cellStyles(input: MapInput): CellStyle[] {
+  return input.cells.map((c) => {
+    const p = cellPaint(input, c);
+    return { fill: p.fill, stroke: p.stroke, lineWidth: p.lineWidth, dashed: p.maintenance, selected: p.selected };
+  });
 }
 
-interface RenderApi { coord(p: Position): number[] }
-interface RenderParams { dataIndex: number }
-
-/**
- * The cells as a custom series of polygons over the geo. Not geo regions on purpose: a change
- * to any region's style makes ECharts rebuild every region shape (~220 ms with 1,200 cells); a
- * custom series updates its polygons in place, so a colour change costs a few milliseconds.
- */
-function cellSeries(input: MapInput) {
-  const cells = input.cells;
-  const paints = cells.map((c) => cellPaint(input, c));
-  return {
-    id: 'cells',
-    type: 'custom',
-    coordinateSystem: 'geo',
-    z: 2,
-    // all at once: progressive rendering would paint the map in stripes
-    progressive: 0,
-    animation: false,
-    renderItem(params: RenderParams, api: RenderApi) {
-      const i = params.dataIndex;
-      const cell = cells[i];
-      const paint = paints[i];
-      if (!cell || !paint) return null;
-      const style = {
-        fill: paint.fill, stroke: paint.stroke, lineWidth: paint.lineWidth, lineDash: paint.maintenance ? MAINTENANCE_DASH : null,
-        shadowBlur: paint.selected ? 12 : 0, shadowColor: 'rgba(248, 250, 252, 0.6)',
-      };
-      const emphasis = { style: { fill: 'rgba(56, 189, 248, 0.45)', stroke: '#e0f2fe', lineWidth: 1.5 } };
-      const polygons = outerRings(cell).map((ring) => ({
-        type: 'polygon', z2: paint.selected ? 10 : 0, shape: { points: ring.map((p) => api.coord(p)) }, style, emphasis,
-      }));
-      return polygons.length === 1 ? polygons[0] : { type: 'group', children: polygons };
-    },
-    // The paint rides in the data (not only in renderItem's closure): that is what tells
-    // changedParts, and ECharts, that the series changed.
-    data: cells.map((c, i) => ({ name: cellKey(c.properties.id), value: [i, paints[i]!.fill, paints[i]!.stroke, paints[i]!.lineWidth, paints[i]!.maintenance ? 1 : 0] })),
-  };
+/** The district areas under the cells (painted on the cell canvas; the geo's regions are see-through). */
+export function districtFill(input: MapInput, id: string): string {
+  return id === input.selectedDistrict ? '#132a48' : '#0c1a2e';
 }
 
 function markerSeries(devices: Iterable<DeviceView>, show: boolean) {
@@ -209,7 +176,7 @@ export function markersShown(deviceCount: number, zoom: number): boolean {
 export function liveOption(input: MapInput) {
   return {
     geo: { regions: districtRegions(input) },
-    series: [cellSeries(input), outlineSeries(input), ...markerSeries(input.devices, input.showMarkers), selectedSeries(input), pulseSeries(input)],
+    series: [outlineSeries(input), ...markerSeries(input.devices, input.showMarkers), selectedSeries(input), pulseSeries(input)],
   };
 }
 
@@ -240,8 +207,8 @@ export function fullOption(input: MapInput) {
       scaleLimit: { min: ZOOM_MIN, max: ZOOM_MAX },
       selectedMode: false,
       label: { show: false },
-      itemStyle: { areaColor: '#0c1a2e', borderColor: BORDER, borderWidth: 0.6 },
-      emphasis: { label: { show: false } },
+      itemStyle: { areaColor: SEE_THROUGH, borderColor: SEE_THROUGH, borderWidth: 0 },
+      emphasis: { itemStyle: { areaColor: SEE_THROUGH }, label: { show: false } },
       tooltip: { show: true, formatter: input.tooltip },
       regions: live.geo.regions,
     },
