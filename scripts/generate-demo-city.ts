@@ -1,5 +1,6 @@
 // Generates config/demo-city from Wuhan's real district boundaries: districts,
-// a ~1 km grid over the city centre, devices of every kind, and demo users.
+// ~1 km grid cells over the city centre (real-looking shapes cut to their district,
+// ids from the lattice: see demo-city/cells.ts), devices of every kind, and demo users.
 // Deterministic (seeded PRNG; existing hashes are kept when they still verify).
 //   node --import tsx scripts/generate-demo-city.ts [outDir]
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { Document, isScalar, visit } from 'yaml';
 import { DEVICE_KINDS } from '../contract/src/catalogue.js';
 import { pointInArea, type AreaGeometry, type Position } from '../contract/src/geo.js';
 import { loadCity } from '../contract/src/node/city-loader.js';
+import { shapeCells, type LatticeCell } from './demo-city/cells.js';
 import { planDevices, type Cell } from './demo-city/devices.js';
 import { decodeEchartsMap, loadEchartsMap, round, simplifyArea } from './demo-city/geo.js';
 import { deviceSecretHashes, passwordHashes } from './demo-city/hashes.js';
@@ -52,9 +54,10 @@ for (const d of districts) {
 }
 
 // ---- grid cells --------------------------------------------------------------
+// Which cells there are and their ids: the lattice's squares whose centre lies in a district (as
+// before, so every id survives); their shapes: demo-city/cells.ts.
 interface GridFeature { type: 'Feature'; properties: { id: string; name: string; name_en: string; district: string }; geometry: AreaGeometry }
-const cells: Cell[] = [];
-const gridFeatures: GridFeature[] = [];
+const lattice: Array<LatticeCell & { name: string; name_en: string; box: Cell['box'] }> = [];
 const numberInDistrict = new Map<string, number>();
 for (let row = 0; row < LATTICE.rows; row++) {
   for (let col = 0; col < LATTICE.cols; col++) {
@@ -69,14 +72,19 @@ for (let row = 0; row < LATTICE.rows; row++) {
     numberInDistrict.set(district.id, number);
     const id = `${district.id}-${String(number).padStart(3, '0')}`;
     const name_en = `${district.name_en.replace(' District', '')} grid ${number}`;
-    cells.push({ id, name_en, district: district.id, box: [w, s, e, n], centre });
-    gridFeatures.push({
-      type: 'Feature',
-      properties: { id, name: `${district.source}第${number}网格`, name_en, district: district.id },
-      geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] },
-    });
+    lattice.push({ id, name: `${district.source}第${number}网格`, name_en, district: district.id, box: [w, s, e, n], centre, row, col });
   }
 }
+const latticeBox: [number, number, number, number] = [
+  LATTICE.west, round(LATTICE.north - LATTICE.rows * LATTICE.dLat, 6), round(LATTICE.west + LATTICE.cols * LATTICE.dLng, 6), LATTICE.north,
+];
+const shapes = shapeCells(lattice, districts, latticeBox, [LATTICE.dLng, LATTICE.dLat], SEED);
+const cells: Cell[] = lattice.map((c) => ({ id: c.id, name_en: c.name_en, district: c.district, box: c.box, centre: c.centre, rings: shapes.get(c.id)!.rings, anchor: shapes.get(c.id)!.anchor }));
+const gridFeatures: GridFeature[] = lattice.map((c) => ({
+  type: 'Feature',
+  properties: { id: c.id, name: c.name, name_en: c.name_en, district: c.district },
+  geometry: { type: 'Polygon', coordinates: shapes.get(c.id)!.rings },
+}));
 const usedDistricts = districts.filter((d) => numberInDistrict.has(d.id));
 
 // ---- devices and people --------------------------------------------------------

@@ -1,7 +1,7 @@
 // Deterministic device placement for the demo city: how many of each kind,
 // which grid cell each goes to, and where inside the cell.
 import { DEVICE_KINDS, type DeviceKind } from '../../contract/src/catalogue.js';
-import type { Position } from '../../contract/src/geo.js';
+import { pointInArea, type Position, type Ring } from '../../contract/src/geo.js';
 
 /** mulberry32: a tiny seeded PRNG, so every run places the same devices. */
 export function mulberry32(seed: number): () => number {
@@ -19,9 +19,12 @@ export interface Cell {
   id: string;
   name_en: string;
   district: string;
-  /** [west, south, east, north] */
+  /** [west, south, east, north] of the lattice square the cell grew from (where devices are first placed) */
   box: [number, number, number, number];
   centre: Position;
+  /** The cell's real shape (Polygon rings) and a point well inside it: a spot outside the shape is moved towards the anchor. */
+  rings?: Ring[];
+  anchor?: Position;
 }
 
 export interface PlannedDevice { id: string; kind: DeviceKind; location: Position; grid: string; name: string }
@@ -79,14 +82,29 @@ function innerBox(cell: Cell): [number, number, number, number] {
   return [w + mx, s + my, e - mx, n - my];
 }
 
+/**
+ * Into the cell's shape: a spot outside it is moved towards the cell's anchor, a fifth of the way
+ * at a time (no random draws, so every later device keeps its place).
+ */
+function intoShape(cell: Cell, p: Position): Position {
+  if (!cell.rings || !cell.anchor) return p;
+  const inside = (q: Position) => pointInArea(q, { type: 'Polygon', coordinates: cell.rings! });
+  for (let k = 0; k <= 5; k++) {
+    const f = 1 - k / 5;
+    const q: Position = [round6(cell.anchor[0] + f * (p[0] - cell.anchor[0])), round6(cell.anchor[1] + f * (p[1] - cell.anchor[1]))];
+    if (inside(q)) return q;
+  }
+  throw new Error(`demo city: no spot inside ${cell.id} (anchor [${cell.anchor.join(', ')}])`);
+}
+
 function randomIn(cell: Cell, random: () => number): Position {
   const [w, s, e, n] = innerBox(cell);
-  return [round6(w + random() * (e - w)), round6(s + random() * (n - s))];
+  return intoShape(cell, [round6(w + random() * (e - w)), round6(s + random() * (n - s))]);
 }
 
 function clampInto(cell: Cell, [lng, lat]: Position): Position {
   const [w, s, e, n] = innerBox(cell);
-  return [round6(Math.min(e, Math.max(w, lng))), round6(Math.min(n, Math.max(s, lat)))];
+  return intoShape(cell, [round6(Math.min(e, Math.max(w, lng))), round6(Math.min(n, Math.max(s, lat)))]);
 }
 
 const dist2 = (a: Position, b: Position) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2;

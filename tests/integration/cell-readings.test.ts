@@ -25,9 +25,10 @@ const get = (path: string, who = 'operator') => getJson<Answer>(`${system.baseUr
 
 beforeAll(async () => {
   cpSync(DEMO_CITY, city.path, { recursive: true });
-  // a second water gauge in the cell: wl-0002 moves there from jiangan-001, beside wl-0001
+  // a second water gauge in the cell: wl-0002 moves there from jiangan-001, onto wl-0001's spot
   const devices = readFileSync(join(city.path, 'devices.yaml'), 'utf8');
-  const moved = devices.replace(/(- id: wl-0002\n {2}kind: water_level\n {2}location: )\[[^\]]*\]\n {2}grid: jiangan-001/, `$1[114.350743, 30.603557]\n  grid: ${CELL}`);
+  const spot = /- id: wl-0001\n {2}kind: water_level\n {2}location: (\[[^\]]*\])/.exec(devices)![1]!;
+  const moved = devices.replace(/(- id: wl-0002\n {2}kind: water_level\n {2}location: )\[[^\]]*\]\n {2}grid: jiangan-001/, `$1${spot}\n  grid: ${CELL}`);
   expect(moved).not.toBe(devices);
   writeFileSync(join(city.path, 'devices.yaml'), moved);
   system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path, SIMULATE: '0' });
