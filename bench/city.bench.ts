@@ -246,7 +246,7 @@ async function main(): Promise<Record<string, unknown>> {
   log('|---|---|');
   log(`| connect time, all devices | ${(connectMs / 1000).toFixed(1)} s (${fmt(connected)} connected, ${fmt(failed)} failed) |`);
   log(`| messages sent / acknowledged | ${fmt(sent)} / ${fmt(acked)} (${fmt(acked / steadyS)}/s) |`);
-  log(`| lost (acknowledged, not in InfluxDB) | ${fmt(lost)} |`);
+  log(`| lost (acknowledged, not in InfluxDB) | ${left ? `${fmt(lost)} not yet stored after ${DRAIN_MAX_S} s (the replica had ${fmt(left)} stream messages left)` : fmt(lost)} |`);
   log(`| publish → Socket.IO reading p50 / p99 / max | ${p50} / ${p99} / ${Math.round(latency.max)} ms (${fmt(latency.count)} events) |`);
   log('');
   log('| process | CPU (% of a core) | RSS now / max (MB) |');
@@ -258,7 +258,7 @@ async function main(): Promise<Record<string, unknown>> {
     bench: 'city', quick: QUICK, devices: DEVICES, interval_s: INTERVAL_S, steady_s: Math.round(steadyS), offered_per_s: Math.round(RATE),
     edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
     connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
-    sent, acked, acked_per_s: Math.round(acked / steadyS), stored, lost, stored_after_ms: storedAfterMs,
+    sent, acked, acked_per_s: Math.round(acked / steadyS), stored, missing: lost, lost: left ? null : lost, stored_after_ms: storedAfterMs,
     stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
     browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
     cores: CORES, machine, connect_machine: connectUsage.machine, processes: usage,
