@@ -5,17 +5,21 @@
 //   --cells N:        N irregular cells (scripts/synthetic-city-cells.ts), one water-level gauge per cell
 //                     at least (--devices, default N), and --changes (1000) cell changes a second: the
 //                     gauges' readings alternate alarm / normal, round-robin (bench/lib/map-driver-child.ts)
+//   --first-paint:    instead, sign in and time the control room's first paint (bench/lib/first-paint.ts);
+//                     the devices need not connect: the city file lists them
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from './lib/chromium.js';
 import { writeSyntheticCity } from '../tests/helpers/synthetic-city.js';
 import { login, ROOT, startTestSystem } from '../tests/helpers/system.js';
+import { measureFirstPaint } from './lib/first-paint.js';
 import { call } from './lib/ipc.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '15' }, interval: { type: 'string', default: '1s' }, profile: { type: 'boolean', default: false },
   'hide-map': { type: 'boolean', default: false }, cells: { type: 'string' }, devices: { type: 'string' }, changes: { type: 'string', default: '1000' },
+  'first-paint': { type: 'boolean', default: false },
 } });
 const SECONDS = Number(values.seconds);
 const CELLS = values.cells === undefined ? undefined : Number(values.cells);
@@ -32,9 +36,25 @@ const system = await startTestSystem({
 const cells = synthetic.city.cells.length;
 const devices = synthetic.city.devices.length;
 
+if (values['first-paint']) {
+  const browser = await launchChromium();
+  try {
+    const target = synthetic.city.devices[Math.floor(devices / 2)]!.id;
+    const r = await measureFirstPaint(browser, system.baseUrl, cells, target);
+    console.log(`${cells} cells, ${devices} devices: map drawn ${r.map_ms} ms and device rows ${r.list_ms} ms after the sign-in click; a search for ${target} took ${r.search_ms} ms`);
+    console.log(`fetched from /api: ${Object.entries(r.api_bytes).map(([k, b]) => `${k} ${(b / 1048576).toFixed(2)} MB`).join(', ')}`);
+    console.log(JSON.stringify({ bench: 'map-first-paint', cells, devices, ...r }));
+  } finally {
+    await browser.close();
+    await system.stop();
+    synthetic.remove();
+  }
+  process.exit(0);
+}
+
 // --cells: the gauge of each cell (its first device) flips; the driver connects them all first.
 let driver: ChildProcess | null = null;
-if (CELLS !== undefined) {
+if (CELLS !== undefined && !values['first-paint']) {
   const seen = new Set<string>();
   const gauges = synthetic.city.devices.filter((d) => !seen.has(d.grid) && seen.add(d.grid)).map((d) => ({ id: d.id, kind: d.kind }));
   driver = fork(join(ROOT, 'bench', 'lib', 'map-driver-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

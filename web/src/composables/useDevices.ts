@@ -7,7 +7,11 @@ import { ApiRequestError, isAbort } from '../api/http';
 import { createFrameBatcher } from './useBatch';
 import { useSocket } from './useSocket';
 
+/** How long the first device snapshot waits for the live connection before it is fetched anyway. */
+const FIRST_SNAPSHOT_WAIT_MS = 1500;
+
 function createStore() {
+  const { socket, connects } = useSocket();
   /** Plain objects mutated in place; reactivity goes through the counters below. */
   let byId = new Map<string, DeviceView>();
   /** Bumped on every applied batch (values, ages). */
@@ -95,7 +99,10 @@ function createStore() {
     return false;
   }
 
+  /** The connect count when the snapshot in flight (or the last one) was asked for; -1: none yet. */
+  let askedAt = -1;
   async function reload(): Promise<void> {
+    askedAt = connects.value;
     controller?.abort();
     const ctl = (controller = new AbortController());
     loading.value = true;
@@ -119,12 +126,15 @@ function createStore() {
     schedule();
   }
 
-  const { socket, connects } = useSocket();
   socket.on('reading', onReading);
   socket.on('device-status', onStatus);
-  // Every (re)connect may have missed events: take a fresh snapshot.
-  watch(connects, (n) => { if (n > 1 || !loaded.value) void reload(); });
-  void reload();
+  // Every (re)connect may have missed events: take a fresh snapshot, unless the one on its way was
+  // asked for on this connection already.
+  watch(connects, (n) => { if (n > 1 || (!loaded.value && askedAt < n)) void reload(); });
+  // The first snapshot waits for the live connection (so that no event falls between the two), but
+  // not for long: with 100,000 devices it is tens of megabytes, too big to fetch twice.
+  if (connects.value > 0) void reload();
+  else setTimeout(() => { if (askedAt < 0) void reload(); }, FIRST_SNAPSHOT_WAIT_MS);
 
   return {
     get: (id: string) => byId.get(id),

@@ -15,7 +15,9 @@ function createGrid() {
   const error = shallowRef<ApiRequestError | null>(null);
   const devices = useDevices();
 
+  let loading = false;
   async function reload(): Promise<void> {
+    loading = true;
     try {
       const [grid, dist] = await Promise.all([
         api.grid(),
@@ -28,6 +30,8 @@ function createGrid() {
       loaded.value = true;
     } catch (err) {
       error.value = err instanceof ApiRequestError ? err : new ApiRequestError(0, 'CLIENT', String(err));
+    } finally {
+      loading = false;
     }
   }
 
@@ -42,7 +46,10 @@ function createGrid() {
   });
 
   const { connects } = useSocket();
-  watch(connects, (n) => { if (n > 1 || !loaded.value) void reload(); });
+  // The shapes do not change with live events (the statuses come from the devices once they are
+  // loaded): the first connect needs no second copy while the first is on its way (11,000 cells are
+  // megabytes); a reconnect may follow a configuration reload, so it takes one.
+  watch(connects, (n) => { if (n > 1 || (!loaded.value && !loading)) void reload(); });
   void reload();
 
   return { cells, districts, cellById, districtById, status, loaded, error, reload };
