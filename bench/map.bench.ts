@@ -7,6 +7,7 @@
 //                     gauges' readings alternate alarm / normal, round-robin (bench/lib/map-driver-child.ts)
 //   --first-paint:    instead, sign in and time the control room's first paint (bench/lib/first-paint.ts);
 //                     the devices need not connect: the city file lists them
+//   --web-dist DIR:   serve another build of the dashboard (an older one, to compare)
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +20,7 @@ import { call } from './lib/ipc.js';
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '15' }, interval: { type: 'string', default: '1s' }, profile: { type: 'boolean', default: false },
   'hide-map': { type: 'boolean', default: false }, cells: { type: 'string' }, devices: { type: 'string' }, changes: { type: 'string', default: '1000' },
-  'first-paint': { type: 'boolean', default: false },
+  'first-paint': { type: 'boolean', default: false }, 'web-dist': { type: 'string' },
 } });
 const SECONDS = Number(values.seconds);
 const CELLS = values.cells === undefined ? undefined : Number(values.cells);
@@ -30,7 +31,7 @@ const synthetic = CELLS === undefined
   ? await writeSyntheticCity()
   : await writeSyntheticCity({ cells: CELLS, devices: Math.max(CELLS, Number(values.devices ?? CELLS)), kinds: ['water_level'] });
 const system = await startTestSystem({
-  CITY_DIR: synthetic.dir, LOG_LEVEL: 'silent',
+  CITY_DIR: synthetic.dir, LOG_LEVEL: 'silent', ...(values['web-dist'] ? { WEB_DIST: values['web-dist'] } : {}),
   ...(CELLS === undefined ? { SIMULATE: '1', SIMULATE_INTERVAL: values.interval! } : {}),
 });
 const cells = synthetic.city.cells.length;
