@@ -10,15 +10,7 @@ import type { Alert } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { DEMO_CITY, connectDevice, end, getJson, login, publish, sendJson, startTestSystem, tempDir, waitFor } from '../helpers/system.js';
 
-const RULES = `
-- id: flood
-  kind: threshold
-  match: { kind: water_level }
-  metric: level_cm
-  above: 30
-  severity: red
-  message: Flooding at the underpass
-`;
+const RULES = '- { id: flood, kind: threshold, match: { kind: water_level }, metric: level_cm, above: 30, severity: red, message: Flooding at the underpass }\n';
 
 const city = tempDir('citygrid-city-');
 const data = tempDir();
