@@ -11,7 +11,7 @@
 //    several times slower), from Path2Ds in map coordinates built once (simplified when cells are
 //    small on screen), and leaves out the thin default borders while cells are too small to show them.
 import type { GridCellView as GridCell, Ring } from '@citygrid/contract';
-import { CellIndex, coarseRing, groupBy, invert, opaqueOver, outerRings, type Affine, type CellStyle } from './map-cells';
+import { CellIndex, coarseRing, invert, opaqueOver, outerRings, type Affine, type CellStyle } from './map-cells';
 
 /** Below this many pixels across, a cell is drawn simplified and without its thin default border. */
 export const SMALL_CELL_PX = 14;
@@ -218,24 +218,41 @@ export class CellCanvas {
     this.strokeCells(ctx, m, ids, small, glow);
   }
 
+  /** A border's colour as painted: the thin default one blended over the cell's own (opaque) fill. */
+  private strokeOf(i: number): string {
+    const s = this.styles[i]!;
+    if (s.stroke !== this.defaultStroke || s.dashed) return s.stroke;
+    const fill = this.fillOf(i), key = `${s.stroke}|${fill}`;
+    let out = this.opaque.get(key);
+    if (out === undefined) this.opaque.set(key, (out = opaqueOver(s.stroke, fill)));
+    return out;
+  }
+
   private strokeCells(ctx: CanvasRenderingContext2D, m: DOMMatrix, ids: number[], small: boolean, glow: boolean): void {
     const paths = this.paths[small ? 'coarse' : 'full'];
     const r = this.ratio;
-    const groups = groupBy(ids.map((i) => this.styles[i]!), strokeKey);
+    const groups = new Map<string, number[]>();
+    for (const i of ids) {
+      const s = this.styles[i]!;
+      if (small && s.stroke === this.defaultStroke && !s.dashed) continue; // too small to show
+      const key = `${this.strokeOf(i)}|${strokeKey(s)}`;
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push(i);
+    }
     // the selected cell last, over every other border
-    const ordered = [...groups].sort((a, b) => Number(this.styles[ids[a[1][0]!]!]!.selected) - Number(this.styles[ids[b[1][0]!]!]!.selected));
+    const ordered = [...groups.values()].sort((a, b) => Number(this.styles[a[0]!]!.selected) - Number(this.styles[b[0]!]!.selected));
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    for (const [, members] of ordered) {
-      const s = this.styles[ids[members[0]!]!]!;
-      if (small && s.stroke === this.defaultStroke && !s.dashed) continue;
-      ctx.strokeStyle = s.stroke === this.defaultStroke ? opaqueOver(s.stroke, '#0c1a2e') : s.stroke;
+    for (const members of ordered) {
+      const s = this.styles[members[0]!]!;
+      ctx.strokeStyle = this.strokeOf(members[0]!);
       ctx.lineWidth = s.lineWidth * r;
       ctx.setLineDash(s.dashed ? DASH.map((d) => d * r) : []);
       ctx.shadowBlur = s.selected && glow ? 12 * r : 0;
       ctx.shadowColor = 'rgba(248, 250, 252, 0.6)';
       for (let k = 0; k < members.length; k += CHUNK) {
         const px = new Path2D();
-        px.addPath(union(paths, members.slice(k, k + CHUNK).map((x) => ids[x]!)), m);
+        px.addPath(union(paths, members.slice(k, k + CHUNK)), m);
         ctx.stroke(px);
       }
     }

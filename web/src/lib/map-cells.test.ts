@@ -1,8 +1,8 @@
 // The cell canvas's pure parts: the geo's affine transform and its inverse, simplification for small
-// cells, hit-testing through the bucket index, and batching by style.
+// cells, hit-testing through the bucket index, and paints made opaque.
 import type { Ring } from '@citygrid/contract';
 import { describe, expect, it } from 'vitest';
-import { affineFrom, CellIndex, coarseRing, groupBy, invert, opaqueOver, parseColour, type CellStyle } from './map-cells';
+import { affineFrom, CellIndex, coarseRing, invert, opaqueOver, parseColour } from './map-cells';
 
 describe('affineFrom', () => {
   it("recovers a linear projection from three points, and invert undoes it", () => {
@@ -44,15 +44,6 @@ describe('CellIndex', () => {
     expect(index.find([9.9, 9.9])).toBe(99);
     expect(index.find([10.5, 3])).toBe(-1);
     expect(index.find([-3, -3])).toBe(-1);
-  });
-});
-
-describe('groupBy', () => {
-  it('batches cells by a key of their style in first-seen order, leaving out those keyed null', () => {
-    const s = (fill: string, selected = false): CellStyle => ({ fill, stroke: 'x', lineWidth: 1, dashed: false, selected });
-    const styles = [s('red'), s('green'), s('red'), s('green', true)];
-    expect([...groupBy(styles, (x) => x.fill)]).toEqual([['red', [0, 2]], ['green', [1, 3]]]);
-    expect([...groupBy(styles, (x) => (x.selected ? null : x.fill))]).toEqual([['red', [0, 2]], ['green', [1]]]);
   });
 });
 

@@ -1,6 +1,6 @@
 // Pure helpers of the cell canvas (map-cell-canvas.ts): the geo's affine transform and its inverse,
-// simplification for cells small on screen, hit-testing through a bucket index, batching by style,
-// and translucent paints made opaque over their district's colour (so a cell can be repainted alone).
+// simplification for cells small on screen, hit-testing through a bucket index, and translucent
+// paints made opaque over their district's colour (so a cell can be repainted alone).
 import type { GridCellView as GridCell, Position, Ring } from '@citygrid/contract';
 
 /** Map → canvas pixels: x = a·lng + c·lat + e, y = b·lng + d·lat + f (a DOMMatrix's 2D part). */
@@ -89,19 +89,6 @@ export class CellIndex {
     for (let k = list.length - 1; k >= 0; k--) if (this.rings[list[k]!]!.some((r) => inRing(p, r))) return list[k]!;
     return -1;
   }
-}
-
-/** Cells grouped by a key of their style, in first-seen order (the paint order). */
-export function groupBy(styles: CellStyle[], key: (s: CellStyle) => string | null): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  styles.forEach((s, i) => {
-    const k = key(s);
-    if (k === null) return;
-    let list = out.get(k);
-    if (!list) out.set(k, (list = []));
-    list.push(i);
-  });
-  return out;
 }
 
 /** [r, g, b, a] of '#rgb', '#rrggbb', 'rgb(…)' or 'rgba(…)'; null for anything else. */
