@@ -9,6 +9,7 @@
 //                     the devices need not connect: the city file lists them
 //   --web-dist DIR:   serve another build of the dashboard (an older one, to compare)
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from './lib/chromium.js';
@@ -76,6 +77,9 @@ try {
   await page.waitForSelector(`[data-testid=grid-map][data-cell-count="${cells}"]`, { timeout: 60_000 });
   console.log(`map drew ${cells} cells; letting live data flow for 3 s...`);
   await page.waitForTimeout(3000);
+  // what was measured, for people to look at (tests/e2e/artifacts is where screenshots go)
+  mkdirSync(join(ROOT, 'tests', 'e2e', 'artifacts'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'tests', 'e2e', 'artifacts', `bench-map-${cells}-cells.png`) });
 
   // --hide-map: the same page without the map's canvas, to tell the map's cost from the rest.
   if (values['hide-map']) await page.addStyleTag({ content: '[data-testid=grid-map] .map__canvas { display: none !important; }' });
