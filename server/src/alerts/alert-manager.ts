@@ -69,6 +69,7 @@ export class AlertManager {
   private composites: CompositeRule[] = [];
   /** Cluster mode: the partitions this replica evaluates (their cells' devices); null: every cell. */
   private owned: Set<number> | null = null;
+  private byPartition: Map<number, RuleDevice[]> | null = null;
   private rules: RuleDef[] = [];
   private readonly open = new Map<string, Alert>();
   private readonly lastClosed = new Map<string, Alert>();
@@ -122,7 +123,7 @@ export class AlertManager {
   setPartitions(owned: readonly number[], now: number): void {
     const before = this.owned;
     this.owned = new Set(owned);
-    const lost = before ? [...before].filter((p) => !this.owned!.has(p)) : [ALL];
+    const lost = before ? [...before].filter((p) => !this.owned!.has(p)) : [];
     for (const [k, a] of this.open) {
       if (this.inScope(a.grid)) continue;
       this.open.delete(k);
@@ -131,8 +132,41 @@ export class AlertManager {
     for (const [id, a] of this.byId) if (!this.inScope(a.grid) && !this.open.has(`${a.rule}|${a.key}`)) this.byId.delete(id);
     for (const [k, a] of this.lastClosed) if (!this.inScope(a.grid)) this.lastClosed.delete(k);
     for (const [k, c] of this.conditions) if (!this.inScope(c.grid)) this.conditions.delete(k);
-    for (const slot of this.slots.values()) for (const p of lost) slot.evaluators.delete(p);
-    this.setRules(this.rules, now);
+    if (!before) {
+      for (const slot of this.slots.values()) slot.evaluators.delete(ALL);
+      this.setRules(this.rules, now);
+      return;
+    }
+    // only the partitions that changed hands: rebuilding every rule's devices on each one cost ~110 ms
+    // with 100,000 devices, and a replica taking or losing its 64 partitions one by one stalled for
+    // seconds, long enough to miss its other leases' renewals (bench:city)
+    for (const p of lost) {
+      const devices = this.devicesOf(p);
+      for (const slot of this.slots.values()) if (slot.evaluators.delete(p)) slot.devices -= devices.filter((d) => matches(slot.rule, d)).length;
+      for (const d of devices) this.byDevice.delete(d.id);
+    }
+    for (const p of owned) if (!before.has(p)) for (const slot of this.slots.values()) this.addGroup(slot, p, this.devicesOf(p));
+  }
+
+  /** A partition's devices (cluster mode), grouped once: the city does not change under a manager. */
+  private devicesOf(p: number): RuleDevice[] {
+    if (!this.byPartition) {
+      this.byPartition = new Map();
+      for (const { id, kind, grid, district } of this.o.city.devices) {
+        const q = partitionOf(grid);
+        (this.byPartition.get(q) ?? this.byPartition.set(q, []).get(q)!).push({ id, kind, grid, district });
+      }
+    }
+    return this.byPartition.get(p) ?? [];
+  }
+
+  /** Gives a rule an evaluator for one group's devices that it selects (kept if it has one) and routes them to it. */
+  private addGroup(slot: RuleSlot, g: number, all: RuleDevice[]): void {
+    const devices = all.filter((d) => matches(slot.rule, d));
+    if (!devices.length) return;
+    slot.devices += devices.length;
+    const evaluator = slot.evaluators.get(g) ?? slot.evaluators.set(g, this.o.factory(slot.rule, devices)).get(g)!;
+    for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push({ slot, evaluator });
   }
 
   /**
@@ -294,13 +328,7 @@ export class AlertManager {
         }
       }
       slot.devices = 0;
-      for (const [g, all] of groups) {
-        const devices = all.filter((d) => matches(rule, d));
-        if (!devices.length) continue;
-        slot.devices += devices.length;
-        const evaluator = slot.evaluators.get(g) ?? slot.evaluators.set(g, this.o.factory(rule, devices)).get(g)!;
-        for (const d of devices) (this.byDevice.get(d.id) ?? this.byDevice.set(d.id, []).get(d.id)!).push({ slot, evaluator });
-      }
+      for (const [g, all] of groups) this.addGroup(slot, g, all);
       this.slots.set(rule.id, slot);
     }
   }
