@@ -99,10 +99,12 @@ const nodeProcs: NodeProc[] = [];
 /** The stream's size and what its consumers (the replica's, one a partition) have not yet been delivered or not yet acknowledged. */
 async function streamState(http: string): Promise<{ messages: number; bytes: number; pending: number }> {
   const jsz = await (await fetch(`${http}/jsz?streams=true&consumers=true`)).json() as {
-    account_details?: { stream_detail?: { name: string; state: { messages: number; bytes: number }; consumer_detail?: { num_pending: number; num_ack_pending: number }[] }[] }[];
+    account_details?: { stream_detail?: { name: string; state: { messages: number; bytes: number }; consumer_detail?: { name: string; num_pending: number; num_ack_pending: number }[] }[] }[];
   };
   const s = jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === BUS_STREAM);
-  return { messages: s?.state.messages ?? 0, bytes: s?.state.bytes ?? 0, pending: (s?.consumer_detail ?? []).reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0) };
+  // the partitions' durable consumers (p0 … p63) only: a replay's ordered consumer reads the same messages again
+  const durable = (s?.consumer_detail ?? []).filter((c) => /^p\d+$/.test(c.name));
+  return { messages: s?.state.messages ?? 0, bytes: s?.state.bytes ?? 0, pending: durable.reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0) };
 }
 
 async function main(): Promise<Record<string, unknown>> {

@@ -139,13 +139,13 @@ export class UsageMeter {
   }
 }
 
-/** A latency histogram in whole milliseconds (bounded memory for millions of events). */
+/** A latency histogram in whole milliseconds up to `maxMs` (30 min; beyond is counted as 30 min): bounded memory for millions of events. */
 export class LatencyHistogram {
   private readonly buckets: Uint32Array;
   count = 0;
   max = 0;
 
-  constructor(private readonly maxMs = 120_000) {
+  constructor(private readonly maxMs = 1_800_000) {
     this.buckets = new Uint32Array(maxMs + 1);
   }
 
