@@ -111,10 +111,13 @@ export class JetStreamEdge implements BusSink {
   private readonly js: JetStreamClient;
   /** Device messages accepted and not yet acknowledged by the stream (queued or in flight). */
   private inflight = 0;
-  /** Per partition: the messages waiting for the next publish. */
-  private readonly batches = new Map<number, Batch>();
+  /** Per partition: the batches waiting to be published, oldest first; only the last takes more. */
+  private readonly waiting = new Map<number, Batch[]>();
   /** Per partition: publishes awaiting JetStream's ack. */
   private readonly publishing = new Map<number, number>();
+  /** Failed publishes not yet logged (said at most once a second). */
+  private failuresUnsaid = 0;
+  private lastFailureSaid = 0;
   private turnScheduled = false;
   readonly stats = { published: 0, streamMessages: 0, duplicates: 0, refusals: 0, failed: 0 };
 
@@ -147,32 +150,39 @@ export class JetStreamEdge implements BusSink {
       return Promise.resolve();
     }
     const p = partitionOf(device.grid ?? this.o.cellOf(device.id) ?? '');
-    let batch = this.batches.get(p);
-    if (!batch) {
+    let queue = this.waiting.get(p);
+    if (!queue) {
+      queue = [];
+      this.waiting.set(p, queue);
+    }
+    let batch = queue[queue.length - 1];
+    // a full batch waits as it is (a publish must stay under NATS' message limit); more start another
+    if (!batch || batch.messages.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) {
       batch = { messages: [], bytes: 0, waiters: [] };
-      this.batches.set(p, batch);
+      queue.push(batch);
     }
     batch.messages.push(bus);
     batch.bytes += payload.length + 160;
     this.inflight++;
     const acked = new Promise<void>((resolve, reject) => { batch.waiters.push({ resolve, reject }); });
-    if (batch.messages.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) this.flush(p);
-    else if (!this.turnScheduled) {
+    if (queue.length > 1 || batch.messages.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) this.flush(p);
+    if (!this.turnScheduled) {
       this.turnScheduled = true;
       setImmediate(() => {
         this.turnScheduled = false;
-        for (const q of [...this.batches.keys()]) if (!this.publishing.get(q)) this.flush(q);
+        for (const q of [...this.waiting.keys()]) if (!this.publishing.get(q)) this.flush(q);
       });
     }
     return acked;
   }
 
-  /** Publishes partition `p`'s waiting messages, unless it has as many publishes in flight as allowed (then its next ack does). */
+  /** Publishes partition `p`'s oldest waiting batch, unless it has as many publishes in flight as allowed (then its next ack does). */
   private flush(p: number): void {
-    const batch = this.batches.get(p);
+    const queue = this.waiting.get(p);
     const busy = this.publishing.get(p) ?? 0;
-    if (!batch || busy >= MAX_PUBLISHING_PER_PARTITION) return;
-    this.batches.delete(p);
+    if (!queue?.length || busy >= MAX_PUBLISHING_PER_PARTITION) return;
+    const batch = queue.shift()!;
+    if (!queue.length) this.waiting.delete(p);
     this.publishing.set(p, busy + 1);
     const single = batch.messages.length === 1 ? batch.messages[0]! : null;
     // a message that cannot be told from a real repeat (neither ts nor seq) gets no dedupe id
@@ -187,6 +197,7 @@ export class JetStreamEdge implements BusSink {
       for (const w of batch.waiters) w.resolve();
     }, (err: Error) => {
       this.stats.failed += n;
+      this.failed(err, n);
       for (const w of batch.waiters) w.reject(err); // no PUBACK: the broker closes the connection and the device sends it again
     }).finally(() => {
       this.inflight -= n;
@@ -195,6 +206,15 @@ export class JetStreamEdge implements BusSink {
       else this.publishing.delete(p);
       this.flush(p);
     });
+  }
+
+  private failed(err: Error, messages: number): void {
+    this.failuresUnsaid += messages;
+    const now = Date.now();
+    if (now - this.lastFailureSaid < 1_000) return;
+    this.o.logger.warn({ err: err.message, messages: this.failuresUnsaid }, 'the stream did not take device messages; their devices get no PUBACK and send them again');
+    this.failuresUnsaid = 0;
+    this.lastFailureSaid = now;
   }
 
   refusal(rejection: Rejection): void {
