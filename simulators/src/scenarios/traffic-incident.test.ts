@@ -11,8 +11,8 @@ describe('traffic-incident scenario on the demo city', () => {
   const [detector, camera] = run.roles;
 
   it('picks the detector nearest a camera (no demo cell has both) and says which camera watches', () => {
-    expect([detector!.id, detector!.role, camera!.id, camera!.role]).toEqual(['trf-0004', 'detector', 'cam-0018', 'camera']);
-    expect(run.notes.join('\n')).toMatch(/trf-0004's cell jianghan-017 has no camera: the nearest, cam-0018 in qiaokou-007/);
+    expect([detector!.id, detector!.role, camera!.id, camera!.role]).toEqual(['trf-0011', 'detector', 'cam-0008', 'camera']);
+    expect(run.notes.join('\n')).toMatch(/trf-0011's cell wuchang-047 has no camera: the nearest, cam-0008 in wuchang-048/);
     expect(run.timeline.map((p) => p.phase)).toEqual(['normal', 'crash', 'blocked', 'clearing', 'done']);
     expect(checkTimeline(run)).toEqual([]);
   });
