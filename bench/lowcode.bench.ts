@@ -65,7 +65,7 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 async function cleanup(): Promise<void> {
   for (const f of cleanups.splice(0).reverse()) await Promise.resolve().then(f).catch((err: Error) => log(`cleanup: ${err.message}`));
 }
-process.once('SIGINT', () => { void cleanup().finally(() => process.exit(130)); });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void cleanup().finally(() => process.exit(130)); });
 let crashed: string | null = null;
 const onCrash = (what: string) => { crashed = what; log(`!! ${what} crashed`); };
 

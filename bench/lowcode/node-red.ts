@@ -66,7 +66,11 @@ const PAGE = Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).std
 export function startNodeRed(redJs: string, userDir: string, flow: FlowNode[]): NodeRedProcess {
   writeFileSync(join(userDir, 'settings.js'), nodeRedSettings());
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flow, null, 2));
-  const proc = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' } });
+  // Node-RED ends with the benchmark, even one killed before it could stop it: the IPC channel
+  // closes when the benchmark's process goes, and this preload exits then
+  const preload = join(userDir, 'exit-with-parent.cjs');
+  writeFileSync(preload, "process.on('disconnect', () => process.exit(0));\n");
+  const proc = spawn(process.execPath, ['--require', preload, redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' } });
   let out = '';
   let errors = 0;
   let partial = '';
