@@ -95,6 +95,7 @@ const meter = new UsageMeter();
 const DRAIN_MAX_S = Math.max(180, STEADY_S / 2);
 const CORES = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()) || 1;
 const nodeProcs: NodeProc[] = [];
+const givenUp = new Map<string, number>();
 
 /** The stream's size and what its consumers (the replica's, one a partition) have not yet been delivered or not yet acknowledged. */
 async function streamState(http: string): Promise<{ messages: number; bytes: number; pending: number }> {
@@ -141,7 +142,12 @@ async function main(): Promise<Record<string, unknown>> {
   node(await startNode(ROOT, 'replica', 'server/src/main.ts', {
     ...bus, PORT: String(httpPort), HOST: '127.0.0.1', DATA_DIR: join(dir.path, 'replica'), STORE: 'influx', INFLUX_URL: influx.url,
     INFLUX_DATABASE: 'citygrid', AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0',
-  }, 'CityGrid is live', 180_000, PROFILE));
+  }, 'CityGrid is live', 180_000, PROFILE, (line) => {
+    // why the replica gave partitions up (a lease it could not renew, or a renewal refused)
+    if (!line.includes('partition given up')) return;
+    const why = /"why":"([^"(]*)/.exec(line)?.[1]?.trim() ?? '?';
+    givenUp.set(why, (givenUp.get(why) ?? 0) + 1);
+  }));
   const base = `http://127.0.0.1:${httpPort}`;
   await waitUntil(async () => (((await (await fetch(`${base}/api/health`)).json()) as HealthResponse).cluster?.partitions.length ?? 0) === PARTITIONS, 'the replica to own every partition', 60_000);
   log(`[${elapsed()}] replica live, owning all ${PARTITIONS} partitions`);
@@ -220,7 +226,7 @@ async function main(): Promise<Record<string, unknown>> {
   const acked = runs.reduce((s, r) => s + r.acked, 0);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
   const stillConnected = runs.reduce((s, r) => s + r.connected, 0);
-  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected; the stream holds ${fmt(stream.messages)} messages (${fmt(stream.bytes / Math.max(1, stream.messages))} bytes each), the replica has ${fmt(stream.pending)} of them still to take; it owned fewer than all ${PARTITIONS} partitions in ${owned.short} of ${owned.samples} samples (2 s apart; fewest ${owned.min})`);
+  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected; the stream holds ${fmt(stream.messages)} messages (${fmt(stream.bytes / Math.max(1, stream.messages))} bytes each), the replica has ${fmt(stream.pending)} of them still to take; it owned fewer than all ${PARTITIONS} partitions in ${owned.short} of ${owned.samples} samples (2 s apart; fewest ${owned.min}); partitions given up since it started: ${[...givenUp].map(([why, n]) => `${n} (${why})`).join(', ') || 'none'}`);
 
   // every acknowledged reading must be in InfluxDB once the replica has caught up
   const countStored = async () => {
@@ -272,7 +278,7 @@ async function main(): Promise<Record<string, unknown>> {
     edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
     connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
     sent, acked, acked_per_s: Math.round(acked / steadyS), stored, missing: lost, lost: left ? null : lost, stored_after_ms: storedAfterMs,
-    stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, partitions_short_samples: owned.short, partitions_samples: owned.samples, partitions_min: owned.min, replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
+    stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, partitions_short_samples: owned.short, partitions_samples: owned.samples, partitions_min: owned.min, partitions_given_up: Object.fromEntries(givenUp), replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
     browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
     cores: CORES, machine, connect_machine: connectUsage.machine, processes: usage,
   };

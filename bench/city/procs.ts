@@ -27,15 +27,21 @@ export function stopProcess(proc: ChildProcess, graceMs = 10_000, signal: NodeJS
 }
 
 /** `node [execArgv] --import tsx <entry>` with `env`; resolves once its output contains `ready`. */
-export async function startNode(root: string, name: string, entry: string, env: Record<string, string>, ready: string, timeoutMs = 120_000, execArgv: string[] = []): Promise<NodeProc> {
+export async function startNode(root: string, name: string, entry: string, env: Record<string, string>, ready: string, timeoutMs = 120_000, execArgv: string[] = [], onLine?: (line: string) => void): Promise<NodeProc> {
   const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', join(root, entry)], {
     cwd: root, env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let seen = false;
+  let partial = '';
   const keep = (d: Buffer) => {
-    out = (out + d.toString()).slice(-TAIL_CHARS);
+    const text = d.toString();
+    out = (out + text).slice(-TAIL_CHARS);
     if (!seen && out.includes(ready)) seen = true;
+    if (!onLine) return;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!.slice(-TAIL_CHARS);
+    for (const line of lines) onLine(line);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
