@@ -178,6 +178,18 @@ async function main(): Promise<Record<string, unknown>> {
     const rs = await Promise.all(gens.map((p) => call<Status>(p, { cmd: 'status' }, 30_000)));
     return { connected: rs.reduce((s, r) => s + r.connected, 0), messages: rs.reduce((s, r) => s + r.messages, 0), acked: rs.reduce((s, r) => s + r.acked, 0), errors: rs.reduce((s, r) => s + r.errors, 0) };
   };
+  // the replica's partitions, every 2 s from the connect phase to the end of the steady phase: a lease missed shows as fewer than all owned
+  const owned = { samples: 0, short: 0, min: PARTITIONS, loopMaxS: 0 };
+  const watch = setInterval(() => {
+    void fetch(`${base}/metrics`, { signal: AbortSignal.timeout(1900) }).then((r) => r.text()).then((text) => {
+      const n = Number(/^citygrid_bus_partitions_owned (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+      if (Number.isNaN(n)) return;
+      owned.samples++;
+      if (n < PARTITIONS) owned.short++;
+      owned.min = Math.min(owned.min, n);
+      owned.loopMaxS = Math.max(owned.loopMaxS, Number(/^citygrid_nodejs_eventloop_lag_max_seconds ([\d.e+-]+)/m.exec(text)?.[1] ?? 0));
+    }, () => undefined);
+  }, 2000);
   meter.begin(2000);
   const t0 = performance.now();
   const progress = setInterval(() => { void statusAll().then((s) => log(`[${elapsed()}]   connected ${fmt(s.connected)} of ${fmt(DEVICES)}`), () => undefined); }, 5000);
@@ -199,17 +211,6 @@ async function main(): Promise<Record<string, unknown>> {
   measuring = true;
   const steadyStart = performance.now();
   let last = await statusAll();
-  // the replica's partitions, every 2 s: a lease missed shows as fewer than all owned
-  const owned = { samples: 0, short: 0, min: PARTITIONS };
-  const watch = setInterval(() => {
-    void fetch(`${base}/metrics`, { signal: AbortSignal.timeout(1900) }).then((r) => r.text()).then((text) => {
-      const n = Number(/^citygrid_bus_partitions_owned (\d+)/m.exec(text)?.[1] ?? Number.NaN);
-      if (Number.isNaN(n)) return;
-      owned.samples++;
-      if (n < PARTITIONS) owned.short++;
-      owned.min = Math.min(owned.min, n);
-    }, () => undefined);
-  }, 2000);
   const ticker = setInterval(() => {
     void statusAll().then((s) => {
       const secs = 10;
@@ -226,7 +227,7 @@ async function main(): Promise<Record<string, unknown>> {
   const acked = runs.reduce((s, r) => s + r.acked, 0);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
   const stillConnected = runs.reduce((s, r) => s + r.connected, 0);
-  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected; the stream holds ${fmt(stream.messages)} messages (${fmt(stream.bytes / Math.max(1, stream.messages))} bytes each), the replica has ${fmt(stream.pending)} of them still to take; it owned fewer than all ${PARTITIONS} partitions in ${owned.short} of ${owned.samples} samples (2 s apart; fewest ${owned.min}); partitions given up since it started: ${[...givenUp].map(([why, n]) => `${n} (${why})`).join(', ') || 'none'}`);
+  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected; the stream holds ${fmt(stream.messages)} messages (${fmt(stream.bytes / Math.max(1, stream.messages))} bytes each), the replica has ${fmt(stream.pending)} of them still to take; it owned fewer than all ${PARTITIONS} partitions in ${owned.short} of ${owned.samples} samples (2 s apart, since the devices began to connect; fewest ${owned.min}); its event loop stalled ${owned.loopMaxS.toFixed(1)} s at most; partitions given up since it started: ${[...givenUp].map(([why, n]) => `${n} (${why})`).join(', ') || 'none'}`);
 
   // every acknowledged reading must be in InfluxDB once the replica has caught up
   const countStored = async () => {
@@ -278,7 +279,7 @@ async function main(): Promise<Record<string, unknown>> {
     edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
     connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
     sent, acked, acked_per_s: Math.round(acked / steadyS), stored, missing: lost, lost: left ? null : lost, stored_after_ms: storedAfterMs,
-    stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, partitions_short_samples: owned.short, partitions_samples: owned.samples, partitions_min: owned.min, partitions_given_up: Object.fromEntries(givenUp), replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
+    stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, partitions_short_samples: owned.short, partitions_samples: owned.samples, partitions_min: owned.min, replica_loop_delay_max_s: Number(owned.loopMaxS.toFixed(2)), partitions_given_up: Object.fromEntries(givenUp), replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
     browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
     cores: CORES, machine, connect_machine: connectUsage.machine, processes: usage,
   };
