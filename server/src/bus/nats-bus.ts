@@ -21,6 +21,10 @@ import { PULL_EXPIRES_MS } from './streams.js';
 const ACK_WAIT_MS = 30_000;
 /** Messages a partition's consumer may have out unacknowledged (InfluxDB slow or away). */
 const MAX_ACK_PENDING = 20_000;
+/** Messages one pull of a partition's consumer asks for. */
+const PULL_MAX_MESSAGES = 100;
+/** How long a replica takes stream messages before it lets timers and sockets run. */
+const YIELD_AFTER_MS = 10;
 /** The KV bucket of the partitions' rule-state snapshots (key p<N>). */
 export const RULE_STATE_BUCKET = 'citygrid_rule_state';
 /** A snapshot larger than this (gzipped) is not saved (NATS refuses messages over 1 MB by default); the replay alone serves. */
@@ -105,6 +109,8 @@ export class NatsBus {
   /** Processed messages waiting for InfluxDB before their ack, shared by one event-loop turn. */
   private toAck: JsMsg[] = [];
   private ackScheduled = false;
+  /** When the current slice of work began (see yieldIfBusy). */
+  private sliceStart = performance.now();
   private readonly log: Logger;
   readonly stats = { consumed: 0, acked: 0, malformed: 0, replayed: 0, snapshotsSaved: 0, snapshotsUsed: 0, consumeFailures: 0 };
 
@@ -250,7 +256,10 @@ export class NatsBus {
           step = 'consuming';
           const consumer = await this.js.consumers.get(BUS_STREAM, durable);
           if (c.stopped) return;
-          c.messages = await consumer.consume({ max_messages: 1000, expires: PULL_EXPIRES_MS });
+          // 100 a pull, not 1,000: with 1,000 the library's count of what a pull still owes drifted under
+          // load (issue 16's cluster bench, 20,000 messages/s): partitions stood still until two missed
+          // heartbeats (5 s) made it pull again, 4-13 times in each run; with 100, none in 4 runs
+          c.messages = await consumer.consume({ max_messages: PULL_MAX_MESSAGES, expires: PULL_EXPIRES_MS });
           if (this.stalled.has(p) || Date.now() - since > 5_000) this.log.info({ partition: p, ms: Date.now() - since, adoptMs, failures }, 'partition consumed only now (taking it over was slow)');
           this.setStalled(p, false);
           this.watch(p, c.messages);
@@ -261,6 +270,7 @@ export class NatsBus {
             this.take(m);
             this.lastTaken.set(p, m.seq);
             attempt = 0;
+            await this.yieldIfBusy();
           }
           if (c.stopped) return;
           throw new Error('the stream stopped delivering');
@@ -334,6 +344,19 @@ export class NatsBus {
     run.session.finish();
     this.stats.replayed += run.n;
     this.log.info({ partition: p, snapshot: run.usable ? { seq: run.usable.seq, at: run.usable.at } : null, messages: run.n, ms: Date.now() - run.started, truncated: run.n >= o.maxMessages }, 'partition\'s rule state rebuilt');
+  }
+
+  /**
+   * The library hands a pull's messages over in microtasks, so without this a replica took every
+   * buffered message (each up to 256 device messages) before a timer or a socket ran again: tasks of
+   * 200-350 ms at 20,000 messages/s (profile of issue 16's cluster bench). Now every partition's loop
+   * lets the event loop run once the current slice has worked for YIELD_AFTER_MS.
+   */
+  private async yieldIfBusy(): Promise<void> {
+    const now = performance.now();
+    if (now - this.sliceStart < YIELD_AFTER_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.sliceStart = performance.now();
   }
 
   private take(m: JsMsg): void {
