@@ -362,8 +362,9 @@ export class InfluxStore implements TimeSeriesStore {
     });
   }
 
-  /** writeReadings appends to the spool file synchronously: queued is durable. */
+  /** What writeReadings appended is in the spool file once this is called (written at once if the turn's write is still to come). */
   durable(): Promise<void> {
+    this.spool.flush();
     return Promise.resolve();
   }
 

@@ -168,4 +168,20 @@ describe('Spool', () => {
     next.append('after v=1 1\n');
     expect(next.seal()!.id).toBe(3);
   });
+
+  it('writes what a turn appended in one write at the end of the turn, or at once when flushed (the store\'s durable())', async () => {
+    const spool = new Spool(dir);
+    spool.recover();
+    spool.append('a v=1 1\n');
+    spool.append('b v=2 2\n');
+    const file = join(dir, name(1));
+    expect(readFileSync(file, 'utf8'), 'not yet: the turn is not over').toBe('');
+    expect(spool.bytes(), 'counted at once (the spool\'s cap sees it)').toBe(16);
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(file, 'utf8')).toBe('a v=1 1\nb v=2 2\n');
+    spool.append('c v=3 3\n');
+    spool.flush();
+    expect(readFileSync(file, 'utf8'), 'flushed: in the file before anything is acknowledged').toBe('a v=1 1\nb v=2 2\nc v=3 3\n');
+    spool.close();
+  });
 });

@@ -17,6 +17,9 @@ export class Spool {
   private current: { id: number; fd: number; bytes: number } | null = null;
   private nextId = 1;
   private totalBytes = 0;
+  /** Appended this turn, not yet written (see append). */
+  private pending: string[] = [];
+  private flushScheduled = false;
   private readonly refusedDir: string;
 
   constructor(readonly dir: string) {
@@ -55,16 +58,34 @@ export class Spool {
     return join(this.dir, `${String(id).padStart(12, '0')}.lp`);
   }
 
-  /** Appends newline-terminated lines to the open segment. */
+  /**
+   * Appends newline-terminated lines to the open segment. They reach the file at the end of the
+   * event-loop turn, or sooner when flush() or seal() is called (the store's durable() and written()
+   * do): one write a turn, not one per device message (a write per message was most of the replica's
+   * time in writeReadings, issue 16's profile).
+   */
   append(text: string): void {
     if (!this.current) {
       const id = this.nextId++;
       this.current = { id, fd: openSync(this.pathOf(id), 'a'), bytes: 0 };
     }
-    const buf = Buffer.from(text, 'utf8');
-    writeSync(this.current.fd, buf);
-    this.current.bytes += buf.length;
-    this.totalBytes += buf.length;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.pending.push(text);
+    this.current.bytes += bytes;
+    this.totalBytes += bytes;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes what was appended this turn to the open segment's file (the OS has it: a killed process loses none of it). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (!this.pending.length || !this.current) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    writeSync(this.current.fd, text, null, 'utf8');
   }
 
   /** The id of the segment being appended to, or null when none is open. */
@@ -74,6 +95,7 @@ export class Spool {
 
   /** Closes the open segment and hands it over for sending; null when nothing is open. */
   seal(): Segment | null {
+    this.flush();
     const c = this.current;
     if (!c) return null;
     this.current = null;
@@ -111,6 +133,7 @@ export class Spool {
 
   /** Flushes the open segment to disk (for a clean shutdown). */
   close(): void {
+    this.flush();
     if (this.current) {
       fsyncSync(this.current.fd);
       closeSync(this.current.fd);
