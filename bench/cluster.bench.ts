@@ -10,7 +10,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PARTITIONS, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PARTITIONS, type AlertSocketEvent, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
 import { percentile } from '../simulators/src/load/pacing.js';
 import type { LoadDevice, RunResult } from '../simulators/src/load/generator.js';
 import { freePort, influxd, natsCluster, redisServer, waitUntil } from '../scripts/engines.js';
@@ -50,6 +51,26 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const AUTH_SECRET = 'bench-cluster-auth-secret-0123456789-abcdefgh';
+const TICK_MS = 10; // Linux clock ticks (USER_HZ 100)
+
+/** CPU seconds and RSS of a process, from /proc (Linux), or null once it is gone. */
+function usageOf(pid: number): { cpuS: number; rssMb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return { cpuS: ((Number(f[11]) + Number(f[12])) * TICK_MS) / 1000, rssMb: Math.round((rssPages * 4096) / 1048576) };
+  } catch {
+    return null;
+  }
+}
+
+/** The replica's event-loop delay p99 since the last scrape (prom-client resets its histogram on each). */
+async function loopLagP99Ms(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = /^citygrid_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
+  return m ? Math.round(Number(m[1]) * 1000) : NaN;
+}
 
 function generator(): Promise<ChildProcess> {
   const proc = fork(join(ROOT, 'bench', 'lib', 'generator-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -62,7 +83,14 @@ function generator(): Promise<ChildProcess> {
 log(`CityGrid cluster bench${QUICK ? ' (quick)' : ''}: ${DEVICES} devices, ${BATCH} reading(s) per message, replicas ${COUNTS.join(', ')}, 1 edge, ${NATS_NODES} NATS node(s), fixed load ${RATE.toLocaleString('en-US')} readings/s`);
 const city = await writeSyntheticCity({ cols: 20, rows: 10, devices: DEVICES, kinds: ['water_level', 'water_level', 'water_level', 'noise'] });
 const devices: LoadDevice[] = city.city.devices.map((d) => ({ id: d.id, kind: d.kind }));
-const results: { replicas: number; acked_per_s: number; lost: number; stored_after_ms: number | null; p50_ms: number; p99_ms: number; events: number; generator_cpu_pct: number }[] = [];
+const noiseDevices = devices.filter((d) => d.kind === 'noise').map((d) => d.id);
+interface Row {
+  replicas: number; acked_per_s: number; lost: number; stored_after_ms: number | null; p50_ms: number; p99_ms: number; events: number; generator_cpu_pct: number;
+  alert_p50_ms: number; alert_p99_ms: number; alerts: number; alerts_missed: number; loop_delay_p99_ms: number;
+  /** At the fixed load: % of one core and RSS (MB) of each process. */
+  processes: Record<string, { cpu_pct: number; rss_mb: number }>;
+}
+const results: Row[] = [];
 
 for (const count of COUNTS) {
   const dir = tempDir('citygrid-cluster-bench-');
@@ -95,17 +123,41 @@ for (const count of COUNTS) {
     const latency: number[] = [];
     let measuring = false;
     socket.on('reading', (e: ReadingEvent) => { if (measuring) latency.push(Date.now() - e.ts); });
+    const alertAt = new Map<string, number>();
+    socket.on('alert', (e: AlertSocketEvent) => {
+      const d = e.alert.devices[0];
+      if ((e.event === 'firing' || e.event === 'reopened') && d && !alertAt.has(d)) alertAt.set(d, Date.now());
+    });
+    // every process but the generator and this one, by name
+    const named: [string, number][] = [
+      ['edge', procs[0]!.process.pid!], ...procs.slice(1).map((c, i): [string, number] => [`replica-${i + 1}`, c.process.pid!]),
+      ...nats.nodes.map((n, i): [string, number] => [`nats-${i + 1}`, n.pid()!]), ['influxd', influx.pid()!], ['redis', redis.pid()!],
+    ];
     const conn = await call<{ failed: number; firstError: string | null }>(gen, { cmd: 'connect', devices, window: WINDOW, target: { host: '127.0.0.1', port: edgePort } });
     if (conn.failed) throw new Error(`${conn.failed} devices could not connect: ${conn.firstError}`);
-    const run = (rate: number, seconds: number) => call<RunResult & { cpuPct: number }>(gen, { cmd: 'run', rate, seconds, batch: BATCH }, (seconds + 120) * 1000);
+    const run = (rate: number, seconds: number, cross: Record<string, unknown> = {}) => call<RunResult & { cpuPct: number; crossed: [string, number][] }>(gen, { cmd: 'run', rate, seconds, batch: BATCH, ...cross }, (seconds + 120) * 1000);
     let acked = (await run(Math.min(1000, RATE), 2)).ackedReadings; // warm-up
     await sleep(1500);
+    await loopLagP99Ms(base);
+    const u0 = named.map(([, pid]) => usageOf(pid));
+    const t0Fixed = performance.now();
+    alertAt.clear();
     measuring = true;
-    const fixed = await run(RATE, FIXED_S);
+    const fixed = await run(RATE, FIXED_S, { crossDevices: noiseDevices, crossMetric: 'laeq', crossValue: 90 });
+    const seconds = (performance.now() - t0Fixed) / 1000;
+    const u1 = named.map(([, pid]) => usageOf(pid));
+    const lag = await loopLagP99Ms(base);
     acked += fixed.ackedReadings;
     await sleep(500);
     measuring = false;
     latency.sort((a, b) => a - b);
+    const alertMs = fixed.crossed.map(([d, at]) => (alertAt.has(d) ? alertAt.get(d)! - at : null));
+    const alertsSeen = alertMs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    const processes: Row['processes'] = {};
+    named.forEach(([name], i) => {
+      const a = u0[i], b = u1[i];
+      if (a && b) processes[name] = { cpu_pct: Math.round(((b.cpuS - a.cpuS) / seconds) * 100), rss_mb: b.rssMb };
+    });
     const flat = await run(0, FLAT_S);
     acked += flat.ackedReadings;
     const perS = Math.round(flat.ackedReadings / flat.seconds);
@@ -125,14 +177,20 @@ for (const count of COUNTS) {
     const row = {
       replicas: count, acked_per_s: perS, lost: Math.max(0, acked - stored), stored_after_ms: afterMs,
       p50_ms: Math.round(percentile(latency, 0.5)), p99_ms: Math.round(percentile(latency, 0.99)), events: latency.length, generator_cpu_pct: flat.cpuPct,
+      alert_p50_ms: Math.round(percentile(alertsSeen, 0.5)), alert_p99_ms: Math.round(percentile(alertsSeen, 0.99)), alerts: alertsSeen.length, alerts_missed: alertMs.length - alertsSeen.length,
+      loop_delay_p99_ms: lag, processes,
     };
     results.push(row);
-    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events)`);
+    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms`);
+    log(`      at the fixed load, CPU (% of a core) / RSS: ${Object.entries(processes).map(([n, u]) => `${n} ${u.cpu_pct}% / ${u.rss_mb} MB`).join(', ')}`);
     socket.close();
     await call(gen, { cmd: 'close' });
   } finally {
     gen.kill('SIGKILL');
     for (const p of procs.reverse()) await p.kill('SIGTERM');
+    // the edge's and replicas' logs, for what the figures do not say (refusals, retries, takeovers)
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    procs.reverse().forEach((p, i) => writeFileSync(join(ROOT, 'bench', 'results', `cluster-${count}-${i === 0 ? 'edge' : `replica-${i}`}.log`), p.output()));
     await influx.stop();
     await redis.stop();
     await nats.stop();
@@ -142,9 +200,9 @@ for (const count of COUNTS) {
 city.remove();
 
 log('');
-log('| replicas | flat out, acknowledged readings/s | missing in InfluxDB | publish → browser p50 / p99 at fixed load |');
-log('|---|---|---|---|');
-for (const r of results) log(`| ${r.replicas} | ${r.acked_per_s.toLocaleString('en-US')} | ${r.lost} | ${r.p50_ms} / ${r.p99_ms} ms |`);
+log('| replicas | flat out, acknowledged readings/s | missing in InfluxDB | at the fixed load: publish → browser p50 / p99 | → alert p50 / p99 | replica-1 loop delay p99 / CPU / RSS |');
+log('|---|---|---|---|---|---|');
+for (const r of results) log(`| ${r.replicas} | ${r.acked_per_s.toLocaleString('en-US')} | ${r.lost} | ${r.p50_ms} / ${r.p99_ms} ms | ${r.alert_p50_ms} / ${r.alert_p99_ms} ms | ${r.loop_delay_p99_ms} ms / ${r.processes['replica-1']?.cpu_pct}% / ${r.processes['replica-1']?.rss_mb} MB |`);
 log(`total ${elapsed()}`);
 log(JSON.stringify({ bench: 'cluster', quick: QUICK, nats_nodes: NATS_NODES, devices: DEVICES, batch: BATCH, fixed_rate: RATE, results, seconds: Math.round((performance.now() - started) / 1000) }));
 process.exit(0);
