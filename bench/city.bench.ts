@@ -131,12 +131,19 @@ async function main(): Promise<Record<string, unknown>> {
   meter.add('influxd', influx.pid());
   const node = (p: NodeProc) => { nodeProcs.push(p); stops.push({ name: p.name, stop: () => p.stop(15_000) }); meter.add(p.name, p.pid); return p; };
 
-  // edges start together (each loads the city's 100,000 devices); the replica after them
+  // the edges (each loads the city's 100,000 devices), then the replica
   const edgePorts = await Promise.all(Array.from({ length: EDGES }, () => freePort()));
   // the stream may hold up to 1,900 MB (scripts/engines.ts gives a NATS node 2 GB of file store): 10 minutes at 10,000 messages/s
   const bus = { CITY_DIR: city.dir, BUS_URL: nats.url, BUS_REPLICAS: '1', BUS_MAX_MB: '1900', LOG_LEVEL: 'info' };
-  const edges = await Promise.all(edgePorts.map((port, i) => startNode(ROOT, `edge-${i + 1}`, 'broker/src/main.ts', { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1' }, 'MQTT broker listening', 180_000, i === 0 ? PROFILE : [])));
-  edges.forEach(node);
+  const edge = (port: number, i: number) => startNode(ROOT, `edge-${i + 1}`, 'broker/src/main.ts', { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1' }, 'MQTT broker listening', 180_000, i === 0 ? PROFILE : []);
+  // the first edge makes the stream: edges creating it at once each reserve its 1,900 MB, which the
+  // node's 2 GB refuses ("insufficient storage resources") to all but one
+  const edges = [node(await edge(edgePorts[0]!, 0))];
+  // every edge that started is stopped by pid even if another failed to
+  const rest = await Promise.allSettled(edgePorts.slice(1).map((port, i) => edge(port, i + 1)));
+  for (const r of rest) if (r.status === 'fulfilled') edges.push(node(r.value));
+  const failedEdge = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failedEdge) throw failedEdge.reason;
   log(`[${elapsed()}] ${EDGES} edges listening`);
   const httpPort = await freePort();
   node(await startNode(ROOT, 'replica', 'server/src/main.ts', {
