@@ -23,7 +23,7 @@ interface Seen { run: string[]; fed: Map<number, string[]>; finished: number[]; 
 /** Steps of taking a partition over that fail once, as a JetStream request does while the stream elects a leader. */
 interface Faults { adoptFails?: number; feedFailsAt?: number }
 
-async function replica(lookbackMs = 10 * 60_000, faults: Faults = {}): Promise<{ bus: NatsBus; nc: NatsConnection; seen: Seen }> {
+async function replica(lookbackMs = 10 * 60_000, faults: Faults = {}, snapshots: { everyMs: number; taken(p: number): void } = { everyMs: 3_600_000, taken: () => undefined }): Promise<{ bus: NatsBus; nc: NatsConnection; seen: Seen }> {
   const nc = await nats.connect();
   let fed = 0;
   const seen: Seen = { run: [], fed: new Map(), finished: [], restored: new Map(), stalled: [] };
@@ -39,8 +39,11 @@ async function replica(lookbackMs = 10 * 60_000, faults: Faults = {}): Promise<{
     replay: {
       lookbackMs: () => lookbackMs, maxMessages: 10_000,
       // the "rule state": what this replica has processed of the partition (restored included)
-      snapshot: (p) => Buffer.from(JSON.stringify([...seen.restored.get(p) ?? [], ...seen.fed.get(p) ?? [], ...seen.run])),
-      snapshotEveryMs: 3_600_000, // saved by hand here
+      snapshot: (p) => {
+        snapshots.taken(p);
+        return Buffer.from(JSON.stringify([...seen.restored.get(p) ?? [], ...seen.fed.get(p) ?? [], ...seen.run]));
+      },
+      snapshotEveryMs: snapshots.everyMs, // an hour unless a test says: saved by hand there
       begin: (p, snapshot) => ({
         ...(snapshot ? void seen.restored.set(p, JSON.parse(Buffer.from(snapshot).toString()) as string[]) : {}),
         feed: (e) => {
@@ -185,5 +188,24 @@ describe('taking a partition over', () => {
     expect(b.seen.fed.get(P)?.slice(-6), 'replayed: each message of the batch').toEqual(batch);
     expect(b.seen.run).toEqual([]);
     await b.bus.close();
+  }, 60_000);
+
+  it('saves the partitions\' snapshots one event-loop turn after another, not all in one turn', async () => {
+    const order: string[] = [];
+    const a = await replica(10 * 60_000, {}, { everyMs: 400, taken: (p) => { order.push(`p${p}`); setImmediate(() => order.push('turn')); } });
+    await waitFor(() => a.bus.owned().length === 64, 'owning every partition', 15_000, 50);
+    // only a partition that took messages is saved: messages on P and on two others
+    const js = jetstream(a.nc);
+    for (const cell of ['c-snap-1', 'c-snap-2']) {
+      const m: BusMessage = { channel: 'status', device: 'wl-replay', receivedAt: Date.now(), dup: false, key: `${cell}/status`, identifiable: false, stamped: false, online: true };
+      await js.publish(busSubject(partitionOf(cell)), encodeEnvelope({ m }));
+    }
+    await publish(a.nc, 1);
+    const saved = new Set([P, partitionOf('c-snap-1'), partitionOf('c-snap-2')]).size;
+    await waitFor(() => order.filter((x) => x !== 'turn').length >= saved, 'a round of snapshots', 10_000, 20);
+    await a.bus.close();
+    const round = order.slice(0, order.lastIndexOf(order.filter((x) => x !== 'turn')[saved - 1]!) + 1);
+    // between two partitions' snapshots the event loop ran (the turn each one scheduled came first)
+    for (let i = 1; i < round.length; i++) if (round[i] !== 'turn') expect(round[i - 1], `before ${round[i]}: ${round.join(' ')}`).toBe('turn');
   }, 60_000);
 });

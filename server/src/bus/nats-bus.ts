@@ -5,7 +5,10 @@
 // but had not acknowledged when it died is delivered again to the next owner; the readings' times
 // were fixed at the edge, so writing them again overwrites, never doubles.
 import { deserialize, serialize } from 'node:v8';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -106,6 +109,7 @@ export class NatsBus {
   /** Owned partitions whose consuming failed and is being tried again. */
   private readonly stalled = new Set<number>();
   private snapshotTimer: NodeJS.Timeout | null = null;
+  private savingAll = false;
   /** Processed messages waiting for InfluxDB before their ack, shared by one event-loop turn. */
   private toAck: JsMsg[] = [];
   private ackScheduled = false;
@@ -144,7 +148,7 @@ export class NatsBus {
       // made once at start, with time to spare
       await new Kvm(jetstream(this.o.nc, { timeout: 20_000 })).create(RULE_STATE_BUCKET, { history: 1, replicas: this.o.stream.replicas });
       this.states = await new Kvm(this.js).open(RULE_STATE_BUCKET);
-      this.snapshotTimer = setInterval(() => { for (const p of this.leases.owned()) void this.saveState(p); }, this.o.replay.snapshotEveryMs ?? 30_000);
+      this.snapshotTimer = setInterval(() => { void this.saveAll(); }, this.o.replay.snapshotEveryMs ?? 30_000);
       this.snapshotTimer.unref();
     }
     await this.leases.start();
@@ -156,6 +160,24 @@ export class NatsBus {
    * has reached it, then replays what came after. Written only while this replica holds the lease:
    * at the revision it last wrote or read, and over another's write only while the lease is still its.
    */
+  /**
+   * One round of snapshots: the partitions one after another, the event loop free between them, and
+   * compressed off the main thread. All of them in one turn (as before) blocked a replica of a
+   * 100,000-device city for seconds every 30 s: its leases then lapsed unrenewed (bench:city).
+   */
+  private async saveAll(): Promise<void> {
+    if (this.savingAll) return;
+    this.savingAll = true;
+    try {
+      for (const p of this.leases.owned()) {
+        await this.saveState(p);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.savingAll = false;
+    }
+  }
+
   private async saveState(p: number): Promise<void> {
     const seq = this.lastTaken.get(p);
     if (seq === undefined || this.saving.has(p) || !this.states) return;
@@ -163,7 +185,7 @@ export class NatsBus {
     try {
       const state = this.o.replay!.snapshot(p);
       if (!state) return;
-      const packed = gzipSync(state);
+      const packed = await gzipAsync(state);
       if (packed.length > MAX_STATE_BYTES) {
         this.log.warn({ partition: p, bytes: packed.length }, 'the partition\'s rule state is too large to save; its next owner rebuilds it from the replay alone');
         return;
