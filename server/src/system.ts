@@ -171,13 +171,17 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       busConnected = () => up && !nc.isClosed();
       // drained if NATS is there; never waited for long if it is going away too
       closers.unshift({ name: 'bus connection', close: () => Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000).unref())]).catch(() => undefined).then(() => nc.close()) });
+      // the leases' renewals on a connection of their own: on the main one, their replies queue behind
+      // the partitions' deliveries, and under load (bench:city) a renewal came back after the lease's fence
+      const leaseNc = await connectBus(config.bus.url, `citygrid-server-${process.pid}-leases`, logger.child({ stage: 'leases' }));
+      closers.unshift({ name: 'lease connection', close: () => leaseNc.close() });
       // the audit log: appended to a stream, which every replica's audit.db takes in whole
       const clusterAudit = new ClusterAudit({ nc, audit: auth.audit, logger, replicas: config.bus.stream.replicas, replicaId: `${process.pid}-${Date.now().toString(36)}` });
       await clusterAudit.start();
       closers.unshift({ name: 'audit stream', close: () => clusterAudit.close() });
       const alertsView: { current: ClusterAlerts | null } = { current: null };
       natsBus = new NatsBus({
-        nc, stream: config.bus.stream, pipeline, store, logger,
+        nc, leaseNc, stream: config.bus.stream, pipeline, store, logger,
         onRefusal: (r) => rejections.record(r),
         // a partition taken over: its open alerts as the stream has them, before its first reading
         beforeConsume: async (p) => {

@@ -62,9 +62,15 @@ export class PartitionLeases {
   private readonly ttlMs: number;
   private readonly renewMs: number;
   private readonly partitions: number;
-  private timer: NodeJS.Timeout | null = null;
+  /** The renewals' timer and the rounds' timer (cleared by stop). */
+  private readonly timers: NodeJS.Timeout[] = [];
   private fence: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** Renewals in flight (one at a time per partition), each to the revision it got (null: refused). */
+  private readonly renewing = new Map<number, Promise<number | null>>();
+  /** The members seen in the members bucket, with when (local clock) each was last seen announcing itself. */
+  private readonly seen = new Map<string, number>();
+  private watcher: { stop(): void } | null = null;
   private stopped = false;
   readonly stats = { acquired: 0, lost: 0, released: 0 };
 
@@ -79,20 +85,59 @@ export class PartitionLeases {
     const kvm = new Kvm(jetstream(this.o.nc, { timeout: Math.max(500, Math.floor(this.ttlMs / 3)) }));
     this.owners = await kvm.create(OWNERS_BUCKET, { ttl: this.ttlMs, history: 1, replicas: this.o.replicas });
     this.members = await kvm.create(MEMBERS_BUCKET, { ttl: this.ttlMs, history: 1, replicas: this.o.replicas });
+    await this.watchMembers();
     // self-fencing, from the first lease on: a lease not renewed well before its TTL is given up here,
     // whatever NATS or this process's rounds are doing. A lease is counted from when its create or
     // update was sent (the server's TTL may have started any time after that).
     this.fence = setInterval(() => {
       const now = Date.now();
       for (const [p, h] of this.held) {
-        if (now - h.renewedAt > this.ttlMs - Math.max(this.renewMs, this.ttlMs / 3)) void this.lose(p, 'its lease could not be renewed in time');
+        if (now - h.renewedAt > this.ttlMs - Math.max(this.renewMs, this.ttlMs / 3)) void this.lose(p, 'its lease could not be renewed in time', { since_renewal_ms: now - h.renewedAt, renewal_in_flight: this.renewing.has(p) });
       }
     }, 100);
     // a bucket just created on a cluster may take a moment to elect its leader: the rounds retry
     await this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'first lease round failed; retrying'));
-    this.timer = setInterval(() => {
+    // renewals run on their own timer, never behind a round's takes and handovers (or a slow members
+    // write): under load, a renewal sent late is a partition lost
+    this.timers.push(setInterval(() => this.renewAll(), this.renewMs));
+    this.timers.push(setInterval(() => {
       this.running ??= this.round().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'lease round failed')).finally(() => { this.running = null; });
-    }, this.renewMs);
+    }, this.renewMs));
+  }
+
+  /**
+   * Follows the members bucket with one watcher (listing its keys each round would create and delete
+   * a consumer every round). The bucket forgets a member silently when its TTL passes, so a member
+   * counts as live while it announced itself within the TTL, by this process's clock.
+   */
+  private async watchMembers(): Promise<void> {
+    const entries = await this.members.watch();
+    this.watcher = entries;
+    void (async () => {
+      for await (const e of entries) {
+        if (e.operation === 'PUT') this.seen.set(e.key, Math.min(Date.now(), e.created.getTime()));
+        else this.seen.delete(e.key);
+      }
+    })().catch((err: Error) => { if (!this.stopped) this.o.logger.warn({ err: err.message }, 'watching the replicas\' announcements stopped'); });
+  }
+
+  /** Renews every lease held that is not being renewed already. */
+  private renewAll(): void {
+    if (this.stopped) return;
+    for (const [p, h] of this.held) {
+      if (this.renewing.has(p)) continue;
+      const sent = Date.now();
+      this.renewing.set(p, this.owners.update(key(p), this.id, h.revision).then(
+        (revision) => {
+          if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: sent });
+          return revision;
+        },
+        (err: Error) => {
+          if (this.held.get(p) === h) void this.lose(p, `renewal refused (${err.message})`);
+          return null;
+        },
+      ).finally(() => this.renewing.delete(p)));
+    }
   }
 
   /** Does this replica hold the partition's lease now? */
@@ -105,36 +150,28 @@ export class PartitionLeases {
     return [...this.held.keys()].sort((a, b) => a - b);
   }
 
-  private async lose(p: number, why: string): Promise<void> {
+  private async lose(p: number, why: string, detail?: Record<string, unknown>): Promise<void> {
     if (!this.held.delete(p)) return;
     this.stats.lost++;
-    this.o.logger.warn({ partition: p, why }, 'partition given up');
+    this.o.logger.warn({ partition: p, why, ...detail }, 'partition given up');
     await this.o.onLose(p, why);
   }
 
-  private async liveMembers(): Promise<string[]> {
-    const list: string[] = [];
-    for await (const k of await this.members.keys()) list.push(k);
+  private liveMembers(): string[] {
+    const since = Date.now() - this.ttlMs;
+    const list = [...this.seen].filter(([, at]) => at >= since).map(([m]) => m);
+    if (!list.includes(this.id)) list.push(this.id);
     return list.sort();
   }
 
-  /** Announce, renew what is held, hand over what another member should have, take what is ours and free. */
+  /** Announce, hand over what another member should have, take what is ours and free (renewals run beside). */
   private async round(): Promise<void> {
     if (this.stopped) return;
-    await this.members.put(this.id, JSON.stringify({ at: Date.now(), owns: this.held.size }));
-    const members = await this.liveMembers();
-    if (!members.includes(this.id)) members.push(this.id);
-    // renewals first, all at once
-    await Promise.all([...this.held].map(async ([p, h]) => {
-      const sent = Date.now();
-      try {
-        const revision = await this.owners.update(key(p), this.id, h.revision);
-        if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: sent });
-      } catch (err) {
-        if (this.held.get(p) === h) void this.lose(p, `renewal refused (${(err as Error).message})`);
-      }
-    }));
-    // then taking and handing over, for at most a renewal period: the next round's renewals must not wait
+    const at = Date.now();
+    await this.members.put(this.id, JSON.stringify({ at, owns: this.held.size }));
+    this.seen.set(this.id, at);
+    const members = this.liveMembers();
+    // then taking and handing over, for at most a renewal period
     const until = Date.now() + this.renewMs;
     for (let p = 0; p < this.partitions; p++) {
       if (this.stopped || Date.now() > until) return;
@@ -143,12 +180,15 @@ export class PartitionLeases {
       if (h && !want) {
         // another live member should own it: hand it over (stop, then free the key at our revision).
         // Consuming stops at once (onLose stops taking messages before it resolves); the rest, and the
-        // key's release, runs beside this round, so a slow stop never holds up the other renewals.
+        // key's release, runs beside this round, so a slow stop never holds up the others. The key is
+        // freed at the revision of a renewal still in flight, if one was.
         this.held.delete(p);
         this.stats.released++;
         this.o.logger.info({ partition: p, why: 'handed over to another replica' }, 'partition given up');
+        const renewal = this.renewing.get(p) ?? Promise.resolve(null);
         void Promise.resolve(this.o.onLose(p, 'handed over to another replica'))
-          .then(() => this.owners.delete(key(p), { previousSeq: h.revision }))
+          .then(() => renewal)
+          .then((revision) => this.owners.delete(key(p), { previousSeq: revision ?? h.revision }))
           .catch(() => undefined);
       } else if (!h && want) {
         const sent = Date.now();
@@ -167,8 +207,9 @@ export class PartitionLeases {
   /** Stops consuming everything and frees the leases for the others at once (a graceful stop). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    for (const t of this.timers) clearInterval(t);
     if (this.fence) clearInterval(this.fence);
+    this.watcher?.stop();
     const held = [...this.held];
     this.held.clear();
     // every partition stops being consumed now, in this turn (onLose stops taking messages before it
@@ -182,7 +223,7 @@ export class PartitionLeases {
     // for a NATS that is going away too (they then lapse by themselves)
     const free = Promise.allSettled([
       this.running,
-      ...held.map(([p, h]) => this.owners.delete(key(p), { previousSeq: h.revision })),
+      ...held.map(async ([p, h]) => this.owners.delete(key(p), { previousSeq: (await this.renewing.get(p)) ?? h.revision })),
       this.members.delete(this.id),
     ]);
     await Promise.race([free, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);

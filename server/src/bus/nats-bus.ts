@@ -40,6 +40,8 @@ const nanos = (ms: number) => ms * 1_000_000;
 
 export interface NatsBusOptions {
   nc: NatsConnection;
+  /** The leases' connection (default nc): one of their own keeps renewals from queueing behind deliveries. */
+  leaseNc?: NatsConnection;
   stream: BusStreamOptions;
   pipeline: Pipeline;
   store: TimeSeriesStore;
@@ -121,7 +123,7 @@ export class NatsBus {
   constructor(private readonly o: NatsBusOptions) {
     this.log = o.logger.child({ stage: 'bus' });
     this.leases = new PartitionLeases({
-      nc: o.nc, logger: this.log, replicas: o.stream.replicas,
+      nc: o.leaseNc ?? o.nc, logger: this.log, replicas: o.stream.replicas,
       ...(o.leaseTtlMs ? { ttlMs: o.leaseTtlMs } : {}),
       ...(o.leaseRenewMs ? { renewMs: o.leaseRenewMs } : {}),
       onAcquire: (p) => {
