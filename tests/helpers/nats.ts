@@ -19,7 +19,7 @@ export async function startNats(count = 3): Promise<TestNats> {
  * One single-node nats-server for a test file: started before its tests, removed after them, and the
  * connections made through connect() closed first.
  */
-export function natsForFile(): { url(): string; connect(): Promise<NatsConnection> } {
+export function natsForFile(): { url(): string; connect(): Promise<NatsConnection>; pid(): number | undefined } {
   let nats: TestNats | undefined;
   const conns: NatsConnection[] = [];
   beforeAll(async () => { nats = await startNats(1); });
@@ -29,6 +29,8 @@ export function natsForFile(): { url(): string; connect(): Promise<NatsConnectio
   });
   return {
     url: () => nats!.url,
+    /** The server's pid (to pause it with SIGSTOP, as a NATS too busy to answer). */
+    pid: () => nats!.nodes[0]!.pid(),
     connect: async () => {
       const nc = await connect({ servers: nats!.url });
       conns.push(nc);

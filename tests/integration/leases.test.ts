@@ -115,4 +115,55 @@ describe('partition leases in JetStream KV', () => {
     expect(a.owned.size).toBe(P);
     await a.leases.stop();
   }, 30_000);
+
+  it('keeps a lease whose renewal was applied after its answer was given up on', async () => {
+    // a renewal that timed out may still have been written: the next one is then refused (the key's
+    // revision moved on), though the key still names this replica. Before, that gave the lease up
+    const a = await replica();
+    await waitFor(() => a.owned.size === P, 'owning everything', 10_000, 50);
+    const nc = await nats.connect();
+    const owners = await new Kvm(nc).open(OWNERS_BUCKET);
+    for (let i = 0; i < 20; i++) {
+      const now = await owners.get('p5');
+      // the write a timed-out renewal of a's made (a's id, at the revision a holds or the next)
+      if (await owners.update('p5', a.leases.id, now!.revision).then(() => true, () => false)) break;
+    }
+    await new Promise((r) => setTimeout(r, 1_500)); // 3 renewal periods
+    expect(a.events.filter((e) => e.startsWith('-'))).toEqual([]);
+    expect(a.owned.has(5)).toBe(true);
+    await a.leases.stop();
+  }, 30_000);
+});
+
+// its own server: the buckets keep the TTL of whoever made them first (2 s in the tests above)
+describe('partition leases when NATS is too busy to answer', () => {
+  const own = natsForFile();
+
+  it('keeps its leases through a NATS pause shorter than the fence, and gives them up after a longer one', async () => {
+    // bench:city: under load a renewal went unanswered for 2 s (the request's timeout) and every
+    // partition was given up at once, though no one else could have taken them yet
+    const nc = await own.connect();
+    const r: Replica = { owned: new Set(), events: [], leases: null as unknown as PartitionLeases };
+    r.leases = new PartitionLeases({
+      nc, logger: pino({ level: 'silent' }), replicas: 1, ttlMs: 6_000, renewMs: 500, partitions: P,
+      onAcquire: (p) => { r.owned.add(p); r.events.push(`+${p}`); },
+      onLose: (p, why) => { r.owned.delete(p); r.events.push(`-${p} ${why}`); },
+    });
+    await r.leases.start();
+    await waitFor(() => r.owned.size === P, 'owning everything', 10_000, 50);
+    const pid = own.pid()!;
+    const pause = async (ms: number) => {
+      process.kill(pid, 'SIGSTOP');
+      try { await new Promise((res) => setTimeout(res, ms)); } finally { process.kill(pid, 'SIGCONT'); }
+    };
+    // 3 s: the renewals in flight time out (2 s), the fence (4 s after the last renewal was sent) is not reached
+    await pause(3_000);
+    await new Promise((res) => setTimeout(res, 1_500));
+    expect(r.events.filter((e) => e.startsWith('-'))).toEqual([]);
+    expect(r.leases.stats.unanswered).toBeGreaterThan(0);
+    // 5 s: past the fence, every lease is given up before its TTL lets another take it
+    await pause(5_000);
+    expect(r.events.filter((e) => e.includes('could not be renewed in time')).length).toBe(P);
+    await r.leases.stop();
+  }, 60_000);
 });

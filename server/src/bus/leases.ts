@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
 import { fnv1a, PARTITIONS } from '@citygrid/contract';
 import type { Logger } from 'pino';
 
@@ -54,11 +54,15 @@ const key = (p: number) => `p${p}`;
 /** How long a graceful stop waits for NATS to free its leases. */
 const STOP_WAIT_MS = 2_000;
 
+interface Held { revision: number; renewedAt: number }
+/** JetStream's refusal of a write that expected another last revision of the key. */
+const WRONG_LAST_SEQUENCE = 10071;
+
 export class PartitionLeases {
   readonly id = replicaId();
   private owners!: KV;
   private members!: KV;
-  private readonly held = new Map<number, { revision: number; renewedAt: number }>();
+  private readonly held = new Map<number, Held>();
   private readonly ttlMs: number;
   private readonly renewMs: number;
   private readonly partitions: number;
@@ -72,7 +76,7 @@ export class PartitionLeases {
   private readonly seen = new Map<string, number>();
   private watcher: { stop(): void } | null = null;
   private stopped = false;
-  readonly stats = { acquired: 0, lost: 0, released: 0 };
+  readonly stats = { acquired: 0, lost: 0, released: 0, unanswered: 0 };
 
   constructor(private readonly o: LeaseOptions) {
     this.ttlMs = o.ttlMs ?? 6_000;
@@ -126,17 +130,38 @@ export class PartitionLeases {
     if (this.stopped) return;
     for (const [p, h] of this.held) {
       if (this.renewing.has(p)) continue;
-      const sent = Date.now();
-      this.renewing.set(p, this.owners.update(key(p), this.id, h.revision).then(
-        (revision) => {
-          if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: sent });
-          return revision;
-        },
-        (err: Error) => {
-          if (this.held.get(p) === h) void this.lose(p, `renewal refused (${err.message})`);
-          return null;
-        },
-      ).finally(() => this.renewing.delete(p)));
+      this.renewing.set(p, this.renew(p, h).finally(() => this.renewing.delete(p)));
+    }
+  }
+
+  /**
+   * One renewal, to the revision it got (null: not renewed). Only a refusal gives the lease up: a
+   * renewal unanswered in time (NATS busy, or away) leaves it held until the fence says otherwise,
+   * and the next renewal tries again. A refusal because the key was written since is checked first:
+   * an earlier renewal of this replica may have been applied after its answer was given up on.
+   */
+  private async renew(p: number, h: Held): Promise<number | null> {
+    const sent = Date.now();
+    try {
+      const revision = await this.owners.update(key(p), this.id, h.revision);
+      if (this.held.get(p) === h) this.held.set(p, { revision, renewedAt: sent });
+      return revision;
+    } catch (err) {
+      if (this.held.get(p) !== h) return null;
+      if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) {
+        this.stats.unanswered++;
+        this.o.logger.debug({ partition: p, err: (err as Error).message }, 'lease renewal unanswered; trying again');
+        return null;
+      }
+      const now = await this.owners.get(key(p)).catch(() => null);
+      if (this.held.get(p) !== h) return null;
+      if (now?.operation === 'PUT' && now.string() === this.id && now.revision > h.revision) {
+        // still this replica's: the revision moves on, the fence's clock does not (when that write landed is unknown)
+        this.held.set(p, { revision: now.revision, renewedAt: h.renewedAt });
+        return now.revision;
+      }
+      void this.lose(p, `renewal refused (${(err as Error).message})`);
+      return null;
     }
   }
 
