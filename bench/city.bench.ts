@@ -96,6 +96,8 @@ const DRAIN_MAX_S = Math.max(180, STEADY_S / 2);
 const CORES = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()) || 1;
 const nodeProcs: NodeProc[] = [];
 const givenUp = new Map<string, number>();
+/** Times a partition's consumer stopped delivering (missed heartbeats: the library pulls again after ~2 of them). */
+let pullsStalled = 0;
 
 /** The stream's size and what its consumers (the replica's, one a partition) have not yet been delivered or not yet acknowledged. */
 async function streamState(http: string): Promise<{ messages: number; bytes: number; pending: number }> {
@@ -106,6 +108,19 @@ async function streamState(http: string): Promise<{ messages: number; bytes: num
   // the partitions' durable consumers (p0 … p63) only: a replay's ordered consumer reads the same messages again
   const durable = (s?.consumer_detail ?? []).filter((c) => /^p\d+$/.test(c.name));
   return { messages: s?.state.messages ?? 0, bytes: s?.state.bytes ?? 0, pending: durable.reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0) };
+}
+
+/**
+ * The first leg of publish → browser: a reading's timestamp (set by the generator as it sends) to its
+ * receipt at an edge, from the replica's citygrid_ingest_lag_seconds histogram (its buckets' bounds,
+ * so "≤ 0.5 s"): a long total with a short first leg is the replica's and the browser's.
+ */
+async function ingestLag(base: string): Promise<{ p50: string; p99: string }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const buckets = [...text.matchAll(/^citygrid_ingest_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)].map((m) => ({ le: m[1]!, n: Number(m[2]) }));
+  const total = buckets.at(-1)?.n ?? 0;
+  const at = (q: number) => (total ? `≤ ${buckets.find((b) => b.n >= q * total)!.le} s` : 'n/a');
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 async function main(): Promise<Record<string, unknown>> {
@@ -151,6 +166,7 @@ async function main(): Promise<Record<string, unknown>> {
     INFLUX_DATABASE: 'citygrid', AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0',
   }, 'CityGrid is live', 180_000, PROFILE, (line) => {
     // why the replica gave partitions up (a lease it could not renew, or a renewal refused)
+    if (line.includes('consumer is not answering')) pullsStalled++;
     if (!line.includes('partition given up')) return;
     const why = /"why":"([^"(]*)/.exec(line)?.[1]?.trim() ?? '?';
     givenUp.set(why, (givenUp.get(why) ?? 0) + 1);
@@ -230,11 +246,12 @@ async function main(): Promise<Record<string, unknown>> {
   const steadyS = (performance.now() - steadyStart) / 1000;
   const { rows: usage, machine } = meter.end();
   const stream = await streamState(nats.nodes[0]!.http);
+  const edgeLag = await ingestLag(base);
   const sent = runs.reduce((s, r) => s + r.messages, 0);
   const acked = runs.reduce((s, r) => s + r.acked, 0);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
   const stillConnected = runs.reduce((s, r) => s + r.connected, 0);
-  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected; the stream holds ${fmt(stream.messages)} messages (${fmt(stream.bytes / Math.max(1, stream.messages))} bytes each), the replica has ${fmt(stream.pending)} of them still to take; it owned fewer than all ${PARTITIONS} partitions in ${owned.short} of ${owned.samples} samples (2 s apart, since the devices began to connect; fewest ${owned.min}); its event loop stalled ${owned.loopMaxS.toFixed(1)} s at most; partitions given up since it started: ${[...givenUp].map(([why, n]) => `${n} (${why})`).join(', ') || 'none'}`);
+  log(`[${elapsed()}] steady phase over: sent ${fmt(sent)}, acknowledged ${fmt(acked)} (${fmt(acked / steadyS)}/s), ${errors} connection errors, ${fmt(stillConnected)} still connected; the stream holds ${fmt(stream.messages)} messages (${fmt(stream.bytes / Math.max(1, stream.messages))} bytes each), the replica has ${fmt(stream.pending)} of them still to take; it owned fewer than all ${PARTITIONS} partitions in ${owned.short} of ${owned.samples} samples (2 s apart, since the devices began to connect; fewest ${owned.min}); its event loop stalled ${owned.loopMaxS.toFixed(1)} s at most; partitions given up since it started: ${[...givenUp].map(([why, n]) => `${n} (${why})`).join(', ') || 'none'}; a partition's consumer stood still ${pullsStalled} times`);
 
   // every acknowledged reading must be in InfluxDB once the replica has caught up
   const countStored = async () => {
@@ -275,6 +292,7 @@ async function main(): Promise<Record<string, unknown>> {
   log(`| messages sent / acknowledged | ${fmt(sent)} / ${fmt(acked)} (${fmt(acked / steadyS)}/s) |`);
   log(`| lost (acknowledged, not in InfluxDB) | ${left ? `${fmt(lost)} not yet stored after ${DRAIN_MAX_S} s (the replica had ${fmt(left)} stream messages left)` : fmt(lost)} |`);
   log(`| publish → Socket.IO reading p50 / p99 / max | ${p50} / ${p99} / ${Math.round(latency.max)} ms (${fmt(latency.count)} events) |`);
+  log(`| of which publish → edge receipt, p50 / p99 | ${edgeLag.p50} / ${edgeLag.p99} |`);
   log('');
   log('| process | CPU (% of a core) | RSS now / max (MB) |');
   log('|---|---|---|');
@@ -286,8 +304,8 @@ async function main(): Promise<Record<string, unknown>> {
     edges: EDGES, generators: GENERATORS, nats_nodes: 1, stream_replicas: 1, open_files_limit: limit,
     connect_ms: connectMs, connected, failed, edge_kb_per_connection: edgeKbPerConn,
     sent, acked, acked_per_s: Math.round(acked / steadyS), stored, missing: lost, lost: left ? null : lost, stored_after_ms: storedAfterMs,
-    stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, partitions_short_samples: owned.short, partitions_samples: owned.samples, partitions_min: owned.min, replica_loop_delay_max_s: Number(owned.loopMaxS.toFixed(2)), partitions_given_up: Object.fromEntries(givenUp), replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
-    browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count,
+    stream_messages: stream.messages, stream_bytes_per_message: Math.round(stream.bytes / Math.max(1, stream.messages)), replica_behind_at_end: stream.pending, partitions_short_samples: owned.short, partitions_samples: owned.samples, partitions_min: owned.min, replica_loop_delay_max_s: Number(owned.loopMaxS.toFixed(2)), partitions_given_up: Object.fromEntries(givenUp), pulls_stalled: pullsStalled, replica_behind_after_wait: left, connection_errors: errors, still_connected: stillConnected,
+    browser_p50_ms: p50, browser_p99_ms: p99, browser_max_ms: Math.round(latency.max), browser_events: latency.count, edge_receipt_p50: edgeLag.p50, edge_receipt_p99: edgeLag.p99,
     cores: CORES, machine, connect_machine: connectUsage.machine, processes: usage,
   };
 }
