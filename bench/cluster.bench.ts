@@ -19,6 +19,7 @@ import { writeSyntheticCity } from '../tests/helpers/synthetic-city.js';
 import { startChild, type Child } from '../tests/helpers/processes.js';
 import { connectSocket, login, tempDir, ROOT } from '../tests/helpers/system.js';
 import { call } from './lib/ipc.js';
+import { histogram, quantileBetween } from './lib/prom.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -86,7 +87,7 @@ const devices: LoadDevice[] = city.city.devices.map((d) => ({ id: d.id, kind: d.
 const noiseDevices = devices.filter((d) => d.kind === 'noise').map((d) => d.id);
 interface Row {
   replicas: number; acked_per_s: number; lost: number; stored_after_ms: number | null; p50_ms: number; p99_ms: number; events: number; generator_cpu_pct: number;
-  alert_p50_ms: number; alert_p99_ms: number; alerts: number; alerts_missed: number; loop_delay_p99_ms: number;
+  alert_p50_ms: number; alert_p99_ms: number; alerts: number; alerts_missed: number; loop_delay_p99_ms: number; bus_lag_p50: string; bus_lag_p99: string;
   /** At the fixed load: % of one core and RSS (MB) of each process. */
   processes: Record<string, { cpu_pct: number; rss_mb: number }>;
 }
@@ -139,6 +140,7 @@ for (const count of COUNTS) {
     let acked = (await run(Math.min(1000, RATE), 2)).ackedReadings; // warm-up
     await sleep(1500);
     await loopLagP99Ms(base);
+    const busBefore = await histogram(base, 'citygrid_bus_lag_seconds');
     const u0 = named.map(([, pid]) => usageOf(pid));
     const t0Fixed = performance.now();
     alertAt.clear();
@@ -147,6 +149,7 @@ for (const count of COUNTS) {
     const seconds = (performance.now() - t0Fixed) / 1000;
     const u1 = named.map(([, pid]) => usageOf(pid));
     const lag = await loopLagP99Ms(base);
+    const busAfter = await histogram(base, 'citygrid_bus_lag_seconds');
     acked += fixed.ackedReadings;
     await sleep(500);
     measuring = false;
@@ -179,9 +182,11 @@ for (const count of COUNTS) {
       p50_ms: Math.round(percentile(latency, 0.5)), p99_ms: Math.round(percentile(latency, 0.99)), events: latency.length, generator_cpu_pct: flat.cpuPct,
       alert_p50_ms: Math.round(percentile(alertsSeen, 0.5)), alert_p99_ms: Math.round(percentile(alertsSeen, 0.99)), alerts: alertsSeen.length, alerts_missed: alertMs.length - alertsSeen.length,
       loop_delay_p99_ms: lag, processes,
+      // edge receipt → replica-1 taking it, at the fixed load (a histogram's bucket bound)
+      bus_lag_p50: quantileBetween(busAfter, busBefore, 0.5), bus_lag_p99: quantileBetween(busAfter, busBefore, 0.99),
     };
     results.push(row);
-    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms`);
+    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms; of publish → browser, edge receipt → replica-1 taking it p50/p99 ${row.bus_lag_p50} / ${row.bus_lag_p99}`);
     log(`      at the fixed load, CPU (% of a core) / RSS: ${Object.entries(processes).map(([n, u]) => `${n} ${u.cpu_pct}% / ${u.rss_mb} MB`).join(', ')}`);
     socket.close();
     await call(gen, { cmd: 'close' });

@@ -22,6 +22,7 @@ export function createMetrics() {
     storeHealthy: new Gauge({ name: 'citygrid_store_healthy', help: '1 when the store accepts writes, 0 while degraded or down', registers: [registry] }),
     storeBuffered: new Gauge({ name: 'citygrid_store_buffered_rows', help: 'Rows waiting to be written', registers: [registry] }),
     pipelineErrors: new Counter({ name: 'citygrid_pipeline_errors_total', help: 'Unexpected errors in a pipeline step', labelNames: ['step'] as const, registers: [registry] }),
+    busLag: new Histogram({ name: 'citygrid_bus_lag_seconds', help: 'Cluster mode: an edge receiving a device message to this replica taking it from the stream (once per stream message, its oldest)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30], registers: [registry] }),
     ingestLag: new Histogram({ name: 'citygrid_ingest_lag_seconds', help: 'Reading timestamp to server receipt', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300], registers: [registry] }),
     devicesOnline: new Gauge({ name: 'citygrid_devices_online', help: 'Devices currently online', registers: [registry] }),
     devicesTotal: new Gauge({ name: 'citygrid_devices_total', help: 'Devices configured', registers: [registry] }),

@@ -226,6 +226,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
           alerting.manager.setPartitions(owned, Date.now());
           metrics.partitionsOwned.set(owned.length);
         },
+        onTaken: (receivedAt) => metrics.busLag.observe(Math.max(0, Date.now() - receivedAt) / 1000),
         onStalled: (stalled) => {
           if (!stalled.length) logger.info('every owned partition is consumed again');
           metrics.partitionsStalled.set(stalled.length);

@@ -459,4 +459,13 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     // the rolling restart comes well after the first snapshots (every 30 s): its takeovers use them
     expect(fromSnapshot.length, 'takeovers that started from a snapshot').toBeGreaterThan(0);
   });
+
+  it('says on /metrics how long device messages waited between an edge and each replica', async () => {
+    // the replicas restarted last are the ones running; readings flowed through each after its restart
+    const counts = await Promise.all(replicas.map(async (r) => {
+      const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+      return Number(/^citygrid_bus_lag_seconds_count (\d+)$/m.exec(text)?.[1] ?? 0);
+    }));
+    expect(counts.every((n) => n > 0), `stream messages taken, per replica: ${counts.join(', ')}`).toBe(true);
+  });
 });

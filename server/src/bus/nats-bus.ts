@@ -71,6 +71,8 @@ export interface NatsBusOptions {
   };
   leaseTtlMs?: number;
   leaseRenewMs?: number;
+  /** A stream message of device messages was taken: when an edge received its oldest (for the bus-lag metric). */
+  onTaken?(receivedAt: number): void;
 }
 
 interface Consuming {
@@ -407,8 +409,11 @@ export class NatsBus {
     }
     if ('r' in envelope) this.o.onRefusal(envelope.r);
     else if ('c' in envelope) this.o.onCommand?.(envelope.c);
-    else if ('m' in envelope) this.o.pipeline.run(envelope.m);
-    else {
+    else if ('m' in envelope) {
+      this.o.onTaken?.(envelope.m.receivedAt);
+      this.o.pipeline.run(envelope.m);
+    } else {
+      if (envelope.b.length) this.o.onTaken?.(envelope.b[0]!.receivedAt);
       for (const one of envelope.b) this.o.pipeline.run(one);
       if (envelope.malformed) {
         this.stats.malformed += envelope.malformed;
