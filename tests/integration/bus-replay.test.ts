@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { serialize } from 'node:v8';
 import { gzipSync } from 'node:zlib';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { busSubject, encodeEnvelope, partitionOf, type BusMessage } from '@citygrid/contract';
+import { BUS_STREAM, busSubject, encodeEnvelope, partitionOf, type BusMessage } from '@citygrid/contract';
 import { NatsBus, RULE_STATE_BUCKET } from '../../server/src/bus/nats-bus.js';
 import type { Pipeline } from '../../server/src/pipeline/index.js';
 import type { TimeSeriesStore } from '../../server/src/stores/store.js';
@@ -97,6 +97,15 @@ describe('taking a partition over', () => {
     expect(b.seen.fed.get(P), 'replayed: what the last owner had processed').toEqual(processed);
     expect(b.seen.run, 'consumed: only what came after').toEqual(later);
     expect(b.bus.stats.replayed).toBe(20);
+    // the replay's reader is gone from the server: the stream keeps only the partitions' durables
+    const jsm = await jetstreamManager(b.nc);
+    const consumers = async () => {
+      const names: string[] = [];
+      for await (const ci of jsm.consumers.list(BUS_STREAM)) names.push(ci.name);
+      return names;
+    };
+    await waitFor(async () => (await consumers()).every((n) => /^p\d+$/.test(n)), 'only the durable consumers left', 10_000, 100)
+      .catch(async () => expect(await consumers(), 'consumers of the stream after the replay').toEqual([]));
     await b.bus.close();
   }, 60_000);
 

@@ -350,21 +350,27 @@ export class NatsBus {
     const reader = more ? await this.js.consumers.get(BUS_STREAM, 'seq' in run.from
       ? { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: run.from.seq }
       : { filter_subjects: busSubject(p), deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(run.from.time).toISOString() }) : null;
-    while (more && !c.stopped && run.n < o.maxMessages) {
-      let got = 0;
-      // a fetch ends when it has its batch, or after `expires` when the stream has no more
-      for await (const m of await reader!.fetch({ max_messages: Math.min(1_000, o.maxMessages - run.n), expires: 1_000 })) {
-        got++;
-        if (m.seq > run.floor) { more = false; break; }
-        const envelope = decodeEnvelope(m.data);
-        // commands were applied; their outcome is in the alert stream
-        if (envelope && 'b' in envelope) for (const one of envelope.b) run.session!.feed({ m: one });
-        else if (envelope && !('c' in envelope)) run.session!.feed(envelope);
-        run.n++;
-        run.from = { seq: m.seq + 1 };
-        if (m.seq === run.floor || m.info.pending === 0) { more = false; break; }
+    try {
+      while (more && !c.stopped && run.n < o.maxMessages) {
+        let got = 0;
+        // a fetch ends when it has its batch, or after `expires` when the stream has no more
+        for await (const m of await reader!.fetch({ max_messages: Math.min(1_000, o.maxMessages - run.n), expires: 1_000 })) {
+          got++;
+          if (m.seq > run.floor) { more = false; break; }
+          const envelope = decodeEnvelope(m.data);
+          // commands were applied; their outcome is in the alert stream
+          if (envelope && 'b' in envelope) for (const one of envelope.b) run.session!.feed({ m: one });
+          else if (envelope && !('c' in envelope)) run.session!.feed(envelope);
+          run.n++;
+          run.from = { seq: m.seq + 1 };
+          if (m.seq === run.floor || m.info.pending === 0) { more = false; break; }
+        }
+        if (!got) break;
       }
-      if (!got) break;
+    } finally {
+      // the reader's consumer on the server, at once: left, it would linger 5 min (the library's
+      // inactive threshold), one per partition taken, on the stream every edge writes to
+      if (reader) void reader.delete().catch(() => undefined);
     }
     if (c.stopped) return;
     run.done = true;
