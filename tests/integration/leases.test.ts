@@ -4,6 +4,7 @@
 // its holder.
 import { describe, expect, it } from 'vitest';
 import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { OWNERS_BUCKET, PartitionLeases, rendezvous } from '../../server/src/bus/leases.js';
 import { natsForFile } from '../helpers/nats.js';
@@ -15,11 +16,11 @@ const nats = natsForFile();
 
 interface Replica { leases: PartitionLeases; owned: Set<number>; events: string[] }
 
-async function replica(slowLose?: (p: number) => Promise<void>): Promise<Replica> {
-  const nc = await nats.connect();
+async function replica(slowLose?: (p: number) => Promise<void>, o: { nc?: NatsConnection; ttlMs?: number; renewMs?: number } = {}): Promise<Replica> {
+  const nc = o.nc ?? await nats.connect();
   const r: Replica = { owned: new Set(), events: [], leases: null as unknown as PartitionLeases };
   r.leases = new PartitionLeases({
-    nc, logger: pino({ level: 'silent' }), replicas: 1, ttlMs: 2_000, renewMs: 400, partitions: P,
+    nc, logger: pino({ level: 'silent' }), replicas: 1, ttlMs: o.ttlMs ?? 2_000, renewMs: o.renewMs ?? 400, partitions: P,
     onAcquire: (p) => { r.owned.add(p); r.events.push(`+${p}`); },
     onLose: (p, why) => { r.owned.delete(p); r.events.push(`-${p} ${why}`); return slowLose?.(p); },
   });
@@ -142,14 +143,7 @@ describe('partition leases when NATS is too busy to answer', () => {
   it('keeps its leases through a NATS pause shorter than the fence, and gives them up after a longer one', async () => {
     // bench:city: under load a renewal went unanswered for 2 s (the request's timeout) and every
     // partition was given up at once, though no one else could have taken them yet
-    const nc = await own.connect();
-    const r: Replica = { owned: new Set(), events: [], leases: null as unknown as PartitionLeases };
-    r.leases = new PartitionLeases({
-      nc, logger: pino({ level: 'silent' }), replicas: 1, ttlMs: 6_000, renewMs: 500, partitions: P,
-      onAcquire: (p) => { r.owned.add(p); r.events.push(`+${p}`); },
-      onLose: (p, why) => { r.owned.delete(p); r.events.push(`-${p} ${why}`); },
-    });
-    await r.leases.start();
+    const r = await replica(undefined, { nc: await own.connect(), ttlMs: 6_000, renewMs: 500 });
     await waitFor(() => r.owned.size === P, 'owning everything', 10_000, 50);
     const pid = own.pid()!;
     const pause = async (ms: number) => {
