@@ -66,11 +66,14 @@ function usageOf(pid: number): { cpuS: number; rssMb: number } | null {
   }
 }
 
-/** The replica's event-loop delay p99 since the last scrape (prom-client resets its histogram on each). */
-async function loopLagP99Ms(base: string): Promise<number> {
+/** The replica's event-loop delay p99 and max since the last scrape (prom-client resets its histogram on each). */
+async function loopLagMs(base: string): Promise<{ p99: number; max: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const m = /^citygrid_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
-  return m ? Math.round(Number(m[1]) * 1000) : NaN;
+  const of = (q: string) => {
+    const m = new RegExp(`^citygrid_nodejs_eventloop_lag_${q}_seconds (\\S+)$`, 'm').exec(text);
+    return m ? Math.round(Number(m[1]) * 1000) : NaN;
+  };
+  return { p99: of('p99'), max: of('max') };
 }
 
 function generator(): Promise<ChildProcess> {
@@ -87,7 +90,7 @@ const devices: LoadDevice[] = city.city.devices.map((d) => ({ id: d.id, kind: d.
 const noiseDevices = devices.filter((d) => d.kind === 'noise').map((d) => d.id);
 interface Row {
   replicas: number; acked_per_s: number; lost: number; stored_after_ms: number | null; p50_ms: number; p99_ms: number; events: number; generator_cpu_pct: number;
-  alert_p50_ms: number; alert_p99_ms: number; alerts: number; alerts_missed: number; loop_delay_p99_ms: number; bus_lag_p50: string; bus_lag_p99: string;
+  alert_p50_ms: number; alert_p99_ms: number; alerts: number; alerts_missed: number; loop_delay_p99_ms: number; loop_delay_max_ms: number; bus_lag_p50: string; bus_lag_p99: string;
   /** At the fixed load: % of one core and RSS (MB) of each process. */
   processes: Record<string, { cpu_pct: number; rss_mb: number }>;
 }
@@ -139,7 +142,7 @@ for (const count of COUNTS) {
     const run = (rate: number, seconds: number, cross: Record<string, unknown> = {}) => call<RunResult & { cpuPct: number; crossed: [string, number][] }>(gen, { cmd: 'run', rate, seconds, batch: BATCH, ...cross }, (seconds + 120) * 1000);
     let acked = (await run(Math.min(1000, RATE), 2)).ackedReadings; // warm-up
     await sleep(1500);
-    await loopLagP99Ms(base);
+    await loopLagMs(base);
     const busBefore = await histogram(base, 'citygrid_bus_lag_seconds');
     const u0 = named.map(([, pid]) => usageOf(pid));
     const t0Fixed = performance.now();
@@ -148,7 +151,8 @@ for (const count of COUNTS) {
     const fixed = await run(RATE, FIXED_S, { crossDevices: noiseDevices, crossMetric: 'laeq', crossValue: 90 });
     const seconds = (performance.now() - t0Fixed) / 1000;
     const u1 = named.map(([, pid]) => usageOf(pid));
-    const lag = await loopLagP99Ms(base);
+    const loop = await loopLagMs(base);
+    const lag = loop.p99;
     const busAfter = await histogram(base, 'citygrid_bus_lag_seconds');
     acked += fixed.ackedReadings;
     await sleep(500);
@@ -181,12 +185,12 @@ for (const count of COUNTS) {
       replicas: count, acked_per_s: perS, lost: Math.max(0, acked - stored), stored_after_ms: afterMs,
       p50_ms: Math.round(percentile(latency, 0.5)), p99_ms: Math.round(percentile(latency, 0.99)), events: latency.length, generator_cpu_pct: flat.cpuPct,
       alert_p50_ms: Math.round(percentile(alertsSeen, 0.5)), alert_p99_ms: Math.round(percentile(alertsSeen, 0.99)), alerts: alertsSeen.length, alerts_missed: alertMs.length - alertsSeen.length,
-      loop_delay_p99_ms: lag, processes,
+      loop_delay_p99_ms: lag, loop_delay_max_ms: loop.max, processes,
       // edge receipt → replica-1 taking it, at the fixed load (a histogram's bucket bound)
       bus_lag_p50: quantileBetween(busAfter, busBefore, 0.5), bus_lag_p99: quantileBetween(busAfter, busBefore, 0.99),
     };
     results.push(row);
-    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms; of publish → browser, edge receipt → replica-1 taking it p50/p99 ${row.bus_lag_p50} / ${row.bus_lag_p99}`);
+    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms (max ${loop.max}); of publish → browser, edge receipt → replica-1 taking it p50/p99 ${row.bus_lag_p50} / ${row.bus_lag_p99}`);
     log(`      at the fixed load, CPU (% of a core) / RSS: ${Object.entries(processes).map(([n, u]) => `${n} ${u.cpu_pct}% / ${u.rss_mb} MB`).join(', ')}`);
     socket.close();
     await call(gen, { cmd: 'close' });
