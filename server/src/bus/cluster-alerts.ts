@@ -16,7 +16,7 @@ import { AlertActionError } from '../alerts/alert-manager.js';
 import { candidatesFromView, searchHistory, type HistoryPage, type HistoryQuery } from '../alerts/history-search.js';
 import { historyEntry, type AlertFilter, type AlertService } from '../alerts/service.js';
 import { ReplayJournal } from '../replay/alerts.js';
-import { ensureLogStream, followStream } from './streams.js';
+import { ensureLogStream, followStream, WRONG_LAST_SEQUENCE } from './streams.js';
 
 /** How long an action waits for the owner's event before answering that it could not be confirmed. */
 const ACTION_WAIT_MS = 8_000;
@@ -40,9 +40,6 @@ export interface ClusterAlertsOptions {
   /** Does this replica own the partition now (its lease)? An event of one it does not is not appended. */
   owns(partition: number): boolean;
 }
-
-/** JetStream's answer when a publish's expected last sequence of its subject is not the stream's. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 export class ClusterAlerts implements AlertService {
   private js!: JetStreamClient;

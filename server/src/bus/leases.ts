@@ -11,6 +11,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
 import { fnv1a, PARTITIONS } from '@citygrid/contract';
 import type { Logger } from 'pino';
+import { WRONG_LAST_SEQUENCE } from './streams.js';
 
 export const OWNERS_BUCKET = 'citygrid_owners';
 export const MEMBERS_BUCKET = 'citygrid_members';
@@ -55,8 +56,6 @@ const key = (p: number) => `p${p}`;
 const STOP_WAIT_MS = 2_000;
 
 interface Held { revision: number; renewedAt: number }
-/** JetStream's refusal of a write that expected another last revision of the key. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 export class PartitionLeases {
   readonly id = replicaId();

@@ -14,6 +14,9 @@ const nanos = (ms: number) => ms * 1_000_000;
  */
 export const PULL_EXPIRES_MS = 5_000;
 
+/** JetStream's refusal of a write whose expected last sequence of its subject (a KV key's revision) is not the stream's. */
+export const WRONG_LAST_SEQUENCE = 10071;
+
 /**
  * Reads a whole stream in order, from `fromSeq` on (the first entry without it), for as long as
  * `stopped()` says no: each entry to `take`, which must not throw.
