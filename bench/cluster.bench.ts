@@ -144,6 +144,7 @@ for (const count of COUNTS) {
     await sleep(1500);
     await loopLagMs(base);
     const busBefore = await histogram(base, 'citygrid_bus_lag_seconds');
+    const ingestBefore = await histogram(base, 'citygrid_ingest_lag_seconds');
     const u0 = named.map(([, pid]) => usageOf(pid));
     const t0Fixed = performance.now();
     alertAt.clear();
@@ -154,6 +155,7 @@ for (const count of COUNTS) {
     const loop = await loopLagMs(base);
     const lag = loop.p99;
     const busAfter = await histogram(base, 'citygrid_bus_lag_seconds');
+    const ingestAfter = await histogram(base, 'citygrid_ingest_lag_seconds');
     acked += fixed.ackedReadings;
     await sleep(500);
     measuring = false;
@@ -188,9 +190,13 @@ for (const count of COUNTS) {
       loop_delay_p99_ms: lag, loop_delay_max_ms: loop.max, processes,
       // edge receipt → replica-1 taking it, at the fixed load (a histogram's bucket bound)
       bus_lag_p50: quantileBetween(busAfter, busBefore, 0.5), bus_lag_p99: quantileBetween(busAfter, busBefore, 0.99),
+      // publish → the edge receiving it (the generator's clock and the edge's: one machine)
+      ingest_lag_p50: quantileBetween(ingestAfter, ingestBefore, 0.5), ingest_lag_p99: quantileBetween(ingestAfter, ingestBefore, 0.99),
+      // stream messages replica-1 took a second at the fixed load (each a single reading or an edge's batch)
+      stream_msgs_per_s: Math.round(((busAfter.at(-1)?.n ?? 0) - (busBefore.at(-1)?.n ?? 0)) / seconds),
     };
     results.push(row);
-    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms (max ${loop.max}); of publish → browser, edge receipt → replica-1 taking it p50/p99 ${row.bus_lag_p50} / ${row.bus_lag_p99}`);
+    log(`[${elapsed()}] ${count} replica(s): flat out ${perS.toLocaleString('en-US')} readings/s acknowledged (generator CPU ${flat.cpuPct}%), all in InfluxDB ${afterMs ?? '>120000'} ms after, ${row.lost} missing; at ${RATE.toLocaleString('en-US')}/s publish → browser p50/p99 ${row.p50_ms}/${row.p99_ms} ms (${row.events} events), → alert p50/p99 ${row.alert_p50_ms}/${row.alert_p99_ms} ms (${row.alerts} alerts, ${row.alerts_missed} missed), replica-1 event-loop delay p99 ${lag} ms (max ${loop.max}); of publish → browser, publish → edge receipt p50/p99 ${row.ingest_lag_p50} / ${row.ingest_lag_p99}, edge receipt → replica-1 taking it p50/p99 ${row.bus_lag_p50} / ${row.bus_lag_p99}, in ${row.stream_msgs_per_s.toLocaleString('en-US')} stream messages/s`);
     log(`      at the fixed load, CPU (% of a core) / RSS: ${Object.entries(processes).map(([n, u]) => `${n} ${u.cpu_pct}% / ${u.rss_mb} MB`).join(', ')}`);
     socket.close();
     await call(gen, { cmd: 'close' });
