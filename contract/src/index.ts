@@ -16,3 +16,4 @@ export * from './history.js';
 export * from './rules.js';
 export * from './auth.js';
 export * from './bus.js';
+export * from './reports.js';
