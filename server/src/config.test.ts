@@ -109,6 +109,23 @@ describe('loadServerConfig', () => {
     expect(err.message).not.toContain('tiny');
   });
 
+  it('takes RETAIN_NAMES_DAYS and RETAIN_AUDIT_DAYS as whole days, 365 by default, refusing 0, negatives and non-numbers', () => {
+    expect(loadServerConfig({}).retain).toEqual({ namesDays: 365, auditDays: 365 });
+    expect(loadServerConfig({ RETAIN_NAMES_DAYS: '180', RETAIN_AUDIT_DAYS: '730' }).retain).toEqual({ namesDays: 180, auditDays: 730 });
+    expect(loadServerConfig({ RETAIN_NAMES_DAYS: '1' }).retain.namesDays).toBe(1);
+    for (const name of ['RETAIN_NAMES_DAYS', 'RETAIN_AUDIT_DAYS']) {
+      for (const [bad, why] of [['0', 'at least 1'], ['-30', 'whole number of days'], ['1y', 'whole number of days'], ['12.5', 'whole number of days'], ['forever', 'whole number of days'], ['99999', 'at most 36500']]) {
+        const found = problemFor(configError({ [name]: bad! }), name);
+        expect(found, `${name}=${bad}`).toHaveLength(1);
+        expect(found[0]).toContain(why);
+        expect(found[0]).toContain(`"${bad}"`);
+      }
+    }
+    // both wrong at once: both listed
+    const both = configError({ RETAIN_NAMES_DAYS: '0', RETAIN_AUDIT_DAYS: 'x' });
+    expect([problemFor(both, 'RETAIN_NAMES_DAYS'), problemFor(both, 'RETAIN_AUDIT_DAYS')].map((p) => p.length)).toEqual([1, 1]);
+  });
+
   it('takes SESSION_MAX_AGE as a duration, 12h by default, from 5m to 30d', () => {
     expect(loadServerConfig({}).auth.sessionMaxAgeMs).toBe(12 * 3_600_000);
     expect(loadServerConfig({ SESSION_MAX_AGE: '30m' }).auth.sessionMaxAgeMs).toBe(30 * 60_000);

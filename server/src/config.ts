@@ -10,6 +10,11 @@ const duration = (fallback: string, minMs: number, minText: string) =>
     .refine((v) => (parseDuration(v) ?? minMs) >= minMs, `must be at least ${minText}`)
     .transform((v) => parseDuration(v)!);
 
+/** A whole number of days, at least 1 (retention periods). */
+const days = (fallback: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number of days, at least 1, like 365').transform(Number)
+    .refine((n) => n >= 1, 'must be at least 1 (day)').refine((n) => n <= 36_500, 'must be at most 36500 (days)').default(fallback);
+
 const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];
 
 /** Problems that involve several variables, reported together with the per-variable ones. */
@@ -65,6 +70,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     SIMULATE_SCENARIO: z.enum(SCENARIO_NAMES, { message: `must be a known scenario: ${SCENARIO_NAMES.join(', ')}` }).optional(),
     SIMULATE_SPEED: z.string().regex(/^\d+(\.\d+)?$/, 'must be a number like 1 or 20').transform(Number).refine((n) => n >= 0.1 && n <= 1000, 'must be from 0.1 to 1000').default(1),
     RETENTION: duration('30d', 3_600_000, '1h'),
+    RETAIN_NAMES_DAYS: days(365),
+    RETAIN_AUDIT_DAYS: days(365),
     WEB_DIST: z.string().default('./web/dist'),
     CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
       .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)), 'must be a comma-separated list of origins like https://ops.example.org (scheme, host, optional port; no path)'),
@@ -110,6 +117,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     simulateScenario: raw.SIMULATE_SCENARIO ?? null,
     simulateSpeed: raw.SIMULATE_SPEED,
     retentionMs: raw.RETENTION,
+    /** What names a person (retention.ts): alert actors and notes are anonymised, audit entries removed, after these. */
+    retain: Object.freeze({ namesDays: raw.RETAIN_NAMES_DAYS, auditDays: raw.RETAIN_AUDIT_DAYS }),
     webDist: raw.WEB_DIST,
     /** Other origins allowed to call the API and open the socket from a browser; none by default. */
     corsOrigins: Object.freeze(raw.CORS_ORIGINS),

@@ -31,9 +31,11 @@ export function createMetrics() {
     socketEvents: new Counter({ name: 'citygrid_socket_events_total', help: 'Socket.IO events emitted, by event', labelNames: ['event'] as const, registers: [registry] }),
     mqttConnected: new Gauge({ name: 'citygrid_mqtt_connected', help: '1 while the server is connected to the broker', registers: [registry] }),
     alertTransitions: new Counter({ name: 'citygrid_alert_transitions_total', help: 'Alert transitions, by event and severity', labelNames: ['event', 'severity'] as const, registers: [registry] }),
+    openRequests: new Counter({ name: 'citygrid_open_requests_total', help: 'Requests to the open data (GET /api/open/..., no sign-in), by endpoint, refused ones included', labelNames: ['endpoint'] as const, registers: [registry] }),
     webhookDeliveries: new Counter({ name: 'citygrid_webhook_deliveries_total', help: 'Webhook deliveries, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] }),
     brokerClients: new Gauge({ name: 'citygrid_broker_clients', help: 'Clients connected to the embedded broker', registers: [registry] }),
     partitionsOwned: new Gauge({ name: 'citygrid_bus_partitions_owned', help: 'Cluster mode: partitions of the bus this replica holds a lease for and consumes', registers: [registry] }),
+    retentionRemoved: new Counter({ name: 'citygrid_retention_removed_total', help: 'What names a person, removed after its retention period (RETAIN_NAMES_DAYS, RETAIN_AUDIT_DAYS), by file and kind (alert events anonymised, notes replaced, maintenance windows anonymised, audit entries removed)', labelNames: ['store', 'kind'] as const, registers: [registry] }),
     partitionsStalled: new Gauge({ name: 'citygrid_bus_partitions_stalled', help: 'Cluster mode: partitions this replica owns but cannot consume now (a JetStream request failed; tried again every few seconds while the lease is held)', registers: [registry] }),
     // the embedded broker's edge (read from its counters at each scrape; absent with MQTT_URL)
     mqttLoginFailures: brokerCounter(registry, broker, 'citygrid_mqtt_login_failures_total', 'MQTT logins refused for their credentials (wrong or missing password, unknown device)', (s) => s.loginFailures),

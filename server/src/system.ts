@@ -30,6 +30,7 @@ import { RedisLoginLimiter } from './auth/redis-login-limiter.js';
 import { RedisSessionStore } from './auth/redis-sessions.js';
 import { createNotifier } from './notify/notifier.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
+import { DAY_MS, startRetention } from './retention.js';
 import { createStore } from './stores/index.js';
 import { InfluxStore } from './stores/influx/influx.store.js';
 import type { TimeSeriesStore } from './stores/store.js';
@@ -176,7 +177,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       const leaseNc = await connectBus(config.bus.url, `citygrid-server-${process.pid}-leases`, logger.child({ stage: 'leases' }));
       closers.unshift({ name: 'lease connection', close: () => leaseNc.close() });
       // the audit log: appended to a stream, which every replica's audit.db takes in whole
-      const clusterAudit = new ClusterAudit({ nc, audit: auth.audit, logger, replicas: config.bus.stream.replicas, replicaId: `${process.pid}-${Date.now().toString(36)}` });
+      const clusterAudit = new ClusterAudit({ nc, audit: auth.audit, logger, replicas: config.bus.stream.replicas, replicaId: `${process.pid}-${Date.now().toString(36)}`, maxAgeMs: config.retain.auditDays * DAY_MS });
       await clusterAudit.start();
       closers.unshift({ name: 'audit stream', close: () => clusterAudit.close() });
       const alertsView: { current: ClusterAlerts | null } = { current: null };
@@ -238,6 +239,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         nc, logger, replicas: config.bus.stream.replicas, maxAgeMs: ALERT_STREAM_MAX_AGE_MS, replicaId: bus.leases.id,
         onMaintenance: (w) => alerting.manager.putMaintenance(w, Date.now()),
         owns: (p) => bus.leases.owns(p),
+        retainNamesDays: config.retain.namesDays,
       });
       alertsView.current = view;
       clusterAlerts = view;
@@ -348,7 +350,35 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     const pruner = setInterval(prune, PRUNE_EVERY_MS);
     pruner.unref();
     void prune();
-    closers.unshift({ name: 'timers', close: () => { clearInterval(gauges); clearInterval(pruner); } });
+    // what names a person: alert actors and notes anonymised, audit entries removed (retention.ts)
+    const { namesDays, auditDays } = config.retain;
+    const retention = startRetention({
+      logger: logger.child({ stage: 'retention' }),
+      count: (file, kind, n) => metrics.retentionRemoved.inc({ store: file, kind }, n),
+      tasks: [
+        {
+          name: 'alerts.db',
+          start: (now) => () => {
+            const r = alerting.log.anonymiseBefore(now - namesDays * DAY_MS, namesDays);
+            return { counts: { events: r.anonymised, notes: r.notes, windows: r.windows }, more: r.more };
+          },
+        },
+        {
+          name: 'audit.db',
+          start: (now) => () => {
+            const r = auth.audit.pruneBefore(now - auditDays * DAY_MS);
+            return { counts: { audit: r.removed }, more: r.more };
+          },
+        },
+      ],
+    });
+    if (store.kind === 'influx' && config.retentionMs > namesDays * DAY_MS) {
+      storeLog.warn({ RETENTION: config.retentionMs / DAY_MS, RETAIN_NAMES_DAYS: namesDays }, 'InfluxDB keeps alert transitions (with their actor and note) for RETENTION, longer than RETAIN_NAMES_DAYS');
+    }
+    if (config.bus && ALERT_STREAM_MAX_AGE_MS > namesDays * DAY_MS) {
+      logger.info({ RETAIN_NAMES_DAYS: namesDays, streamDays: ALERT_STREAM_MAX_AGE_MS / DAY_MS }, 'the alert stream keeps events as written for its max age; replicas serve them without names after RETAIN_NAMES_DAYS');
+    }
+    closers.unshift({ name: 'timers', close: () => { clearInterval(gauges); clearInterval(pruner); retention.stop(); } });
     // cluster mode: on stopping, the partitions are handed over before anything else, so that the
     // others take them at once, however long the rest (open sockets, HTTP keep-alives) takes
     if (stopConsumingFirst) {

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert, AlertEvent, MaintenanceWindow } from '@citygrid/contract';
+import { anonymiseAlert, anonymiseEntry, anonymiseWindow, removedActor } from '../retention.js';
 import { HistoryIndex } from './history-index.js';
 import type { HistoryPage, HistoryQuery } from './history-search.js';
 
@@ -23,6 +24,35 @@ CREATE TABLE IF NOT EXISTS maintenance (
 );
 `;
 
+/**
+ * Retention (RETAIN_NAMES_DAYS): an event older than the period may be rewritten once, its actor and
+ * note (and the people in its copy of the alert) replaced by placeholders, `anonymised_at` set; never
+ * an event younger than a day by the database's own clock, and never its order, alert, time or type.
+ * An alerts.db written before this has the first trigger above: it is replaced when the file is opened.
+ */
+const RETENTION_MIGRATION = `
+ALTER TABLE alert_events ADD COLUMN anonymised_at INTEGER;
+DROP TRIGGER IF EXISTS alert_events_no_update;
+CREATE TRIGGER alert_events_no_update BEFORE UPDATE ON alert_events
+  WHEN OLD.anonymised_at IS NOT NULL OR NEW.anonymised_at IS NULL
+    OR NEW.seq IS NOT OLD.seq OR NEW.alert_id IS NOT OLD.alert_id OR NEW.ts IS NOT OLD.ts OR NEW.type IS NOT OLD.type
+    OR OLD.ts > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 86400000
+  BEGIN SELECT RAISE(ABORT, 'alert events are append-only (retention may anonymise an event older than a day, once)'); END;
+CREATE INDEX IF NOT EXISTS alert_events_named ON alert_events (ts) WHERE anonymised_at IS NULL;
+`;
+
+/** What one retention batch did. */
+export interface AnonymiseResult {
+  /** Events looked at (older than the cutoff, not yet done). */
+  events: number;
+  /** Of them, those whose actor, note or alert copy named someone and were rewritten. */
+  anonymised: number;
+  notes: number;
+  windows: number;
+  /** More events older than the cutoff are waiting. */
+  more: boolean;
+}
+
 type EventRow = { seq: number; alert_id: string; ts: number; type: AlertEvent['type']; actor: string; note: string | null; alert: string };
 const toEvent = (r: EventRow): AlertEvent => ({ seq: r.seq, alertId: r.alert_id, ts: r.ts, type: r.type, actor: r.actor, note: r.note, alert: JSON.parse(r.alert) as Alert });
 
@@ -38,6 +68,7 @@ export class AlertLog {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.migrate();
     this.insert = this.db.prepare('INSERT INTO alert_events (alert_id, ts, type, actor, note, alert) VALUES (?, ?, ?, ?, ?, ?)');
     this.historyIndex = new HistoryIndex(this.db);
     // the event and the history's row for it in one transaction
@@ -48,6 +79,56 @@ export class AlertLog {
       return appended;
     });
   }
+
+  /** Older files: the retention column, its trigger and index (in one transaction; idempotent). */
+  private migrate(): void {
+    const columns = this.db.prepare('PRAGMA table_info(alert_events)').all() as { name: string }[];
+    if (columns.some((c) => c.name === 'anonymised_at')) return;
+    this.db.transaction(() => this.db.exec(RETENTION_MIGRATION))();
+  }
+
+  /**
+   * Retention: anonymises up to `limit` events older than `cutoff` (oldest first), in one short
+   * transaction: their actor (unless 'system') becomes "(removed after N days)", a note becomes the
+   * placeholder, the alert copy's people likewise; each touched alert's history row is rebuilt from
+   * its events, so a search no longer finds the removed words. Maintenance windows that ended before
+   * the cutoff lose who made and ended them and their reason.
+   */
+  anonymiseBefore(cutoff: number, days: number, limit = 500): AnonymiseResult {
+    return this.anonymiseBatch(cutoff, days, limit);
+  }
+
+  private readonly anonymiseBatch = (cutoff: number, days: number, limit: number): AnonymiseResult => this.db.transaction(() => {
+    const rows = this.db.prepare(`SELECT seq, alert_id, ts, type, actor, note, alert FROM alert_events
+      WHERE anonymised_at IS NULL AND ts < ? ORDER BY ts LIMIT ?`).all(cutoff, limit + 1) as EventRow[];
+    const more = rows.length > limit;
+    const update = this.db.prepare('UPDATE alert_events SET actor = ?, note = ?, alert = ?, anonymised_at = ? WHERE seq = ?');
+    const touched = new Set<string>();
+    const at = Date.now();
+    let anonymised = 0;
+    let notes = 0;
+    for (const r of rows.slice(0, limit)) {
+      const entry = anonymiseEntry({ ts: r.ts, actor: r.actor, note: r.note }, cutoff, days);
+      const alert = JSON.parse(r.alert) as Alert;
+      const copy = anonymiseAlert(alert, cutoff, days);
+      const changed = entry.actor !== r.actor || entry.note !== r.note || copy !== alert;
+      update.run(entry.actor, entry.note, changed ? JSON.stringify(copy) : r.alert, at, r.seq);
+      if (!changed) continue;
+      anonymised++;
+      if (entry.note !== r.note) notes++;
+      touched.add(r.alert_id);
+    }
+    for (const id of touched) this.historyIndex.reindex(id);
+    const label = removedActor(days);
+    const windows = this.db.prepare(`SELECT id, target, by, reason, "from", until FROM maintenance WHERE until < ? AND by <> 'system' AND by NOT LIKE '(removed after %' LIMIT ?`)
+      .all(cutoff, limit) as { id: string; target: string; by: string; reason: string; from: number; until: number }[];
+    const updateWindow = this.db.prepare('UPDATE maintenance SET by = ?, reason = ?, ended_by = CASE WHEN ended_by IS NULL THEN NULL ELSE ? END WHERE id = ?');
+    for (const w of windows) {
+      const done = anonymiseWindow({ ...w, target: JSON.parse(w.target) as MaintenanceWindow['target'] }, cutoff, days);
+      updateWindow.run(done.by, done.reason, label, w.id);
+    }
+    return { events: Math.min(rows.length, limit), anonymised, notes, windows: windows.length, more: more || windows.length === limit };
+  })();
 
   append(event: Omit<AlertEvent, 'seq'>): AlertEvent {
     return this.appendRow(event);

@@ -6,6 +6,7 @@
 // filters mean what history-search.ts says (the cluster view searches with it; a test holds the two equal).
 import type Database from 'better-sqlite3';
 import type { Alert, AlertEvent } from '@citygrid/contract';
+import { REMOVED_NOTE_PATTERN } from '../retention.js';
 import { alertWords, type HistoryItem, type HistoryPage, type HistoryQuery } from './history-search.js';
 
 const SCHEMA = `
@@ -51,8 +52,17 @@ export class HistoryIndex {
     this.upsert.run({
       id: a.id, seq: e.seq, startedAt: a.startedAt, grid: a.grid, district: a.district, severity: a.severity, rule: a.rule, ruleKind: a.ruleKind, state: a.state,
       assignees: bars(a.assignees), people: bars([...a.assignees, a.acknowledgedBy, a.handledBy, a.resolvedBy]), words: alertWords(a),
-      noteText: note?.toLowerCase() ?? '', noteCount: byPerson ? 1 : 0, noteTs: byPerson ? e.ts : null, noteActor: byPerson ? e.actor : null, note: byPerson ? note : null,
+      // a note removed by retention is not searchable (its placeholder is no one's words)
+      noteText: note !== null && !REMOVED_NOTE_PATTERN.test(note) ? note.toLowerCase() : '', noteCount: byPerson ? 1 : 0, noteTs: byPerson ? e.ts : null, noteActor: byPerson ? e.actor : null, note: byPerson ? note : null,
     });
+  }
+
+  /** Rebuilds one alert's row from its events (retention rewrote some; call in a transaction). */
+  reindex(alertId: string): void {
+    this.db.prepare('DELETE FROM alert_history WHERE alert_id = ?').run(alertId);
+    const rows = this.db.prepare('SELECT seq, alert_id, ts, type, actor, note, alert FROM alert_events WHERE alert_id = ? ORDER BY seq').all(alertId) as
+      { seq: number; alert_id: string; ts: number; type: AlertEvent['type']; actor: string; note: string | null; alert: string }[];
+    for (const r of rows) this.record({ seq: r.seq, alertId: r.alert_id, ts: r.ts, type: r.type, actor: r.actor, note: r.note, alert: JSON.parse(r.alert) as Alert });
   }
 
   /** Fills the index from every event, in order (an alerts.db written before the index existed). */

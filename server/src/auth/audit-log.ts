@@ -1,6 +1,6 @@
 // The audit log: who signed in (or failed to), acknowledged, resolved, changed maintenance or reloaded
 // the rules, when, on what, with which note. Append-only in DATA_DIR/audit.db: the database itself
-// refuses edits and deletions. In cluster mode entries go to a JetStream stream instead
+// refuses edits, and deletions but retention's of entries older than RETAIN_AUDIT_DAYS. In cluster mode entries go to a JetStream stream instead
 // (bus/cluster-audit.ts), and every replica's audit.db takes the whole stream in, in order, once.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,8 +16,19 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_user ON audit (user, seq);
 CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE IF NOT EXISTS audit_stream_position (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+`;
+
+/**
+ * Retention (RETAIN_AUDIT_DAYS): entries older than the period are removed, so deletion is refused
+ * only for entries younger than a day by the database's own clock (the shortest period). An audit.db
+ * written before had a trigger refusing every deletion: it is replaced when the file is opened.
+ */
+const NO_DELETE = `
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  WHEN OLD.ts > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 86400000
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (retention removes only entries older than a day)'); END;
+CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);
 `;
 
 /** An entry as recorded, before this log numbers it. */
@@ -44,6 +55,8 @@ export class AuditLog {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_no_delete'").pluck().get() as string | undefined;
+    if (!trigger?.includes('strftime')) this.db.transaction(() => this.db.exec(`DROP TRIGGER IF EXISTS audit_no_delete;${NO_DELETE}`))();
     this.insert = this.db.prepare('INSERT INTO audit (ts, user, action, target, note) VALUES (?, ?, ?, ?, ?)');
     const position = this.db.prepare('INSERT INTO audit_stream_position (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq');
     this.applyRow = this.db.transaction((row: AuditRow, streamSeq: number) => {
@@ -84,6 +97,15 @@ export class AuditLog {
     }
     const info = this.insert.run(row.ts, row.user, row.action, row.target, row.note);
     return { seq: Number(info.lastInsertRowid), ...row };
+  }
+
+  /**
+   * Retention: removes up to `limit` entries older than `cutoff` (oldest first) in one short
+   * transaction; `more` when others are left. The stream position stays (cluster mode).
+   */
+  pruneBefore(cutoff: number, limit = 1000): { removed: number; more: boolean } {
+    const removed = this.db.prepare('DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE ts < ? ORDER BY ts LIMIT ?)').run(cutoff, limit).changes;
+    return { removed, more: removed === limit };
   }
 
   /** Newest first. */

@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import { AlertActionError } from '../alerts/alert-manager.js';
 import { candidatesFromView, searchHistory, type HistoryPage, type HistoryQuery } from '../alerts/history-search.js';
 import { historyEntry, type AlertFilter, type AlertService } from '../alerts/service.js';
-import { ReplayJournal } from '../replay/alerts.js';
+import { ReplayJournal, type ReplayAlertSource } from '../replay/alerts.js';
+import { anonymiseAlert, anonymiseEntry, DAY_MS } from '../retention.js';
 import { ensureLogStream, followStream, WRONG_LAST_SEQUENCE } from './streams.js';
 
 /** How long an action waits for the owner's event before answering that it could not be confirmed. */
@@ -39,6 +40,13 @@ export interface ClusterAlertsOptions {
   onMaintenance(window: MaintenanceWindow): void;
   /** Does this replica own the partition now (its lease)? An event of one it does not is not appended. */
   owns(partition: number): boolean;
+  /**
+   * RETAIN_NAMES_DAYS: a stream's messages cannot be edited, so the view anonymises what it holds and
+   * serves: events older than this lose their actor and note text, alerts the people who acted before
+   * it (retention.ts). The stream's own max age (maxAgeMs) bounds how long the raw events stay in it.
+   */
+  retainNamesDays?: number;
+  now?: () => number;
 }
 
 export class ClusterAlerts implements AlertService {
@@ -48,7 +56,19 @@ export class ClusterAlerts implements AlertService {
   private readonly events = new Map<string, AlertHistoryEntry[]>();
   private readonly windows = new Map<string, MaintenanceWindow>();
   /** Each alert's transitions with the alert as it was after them (GET /api/replay; the history above keeps none). */
-  readonly replayJournal = new ReplayJournal();
+  private readonly journal = new ReplayJournal();
+  /** The journal as served: anonymised like the rest of the view. */
+  readonly replayJournal: ReplayAlertSource = {
+    replay: (from, to, max) => {
+      const r = this.journal.replay(from, to, max);
+      const cutoff = this.cutoff();
+      if (cutoff === null) return r;
+      return {
+        open: r.open.map((a) => anonymiseAlert(a, cutoff, this.o.retainNamesDays!)),
+        events: r.events.map((e) => this.anonymiseEvent(e, cutoff)),
+      };
+    },
+  };
   private lastSeq = 0;
   /** The stream's last sequence per alert subject, as far as this replica has seen (its reads and its own appends). */
   private readonly lastBySubject = new Map<string, number>();
@@ -84,13 +104,34 @@ export class ClusterAlerts implements AlertService {
     });
   }
 
+  /** Events older than this lose their names when served (null: no names retention). */
+  private cutoff(): number | null {
+    return this.o.retainNamesDays ? (this.o.now ?? Date.now)() - this.o.retainNamesDays * DAY_MS : null;
+  }
+
+  private anonymiseEvent(e: AlertEvent, cutoff: number): AlertEvent {
+    const entry = anonymiseEntry(e, cutoff, this.o.retainNamesDays!);
+    const alert = anonymiseAlert(e.alert, cutoff, this.o.retainNamesDays!);
+    return entry === e && alert === e.alert ? e : { ...entry, alert };
+  }
+
+  private anonymiseAlert(a: Alert): Alert;
+  private anonymiseAlert(a: Alert | undefined): Alert | undefined;
+  private anonymiseAlert(a: Alert | undefined): Alert | undefined {
+    const cutoff = this.cutoff();
+    return a === undefined || cutoff === null ? a : anonymiseAlert(a, cutoff, this.o.retainNamesDays!);
+  }
+
   private apply(entry: StreamEntry): void {
     if ('e' in entry) {
-      const { alert } = entry.e;
+      // read from the stream already older than the period: held without the names
+      const cutoff = this.cutoff();
+      const event = cutoff === null ? entry.e : this.anonymiseEvent(entry.e, cutoff);
+      const { alert } = event;
       this.alerts.set(alert.id, alert);
-      this.replayJournal.add(entry.e);
+      this.journal.add(event);
       const list = this.events.get(alert.id) ?? this.events.set(alert.id, []).get(alert.id)!;
-      list.push(historyEntry(entry.e));
+      list.push(historyEntry(event));
       if (list.length > HISTORY_PER_ALERT) list.splice(0, list.length - HISTORY_PER_ALERT);
     } else if ('w' in entry) {
       this.windows.set(entry.w.id, entry.w);
@@ -129,7 +170,7 @@ export class ClusterAlerts implements AlertService {
 
   /** The open alerts of a partition, as the stream has them (for its new owner). */
   openIn(partition: number): Alert[] {
-    return [...this.alerts.values()].filter((a) => a.state !== 'resolved' && partitionOf(a.grid) === partition);
+    return [...this.alerts.values()].filter((a) => a.state !== 'resolved' && partitionOf(a.grid) === partition).map((a) => this.anonymiseAlert(a));
   }
 
   private sawOn(subject: string, seq: number): void {
@@ -180,23 +221,26 @@ export class ClusterAlerts implements AlertService {
     return [...this.alerts.values()]
       .filter((a) => (!filter.active || a.state !== 'resolved') && (!filter.grid || a.grid === filter.grid) && (!filter.district || a.district === filter.district) && (!filter.severity || a.severity === filter.severity))
       .sort((x, y) => y.startedAt - x.startedAt)
-      .slice(0, filter.limit);
+      .slice(0, filter.limit)
+      .map((a) => this.anonymiseAlert(a));
   }
 
   get(id: string): Alert | undefined {
-    return this.alerts.get(id);
+    return this.anonymiseAlert(this.alerts.get(id));
   }
 
   history(id: string): AlertHistoryEntry[] {
-    return [...this.events.get(id) ?? []];
+    const cutoff = this.cutoff();
+    const list = this.events.get(id) ?? [];
+    return cutoff === null ? [...list] : list.map((e) => anonymiseEntry(e, cutoff, this.o.retainNamesDays!));
   }
 
   all(): Alert[] {
-    return [...this.alerts.values()];
+    return [...this.alerts.values()].map((a) => this.anonymiseAlert(a));
   }
 
   search(q: HistoryQuery): HistoryPage {
-    return searchHistory(candidatesFromView(this.alerts.values(), (id) => this.events.get(id) ?? [], q), q);
+    return searchHistory(candidatesFromView(this.all(), (id) => this.history(id), q), q);
   }
 
   /** Open alerts by colour, city-wide (the KPI line). */
@@ -218,12 +262,12 @@ export class ClusterAlerts implements AlertService {
     if ((action === 'verify' || action === 'send_back') && alert.state !== 'handled') {
       throw new AlertActionError('NOT_HANDLED', `Alert ${id} is ${alert.state}, not handled: only a handled alert can be ${action === 'verify' ? 'verified' : 'sent back'}`);
     }
-    if (done(alert)) return alert;
+    if (done(alert)) return this.anonymiseAlert(alert);
     const command: AlertCommand = { id: randomUUID(), action, alertId: id, actor, note, at: now, ...(to !== undefined ? { to } : {}) };
     await this.js.publish(busSubject(partitionOf(alert.grid)), encodeEnvelope({ c: command }), { msgID: command.id });
     const answered = await this.until(() => done(this.alerts.get(id)!) || this.alerts.get(id)!.state === 'resolved', ACTION_WAIT_MS);
     if (!answered) throw new AlertActionTimeout(`The replica that owns alert ${id} has not confirmed the ${action} yet; it will be applied when it does`);
-    return this.alerts.get(id)!;
+    return this.anonymiseAlert(this.alerts.get(id)!);
   }
 
   acknowledge(id: string, actor: string, note: string | null, now: number): Promise<Alert> {

@@ -10,8 +10,12 @@ import { ensureLogStream, followStream } from './streams.js';
 
 export const AUDIT_STREAM = 'CITYGRID_AUDIT';
 export const AUDIT_SUBJECT = 'citygrid.audit';
-/** Kept in the stream for replicas that join later (their audit.db keeps what they took in for good). */
+/**
+ * Kept in the stream for replicas that join later, for as long as RETAIN_AUDIT_DAYS says (each
+ * replica's audit.db is pruned to the same period, retention.ts); 400 days when not given.
+ */
 const AUDIT_STREAM_MAX_AGE_MS = 400 * 86_400_000;
+const nanos = (ms: number) => ms * 1_000_000;
 
 export interface ClusterAuditOptions {
   nc: NatsConnection;
@@ -20,6 +24,8 @@ export interface ClusterAuditOptions {
   replicas: number;
   /** With a per-process counter, each entry's dedupe id (a retried append is stored once). */
   replicaId: string;
+  /** RETAIN_AUDIT_DAYS in ms: the stream's max age (set on an existing stream too). */
+  maxAgeMs?: number;
 }
 
 export class ClusterAudit {
@@ -37,7 +43,14 @@ export class ClusterAudit {
     // short: appends are tried again, and the reader's consumer is made anew when a NATS node dies
     this.js = jetstream(this.o.nc, { timeout: 5_000 });
     const jsm = await jetstreamManager(this.o.nc, { timeout: 20_000 });
-    await ensureLogStream(jsm, { name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], replicas: this.o.replicas, maxAgeMs: AUDIT_STREAM_MAX_AGE_MS });
+    const maxAgeMs = this.o.maxAgeMs ?? AUDIT_STREAM_MAX_AGE_MS;
+    await ensureLogStream(jsm, { name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], replicas: this.o.replicas, maxAgeMs });
+    // made by an earlier version or with another period: the stream keeps entries as long as the files do
+    const info = await jsm.streams.info(AUDIT_STREAM);
+    if (info.config.max_age !== nanos(maxAgeMs)) {
+      await jsm.streams.update(AUDIT_STREAM, { ...info.config, max_age: nanos(maxAgeMs) });
+      this.log.info({ days: maxAgeMs / 86_400_000 }, 'audit stream: max age set to the audit retention period');
+    }
     await followStream(this.js, AUDIT_STREAM, {
       fromSeq: this.o.audit.streamPosition() + 1,
       log: this.log,
