@@ -12,6 +12,7 @@ import { ROLES } from './city.js';
 import { ERRORS, type ErrorName } from './errors.js';
 import { REJECTION_REASON_CODES, type Rejection, type RejectionReason } from './rejections.js';
 import { matchSchema } from './rules.js';
+import type { OpenCity, OpenConditions, OpenIndex } from './open-data.js';
 import type { CameraSocketEvent } from './socket-events.js';
 
 /** True when A and B are the same type (each assignable to the other, optional and readonly alike). */
@@ -209,6 +210,41 @@ export const replaySchema = z.object({
     .describe('every alert transition in the range (not the periodic updated), oldest first, with the alert as it was after it'),
 }).meta({ id: 'ReplayResponse', description: 'the city as it was over a past range, from the stored readings (downsampled) and the alert log' });
 same<Same<z.infer<typeof replaySchema>, import('./replay.js').ReplayResponse>>();
+
+// ---- open data (GET /api/open/..., no sign-in) ----
+const licence = z.object({ name: z.string(), url: z.string(), attribution: z.string() });
+export const openIndexSchema = z.object({
+  name: z.string(),
+  city: z.object({ name: z.string(), name_en: z.string().optional() }),
+  licence,
+  aggregation: z.object({
+    period: z.literal('PT1H'), spatialUnit: z.literal('grid cell'), timeZone: z.literal('UTC'),
+    metrics: z.string(), alerts: z.string(), days: z.string(),
+  }),
+  neverPublished: z.array(z.string()),
+  limits: z.object({ requestsPerMinute: z.number().int(), daysPerRequest: z.literal(1), maxDaysBack: z.number().int() }),
+  publicDevices: z.array(z.string()).describe('devices the city file marks public: their own hourly aggregates are published'),
+  links: z.array(z.object({ rel: z.string(), href: z.string(), type: z.string(), title: z.string() })),
+}).meta({ id: 'OpenIndex', description: 'what the open data publishes, how it is aggregated, under which licence, what it never publishes, and where' });
+same<Same<z.infer<typeof openIndexSchema>, OpenIndex>>();
+export const openConditionsSchema = z.object({
+  generatedAt: epochMs,
+  window: z.object({ from: epochMs, to: epochMs }).describe('the last hour'),
+  licence,
+  city: z.object({ name: z.string(), name_en: z.string().optional() }),
+  cells: z.array(z.object({ id: z.string(), district: z.string(), condition: condition.nullable().describe('the worst condition of any reading of the cell\'s devices in the window; null when none reported') })),
+  districts: z.array(z.object({
+    id: z.string(), name: z.string(), name_en: z.string().optional(),
+    openAlerts: z.object({ red: z.number().int(), orange: z.number().int(), yellow: z.number().int(), blue: z.number().int() }).describe('alerts firing, acknowledged, dispatched or handled now (not pending, not resolved)'),
+  })),
+}).meta({ id: 'OpenConditions', description: 'the public city conditions page: each cell\'s condition over the last hour, open alerts by colour per district' });
+same<Same<z.infer<typeof openConditionsSchema>, OpenConditions>>();
+export const openCitySchema = z.object({
+  name: z.string(), name_en: z.string().optional(), center: position.optional(),
+  districts: collection(z.object({ id: z.string(), name: z.string(), name_en: z.string().optional() })),
+  cells: collection(z.object({ id: z.string(), name: z.string(), name_en: z.string().optional(), district: z.string() })),
+}).meta({ id: 'OpenCity', description: 'the districts and grid cells with their names and outlines: no devices, no people' });
+same<Same<z.infer<typeof openCitySchema>, OpenCity>>();
 
 // ---- request bodies ----
 export const loginRequestSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1) }).meta({ id: 'LoginRequest' });

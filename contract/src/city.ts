@@ -52,6 +52,9 @@ export const deviceConfigSchema = z.strictObject({
   /** Cameras only: the zone names configured in the camera; its events may name only these. */
   zones: z.array(z.string().refine(isZoneName, 'a zone is a-z, 0-9, - and _, starting with a letter, at most 32 characters, no four digits in a row'))
     .min(1).max(64).optional(),
+  /** Open data (GET /api/open/devices/:id/hourly.csv): true publishes this device's hourly aggregates
+   *  without sign-in. Absent or false: it shows only inside its cell's aggregates. */
+  public: z.boolean().optional(),
 }).refine((d) => d.zones === undefined || d.kind === 'camera', { message: 'only cameras have zones', path: ['zones'] });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 

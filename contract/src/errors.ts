@@ -37,6 +37,12 @@ export const ERRORS = {
   CROSS_SITE_REQUEST: { code: 'CG_CROSS_SITE_REQUEST', status: 403, template: 'Refused %s: a write signed in by the session cookie must come from this server\'s own pages; it %s. Scripts: send Authorization: Bearer <token> instead of the cookie' },
   /** Too many CSV exports being written at once (for this user, or for the server): a Retry-After says when to try again. */
   EXPORT_BUSY: { code: 'CG_EXPORT_BUSY', status: 429, template: '%s' },
+  /** Open data (GET /api/open/...): a date that is not a real UTC day written YYYY-MM-DD. */
+  OPEN_DATE_INVALID: { code: 'CG_OPEN_DATE_INVALID', status: 400, template: 'Invalid date "%s": %s' },
+  /** Open data: a real day, but one the open data does not cover (in the future, or past the retention period). */
+  OPEN_DATE_OUT_OF_RANGE: { code: 'CG_OPEN_DATE_OUT_OF_RANGE', status: 400, template: 'No open data for %s: %s' },
+  /** Open data: too many requests from one address (or the server is busy computing open data); a Retry-After says when to try again. */
+  OPEN_RATE_LIMITED: { code: 'CG_OPEN_RATE_LIMITED', status: 429, template: '%s' },
   /** Any other 4xx a library raised (the message is its own). */
   BAD_REQUEST: { code: 'CG_BAD_REQUEST', status: 400, template: '%s' },
   INTERNAL: { code: 'CG_INTERNAL', status: 500, template: 'Internal error; it has been logged' },

@@ -16,4 +16,5 @@ export * from './history.js';
 export * from './rules.js';
 export * from './auth.js';
 export * from './bus.js';
+export * from './open-data.js';
 export * from './reports.js';

@@ -23,6 +23,8 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** The success answer is a CSV file (text/csv: UTF-8 with a byte order mark, RFC 4180), not JSON. */
   csv?: true;
+  /** The success answer is NGSI-LD (application/ld+json: a JSON array of entities), not plain JSON. */
+  jsonld?: true;
   /** The success answer: its status and schema (none for 204). */
   status: 200 | 201 | 204;
   response?: z.ZodType;
@@ -54,6 +56,7 @@ const historyFilters: Param[] = [
   { name: 'text', description: 'words in the message (either language) or in a note of its events; case-insensitive, at most 100 characters', schema: z.string() },
 ];
 const ACT = PERMISSIONS.actOnAlerts;
+const openDate: Param = { name: 'date', description: 'one UTC day, YYYY-MM-DD (default: yesterday); today is partial; at most 366 days back', schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) };
 
 export const API_ROUTES: RouteSpec[] = [
   { method: 'get', path: '/api/health', summary: 'Health of the broker, store and rules (open)', roles: 'open', status: 200, response: S.healthSchema, errors: [] },
@@ -136,6 +139,26 @@ export const API_ROUTES: RouteSpec[] = [
     method: 'get', path: '/api/audit', summary: 'The audit log, newest first', roles: PERMISSIONS.audit, status: 200, response: S.auditSchema, errors: ['QUERY_INVALID', 'LIMIT_EXCEEDED'],
     query: [{ name: 'user', description: 'one user', schema: z.string() }, { name: 'action', description: 'one action', schema: z.string() }, { name: 'before', description: 'entries older than this seq (paging)', schema: z.number().int() }, limit('entries')],
   },
+  // open data: no sign-in, one UTC day per request, a per-address rate limit (contract/src/open-data.ts)
+  { method: 'get', path: '/api/open', summary: 'Open data: what is published, the licence (CC BY 4.0), the aggregation, what is never published, and links (open)', roles: 'open', status: 200, response: S.openIndexSchema, errors: ['OPEN_RATE_LIMITED'] },
+  {
+    method: 'get', path: '/api/open/hourly.csv', summary: 'Open data: one row per UTC hour, grid cell and metric with min, mean, max and the count of readings, for one UTC day (open)', roles: 'open', status: 200, csv: true,
+    errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
+  },
+  {
+    method: 'get', path: '/api/open/alerts-hourly.csv', summary: 'Open data: alerts that became firing per UTC hour and grid cell, by colour, for one UTC day (open)', roles: 'open', status: 200, csv: true,
+    errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID'], query: [openDate],
+  },
+  {
+    method: 'get', path: '/api/open/hourly.jsonld', summary: 'Open data: the same day as NGSI-LD entities (FIWARE Smart Data Models AirQualityObserved, NoiseLevelObserved, WaterObserved, WeatherObserved, Alert; keyValues form) (open)', roles: 'open', status: 200, jsonld: true,
+    errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
+  },
+  { method: 'get', path: '/api/open/conditions', summary: 'Open data: each grid cell\'s worst condition over the last hour, and open alerts by colour per district (open)', roles: 'open', status: 200, response: S.openConditionsSchema, errors: ['OPEN_RATE_LIMITED', 'STORE_UNAVAILABLE'] },
+  { method: 'get', path: '/api/open/city', summary: 'Open data: the districts and grid cells (ids, names, outlines; no devices, no people) (open)', roles: 'open', status: 200, response: S.openCitySchema, errors: ['OPEN_RATE_LIMITED'] },
+  {
+    method: 'get', path: '/api/open/devices/:id/hourly.csv', summary: 'Open data: hourly aggregates of one device the city file marks public (never raw readings); any other id is not found (open)', roles: 'open', status: 200, csv: true,
+    errors: ['DEVICE_NOT_FOUND', 'OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
+  },
 ];
 
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
@@ -196,7 +219,9 @@ export function openApiDocument(o: { version: string; title?: string }): Record<
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(idOf.get(r.body)!) } } } } : {}),
       responses: {
-        [r.status]: r.csv
+        [r.status]: r.jsonld
+          ? { description: 'NGSI-LD entities in the simplified (keyValues) form, each with its @context', content: { 'application/ld+json': { schema: { type: 'array', items: { type: 'object' } } } } }
+          : r.csv
           ? { description: 'A CSV file: UTF-8 with a byte order mark, RFC 4180 (CRLF, quotes doubled), text starting with = + - @ prefixed with \'', content: { 'text/csv': { schema: { type: 'string' } } } }
           : r.response
             ? { description: 'OK', content: { 'application/json': { schema: ref(idOf.get(r.response)!) } } }

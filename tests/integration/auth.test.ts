@@ -134,6 +134,14 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/rules': [{ expect: read }],
   'POST /api/rules/reload': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
   'GET /api/audit': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  // open data (open-data.test.ts tests what they answer); no device of this city is marked public
+  'GET /api/open': [{ expect: read, none: 200 }],
+  'GET /api/open/hourly.csv': [{ expect: read, none: 200 }],
+  'GET /api/open/alerts-hourly.csv': [{ expect: read, none: 200 }],
+  'GET /api/open/hourly.jsonld': [{ expect: read, none: 200 }],
+  'GET /api/open/conditions': [{ expect: read, none: 200 }],
+  'GET /api/open/city': [{ expect: read, none: 200 }],
+  'GET /api/open/devices/:id/hourly.csv': [{ path: () => `/api/open/devices/${city.A.id}/hourly.csv`, expect: { viewer: 404, gridworker: 404, operator: 404, admin: 404 }, none: 404 }],
   // open unless METRICS_TOKEN is set (it is not here)
   'GET /metrics': [{ expect: read, none: 200 }],
   ...(DASHBOARD_BUILT

@@ -28,6 +28,7 @@ import { ExportSlots } from './export-slots.js';
 import { healthRouter } from './health.router.js';
 import { historyRouter } from './history.router.js';
 import { openApiRouter } from './openapi.router.js';
+import { openDataRouter } from './open-data.router.js';
 import { readingsExportRouter } from './readings-export.router.js';
 import { rejectionsRouter } from './rejections.router.js';
 import { replayRouter } from './replay.router.js';
@@ -66,7 +67,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(securityHeaders(), cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: BODY_LIMIT }));
 
-  app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter()); // open
+  app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter(), openDataRouter(deps)); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
   const exports = new ExportSlots(); // the CSV exports being written, shared by the routes that write them
   app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), readingsExportRouter(deps, exports), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), replayRouter(deps));

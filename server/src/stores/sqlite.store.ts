@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { isZoneName, type BucketPoint, type RawPoint } from '@citygrid/contract';
 import { SqliteWriter, type WriterBatch } from './sqlite-writer.js';
 import type {
-  EventsQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
+  EventsQuery, HourlyAggregate, HourlyAggregatesQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent,
   StoredReading, TimeSeriesStore, WrittenListener,
 } from './store.js';
 
@@ -133,6 +133,13 @@ export class SqliteStore implements TimeSeriesStore {
       buckets: this.db.prepare(`SELECT (ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS ts, avg(value) AS mean, min(value) AS min, max(value) AS max, count(*) AS count
         FROM readings WHERE device = ? AND metric = ? AND ts >= ? AND ts < ? GROUP BY 1 ORDER BY 1`),
       allLatest: this.db.prepare('SELECT device, metric, ts, value FROM latest'),
+      // open data: each series the city's devices have (latest) read by its primary key range, the
+      // device's cell from the JSON object given (device -> cell), grouped by cell, metric and UTC hour
+      hourly: this.db.prepare(`SELECT c.value AS grid, r.metric AS metric, (r.ts / 3600000) * 3600000 AS hour,
+        min(r.value) AS min, avg(r.value) AS mean, max(r.value) AS max, count(*) AS count
+        FROM json_each(?) c CROSS JOIN latest l CROSS JOIN readings r
+        WHERE l.device = c.key AND r.device = l.device AND r.metric = l.metric AND r.ts >= ? AND r.ts < ?
+        GROUP BY c.value, r.metric, hour`),
       pruneSeries: this.db.prepare('DELETE FROM readings WHERE device = ? AND metric = ? AND ts < ?'),
       pruneEvents: this.db.prepare('DELETE FROM camera_events WHERE ts < ?'),
       remember: this.db.prepare('INSERT OR REPLACE INTO recent_messages (key, at) VALUES (?, ?)'),
@@ -301,6 +308,19 @@ export class SqliteStore implements TimeSeriesStore {
     } finally {
       own?.close();
     }
+  }
+
+  async hourlyAggregates(q: HourlyAggregatesQuery): Promise<HourlyAggregate[]> {
+    await this.settled(); // read your writes
+    const cells: Record<string, string> = {};
+    if (q.device) {
+      const cell = q.cells.get(q.device.id);
+      if (cell === undefined) return [];
+      cells[q.device.id] = cell;
+    } else {
+      for (const [device, cell] of q.cells) cells[device] = cell;
+    }
+    return this.stmts.hourly.all(JSON.stringify(cells), q.from, q.to) as HourlyAggregate[];
   }
 
   async latest(): Promise<LatestValue[]> {

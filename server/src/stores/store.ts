@@ -53,6 +53,29 @@ export interface EventsQuery {
   limit: number;
 }
 
+/** Open data: readings aggregated per UTC hour, grid cell and metric (GET /api/open/...). */
+export interface HourlyAggregatesQuery {
+  from: number;
+  to: number;
+  /** Device id -> its grid cell, for the city's devices: SQLite's readings keep no cell, so it reads the
+   *  cell from here (and only these devices); InfluxDB groups by the `grid` tag written with each reading. */
+  cells: ReadonlyMap<string, string>;
+  /** Only this device (its kind tells InfluxDB which measurement). */
+  device?: { id: string; kind: DeviceKind };
+}
+
+/** One hour of one metric in one cell: over every reading of the cell's devices in that hour (booleans as 0/1). */
+export interface HourlyAggregate {
+  /** Start of the UTC hour, epoch ms. */
+  hour: number;
+  grid: string;
+  metric: string;
+  min: number;
+  mean: number;
+  max: number;
+  count: number;
+}
+
 export interface StoreHealth { status: ComponentStatus; detail?: string; buffered: number }
 
 export interface TimeSeriesStore {
@@ -72,6 +95,8 @@ export interface TimeSeriesStore {
    * client holds one chunk, however long the range. Leaving the loop early (break, return) ends the read.
    */
   streamReadings(query: ReadingsExportQuery): AsyncIterable<ReadingsChunk>;
+  /** Readings per UTC hour, grid cell and metric within [from, to), for the open data (no order promised). */
+  hourlyAggregates(query: HourlyAggregatesQuery): Promise<HourlyAggregate[]>;
   /** The newest value of every metric of every device (booleans as 0/1). */
   latest(): Promise<LatestValue[]>;
   queryEvents(query: EventsQuery): Promise<StoredCameraEvent[]>;

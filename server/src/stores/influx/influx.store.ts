@@ -6,7 +6,7 @@ import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client
 import { CATALOGUE, SENSOR_KINDS, type AlertEvent, type BucketPoint, type CameraEventType, type RawPoint } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type {
-  EventsQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading,
+  EventsQuery, HourlyAggregate, HourlyAggregatesQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading,
   TimeSeriesStore, WrittenListener,
 } from '../store.js';
 import { InfluxQueryError, ident, influxChunks, influxQuery, literal, rows, timeRange } from './influxql.js';
@@ -272,6 +272,40 @@ export class InfluxStore implements TimeSeriesStore {
         yield { metric, points: values.map(([ts, value]) => ({ ts: ts as number, value: Number(value) })) };
       }
     }
+  }
+
+  /**
+   * One statement per sensor kind (its measurement): min, mean, max and count of each of its metrics,
+   * `GROUP BY time(1h), "grid"` (InfluxDB's buckets start on UTC hours). The cell is the `grid` tag
+   * written with each reading; readings of devices no longer in the city still count in their cell.
+   */
+  async hourlyAggregates(q: HourlyAggregatesQuery): Promise<HourlyAggregate[]> {
+    const kinds = q.device ? (q.device.kind === 'camera' ? [] : [q.device.kind]) : SENSOR_KINDS;
+    const where = `${timeRange(q.from, q.to)}${q.device ? ` AND ${ident('device')} = ${literal(q.device.id)}` : ''}`;
+    const statements = kinds.map((kind) => {
+      const fields = Object.keys(CATALOGUE[kind]).flatMap((m) => ['min', 'mean', 'max', 'count'].map((f) => `${f}(${ident(m)}) AS ${ident(`${f}:${m}`)}`));
+      return `SELECT ${fields.join(', ')} FROM ${ident(kind)} WHERE ${where} GROUP BY time(1h), ${ident('grid')} fill(none)`;
+    });
+    const results = await influxQuery(this.transport, this.o.database, statements);
+    const out: HourlyAggregate[] = [];
+    results.forEach((seriesList, i) => {
+      const metrics = Object.keys(CATALOGUE[kinds[i]!]);
+      for (const s of seriesList) {
+        const grid = s.tags?.grid;
+        if (!grid) continue;
+        for (const row of rows(s)) {
+          for (const metric of metrics) {
+            const count = Number(row[`count:${metric}`] ?? 0);
+            if (!count) continue;
+            out.push({
+              hour: row.time as number, grid, metric, count,
+              min: Number(row[`min:${metric}`]), mean: Number(row[`mean:${metric}`]), max: Number(row[`max:${metric}`]),
+            });
+          }
+        }
+      }
+    });
+    return out;
   }
 
   async latest(): Promise<LatestValue[]> {
