@@ -6,6 +6,7 @@ import { enOps } from './en-ops';
 import { enReplay } from './en-replay';
 import { enReach } from './en-reach';
 import { enHistory } from './en-history';
+import { enPublic } from './en-public';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -15,6 +16,7 @@ const en: Messages = {
   ...enReplay,
   ...enReach,
   ...enHistory,
+  ...enPublic,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',

@@ -6,6 +6,7 @@ import { zhCNOps } from './zh-CN-ops';
 import { zhCNReplay } from './zh-CN-replay';
 import { zhCNReach } from './zh-CN-reach';
 import { zhCNHistory } from './zh-CN-history';
+import { zhCNPublic } from './zh-CN-public';
 
 const zhCN = {
   ...zhCNOps,
@@ -14,6 +15,7 @@ const zhCN = {
   ...zhCNReplay,
   ...zhCNReach,
   ...zhCNHistory,
+  ...zhCNPublic,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
