@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTITIONS, deviceTopic, partitionOf, type Alert, type AlertSocketEvent, type HealthResponse, type ReadingEvent } from '@citygrid/contract';
+import { PARTITIONS, deviceTopic, partitionOf, type Alert, type AlertSocketEvent, type HealthResponse, type OpenConditions, type ReadingEvent } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad, type Load } from '../helpers/load.js';
@@ -268,6 +268,13 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     // raised by the owner (r1), served by r2, which does not own the cell
     gasAlert = await waitFor(async () => (await alertsOn(1, token2)).find((a) => a.rule === 'gas-leak' && a.devices.includes(gas.id) && a.state === 'firing'), 'the gas alert on replica r2', 60_000, 250);
     expect((await alertsOn(2, token3)).some((a) => a.id === gasAlert.id), 'the same alert on replica r3').toBe(true);
+    // the open data on r3, without sign-in: the alert counted in its district (from the city-wide alert
+    // stream), the cell's condition from the readings r1 wrote to InfluxDB
+    const open = await waitFor(async () => {
+      const c = (await getJson<OpenConditions>(`${r3}/api/open/conditions`)).body;
+      return c.districts.find((d) => d.id === gas.district)?.openAlerts[gasAlert.severity] && c.cells.find((x) => x.id === gas.grid)?.condition === 'alarm' ? c : null;
+    }, 'the gas alert and its cell in the open data of r3', 10_000, 250);
+    expect(open.cells).toHaveLength(city.cells.length);
     // a browser on r3; the ack through r2
     const browser = await connectSocket(r3, token3);
     const seenAck = new Promise<number>((res) => browser.on('alert', (e: AlertSocketEvent) => { if (e.alert.id === gasAlert.id && e.event === 'acknowledged') res(Date.now()); }));

@@ -7,7 +7,7 @@ export const districtKey = (id: string) => `d:${id}`;
 
 type Area = GridCell | District;
 
-function polygonsOf(f: Area): Ring[][] {
+function polygonsOf(f: Pick<Area, 'geometry'>): Ring[][] {
   return f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
 }
 
@@ -20,7 +20,7 @@ export function districtGeoJson(districts: District[]) {
 }
 
 /** [[west, north], [east, south]] around the features, with a margin. */
-export function boundsOf(features: Area[], margin = 0.04): [Position, Position] | null {
+export function boundsOf(features: Pick<Area, 'geometry'>[], margin = 0.04): [Position, Position] | null {
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
   for (const f of features) {
     for (const polygon of polygonsOf(f)) {

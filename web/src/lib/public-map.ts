@@ -2,6 +2,7 @@
 // SVG paths, projected to fit a box. One static drawing refreshed once a minute, so plain SVG (one path
 // per cell, each with its cell id and condition in the DOM) rather than the control room's canvas.
 import type { Position } from '@citygrid/contract';
+import { boundsOf } from './map-geometry';
 
 type Polygonal =
   | { type: 'Polygon'; coordinates: Position[][] }
@@ -22,18 +23,10 @@ function polygonsOf(g: Polygonal): Position[][][] {
  * longitudes shrunk by the cosine of the middle latitude, north up, `pad` pixels of margin.
  */
 export function fitProjection(geometries: Polygonal[], width: number, pad = 8): Projection | null {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
-  for (const g of geometries) {
-    for (const polygon of polygonsOf(g)) {
-      for (const [lng, lat] of polygon[0] ?? []) {
-        if (lng < w) w = lng;
-        if (lng > e) e = lng;
-        if (lat < s) s = lat;
-        if (lat > n) n = lat;
-      }
-    }
-  }
-  if (!Number.isFinite(w) || e <= w || n <= s) return null;
+  const bounds = boundsOf(geometries.map((geometry) => ({ geometry })), 0);
+  if (!bounds) return null;
+  const [[w, n], [e, s]] = bounds;
+  if (e <= w || n <= s) return null;
   const kx = Math.cos((((s + n) / 2) * Math.PI) / 180);
   const scale = (width - 2 * pad) / ((e - w) * kx);
   const height = Math.ceil((n - s) * scale + 2 * pad);
