@@ -14,6 +14,7 @@ import { REJECTION_REASON_CODES, type Rejection, type RejectionReason } from './
 import { matchSchema } from './rules.js';
 import type { OpenCity, OpenConditions, OpenIndex } from './open-data.js';
 import type { CameraSocketEvent } from './socket-events.js';
+import { REPORT_CATEGORIES, REPORT_STATUSES, type ReportChallenge, type ReportFiled, type ReportList, type ReportReceipt, type ReportRequest, type ReportView } from './reports.js';
 
 /** True when A and B are the same type (each assignable to the other, optional and readonly alike). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -247,6 +248,29 @@ export const openCitySchema = z.object({
 same<Same<z.infer<typeof openCitySchema>, OpenCity>>();
 
 // ---- request bodies ----
+// residents' reports (contract/src/reports.ts)
+const reportCategory = z.enum(REPORT_CATEGORIES);
+const reportStatus = z.enum(REPORT_STATUSES);
+const masked = z.object({ phone: z.number().int(), id: z.number().int(), plate: z.number().int(), email: z.number().int() });
+export const reportChallengeSchema = z.object({ challenge: z.string(), difficulty: z.number().int(), expiresAt: epochMs }).meta({ id: 'ReportChallenge' });
+same<Same<z.infer<typeof reportChallengeSchema>, ReportChallenge>>();
+const reportReceiptShape = { receipt: z.string(), status: reportStatus, category: reportCategory, cell: z.string(), district: z.string(), filedAt: epochMs };
+export const reportReceiptSchema = z.object(reportReceiptShape).meta({ id: 'ReportReceipt' });
+same<Same<z.infer<typeof reportReceiptSchema>, ReportReceipt>>();
+export const reportFiledSchema = z.object({ ...reportReceiptShape, text: z.string(), masked, folded: z.boolean() }).meta({ id: 'ReportFiled' });
+same<Same<z.infer<typeof reportFiledSchema>, ReportFiled>>();
+const reportView = z.object({ ...reportReceiptShape, text: z.string(), copies: z.number().int(), spamBy: z.string().nullable(), spamAt: epochMs.nullable() });
+same<Same<z.infer<typeof reportView>, ReportView>>();
+export const reportListSchema = z.object({ reports: z.array(reportView) }).meta({ id: 'ReportList' });
+same<Same<z.infer<typeof reportListSchema>, ReportList>>();
+export const reportMarkedSchema = z.object({ report: reportView }).meta({ id: 'ReportMarked' });
+export const reportRequestSchema = z.object({
+  category: reportCategory, text: z.string().min(1).describe('at most 500 characters; phone numbers, ID numbers, plates and e-mail addresses are masked before it is kept'),
+  cell: z.string().optional().describe('a grid cell id'), location: z.tuple([z.number(), z.number()]).optional().describe('[longitude, latitude]: the cell it lies in'),
+  challenge: z.string().describe('from GET /api/public/reports/challenge'), nonce: z.string().describe('SHA-256 of "<challenge>:<nonce>" starts with `difficulty` zero bits'),
+}).meta({ id: 'ReportRequest', description: 'give cell or location' });
+same<Same<z.infer<typeof reportRequestSchema>, ReportRequest>>();
+
 export const loginRequestSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1) }).meta({ id: 'LoginRequest' });
 export const alertNoteSchema = z.object({ note: z.string().max(2000).optional() }).meta({ id: 'AckRequest' });
 export const resolveNoteSchema = z.object({ note: z.string().min(1).max(2000) }).meta({ id: 'ResolveRequest' });

@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'dispatch', 'handle', 'verify', 'send_back',
   // a CSV export (alert history, a device's or a cell's readings): what was asked and how many rows went
   'export',
+  // a resident's report marked as spam (issue 17): its receipt
+  'report_spam',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -50,4 +52,6 @@ export const PERMISSIONS = {
   maintenance: ['operator', 'admin'],
   reloadRules: ['admin'],
   audit: ['admin'],
+  /** Mark a resident's report as spam (it then counts for nothing); audited. */
+  markSpam: ['operator', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -43,6 +43,16 @@ export const ERRORS = {
   OPEN_DATE_OUT_OF_RANGE: { code: 'CG_OPEN_DATE_OUT_OF_RANGE', status: 400, template: 'No open data for %s: %s' },
   /** Open data: too many requests from one address (or the server is busy computing open data); a Retry-After says when to try again. */
   OPEN_RATE_LIMITED: { code: 'CG_OPEN_RATE_LIMITED', status: 429, template: '%s' },
+  /** Residents' reports (POST /api/public/reports): a field that is missing or wrong. */
+  REPORT_INVALID: { code: 'CG_REPORT_INVALID', status: 400, template: 'Invalid report: %s' },
+  /** Residents' reports: the proof-of-work challenge is missing, forged, expired, unsolved or already used. */
+  REPORT_CHALLENGE: { code: 'CG_REPORT_CHALLENGE', status: 400, template: 'Report refused: %s' },
+  /** Residents' reports: too many from this address or for this cell; a Retry-After says when to try again. */
+  REPORT_RATE_LIMITED: { code: 'CG_REPORT_RATE_LIMITED', status: 429, template: '%s' },
+  /** Residents' reports: no report with this receipt (or a malformed receipt). */
+  REPORT_NOT_FOUND: { code: 'CG_REPORT_NOT_FOUND', status: 404, template: 'No report with receipt "%s"' },
+  /** Residents' reports are not taken on this server (REPORTS=off). */
+  REPORTS_OFF: { code: 'CG_REPORTS_OFF', status: 404, template: 'This city does not take residents\' reports here yet (REPORTS=off)' },
   /** Any other 4xx a library raised (the message is its own). */
   BAD_REQUEST: { code: 'CG_BAD_REQUEST', status: 400, template: '%s' },
   INTERNAL: { code: 'CG_INTERNAL', status: 500, template: 'Internal error; it has been logged' },

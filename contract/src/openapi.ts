@@ -159,6 +159,18 @@ export const API_ROUTES: RouteSpec[] = [
     method: 'get', path: '/api/open/devices/:id/hourly.csv', summary: 'Open data: hourly aggregates of one device the city file marks public (never raw readings); any other id is not found (open)', roles: 'open', status: 200, csv: true,
     errors: ['DEVICE_NOT_FOUND', 'OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
   },
+  // residents' reports (REPORTS=on; off: 404 CG_REPORTS_OFF): no sign-in to file one or follow it by its receipt
+  { method: 'get', path: '/api/public/reports/challenge', summary: 'A proof-of-work challenge for one report (open)', roles: 'open', status: 200, response: S.reportChallengeSchema, errors: ['REPORT_RATE_LIMITED', 'REPORTS_OFF'] },
+  {
+    method: 'post', path: '/api/public/reports', summary: 'File a resident\'s report: its text masked, the same report within an hour folded into the first; 201 a receipt (200 when folded) (open)', roles: 'open', body: S.reportRequestSchema, status: 201, response: S.reportFiledSchema,
+    errors: ['REPORT_INVALID', 'REPORT_CHALLENGE', 'REPORT_RATE_LIMITED', 'REPORTS_OFF', 'BODY_INVALID', 'BODY_TOO_LARGE'],
+  },
+  { method: 'get', path: '/api/public/reports/:receipt', summary: 'A report\'s status by its receipt (never its text) (open)', roles: 'open', status: 200, response: S.reportReceiptSchema, errors: ['REPORT_NOT_FOUND', 'REPORT_RATE_LIMITED', 'REPORTS_OFF'] },
+  {
+    method: 'get', path: '/api/reports', summary: 'Residents\' reports, newest first, with their masked texts (a grid worker: their cells only)', roles: READ, status: 200, response: S.reportListSchema, errors: ['QUERY_INVALID', 'REPORTS_OFF'],
+    query: [limit('reports'), { name: 'before', description: 'only reports filed before this (epoch ms), for the next page', schema: z.string() }],
+  },
+  { method: 'post', path: '/api/reports/:receipt/spam', summary: 'Mark a report as spam (it then counts for nothing); audited', roles: ['operator', 'admin'], status: 200, response: S.reportMarkedSchema, errors: ['REPORT_NOT_FOUND', 'REPORTS_OFF'] },
 ];
 
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

@@ -103,3 +103,57 @@ export async function powSolve(challenge: string, difficulty: number, maxTries =
   }
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The intake (POST /api/public/reports) and what it answers.
+
+/** A receipt code: 8 characters a person can read out and type (no 0/O, 1/I/L), as XXXX-XXXX. */
+export const RECEIPT_PATTERN = /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/;
+export const RECEIPT_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** received: filed and waiting; spam: an operator marked it (it counts for nothing). */
+export const REPORT_STATUSES = ['received', 'spam'] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** GET /api/public/reports/challenge */
+export interface ReportChallenge { challenge: string; difficulty: number; expiresAt: number }
+
+/** POST /api/public/reports: the place is a grid cell id, or a position the server finds the cell of. */
+export interface ReportRequest {
+  category: ReportCategory;
+  text: string;
+  cell?: string;
+  /** [longitude, latitude], e.g. from the phone's location. */
+  location?: [number, number];
+  challenge: string;
+  nonce: string;
+}
+
+/** What a resident sees of their report, by its receipt (no text: only they wrote it, and it is not published). */
+export interface ReportReceipt {
+  receipt: string;
+  status: ReportStatus;
+  category: ReportCategory;
+  cell: string;
+  district: string;
+  filedAt: number;
+}
+
+/** POST /api/public/reports answer: the receipt, the text as kept (masked), and whether it joined an earlier report. */
+export interface ReportFiled extends ReportReceipt {
+  text: string;
+  masked: Record<MaskedKind, number>;
+  /** The same report (cell, category, text) was filed within the folding window: this is its receipt. */
+  folded: boolean;
+}
+
+/** GET /api/reports (signed in): a report as operators and the cell's grid workers see it. */
+export interface ReportView extends ReportReceipt {
+  text: string;
+  /** Times the same report was filed again within the folding window (folded into this one). */
+  copies: number;
+  spamBy: string | null;
+  spamAt: number | null;
+}
+
+export interface ReportList { reports: ReportView[] }

@@ -72,6 +72,10 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     RETENTION: duration('30d', 3_600_000, '1h'),
     RETAIN_NAMES_DAYS: days(365),
     RETAIN_AUDIT_DAYS: days(365),
+    REPORTS: envFlag(false),
+    RETAIN_REPORT_TEXT_DAYS: days(180),
+    REPORT_POW_BITS: z.string().regex(/^\d+$/, 'must be a whole number of bits, like 18').transform(Number)
+      .refine((n) => n >= 1 && n <= 28, 'must be 1 to 28 (bits of proof-of-work; 18 takes a phone a second or two)').default(18),
     WEB_DIST: z.string().default('./web/dist'),
     CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
       .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)), 'must be a comma-separated list of origins like https://ops.example.org (scheme, host, optional port; no path)'),
@@ -119,6 +123,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     retentionMs: raw.RETENTION,
     /** What names a person (retention.ts): alert actors and notes are anonymised, audit entries removed, after these. */
     retain: Object.freeze({ namesDays: raw.RETAIN_NAMES_DAYS, auditDays: raw.RETAIN_AUDIT_DAYS }),
+    reports: Object.freeze({ enabled: raw.REPORTS, powBits: raw.REPORT_POW_BITS, textDays: raw.RETAIN_REPORT_TEXT_DAYS }),
     webDist: raw.WEB_DIST,
     /** Other origins allowed to call the API and open the socket from a browser; none by default. */
     corsOrigins: Object.freeze(raw.CORS_ORIGINS),

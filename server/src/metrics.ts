@@ -32,6 +32,7 @@ export function createMetrics() {
     mqttConnected: new Gauge({ name: 'citygrid_mqtt_connected', help: '1 while the server is connected to the broker', registers: [registry] }),
     alertTransitions: new Counter({ name: 'citygrid_alert_transitions_total', help: 'Alert transitions, by event and severity', labelNames: ['event', 'severity'] as const, registers: [registry] }),
     openRequests: new Counter({ name: 'citygrid_open_requests_total', help: 'Requests to the open data (GET /api/open/..., no sign-in), by endpoint, refused ones included', labelNames: ['endpoint'] as const, registers: [registry] }),
+    reports: new Counter({ name: 'citygrid_reports_total', help: 'Residents\' reports (POST /api/public/reports) by outcome: filed, folded (the same report again), invalid, rate_limited, challenge_<why>; by category once known', labelNames: ['outcome', 'category'] as const, registers: [registry] }),
     webhookDeliveries: new Counter({ name: 'citygrid_webhook_deliveries_total', help: 'Webhook deliveries, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] }),
     brokerClients: new Gauge({ name: 'citygrid_broker_clients', help: 'Clients connected to the embedded broker', registers: [registry] }),
     partitionsOwned: new Gauge({ name: 'citygrid_bus_partitions_owned', help: 'Cluster mode: partitions of the bus this replica holds a lease for and consumes', registers: [registry] }),

@@ -1,4 +1,5 @@
-// Retention for what names a person (RETAIN_NAMES_DAYS, RETAIN_AUDIT_DAYS): the alert log's actors
+// Retention for what names a person (RETAIN_NAMES_DAYS, RETAIN_AUDIT_DAYS, RETAIN_REPORT_TEXT_DAYS
+// for residents' report texts, which reports/report-store.ts replaces): the alert log's actors
 // and notes are anonymised once older than the period (the alert's history stays whole: its timeline
 // still shows each step and when, "by (removed after N days)", with a fixed placeholder for the note),
 // and the audit log's entries are removed. Embedded mode rewrites alerts.db and audit.db (alert-log.ts,
@@ -56,7 +57,8 @@ export function anonymiseWindow(w: MaintenanceWindow, cutoff: number, days: numb
 }
 
 /** A retention task run in batches: returns what one batch did, and whether more is left. */
-export type RetentionBatch = () => { counts: Record<string, number>; more: boolean };
+export type RetentionBatch = () => RetentionDone | Promise<RetentionDone>;
+export interface RetentionDone { counts: Record<string, number>; more: boolean }
 
 export interface RetentionTask {
   /** For the log and the metric's `store` label: "alerts.db", "audit.db". */
@@ -85,7 +87,7 @@ export function startRetention(o: {
     const batch = task.start(now());
     const total: Record<string, number> = {};
     for (let more = true; more && !stopped;) {
-      const done = batch();
+      const done = await batch();
       more = done.more;
       for (const [kind, n] of Object.entries(done.counts)) {
         total[kind] = (total[kind] ?? 0) + n;

@@ -1,7 +1,9 @@
 // startSystem(): composes broker (embedded unless MQTT_URL), store, pipeline, HTTP + Socket.IO and,
 // with SIMULATE=1, the demo city's simulator; stop() closes them in the safe order.
+import { createHash } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { connectBus, createBroker, type CityBroker } from '@citygrid/broker';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
@@ -31,6 +33,11 @@ import { RedisSessionStore } from './auth/redis-sessions.js';
 import { createNotifier } from './notify/notifier.js';
 import { startDemoSimulator, type DemoSimulator } from './simulate.js';
 import { DAY_MS, startRetention } from './retention.js';
+import { Challenges, MemorySpentChallenges, RedisSpentChallenges } from './reports/challenges.js';
+import { ReportIntake } from './reports/intake.js';
+import { RedisReportStore } from './reports/redis-report-store.js';
+import { removedText, REPORTS_FILE, SqliteReportStore, type ReportStore } from './reports/report-store.js';
+import { loadSecret } from './auth/tokens.js';
 import { createStore } from './stores/index.js';
 import { InfluxStore } from './stores/influx/influx.store.js';
 import type { TimeSeriesStore } from './stores/store.js';
@@ -321,8 +328,21 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
       };
     };
+    // residents' reports (REPORTS=on): kept in Redis in cluster mode, else in DATA_DIR/reports.db
+    let reports: ReportIntake | null = null;
+    let reportStore: ReportStore | null = null;
+    if (config.reports.enabled) {
+      reportStore = redis ? new RedisReportStore(redis.pub) : new SqliteReportStore(join(config.dataDir, REPORTS_FILE));
+      const opened = reportStore;
+      closers.unshift({ name: 'reports', close: () => opened.close() });
+      const secret = createHash('sha256').update(`citygrid report challenges\n${loadSecret(config.auth.secret, config.dataDir)}`).digest();
+      reports = new ReportIntake({
+        city, store: reportStore, counter: metrics.reports,
+        challenges: new Challenges({ secret, difficulty: config.reports.powBits, spent: redis ? new RedisSpentChallenges(redis.pub) : new MemorySpentChallenges() }),
+      });
+    }
     const app = buildApp({
-      city, alerting, registry, store, rejections, health, auth, logger,
+      city, alerting, registry, store, rejections, health, auth, logger, reports,
       metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy,
       ...(clusterAlerts ? { alertService: clusterAlerts } : {}),
     });
@@ -363,6 +383,16 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
             return { counts: { events: r.anonymised, notes: r.notes, windows: r.windows }, more: r.more };
           },
         },
+        ...(reportStore ? [{
+          name: 'reports',
+          start: (now: number) => {
+            const { textDays } = config.reports;
+            return async () => {
+              const r = await reportStore!.removeTextsBefore(now - textDays * DAY_MS, removedText(textDays), 500);
+              return { counts: { report_texts: r.removed }, more: r.more };
+            };
+          },
+        }] : []),
         {
           name: 'audit.db',
           start: (now) => () => {

@@ -48,7 +48,7 @@ export async function startSignedInCity(): Promise<SignedInCity> {
   const logs: string[] = [];
   // the production logger (with its redaction), writing JSON lines here
   const logger = createLogger('debug', 'json', { write: (line: string) => { logs.push(line); } });
-  const system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path, AUTH_SECRET }, logger);
+  const system = await startTestSystem({ CITY_DIR: city.path, DATA_DIR: data.path, AUTH_SECRET, REPORTS: '1' }, logger);
   const devices: MqttClient[] = [];
   try {
     const gridworker = `gw-${A.grid}`;

@@ -25,6 +25,7 @@ function pathValue(segment: string): string {
     districts: () => city.A.district,
     people: () => city.gridworker,
     rules: () => 'm1',
+    reports: () => 'ABCD-EFGH', // a receipt: GET /api/public/reports/:receipt (none filed here)
   };
   const id = ids[segment];
   if (!id) throw new Error(`no demo id for a path parameter after /${segment}/: teach contacts-leak.test.ts one`);

@@ -153,7 +153,8 @@ function loadDistricts(raw: unknown, cells: GridCell[], problems: string[]): Dis
   return [...byId.values()];
 }
 
-function findCell(location: [number, number], cells: GridCell[]): GridCell | undefined {
+/** The grid cell a position lies in, if any. */
+export function findCell(location: [number, number], cells: GridCell[]): GridCell | undefined {
   return cells.find((c) => inBBox(location, c.bbox) && pointInArea(location, c.feature.geometry));
 }
 

@@ -10,6 +10,7 @@ const TABLE: Record<Permission, Record<Role, boolean>> = {
   maintenance: { viewer: false, operator: true, gridworker: false, admin: true },
   reloadRules: { viewer: false, operator: false, gridworker: false, admin: true },
   audit: { viewer: false, operator: false, gridworker: false, admin: true },
+  markSpam: { viewer: false, operator: true, gridworker: false, admin: true },
 };
 
 describe('can(role, permission)', () => {

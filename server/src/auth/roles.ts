@@ -11,6 +11,7 @@ export const PERMISSION_WORDS: Record<Permission, string> = {
   maintenance: 'start or end maintenance windows',
   reloadRules: 'reload the alert rules',
   audit: 'read the audit log',
+  markSpam: 'mark residents\' reports as spam',
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -32,6 +32,8 @@ import { openDataRouter } from './open-data.router.js';
 import { readingsExportRouter } from './readings-export.router.js';
 import { rejectionsRouter } from './rejections.router.js';
 import { replayRouter } from './replay.router.js';
+import { publicReportsRouter, reportsRouter } from './reports.router.js';
+import type { ReportIntake } from '../reports/intake.js';
 import { cors, securityHeaders } from './security.js';
 
 /** The largest JSON body the API reads (a resolve note, a maintenance window: a few hundred bytes). */
@@ -57,6 +59,8 @@ export interface AppDeps {
   trustProxy?: TrustProxy;
   /** Cluster mode: alerts from the city-wide alert stream (default: this process's manager and log). */
   alertService?: AlertService;
+  /** Residents' reports (REPORTS=on); null or absent: their routes answer 404 CG_REPORTS_OFF. */
+  reports?: ReportIntake | null;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -67,12 +71,12 @@ export function buildApp(deps: AppDeps): Express {
   app.use(securityHeaders(), cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: BODY_LIMIT }));
 
-  app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter(), openDataRouter(deps)); // open
+  app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter(), openDataRouter(deps), publicReportsRouter(deps)); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
   const exports = new ExportSlots(); // the CSV exports being written, shared by the routes that write them
   app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), readingsExportRouter(deps, exports), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), replayRouter(deps));
   // the history before alertsRouter, whose /alerts/:id would take "history" for an alert id
-  app.use('/api', historyRouter(deps, exports), alertsRouter(deps), auditRouter(deps));
+  app.use('/api', historyRouter(deps, exports), alertsRouter(deps), auditRouter(deps), reportsRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });

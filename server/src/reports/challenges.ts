@@ -43,6 +43,19 @@ export class MemorySpentChallenges implements SpentChallenges {
   }
 }
 
+/**
+ * In Redis (cluster mode): every replica spends from one list, so work done once is accepted once in
+ * all. One key a challenge, `SET NX` with the challenge's own expiry: Redis forgets it then.
+ */
+export class RedisSpentChallenges implements SpentChallenges {
+  constructor(private readonly redis: { set(key: string, value: string, options?: object): Promise<string | null> }) {}
+
+  async claim(challenge: string, expiresAt: number): Promise<boolean> {
+    const key = `citygrid:report-challenge:${createHmac('sha256', 'citygrid').update(challenge).digest('base64url').slice(0, 22)}`;
+    return (await this.redis.set(key, '1', { condition: 'NX', expiration: { type: 'PXAT', value: expiresAt } })) === 'OK';
+  }
+}
+
 export class ChallengeBusyError extends Error {
   constructor() {
     super('Too many reports are being filed right now; try again in a few minutes');

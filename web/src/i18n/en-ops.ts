@@ -94,7 +94,7 @@ export const enOps: typeof zhCNOps = {
   },
   auditAction: {
     login: 'Signed in', login_failed: 'Sign-in failed', logout: 'Signed out', acknowledge: 'Acknowledged', resolve: 'Resolved',
-    maintenance_start: 'Maintenance started', maintenance_end: 'Maintenance ended', rules_reload: 'Rules reloaded', export: 'Exported CSV',
+    maintenance_start: 'Maintenance started', maintenance_end: 'Maintenance ended', rules_reload: 'Rules reloaded', export: 'Exported CSV', report_spam: 'Report marked as spam',
   },
   scores: {
     title: 'Scores',

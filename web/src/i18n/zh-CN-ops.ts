@@ -92,7 +92,7 @@ export const zhCNOps = {
   },
   auditAction: {
     login: '登录', login_failed: '登录失败', logout: '退出', acknowledge: '签收告警', resolve: '处置告警',
-    maintenance_start: '开始维护', maintenance_end: '结束维护', rules_reload: '重载规则', export: '导出 CSV',
+    maintenance_start: '开始维护', maintenance_end: '结束维护', rules_reload: '重载规则', export: '导出 CSV', report_spam: '标记举报为垃圾',
   },
   scores: {
     title: '考核评分',

@@ -1,0 +1,133 @@
+// Where residents' reports are kept: DATA_DIR/reports.db under `npm start`, Redis in cluster mode
+// (redis-report-store.ts), so that a receipt filed through one replica is found through any other.
+// Both keep the same record and pass the same suite (report-store.cases.ts). A report's text is kept
+// masked (contract/src/reports.ts) and never published; `fingerprint` folds the same report filed
+// again (same cell, category and text) into the first within FOLD_MS.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ReportCategory, ReportStatus, ReportView } from '@citygrid/contract';
+
+export const REPORTS_FILE = 'reports.db';
+/** The same report filed again within this long is folded into the first (its copies counted). */
+export const FOLD_MS = 60 * 60_000;
+/** What a report's text becomes after RETAIN_REPORT_TEXT_DAYS. */
+export const removedText = (days: number) => `(text removed after ${days} days)`;
+
+export interface StoredReport {
+  receipt: string;
+  category: ReportCategory;
+  cell: string;
+  district: string;
+  text: string;
+  filedAt: number;
+  status: ReportStatus;
+  copies: number;
+  spamBy: string | null;
+  spamAt: number | null;
+  fingerprint: string;
+}
+
+export interface ReportQuery {
+  /** Only these cells (a grid worker's); null: all. */
+  cells: ReadonlySet<string> | null;
+  limit: number;
+  /** Only reports filed before this (paging, newest first). */
+  before?: number;
+}
+
+export interface ReportStore {
+  /** Files `report`, unless one with its fingerprint was filed since `foldSince`: then that one, with one more copy. */
+  file(report: StoredReport, foldSince: number): Promise<{ report: StoredReport; folded: boolean }>;
+  get(receipt: string): Promise<StoredReport | null>;
+  /** Marks a report as spam, once (the first marking is kept); null if there is no such report. */
+  markSpam(receipt: string, by: string, at: number): Promise<StoredReport | null>;
+  /** Newest first. */
+  list(query: ReportQuery): Promise<StoredReport[]>;
+  /**
+   * Retention (RETAIN_REPORT_TEXT_DAYS): the texts of up to `batch` reports filed before `cutoff` are
+   * replaced by `placeholder` (the report, its place, category and status stay); `more` when a batch was full.
+   */
+  removeTextsBefore(cutoff: number, placeholder: string, batch: number): Promise<{ removed: number; more: boolean }>;
+  close(): Promise<void>;
+}
+
+export function viewOf(r: StoredReport): ReportView {
+  return { receipt: r.receipt, status: r.status, category: r.category, cell: r.cell, district: r.district, filedAt: r.filedAt, text: r.text, copies: r.copies, spamBy: r.spamBy, spamAt: r.spamAt };
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS reports (
+  receipt TEXT PRIMARY KEY, category TEXT NOT NULL, cell TEXT NOT NULL, district TEXT NOT NULL, text TEXT NOT NULL,
+  filed_at INTEGER NOT NULL, status TEXT NOT NULL, copies INTEGER NOT NULL DEFAULT 0, spam_by TEXT, spam_at INTEGER,
+  fingerprint TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_filed ON reports (filed_at);
+CREATE INDEX IF NOT EXISTS reports_fingerprint ON reports (fingerprint, filed_at);
+`;
+
+interface Row { receipt: string; category: string; cell: string; district: string; text: string; filed_at: number; status: string; copies: number; spam_by: string | null; spam_at: number | null; fingerprint: string }
+
+const fromRow = (r: Row): StoredReport => ({
+  receipt: r.receipt, category: r.category as ReportCategory, cell: r.cell, district: r.district, text: r.text, filedAt: r.filed_at,
+  status: r.status as ReportStatus, copies: r.copies, spamBy: r.spam_by, spamAt: r.spam_at, fingerprint: r.fingerprint,
+});
+
+export class SqliteReportStore implements ReportStore {
+  private readonly db: Database.Database;
+  private readonly fileTx: (report: StoredReport, foldSince: number) => { report: StoredReport; folded: boolean };
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    const earlier = this.db.prepare('SELECT * FROM reports WHERE fingerprint = ? AND filed_at >= ? ORDER BY filed_at LIMIT 1');
+    const copy = this.db.prepare('UPDATE reports SET copies = copies + 1 WHERE receipt = ?');
+    const insert = this.db.prepare('INSERT INTO reports (receipt, category, cell, district, text, filed_at, status, copies, spam_by, spam_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.fileTx = this.db.transaction((r: StoredReport, foldSince: number) => {
+      const first = earlier.get(r.fingerprint, foldSince) as Row | undefined;
+      if (first) {
+        copy.run(first.receipt);
+        return { report: { ...fromRow(first), copies: first.copies + 1 }, folded: true };
+      }
+      insert.run(r.receipt, r.category, r.cell, r.district, r.text, r.filedAt, r.status, r.copies, r.spamBy, r.spamAt, r.fingerprint);
+      return { report: r, folded: false };
+    });
+  }
+
+  async file(report: StoredReport, foldSince: number): Promise<{ report: StoredReport; folded: boolean }> {
+    return this.fileTx(report, foldSince);
+  }
+
+  async get(receipt: string): Promise<StoredReport | null> {
+    const row = this.db.prepare('SELECT * FROM reports WHERE receipt = ?').get(receipt) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async markSpam(receipt: string, by: string, at: number): Promise<StoredReport | null> {
+    this.db.prepare("UPDATE reports SET status = 'spam', spam_by = ?, spam_at = ? WHERE receipt = ? AND status <> 'spam'").run(by, at, receipt);
+    return this.get(receipt);
+  }
+
+  async list(q: ReportQuery): Promise<StoredReport[]> {
+    const cells = q.cells ? [...q.cells] : null;
+    if (cells && !cells.length) return [];
+    const where = [q.before !== undefined ? 'filed_at < @before' : '', cells ? `cell IN (${cells.map((_, i) => `@c${i}`).join(', ')})` : ''].filter(Boolean);
+    const params: Record<string, unknown> = { limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}) };
+    cells?.forEach((c, i) => { params[`c${i}`] = c; });
+    const rows = this.db.prepare(`SELECT * FROM reports ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY filed_at DESC, receipt DESC LIMIT @limit`).all(params) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async removeTextsBefore(cutoff: number, placeholder: string, batch: number): Promise<{ removed: number; more: boolean }> {
+    const removed = this.db.prepare(`UPDATE reports SET text = @placeholder WHERE receipt IN (
+      SELECT receipt FROM reports WHERE filed_at < @cutoff AND text NOT LIKE '(text removed after %' ORDER BY filed_at LIMIT @batch)`).run({ cutoff, placeholder, batch }).changes;
+    return { removed, more: removed === batch };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
