@@ -75,7 +75,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     REPORTS: envFlag(false),
     RETAIN_REPORT_TEXT_DAYS: days(180),
     REPORT_POW_BITS: z.string().regex(/^\d+$/, 'must be a whole number of bits, like 18').transform(Number)
-      .refine((n) => n >= 1 && n <= 28, 'must be 1 to 28 (bits of proof-of-work; 18 takes a phone a second or two)').default(18),
+      .refine((n) => n >= 1 && n <= 28, 'must be 1 to 28 (bits of proof-of-work; 18 takes a phone a few seconds)').default(18),
     WEB_DIST: z.string().default('./web/dist'),
     CORS_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
       .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)), 'must be a comma-separated list of origins like https://ops.example.org (scheme, host, optional port; no path)'),
