@@ -1,7 +1,7 @@
 // Proves the dashboard is usable by everyone on duty (issue 15 step 10): axe-core finds no serious or
 // critical WCAG 2.1 A/AA violation on any view in either language (sign-in, control room, an alert's
 // page, scores, audit, maintenance, history, a cell's page, the wall, the phone view, the public
-// conditions page); the alert feed
+// conditions page, the report page); the alert feed
 // works by keyboard alone (move, acknowledge, resolve, dispatch); the phone's touch targets are at least
 // 44 px; and the warning level is always written beside its colour.
 import type { MqttClient } from 'mqtt';
@@ -68,6 +68,15 @@ for (const locale of ['zh-CN', 'en-US']) {
       const page = await open(locale);
       await page.goto(system.baseUrl);
       await page.getByTestId('login-form').waitFor();
+      const problems = await seriousViolations(page);
+      expect(problems, describeProblems(problems)).toEqual([]);
+      await page.context().close();
+    });
+
+    it('finds nothing serious on the report page (no sign-in, a phone)', async () => {
+      const page = await open(locale, true);
+      await page.goto(`${system.baseUrl}/#/report`);
+      await page.getByTestId('report-map').waitFor({ timeout: WAIT });
       const problems = await seriousViolations(page);
       expect(problems, describeProblems(problems)).toEqual([]);
       await page.context().close();

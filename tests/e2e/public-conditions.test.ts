@@ -75,3 +75,8 @@ it('shows no person and no device: no name, username or phone from people.yaml, 
   for (const v of names) expect(html, `"${v}" on the public page`).not.toContain(v);
   for (const d of system.city.devices) expect(text).not.toContain(d.id);
 });
+
+it('says on the report page that this city does not take reports (REPORTS off, the default)', async () => {
+  await page.goto(`${system.baseUrl}/#/report/ABCD-EFGH`);
+  await page.getByTestId('report-off').waitFor({ timeout: WAIT });
+});

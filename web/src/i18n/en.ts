@@ -7,6 +7,7 @@ import { enReplay } from './en-replay';
 import { enReach } from './en-reach';
 import { enHistory } from './en-history';
 import { enPublic } from './en-public';
+import { enReport } from './en-report';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -17,6 +18,7 @@ const en: Messages = {
   ...enReach,
   ...enHistory,
   ...enPublic,
+  ...enReport,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',

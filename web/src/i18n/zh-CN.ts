@@ -7,6 +7,7 @@ import { zhCNReplay } from './zh-CN-replay';
 import { zhCNReach } from './zh-CN-reach';
 import { zhCNHistory } from './zh-CN-history';
 import { zhCNPublic } from './zh-CN-public';
+import { zhCNReport } from './zh-CN-report';
 
 const zhCN = {
   ...zhCNOps,
@@ -16,6 +17,7 @@ const zhCN = {
   ...zhCNReach,
   ...zhCNHistory,
   ...zhCNPublic,
+  ...zhCNReport,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
