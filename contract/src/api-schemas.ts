@@ -220,7 +220,7 @@ export const openIndexSchema = z.object({
   licence,
   aggregation: z.object({
     period: z.literal('PT1H'), spatialUnit: z.literal('grid cell'), timeZone: z.literal('UTC'),
-    metrics: z.string(), alerts: z.string(), days: z.string(),
+    metrics: z.string(), alerts: z.string(), reports: z.string().optional(), days: z.string(),
   }),
   neverPublished: z.array(z.string()),
   limits: z.object({ requestsPerMinute: z.number().int(), daysPerRequest: z.literal(1), maxDaysBack: z.number().int() }),

@@ -28,6 +28,8 @@ export const OPEN_DATA_LIMITS = {
 export const OPEN_HOURLY_COLUMNS = ['hour_start_utc', 'cell', 'district', 'metric', 'unit', 'min', 'mean', 'max', 'count'] as const;
 /** The CSV columns of GET /api/open/alerts-hourly.csv (one row per hour and grid cell where an alert fired). */
 export const OPEN_ALERTS_COLUMNS = ['hour_start_utc', 'cell', 'district', 'red', 'orange', 'yellow', 'blue'] as const;
+/** The CSV columns of GET /api/open/reports-hourly.csv (one row per hour, grid cell and category with a report; spam not counted). */
+export const OPEN_REPORTS_COLUMNS = ['hour_start_utc', 'cell', 'district', 'category', 'reports'] as const;
 /** The CSV columns of GET /api/open/devices/:id/hourly.csv (one row per hour and metric of the device). */
 export const OPEN_DEVICE_COLUMNS = ['hour_start_utc', 'device', 'cell', 'district', 'metric', 'unit', 'min', 'mean', 'max', 'count'] as const;
 
@@ -66,6 +68,8 @@ export interface OpenIndex {
     timeZone: 'UTC';
     metrics: string;
     alerts: string;
+    /** When the city takes residents' reports (REPORTS=on). */
+    reports?: string;
     days: string;
   };
   neverPublished: string[];

@@ -153,6 +153,10 @@ export const API_ROUTES: RouteSpec[] = [
     method: 'get', path: '/api/open/hourly.jsonld', summary: 'Open data: the same day as NGSI-LD entities (FIWARE Smart Data Models AirQualityObserved, NoiseLevelObserved, WaterObserved, WeatherObserved, Alert; keyValues form) (open)', roles: 'open', status: 200, jsonld: true,
     errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
   },
+  {
+    method: 'get', path: '/api/open/reports-hourly.csv', summary: 'Open data: residents\' reports filed per UTC hour, grid cell and category (never their texts; spam not counted), for one UTC day (open; REPORTS=on)', roles: 'open', status: 200, csv: true,
+    errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'REPORTS_OFF'], query: [openDate],
+  },
   { method: 'get', path: '/api/open/conditions', summary: 'Open data: each grid cell\'s worst condition over the last hour, and open alerts by colour per district (open)', roles: 'open', status: 200, response: S.openConditionsSchema, errors: ['OPEN_RATE_LIMITED', 'STORE_UNAVAILABLE'] },
   { method: 'get', path: '/api/open/city', summary: 'Open data: the districts and grid cells (ids, names, outlines; no devices, no people) (open)', roles: 'open', status: 200, response: S.openCitySchema, errors: ['OPEN_RATE_LIMITED'] },
   {

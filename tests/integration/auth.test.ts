@@ -140,6 +140,7 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/open/alerts-hourly.csv': [{ expect: read, none: 200 }],
   'GET /api/open/hourly.jsonld': [{ expect: read, none: 200 }],
   'GET /api/open/conditions': [{ expect: read, none: 200 }],
+  'GET /api/open/reports-hourly.csv': [{ expect: read, none: 200 }],
   'GET /api/open/city': [{ expect: read, none: 200 }],
   'GET /api/open/devices/:id/hourly.csv': [{ path: () => `/api/open/devices/${city.A.id}/hourly.csv`, expect: { viewer: 404, gridworker: 404, operator: 404, admin: 404 }, none: 404 }],
   // residents' reports (reports.test.ts tests what they answer; REPORTS=on in this city): an empty body

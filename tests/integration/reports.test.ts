@@ -152,6 +152,27 @@ describe('signed in', () => {
   });
 });
 
+describe('the open data', () => {
+  it('counts the reports per hour, cell and category without their texts, spam left out', async () => {
+    const text = 'pothole full of water outside number 12';
+    const r = await file('203.0.113.20', { category: 'waterlogging', cell: otherCell.id, text });
+    const spam = await file('203.0.113.21', { category: 'waterlogging', cell: otherCell.id, text: 'win a prize' });
+    await sendJson(`${system.baseUrl}/api/reports/${spam.body.receipt}/spam`, {}, await login(system.baseUrl, 'operator'));
+    const today = new Date(r.body.filedAt).toISOString().slice(0, 10);
+    const res = await fetch(`${system.baseUrl}/api/open/reports-hourly.csv?date=${today}`);
+    expect(res.status).toBe(200);
+    const body = (await res.text()).replace(/^\uFEFF/, '');
+    const rows = body.trim().split('\r\n').map((l) => l.split(','));
+    expect(rows[0]).toEqual(['hour_start_utc', 'cell', 'district', 'category', 'reports']);
+    const hour = new Date(Math.floor(r.body.filedAt / 3_600_000) * 3_600_000).toISOString().replace('.000Z', 'Z');
+    // every waterlogging report of that cell filed this hour, this one included and the spam not
+    const mine = rows.find((x) => x[0] === hour && x[1] === otherCell.id && x[3] === 'waterlogging');
+    expect(mine).toEqual([hour, otherCell.id, otherCell.district, 'waterlogging', '1']);
+    expect(body).not.toContain('pothole');
+    expect(body).not.toContain('prize');
+  });
+});
+
 describe('retention', () => {
   it('replaces the text of a report older than RETAIN_REPORT_TEXT_DAYS when the server starts, and keeps the report', async () => {
     const data = tempDir();

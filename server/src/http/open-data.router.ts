@@ -6,7 +6,7 @@
 // rate limit (429 with Retry-After), and every request counted in citygrid_open_requests_total.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
-  OPEN_ALERTS_COLUMNS, OPEN_DATA_LIMITS, OPEN_DEVICE_COLUMNS, OPEN_HOURLY_COLUMNS, SEVERITIES,
+  OPEN_ALERTS_COLUMNS, OPEN_DATA_LIMITS, OPEN_DEVICE_COLUMNS, OPEN_HOURLY_COLUMNS, OPEN_REPORTS_COLUMNS, SEVERITIES,
   type OpenConditions, type OpenIndex, type Severity,
 } from '@citygrid/contract';
 import { Counter, type Registry } from 'prom-client';
@@ -40,7 +40,7 @@ export function openDataRouter(deps: AppDeps, options: OpenDataRouterOptions = {
   const router = Router();
   const now = options.now ?? Date.now;
   const alerts = deps.alertService ?? localAlertService(deps.alerting);
-  const open = new OpenDataService({ city: deps.city, store: deps.store, alerts, now });
+  const open = new OpenDataService({ city: deps.city, store: deps.store, alerts, now, reports: deps.reports ?? null });
   const counter = requestCounter(deps.metricsRegistry as Registry | undefined);
   const maxDaysBack = OPEN_DATA_LIMITS.maxDaysBack;
   const perWindow = options.requestsPerWindow ?? OPEN_DATA_LIMITS.requestsPerWindow;
@@ -68,9 +68,9 @@ export function openDataRouter(deps: AppDeps, options: OpenDataRouterOptions = {
   const cacheFor = (res: Response, day: OpenDay | null) => {
     res.set('Cache-Control', day?.complete ? 'public, max-age=86400' : `public, max-age=${Math.round(OPEN_DATA_LIMITS.freshMs / 1000)}`);
   };
-  const csv = (res: Response, name: string, day: OpenDay, header: readonly string[], rows: (string | number)[][]) => {
+  const csv = (res: Response, name: string, day: OpenDay, header: readonly string[], rows: (string | number)[][], aggregation = 'hourly per grid cell, UTC hours; min, mean, max and count of readings per metric') => {
     cacheFor(res, day);
-    res.set('X-Aggregation', 'hourly per grid cell, UTC hours; min, mean, max and count of readings per metric');
+    res.set('X-Aggregation', aggregation);
     res.type('text/csv; charset=utf-8').attachment(`${name}-${day.date}.csv`);
     let body = BOM + csvLine(header);
     for (const r of rows) body += csvLine(r);
@@ -89,6 +89,7 @@ export function openDataRouter(deps: AppDeps, options: OpenDataRouterOptions = {
         timeZone: 'UTC',
         metrics: 'For every UTC hour, grid cell and metric: the lowest, mean and highest value and the number of readings of all the cell\'s devices in that hour (booleans as 0/1, so their mean is the share of readings that were true).',
         alerts: 'For every UTC hour and grid cell: how many alerts of each colour (red, orange, yellow, blue) became firing in that hour. No alert texts, notes or names.',
+        ...(deps.reports ? { reports: 'For every UTC hour, grid cell and category: how many residents\' reports were filed (the same report filed again within an hour counts once; spam is not counted). Never their texts.' } : {}),
         days: `One UTC day per request (?date=YYYY-MM-DD, default: yesterday, the last complete day); today is allowed and is partial. Days back to ${maxDaysBack} days ago; a day older than the store keeps readings (RETENTION, 30 days by default) has no rows.`,
       },
       neverPublished: [
@@ -104,6 +105,7 @@ export function openDataRouter(deps: AppDeps, options: OpenDataRouterOptions = {
         { rel: 'license', href: licence.url, type: 'text/html', title: `${licence.name}; attribution: ${licence.attribution}` },
         { rel: 'data', href: '/api/open/hourly.csv', type: 'text/csv', title: `Hourly aggregates per cell and metric (?date=YYYY-MM-DD); columns: ${OPEN_HOURLY_COLUMNS.join(', ')}` },
         { rel: 'data', href: '/api/open/alerts-hourly.csv', type: 'text/csv', title: `Alerts fired per cell and hour by colour (?date=YYYY-MM-DD); columns: ${OPEN_ALERTS_COLUMNS.join(', ')}` },
+        ...(deps.reports ? [{ rel: 'data', href: '/api/open/reports-hourly.csv', type: 'text/csv', title: `Residents' reports per cell, hour and category (?date=YYYY-MM-DD); columns: ${OPEN_REPORTS_COLUMNS.join(', ')}` }] : []),
         { rel: 'data', href: '/api/open/hourly.jsonld', type: 'application/ld+json', title: `The same as NGSI-LD entities (FIWARE Smart Data Models ${[...new Set(Object.values(MODEL_OF))].join(', ')} and Alert, keyValues form). ${AGGREGATION_NOTE}` },
         { rel: 'data', href: '/api/open/conditions', type: 'application/json', title: 'The last hour: each cell\'s worst condition, and open alerts by colour per district' },
         { rel: 'data', href: '/api/open/city', type: 'application/geo+json', title: 'The districts and grid cells (ids, names, outlines)' },
@@ -131,6 +133,13 @@ export function openDataRouter(deps: AppDeps, options: OpenDataRouterOptions = {
       row.counts[a.severity] += a.count;
     }
     csv(res, 'alerts-hourly', day, OPEN_ALERTS_COLUMNS, [...rows.values()].map((r) => [iso(r.hour), r.cell, r.district, ...SEVERITIES.map((s) => r.counts[s])]));
+  });
+
+  router.get('/open/reports-hourly.csv', guard('reports-hourly.csv'), async (req, res) => {
+    if (!deps.reports) throw Errors.REPORTS_OFF();
+    const day = dayOf(req);
+    const data = await open.day(day);
+    csv(res, 'reports-hourly', day, OPEN_REPORTS_COLUMNS, data.reports.map((r) => [iso(r.hour), r.cell, r.district, r.category, r.count]), 'hourly per grid cell and category, UTC hours; reports filed (a folded copy counts once, spam not at all)');
   });
 
   router.get('/open/hourly.jsonld', guard('hourly.jsonld'), async (req, res) => {

@@ -7,7 +7,7 @@
 // back (429), so no number of clients makes the server read more than one day at a time.
 import {
   CATALOGUE, OPEN_DATA_LICENCE, OPEN_DATA_LIMITS, SENSOR_KINDS, SEVERITIES, conditionOfMetric, openDataAttribution,
-  type Alert, type CityMeta, type Condition, type DeviceKind, type MetricSpec, type OpenCity, type OpenConditions, type SensorKind, type Severity,
+  type Alert, type CityMeta, type Condition, type DeviceKind, type MetricSpec, type OpenCity, type OpenConditions, type ReportCategory, type SensorKind, type Severity,
 } from '@citygrid/contract';
 import type { City, CityDevice } from '@citygrid/contract/node';
 import type { AlertService } from '../alerts/service.js';
@@ -49,7 +49,10 @@ export interface CellMetricRow {
 /** Alerts that fired in one hour in one cell, of one colour and one category (from the kinds of their devices). */
 export interface CellAlertRow { hour: number; cell: string; district: string; severity: Severity; category: AlertCategory; count: number }
 
-export interface DayData { day: OpenDay; generatedAt: number; metrics: CellMetricRow[]; alerts: CellAlertRow[] }
+/** Residents' reports filed in one hour in one cell, of one category (spam not counted). */
+export interface CellReportRow { hour: number; cell: string; district: string; category: ReportCategory; count: number }
+
+export interface DayData { day: OpenDay; generatedAt: number; metrics: CellMetricRow[]; alerts: CellAlertRow[]; reports: CellReportRow[] }
 
 export interface DeviceDayData { day: OpenDay; generatedAt: number; device: CityDevice; metrics: CellMetricRow[] }
 
@@ -73,6 +76,8 @@ export interface OpenDataOptions {
   city: City;
   store: TimeSeriesStore;
   alerts: AlertService;
+  /** Residents' reports (REPORTS=on): their counts per hour, cell and category. */
+  reports?: { countsByHour(from: number, to: number): Promise<CellReportRow[]> } | null;
   now?: () => number;
   cachedDays?: number;
   /** The most rows (metric and alert rows of the days and devices cached) the cache holds in all. */
@@ -217,7 +222,8 @@ export class OpenDataService {
   private async computeDay(day: OpenDay): Promise<DayData> {
     const metrics = await this.hourly(day.from, day.to);
     const alerts = this.alertsFired(day.from, day.to);
-    return { day, generatedAt: this.now(), metrics, alerts };
+    const reports = this.o.reports ? (await this.o.reports.countsByHour(day.from, day.to)).filter((r) => this.city.cellsById.has(r.cell)) : [];
+    return { day, generatedAt: this.now(), metrics, alerts, reports };
   }
 
   /** Alerts that became firing within [from, to), counted per hour, cell, colour and category. */
@@ -286,8 +292,8 @@ const RANK: Record<Condition, number> = { ok: 0, warn: 1, alarm: 2 };
 
 /** What a cached answer weighs: its rows (a day's metrics and alerts, the cells of the conditions). */
 function rowsOf(v: unknown): number {
-  const x = v as { metrics?: unknown[]; alerts?: unknown[]; cells?: unknown[] };
-  return (x.metrics?.length ?? 0) + (x.alerts?.length ?? 0) + (x.cells?.length ?? 0) + 1;
+  const x = v as { metrics?: unknown[]; alerts?: unknown[]; reports?: unknown[]; cells?: unknown[] };
+  return (x.metrics?.length ?? 0) + (x.alerts?.length ?? 0) + (x.reports?.length ?? 0) + (x.cells?.length ?? 0) + 1;
 }
 
 /** The worst condition any reading of the hour had, from its lowest and highest value. */

@@ -15,7 +15,7 @@ import { addressKey } from '../auth/login-limiter.js';
 import { Errors, HttpError } from '../errors.js';
 import { AddressLimiter } from '../open-data/rate-limit.js';
 import { ChallengeBusyError, type Challenges } from './challenges.js';
-import { FOLD_MS, viewOf, type ReportStore, type StoredReport } from './report-store.js';
+import { FOLD_MS, viewOf, type ReportHourCount, type ReportStore, type StoredReport } from './report-store.js';
 
 /** The budgets, per replica (cluster mode: each replica counts its own). */
 export const REPORT_LIMITS = {
@@ -133,6 +133,11 @@ export class ReportIntake {
   async get(code: string): Promise<ReportView | null> {
     const r = RECEIPT_PATTERN.test(code) ? await this.o.store.get(code) : null;
     return r ? viewOf(r) : null;
+  }
+
+  /** Reports per UTC hour, cell and category in [from, to), spam left out: for the open data. */
+  countsByHour(from: number, to: number): Promise<ReportHourCount[]> {
+    return this.o.store.countsByHour(from, to);
   }
 
   /** Marks a report as spam; null if there is none. The caller audits it. */

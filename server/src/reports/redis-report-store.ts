@@ -2,7 +2,10 @@
 // marked as spam through any other. One key a report (JSON), a sorted set of all by filing time (for
 // the list), and a fingerprint key that lives for the folding window and names the first report:
 // filing is one Lua script, so two replicas racing with the same report fold it once.
-import type { ReportStore, ReportQuery, StoredReport } from './report-store.js';
+import type { ReportHourCount, ReportStore, ReportQuery, StoredReport } from './report-store.js';
+
+/** The most reports one open-data request counts. */
+const MAX_COUNTED = 200_000;
 
 /** What this store uses of a node-redis client (the server's). */
 export interface RedisReportCommands {
@@ -110,6 +113,28 @@ export class RedisReportStore implements ReportStore {
       if (receipts.length < 200) break;
     }
     return out;
+  }
+
+  async countsByHour(from: number, to: number): Promise<ReportHourCount[]> {
+    const counts = new Map<string, ReportHourCount>();
+    // at most MAX_COUNTED reports a request (a cell takes at most 60 an hour after folding)
+    for (let offset = 0; offset < MAX_COUNTED; offset += 500) {
+      const receipts = await this.redis.sendCommand(['ZRANGE', BY_TIME, String(from), `(${to}`, 'BYSCORE', 'LIMIT', String(offset), '500']) as string[];
+      if (!receipts.length) break;
+      const values = await this.redis.sendCommand(['MGET', ...receipts.map((r) => REPORT + r)]) as (string | null)[];
+      for (const v of values) {
+        if (!v) continue;
+        const r = parse(v);
+        if (r.status === 'spam') continue;
+        const hour = Math.floor(r.filedAt / 3_600_000) * 3_600_000;
+        const key = `${hour}\0${r.cell}\0${r.category}`;
+        const c = counts.get(key);
+        if (c) c.count++;
+        else counts.set(key, { hour, cell: r.cell, district: r.district, category: r.category, count: 1 });
+      }
+      if (receipts.length < 500) break;
+    }
+    return [...counts.values()].sort((a, b) => a.hour - b.hour || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : 0) || (a.category < b.category ? -1 : 1));
   }
 
   async removeTextsBefore(cutoff: number, placeholder: string, batch: number): Promise<{ removed: number; more: boolean }> {

@@ -63,6 +63,24 @@ export function reportStoreCases(name: string, open: () => Promise<ReportStore>)
       expect((await store.removeTextsBefore(t0 + 500, '(text removed after 180 days)', 2)).removed, 'nothing left to remove').toBe(0);
     });
 
+    it('counts reports per UTC hour, cell and category in a range, spam left out', async () => {
+      const store = await open();
+      const h = Math.floor((2_000_000_000_000 + Math.floor(Math.random() * 1e6) * 3_600_000) / 3_600_000) * 3_600_000;
+      const cellA = `count-a-${h}`, cellB = `count-b-${h}`;
+      const filed = [
+        report({ cell: cellA, category: 'noise', filedAt: h + 1 }), report({ cell: cellA, category: 'noise', filedAt: h + 2 }),
+        report({ cell: cellA, category: 'waterlogging', filedAt: h + 3 }), report({ cell: cellB, category: 'noise', filedAt: h + 3_600_000 }),
+        report({ cell: cellB, category: 'noise', filedAt: h + 3_600_001 }), report({ cell: cellA, category: 'noise', filedAt: h + 2 * 3_600_000 }),
+      ];
+      for (const r of filed) await store.file(r, 0);
+      await store.markSpam(filed[4]!.receipt, 'operator', h + 3_600_002);
+      expect(await store.countsByHour(h, h + 2 * 3_600_000)).toEqual([
+        { hour: h, cell: cellA, district: 'd-1', category: 'noise', count: 2 },
+        { hour: h, cell: cellA, district: 'd-1', category: 'waterlogging', count: 1 },
+        { hour: h + 3_600_000, cell: cellB, district: 'd-1', category: 'noise', count: 1 },
+      ]);
+    });
+
     it('lists newest first, within the cells asked, a page at a time', async () => {
       const store = await open();
       const base = 1_900_000_000_000 + Math.floor(Math.random() * 1e9);

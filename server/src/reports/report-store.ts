@@ -36,6 +36,9 @@ export interface ReportQuery {
   before?: number;
 }
 
+/** Reports filed in one UTC hour in one cell of one category (spam not counted). */
+export interface ReportHourCount { hour: number; cell: string; district: string; category: ReportCategory; count: number }
+
 export interface ReportStore {
   /** Files `report`, unless one with its fingerprint was filed since `foldSince`: then that one, with one more copy. */
   file(report: StoredReport, foldSince: number): Promise<{ report: StoredReport; folded: boolean }>;
@@ -44,6 +47,8 @@ export interface ReportStore {
   markSpam(receipt: string, by: string, at: number): Promise<StoredReport | null>;
   /** Newest first. */
   list(query: ReportQuery): Promise<StoredReport[]>;
+  /** Reports filed in [from, to) per UTC hour, cell and category, spam left out (the open data). */
+  countsByHour(from: number, to: number): Promise<ReportHourCount[]>;
   /**
    * Retention (RETAIN_REPORT_TEXT_DAYS): the texts of up to `batch` reports filed before `cutoff` are
    * replaced by `placeholder` (the report, its place, category and status stay); `more` when a batch was full.
@@ -119,6 +124,11 @@ export class SqliteReportStore implements ReportStore {
     cells?.forEach((c, i) => { params[`c${i}`] = c; });
     const rows = this.db.prepare(`SELECT * FROM reports ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY filed_at DESC, receipt DESC LIMIT @limit`).all(params) as Row[];
     return rows.map(fromRow);
+  }
+
+  async countsByHour(from: number, to: number): Promise<ReportHourCount[]> {
+    return this.db.prepare(`SELECT (filed_at / 3600000) * 3600000 AS hour, cell, district, category, COUNT(*) AS count FROM reports
+      WHERE filed_at >= ? AND filed_at < ? AND status <> 'spam' GROUP BY hour, cell, district, category ORDER BY hour, cell, category`).all(from, to) as ReportHourCount[];
   }
 
   async removeTextsBefore(cutoff: number, placeholder: string, batch: number): Promise<{ removed: number; more: boolean }> {
