@@ -73,23 +73,16 @@ for (const locale of ['zh-CN', 'en-US']) {
       await page.context().close();
     });
 
-    it('finds nothing serious on the report page (no sign-in, a phone)', async () => {
-      const page = await open(locale, true);
-      await page.goto(`${system.baseUrl}/#/report`);
-      await page.getByTestId('report-map').waitFor({ timeout: WAIT });
-      const problems = await seriousViolations(page);
-      expect(problems, describeProblems(problems)).toEqual([]);
-      await page.context().close();
-    });
-
-    it('finds nothing serious on the public conditions page (no sign-in, a phone)', async () => {
-      const page = await open(locale, true);
-      await page.goto(`${system.baseUrl}/#/public`);
-      await page.getByTestId('public-districts').waitFor({ timeout: WAIT });
-      const problems = await seriousViolations(page);
-      expect(problems, describeProblems(problems)).toEqual([]);
-      await page.context().close();
-    });
+    for (const pub of [{ name: 'the report page', hash: '#/report', ready: 'report-map' }, { name: 'the public conditions page', hash: '#/public', ready: 'public-districts' }]) {
+      it(`finds nothing serious on ${pub.name} (no sign-in, a phone)`, async () => {
+        const page = await open(locale, true);
+        await page.goto(`${system.baseUrl}/${pub.hash}`);
+        await page.getByTestId(pub.ready).waitFor({ timeout: WAIT });
+        const problems = await seriousViolations(page);
+        expect(problems, describeProblems(problems)).toEqual([]);
+        await page.context().close();
+      });
+    }
 
     for (const view of VIEWS) {
       it(`finds nothing serious on ${view.name}`, async () => {
