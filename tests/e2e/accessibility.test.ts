@@ -120,11 +120,15 @@ describe('by keyboard alone', () => {
     await waitFor(async () => (await alertById(system.baseUrl, operatorToken, keyboardAlert.id)).state === 'resolved' || null, 'resolved by keyboard', WAIT);
     // dispatch: "d" opens the form with the focus in the person field; the list of people comes late
     // (a slow server): a name typed and sent before it arrives is checked once it has
+    // the feed settles first: the resolved alert moves to the end of the list, and that keyed move
+    // can take the focus away from the form below (arriving late under load, it did in CI)
+    await page.locator(`[data-testid="alert-item"][data-alert-id="${keyboardAlert.id}"][data-state="resolved"]`).waitFor({ timeout: WAIT });
+    await page.evaluate(() => new Promise((r) => { const raf = (globalThis as unknown as { requestAnimationFrame(f: () => void): void }).requestAnimationFrame; raf(() => raf(() => r(null))); }));
     await page.route('**/api/people', async (route) => { await new Promise((r) => setTimeout(r, 1_500)); await route.continue(); });
     const other = alertItem(page, alert.id);
     await other.focus();
     await page.keyboard.press('d');
-    expect(await other.getByTestId('dispatch-to').evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    await expect.poll(() => other.getByTestId('dispatch-to').evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement), { timeout: 2_000 }).toBe(true);
     await page.keyboard.type('gw-jianghan-001');
     await page.keyboard.press('Enter');
     await waitFor(async () => (await alertById(system.baseUrl, operatorToken, alert.id)).assignees.includes('gw-jianghan-001') || null, 'dispatched by keyboard', WAIT);
