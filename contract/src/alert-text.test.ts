@@ -23,6 +23,7 @@ const EXAMPLES: [AlertDetail, string[]][] = [
   [{ key: 'forecast.active', params: { metric: 'level_cm', level: 30, unit: 'cm', eta_min: 12, value: 21.5, slope_per_min: 0.8 } }, ['30 cm', '12', '21.5 cm', '0.8']],
   [{ key: 'camera.active', params: { event: 'illegal_parking', count: 6, window_ms: 600_000, cameras: 2 } }, ['6', '10', '2']],
   [{ key: 'refusals.active', params: { count: 25, window_ms: 600_000, reasons: ['rate_limited'] } }, ['25', 'rate_limited']],
+  [{ key: 'reports.active', params: { category: 'waterlogging', count: 3, window_ms: 1_800_000, corroborated: 'underpass-flooding' } }, ['3', '30', 'underpass-flooding']],
   [{ key: 'composite.active', params: { signals: [{ rule: 'underpass-flooding' }, { camera: 'stalled_vehicle', count: 2 }], within_ms: 600_000 } }, ['underpass-flooding', '2', '10']],
 ];
 

@@ -8,6 +8,7 @@
 // No zod here: the dashboard bundles this module, and zod's schemas probe eval (refused by the CSP).
 import type { CameraEventType } from './catalogue.js';
 import type { RuleDef } from './rules.js';
+import { REPORT_CATEGORY_NAME, type ReportCategory } from './reports.js';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -104,6 +105,7 @@ export type AlertDetail =
   | { key: 'forecast.active'; params: { metric: string; level: number; unit: string; eta_min: number; value: number; slope_per_min: number } }
   | { key: 'camera.active'; params: { event: CameraEventType; count: number; window_ms: number; cameras: number } }
   | { key: 'refusals.active'; params: { count: number; window_ms: number; reasons: string[] } }
+  | { key: 'reports.active'; params: { category: ReportCategory; count: number; window_ms: number; corroborated?: string } }
   | { key: 'composite.active'; params: { signals: CompositeSignal[]; within_ms: number } };
 export type AlertDetailKey = AlertDetail['key'];
 type ParamsOf<K extends AlertDetailKey> = Extract<AlertDetail, { key: K }>['params'];
@@ -160,6 +162,10 @@ const WORDS: Words = {
     en: (p) => `${p.count} messages refused in ${fmtDuration(p.window_ms)} (${p.reasons.join(', ')})`,
     'zh-CN': (p) => `${fmtDuration(p.window_ms, 'zh-CN')}内 ${p.count} 条消息被拒收（${p.reasons.join('、')}）`,
   },
+  'reports.active': {
+    en: (p) => `${p.count} residents' reports of ${REPORT_CATEGORY_NAME.en[p.category].toLowerCase()} in this cell within ${fmtDuration(p.window_ms)}${p.corroborated ? `, and the sensors agree (${p.corroborated})` : ''}`,
+    'zh-CN': (p) => `${fmtDuration(p.window_ms, 'zh-CN')}内本网格居民反映${REPORT_CATEGORY_NAME['zh-CN'][p.category]} ${p.count} 次${p.corroborated ? `，传感器印证（${p.corroborated}）` : ''}`,
+  },
   'composite.active': {
     en: (p) => `${p.signals.map((s) => ('rule' in s ? s.rule : `${s.count} ${s.camera} camera event${s.count > 1 ? 's' : ''}`)).join(' + ')} in the same cell within ${Math.round(p.within_ms / 60_000)} min`,
     'zh-CN': (p) => `同一网格 ${Math.round(p.within_ms / 60_000)} 分钟内同时出现：${p.signals.map((s) => ('rule' in s ? s.rule : `${CAMERA_EVENT_NAME['zh-CN'][s.camera]} ${s.count} 次`)).join(' + ')}`,
@@ -198,6 +204,7 @@ export function generatedTitle(rule: RuleDef, l: Locale): string {
     case 'camera': return zh ? `${CAMERA_EVENT_NAME[l][rule.event]}多发` : `${CAMERA_EVENT_NAME[l][rule.event]} hotspot`;
     case 'refusals': return zh ? '设备消息被拒收' : 'Device messages refused';
     case 'composite': return zh ? '多项信号同时出现' : 'Several signals in one cell';
+    case 'reports': return zh ? `居民反映：${REPORT_CATEGORY_NAME[l][rule.category]}` : `Residents report: ${REPORT_CATEGORY_NAME.en[rule.category].toLowerCase()}`;
   }
 }
 

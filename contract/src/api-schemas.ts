@@ -120,6 +120,7 @@ export const alertDetailKeySchema = z.discriminatedUnion('key', [
   z.object({ key: z.literal('forecast.active'), params: z.object({ metric, level: z.number(), unit, eta_min: z.number(), value: z.number(), slope_per_min: z.number() }) }),
   z.object({ key: z.literal('camera.active'), params: z.object({ event: z.enum(CAMERA_EVENT_TYPES), count: z.number(), window_ms: z.number(), cameras: z.number() }) }),
   z.object({ key: z.literal('refusals.active'), params: z.object({ count: z.number(), window_ms: z.number(), reasons: z.array(z.string()) }) }),
+  z.object({ key: z.literal('reports.active'), params: z.object({ category: z.enum(REPORT_CATEGORIES), count: z.number(), window_ms: z.number(), corroborated: z.string().optional() }) }),
   z.object({ key: z.literal('composite.active'), params: z.object({ signals: z.array(compositeSignal), within_ms: z.number() }) }),
 ]);
 same<Same<z.infer<typeof alertDetailKeySchema>, AlertDetail>>();
@@ -135,7 +136,7 @@ export const alertSchema = z.object({
   handledAt: epochMs.nullable().optional(), handledBy: z.string().nullable().optional(), resolveDeadline: epochMs.nullable().optional(),
   dispatchedBy: z.string().nullable().optional(), dispatchedAt: epochMs.nullable().optional(),
   escalation: z.union([z.literal(0), z.literal(1), z.literal(2)]), assignees: z.array(z.string()), ackDeadline: epochMs, suppressed: z.boolean(),
-  parts: z.array(z.string()).optional(), partOf: z.string().nullable().optional(), reraises: z.string().nullable().optional(), flapping: z.boolean().optional(),
+  parts: z.array(z.string()).optional(), partOf: z.string().nullable().optional(), reraises: z.string().nullable().optional(), flapping: z.boolean().optional(), reports: z.array(z.string()).optional(),
 }).meta({ id: 'Alert' });
 same<Same<z.infer<typeof alertSchema>, Alert>>();
 export const alertsSchema = z.object({ alerts: z.array(alertSchema) }).meta({ id: 'AlertsResponse' });
@@ -254,12 +255,15 @@ const reportStatus = z.enum(REPORT_STATUSES);
 const masked = z.object({ phone: z.number().int(), id: z.number().int(), plate: z.number().int(), email: z.number().int() });
 export const reportChallengeSchema = z.object({ challenge: z.string(), difficulty: z.number().int(), expiresAt: epochMs }).meta({ id: 'ReportChallenge' });
 same<Same<z.infer<typeof reportChallengeSchema>, ReportChallenge>>();
-const reportReceiptShape = { receipt: z.string(), status: reportStatus, category: reportCategory, cell: z.string(), district: z.string(), filedAt: epochMs };
+const reportReceiptShape = {
+  receipt: z.string(), status: reportStatus, category: reportCategory, cell: z.string(), district: z.string(), filedAt: epochMs,
+  closedAt: epochMs.nullable(), outcome: z.string().nullable().describe('what was done, when closed (masked)'),
+};
 export const reportReceiptSchema = z.object(reportReceiptShape).meta({ id: 'ReportReceipt' });
 same<Same<z.infer<typeof reportReceiptSchema>, ReportReceipt>>();
 export const reportFiledSchema = z.object({ ...reportReceiptShape, text: z.string(), masked, folded: z.boolean() }).meta({ id: 'ReportFiled' });
 same<Same<z.infer<typeof reportFiledSchema>, ReportFiled>>();
-const reportView = z.object({ ...reportReceiptShape, text: z.string(), copies: z.number().int(), spamBy: z.string().nullable(), spamAt: epochMs.nullable() });
+const reportView = z.object({ ...reportReceiptShape, text: z.string(), copies: z.number().int(), spamBy: z.string().nullable(), spamAt: epochMs.nullable(), alertId: z.string().nullable() });
 same<Same<z.infer<typeof reportView>, ReportView>>();
 export const reportListSchema = z.object({ reports: z.array(reportView) }).meta({ id: 'ReportList' });
 same<Same<z.infer<typeof reportListSchema>, ReportList>>();

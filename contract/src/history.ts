@@ -4,7 +4,7 @@
 import type { RuleKind } from './rules.js';
 
 /** Every kind of rule, in the order the rules file documents them (the history's `kind` filter). */
-export const RULE_KINDS = ['threshold', 'rate', 'absence', 'frozen', 'anomaly', 'forecast', 'camera', 'refusals', 'composite'] as const satisfies readonly RuleKind[];
+export const RULE_KINDS = ['threshold', 'rate', 'absence', 'frozen', 'anomaly', 'forecast', 'camera', 'refusals', 'composite', 'reports'] as const satisfies readonly RuleKind[];
 // fails to compile when a rule kind is added to the rules schema and not here
 const allKinds: Exclude<RuleKind, (typeof RULE_KINDS)[number]> extends never ? true : false = true;
 void allKinds;

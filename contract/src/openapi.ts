@@ -171,8 +171,9 @@ export const API_ROUTES: RouteSpec[] = [
   },
   { method: 'get', path: '/api/public/reports/:receipt', summary: 'A report\'s status by its receipt (never its text) (open)', roles: 'open', status: 200, response: S.reportReceiptSchema, errors: ['REPORT_NOT_FOUND', 'REPORT_RATE_LIMITED', 'REPORTS_OFF'] },
   {
-    method: 'get', path: '/api/reports', summary: 'Residents\' reports, newest first, with their masked texts (a grid worker: their cells only)', roles: READ, status: 200, response: S.reportListSchema, errors: ['QUERY_INVALID', 'REPORTS_OFF'],
-    query: [limit('reports'), { name: 'before', description: 'only reports filed before this (epoch ms), for the next page', schema: z.string() }],
+    method: 'get', path: '/api/reports', summary: 'Residents\' reports, newest first, with their masked texts (a grid worker: their cells only, or every report of an alert they may see)', roles: READ, status: 200, response: S.reportListSchema, errors: ['QUERY_INVALID', 'ALERT_NOT_FOUND', 'REPORTS_OFF'],
+    query: [limit('reports'), { name: 'before', description: 'only reports filed before this (epoch ms), for the next page', schema: z.string() },
+      { name: 'alert', description: 'only the reports that joined this alert', schema: z.string() }],
   },
   { method: 'post', path: '/api/reports/:receipt/spam', summary: 'Mark a report as spam (it then counts for nothing); audited', roles: ['operator', 'admin'], status: 200, response: S.reportMarkedSchema, errors: ['REPORT_NOT_FOUND', 'REPORTS_OFF'] },
 ];

@@ -123,8 +123,12 @@ export async function powSolve(challenge: string, difficulty: number, maxTries =
 export const RECEIPT_PATTERN = /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/;
 export const RECEIPT_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
-/** received: filed and waiting; spam: an operator marked it (it counts for nothing). */
-export const REPORT_STATUSES = ['received', 'spam'] as const;
+/**
+ * received: filed and waiting (counted by the `reports` rules of its category); in_hand: it joined an
+ * alert (an open alert of its kind in its cell, or the one its rule raised) and the cell's grid worker
+ * has it; closed: that alert was closed, with its outcome; spam: an operator marked it (it counts for nothing).
+ */
+export const REPORT_STATUSES = ['received', 'in_hand', 'closed', 'spam'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 /** GET /api/public/reports/challenge */
@@ -149,6 +153,10 @@ export interface ReportReceipt {
   cell: string;
   district: string;
   filedAt: number;
+  /** When the alert it joined was closed (status closed). */
+  closedAt: number | null;
+  /** What was done, as the person who closed the alert wrote it (masked like report texts); null until closed. */
+  outcome: string | null;
 }
 
 /** POST /api/public/reports answer: the receipt, the text as kept (masked), and whether it joined an earlier report. */
@@ -166,6 +174,8 @@ export interface ReportView extends ReportReceipt {
   copies: number;
   spamBy: string | null;
   spamAt: number | null;
+  /** The alert it joined (status in_hand or closed). */
+  alertId: string | null;
 }
 
 export interface ReportList { reports: ReportView[] }

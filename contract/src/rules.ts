@@ -4,6 +4,7 @@ import { CAMERA_EVENT_TYPES, DEVICE_KINDS } from './catalogue.js';
 import { SEVERITIES } from './alerts.js';
 import { parseDuration } from './duration.js';
 import { REJECTION_REASON_CODES, type RejectionReason } from './rejections.js';
+import { REPORT_CATEGORIES } from './reports.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'rule id: lowercase letters, digits and dashes');
 export const durationMs = z.string().refine((v) => parseDuration(v) !== null, 'a duration like 30s, 15m, 2h')
@@ -69,6 +70,21 @@ export const refusalsRule = z.strictObject({
   reasons: z.array(z.enum(REJECTION_REASON_CODES as [RejectionReason, ...RejectionReason[]])).min(1).optional(),
   count: z.number().int().positive(), within: durationMs,
 });
+/**
+ * Residents' reports (REPORTS=on): `count` reports of `category` in one grid cell within `within` raise
+ * one alert for the cell, which holds until a person closes it (its reports join it and are closed with
+ * it). A report filed where an alert of its kind is open joins that alert instead: one of this rule's, or
+ * one of `sensor_rules` (the sensor rules of the same kind, e.g. the water-level rules for waterlogging).
+ * `count` reports joining a sensor rule's alert within `within` raise its colour to `corroborated_severity`.
+ */
+export const reportsRule = z.strictObject({
+  id, kind: z.literal('reports'), category: z.enum(REPORT_CATEGORIES), count: z.number().int().positive().max(1000), within: durationMs,
+  severity: z.enum(SEVERITIES), ...words,
+  // only these cells or districts (default: the whole city)
+  match: matchSchema.pick({ grid: true, district: true }).default({}),
+  sensor_rules: z.array(id).max(50).optional(),
+  corroborated_severity: z.enum(SEVERITIES).optional(),
+});
 const compositePart = z.union([id, z.strictObject({ camera: z.enum(CAMERA_EVENT_TYPES) })]);
 export const compositeRule = z.strictObject({
   id, kind: z.literal('composite'), scope: z.literal('grid').default('grid'), within: durationMs,
@@ -76,7 +92,7 @@ export const compositeRule = z.strictObject({
 });
 
 export const ruleSchema = z.discriminatedUnion('kind', [
-  thresholdRule, rateRule, absenceRule, frozenRule, anomalyRule, forecastRule, cameraRule, refusalsRule, compositeRule,
+  thresholdRule, rateRule, absenceRule, frozenRule, anomalyRule, forecastRule, cameraRule, refusalsRule, compositeRule, reportsRule,
 ]);
 export type RuleDef = z.infer<typeof ruleSchema>;
 export type RuleKind = RuleDef['kind'];
@@ -89,3 +105,4 @@ export type ForecastRule = z.infer<typeof forecastRule>;
 export type CameraRule = z.infer<typeof cameraRule>;
 export type RefusalsRule = z.infer<typeof refusalsRule>;
 export type CompositeRule = z.infer<typeof compositeRule>;
+export type ReportsRule = z.infer<typeof reportsRule>;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connectBus, createBroker, type CityBroker } from '@citygrid/broker';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
-import type { HealthResponse, Rejection } from '@citygrid/contract';
+import type { AlertEvent, HealthResponse, Rejection } from '@citygrid/contract';
 import { loadCity, refuseDemoExposure, type City } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
@@ -35,6 +35,8 @@ import { startDemoSimulator, type DemoSimulator } from './simulate.js';
 import { DAY_MS, startRetention } from './retention.js';
 import { Challenges, MemorySpentChallenges, RedisSpentChallenges } from './reports/challenges.js';
 import { ReportIntake } from './reports/intake.js';
+import { reportOutcome } from './reports/outcome.js';
+import type { ReportObservation } from './rules/types.js';
 import { RedisReportStore } from './reports/redis-report-store.js';
 import { removedText, REPORTS_FILE, SqliteReportStore, type ReportStore } from './reports/report-store.js';
 import { loadSecret } from './auth/tokens.js';
@@ -139,6 +141,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     });
 
     // 4. alerting, pipeline and ingest
+    /** Residents' reports (REPORTS=on, `npm start`): an alert closed closes the reports that joined it. */
+    let closeReports: ((e: AlertEvent) => void) | null = null;
     const alerting = startAlerting({
       city, dataDir: config.dataDir, logger,
       onEvent: (e) => {
@@ -147,6 +151,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         notifier.notify({ event: e.type, actor: e.actor, note: e.note, alert: e.alert });
         store.writeAlertEvents?.([e]);
         clusterAlerts?.publish(e); // cluster mode: into the city-wide alert stream
+        closeReports?.(e);
       },
     });
     closers.unshift({ name: 'alerting', close: () => alerting.close() });
@@ -336,10 +341,23 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       const opened = reportStore;
       closers.unshift({ name: 'reports', close: () => opened.close() });
       const secret = createHash('sha256').update(`citygrid report challenges\n${loadSecret(config.auth.secret, config.dataDir)}`).digest();
-      reports = new ReportIntake({
-        city, store: reportStore, counter: metrics.reports,
+      // `npm start`: reports go to the alert rules (cluster mode keeps and lists them, not routed yet)
+      const route = clusterAlerts ? {} : {
+        route: (r: ReportObservation) => alerting.manager.observeReport(r, Date.now()),
+        onRouteError: (err: unknown, receipt: string) => logger.error({ err, receipt }, 'a report could not be handed to the alert rules; it stays received'),
+      };
+      const intake = new ReportIntake({
+        city, store: reportStore, counter: metrics.reports, ...route,
         challenges: new Challenges({ secret, difficulty: config.reports.powBits, spent: redis ? new RedisSpentChallenges(redis.pub) : new MemorySpentChallenges() }),
       });
+      reports = intake;
+      if (!clusterAlerts) {
+        closeReports = (e) => {
+          if ((e.type !== 'resolved' && e.type !== 'verified') || !e.alert.reports?.length) return;
+          const outcome = reportOutcome(e, alerting.log.history(e.alertId));
+          intake.closeFor(e.alertId, outcome, e.ts).catch((err: unknown) => logger.error({ err, alert: e.alertId }, 'the reports of a closed alert could not be closed'));
+        };
+      }
     }
     const app = buildApp({
       city, alerting, registry, store, rejections, health, auth, logger, reports,

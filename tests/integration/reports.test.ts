@@ -54,7 +54,7 @@ describe('filing a report', () => {
     expect(res.body.receipt).toMatch(/^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
     const receipt = await call<ReportReceipt>('GET', `/api/public/reports/${res.body.receipt}`, '203.0.113.99');
     expect(receipt.status).toBe(200);
-    expect(receipt.body).toEqual({ receipt: res.body.receipt, status: 'received', category: 'waterlogging', cell: cell.id, district: cell.district, filedAt: res.body.filedAt });
+    expect(receipt.body).toEqual({ receipt: res.body.receipt, status: 'received', category: 'waterlogging', cell: cell.id, district: cell.district, filedAt: res.body.filedAt, closedAt: null, outcome: null });
     // the operators' list has the masked text, never the number
     const list = await getJson<ReportList>(`${system.baseUrl}/api/reports`, await login(system.baseUrl, 'operator'));
     const listed = list.body.reports.find((r) => r.receipt === res.body.receipt)!;
@@ -178,8 +178,8 @@ describe('retention', () => {
     const data = tempDir();
     const old = new SqliteReportStore(join(data.path, REPORTS_FILE));
     const filedAt = Date.now() - 200 * 86_400_000;
-    await old.file({ receipt: 'OLDR-EP2T', category: 'noise', cell: cell.id, district: cell.district, text: 'my neighbour Wang shouts', filedAt, status: 'received', copies: 0, spamBy: null, spamAt: null, fingerprint: 'old' }, 0);
-    await old.file({ receipt: 'NEWR-EP2T', category: 'noise', cell: cell.id, district: cell.district, text: 'drums at 2 am', filedAt: Date.now() - 86_400_000, status: 'received', copies: 0, spamBy: null, spamAt: null, fingerprint: 'new' }, 0);
+    await old.file({ receipt: 'OLDR-EP2T', category: 'noise', cell: cell.id, district: cell.district, text: 'my neighbour Wang shouts', filedAt, status: 'received', copies: 0, spamBy: null, spamAt: null, alertId: null, closedAt: null, outcome: null, fingerprint: 'old' }, 0);
+    await old.file({ receipt: 'NEWR-EP2T', category: 'noise', cell: cell.id, district: cell.district, text: 'drums at 2 am', filedAt: Date.now() - 86_400_000, status: 'received', copies: 0, spamBy: null, spamAt: null, alertId: null, closedAt: null, outcome: null, fingerprint: 'new' }, 0);
     await old.close();
     const s = await startTestSystem({ SIMULATE: '0', REPORTS: '1', DATA_DIR: data.path });
     try {

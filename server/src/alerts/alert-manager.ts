@@ -3,14 +3,14 @@
 // resolve, escalation past the acknowledge deadline, resolve deadlines, maintenance windows. Every transition is appended to the AlertLog and handed to onEvent.
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { partitionOf, ruleGuidance, ruleTitle, type Alert, type AlertCommand, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
+import { partitionOf, REPORT_CATEGORY_NAME, ruleGuidance, ruleTitle, SEVERITY_RANK, type Alert, type AlertCommand, type AlertEvent, type AlertEventType, type CompositeRule, type MaintenanceWindow, type ReportsRule, type RuleDef, type RuleLevels, type RuleStatusView } from '@citygrid/contract';
 import type { City } from '@citygrid/contract/node';
 import type { Logger } from 'pino';
-import type { Condition, EvaluatorFactory, EvaluatorState, Observation, RuleDevice, RuleEvaluator } from '../rules/types.js';
+import type { Condition, EvaluatorFactory, EvaluatorState, Observation, ReportObservation, ReportsEvaluator, RuleDevice, RuleEvaluator } from '../rules/types.js';
 import type { AlertLog } from './alert-log.js';
 import { evaluateComposite } from './composite.js';
 import type { Routing } from './routing.js';
-import { lookbackMs } from '../rules/kinds/index.js';
+import { createReportsEvaluator, lookbackMs } from '../rules/kinds/index.js';
 import { matches } from './rules-loader.js';
 
 export interface AlertManagerOptions {
@@ -60,6 +60,8 @@ interface PartitionState {
 }
 
 const DAY = 86_400_000;
+/** The receipts one alert lists (more reports still join it: the report store knows them all). */
+const MAX_ALERT_REPORTS = 500;
 const newId = () => `al-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const clone = (a: Alert): Alert => JSON.parse(JSON.stringify(a)) as Alert;
 
@@ -67,6 +69,10 @@ export class AlertManager {
   private slots = new Map<string, RuleSlot>();
   private byDevice = new Map<string, DeviceRule[]>();
   private composites: CompositeRule[] = [];
+  /** `reports` rules and their evaluators by group (they count reports, not device observations). */
+  private reportRules = new Map<string, { rule: ReportsRule; evaluators: Map<number, ReportsEvaluator> }>();
+  /** When reports joined each open alert (for corroboration), by alert id; kept in memory only. */
+  private readonly joinedAt = new Map<string, number[]>();
   /** Cluster mode: the partitions this replica evaluates (their cells' devices); null: every cell. */
   private owned: Set<number> | null = null;
   private byPartition: Map<number, RuleDevice[]> | null = null;
@@ -132,6 +138,7 @@ export class AlertManager {
     for (const [id, a] of this.byId) if (!this.inScope(a.grid) && !this.open.has(`${a.rule}|${a.key}`)) this.byId.delete(id);
     for (const [k, a] of this.lastClosed) if (!this.inScope(a.grid)) this.lastClosed.delete(k);
     for (const [k, c] of this.conditions) if (!this.inScope(c.grid)) this.conditions.delete(k);
+    for (const r of this.reportRules.values()) for (const g of [ALL, ...lost]) r.evaluators.delete(g);
     if (!before) {
       for (const slot of this.slots.values()) slot.evaluators.delete(ALL);
       this.setRules(this.rules, now);
@@ -307,6 +314,13 @@ export class AlertManager {
     this.slots = new Map();
     this.byDevice = new Map();
     this.composites = rules.filter((r): r is CompositeRule => r.kind === 'composite');
+    const previousReports = this.reportRules;
+    this.reportRules = new Map();
+    for (const rule of rules) {
+      if (rule.kind !== 'reports') continue;
+      const old = previousReports.get(rule.id);
+      this.reportRules.set(rule.id, old && JSON.stringify(old.rule) === JSON.stringify(rule) ? old : { rule, evaluators: new Map() });
+    }
     const groups = new Map<number, RuleDevice[]>();
     for (const { id, kind, grid, district } of this.o.city.devices) {
       if (!this.inScope(grid)) continue;
@@ -314,7 +328,7 @@ export class AlertManager {
       (groups.get(g) ?? groups.set(g, []).get(g)!).push({ id, kind, grid, district });
     }
     for (const rule of rules) {
-      if (rule.kind === 'composite') continue;
+      if (rule.kind === 'composite' || rule.kind === 'reports') continue;
       // an unchanged rule keeps its evaluators, so a reload does not restart hold times, baselines or silence timers
       const old = previous.get(rule.id);
       const same = old && JSON.stringify(old.rule) === JSON.stringify(rule);
@@ -372,7 +386,7 @@ export class AlertManager {
     }
     for (const [k, since] of this.unconfirmed) {
       const a = this.open.get(k);
-      if (!a) this.unconfirmed.delete(k);
+      if (!a || a.ruleKind === 'reports') this.unconfirmed.delete(k); // reports alerts hold until a person closes them
       else if (this.conditions.has(k)) this.unconfirmed.delete(k);
       else if (now - since >= 60_000 && this.observed.has(a.key)) {
         this.close(k, a, now, 'system', since === this.startedAt ? 'the condition cleared while the server was restarting' : 'the condition is not true under the edited rule');
@@ -404,7 +418,7 @@ export class AlertManager {
 
   private ruleOf(k: string): RuleDef | undefined {
     const id = k.slice(0, k.indexOf('|'));
-    return this.slots.get(id)?.rule ?? this.composites.find((c) => c.id === id);
+    return this.slots.get(id)?.rule ?? this.composites.find((c) => c.id === id) ?? this.reportRules.get(id)?.rule;
   }
 
   private underMaintenance(a: Alert, now: number): boolean {
@@ -484,6 +498,7 @@ export class AlertManager {
       resolveDeadline: state === 'firing' ? now + this.o.routing.resolveDeadline(rule.severity) : null, handledAt: null, handledBy: null,
     };
     this.update(a, cond);
+    if (cond.reports?.length) a.reports = cond.reports.slice(0, MAX_ALERT_REPORTS);
     a.suppressed = this.underMaintenance(a, now);
     const k = `${rule.id}|${cond.key}`;
     this.open.set(k, a);
@@ -502,6 +517,7 @@ export class AlertManager {
     a.state = 'resolved';
     a.resolvedAt = now;
     a.resolvedBy = actor;
+    this.joinedAt.delete(a.id);
     this.open.delete(k);
     this.clearSince.delete(k);
     this.lastClosed.set(k, a);
@@ -547,6 +563,62 @@ export class AlertManager {
           }
         }
       }
+    }
+  }
+
+  /**
+   * A resident's report (REPORTS=on) in a cell of this manager's. It joins the open alert of its kind in
+   * its cell, if there is one: one of its category's `reports` rules, or one of their `sensor_rules`
+   * (the most severe, then the oldest). Else its category's `reports` rules count it, and one that
+   * reaches its count raises an alert the report and those before it join. A reports alert holds until
+   * a person closes it. Returns the alert the report joined (the report store is told by the caller),
+   * or null: it waits, counted, or no rule takes its category.
+   */
+  observeReport(r: ReportObservation, now: number): Alert | null {
+    if (!this.inScope(r.grid)) return null;
+    const rules = [...this.reportRules.values()].filter(({ rule }) => rule.category === r.category);
+    if (!rules.length) return null;
+    const kin = new Set(rules.flatMap(({ rule }) => [rule.id, ...(rule.sensor_rules ?? [])]));
+    let target: Alert | undefined;
+    for (const a of this.open.values()) {
+      if (a.grid !== r.grid || !kin.has(a.rule) || a.state === 'pending') continue;
+      if (!target || SEVERITY_RANK[a.severity] > SEVERITY_RANK[target.severity] || (a.severity === target.severity && a.startedAt < target.startedAt)) target = a;
+    }
+    const what = REPORT_CATEGORY_NAME.en[r.category].toLowerCase();
+    if (target) {
+      const list = target.reports ?? [];
+      if (!list.includes(r.receipt) && list.length < MAX_ALERT_REPORTS) target.reports = [...list, r.receipt];
+      const times = this.joinedAt.get(target.id) ?? this.joinedAt.set(target.id, []).get(target.id)!;
+      times.push(now);
+      if (times.length > MAX_ALERT_REPORTS) times.splice(0, times.length - MAX_ALERT_REPORTS);
+      this.emit(target, 'updated', now, 'system', `a resident's report of ${what} in this cell joined it (${r.receipt})`);
+      this.corroborate(target, rules.map((x) => x.rule), what, now);
+      return target;
+    }
+    const g = this.groupOf(r.grid);
+    for (const { rule, evaluators } of rules) {
+      const evaluator = evaluators.get(g) ?? evaluators.set(g, createReportsEvaluator(rule)).get(g)!;
+      for (const c of evaluator.observeReport(r, now)) {
+        if (this.open.has(`${rule.id}|${c.key}`)) continue; // an open one would have taken the report above
+        this.raise(rule, c, now, undefined, c.detail);
+        return this.open.get(`${rule.id}|${c.key}`) ?? null;
+      }
+    }
+    return null;
+  }
+
+  /** `count` reports joined a sensor rule's alert within `within`: its colour goes up to the rule's corroborated_severity. */
+  private corroborate(a: Alert, rules: ReportsRule[], what: string, now: number): void {
+    for (const rule of rules) {
+      const to = rule.corroborated_severity;
+      if (!to || !rule.sensor_rules?.includes(a.rule) || SEVERITY_RANK[to] <= SEVERITY_RANK[a.severity]) continue;
+      const n = (this.joinedAt.get(a.id) ?? []).filter((t) => t > now - rule.within).length;
+      if (n < rule.count) continue;
+      const from = a.severity;
+      a.severity = to;
+      a.ackDeadline = now + this.o.routing.deadline(to);
+      if (a.resolveDeadline != null) a.resolveDeadline = Math.min(a.resolveDeadline, now + this.o.routing.resolveDeadline(to));
+      this.emit(a, 'updated', now, 'system', `${n} residents' reports of ${what} corroborate it (rule ${rule.id}): colour raised from ${from} to ${to}`);
     }
   }
 
@@ -672,6 +744,7 @@ export class AlertManager {
       ...ruleShape(s.rule),
     }));
     for (const c of this.composites) rows.push({ id: c.id, kind: c.kind, severity: c.severity, devices: 0, active: active.get(c.id) ?? 0, lastEvaluation: null, levels: {} });
+    for (const { rule } of this.reportRules.values()) rows.push({ id: rule.id, kind: rule.kind, severity: rule.severity, devices: 0, active: active.get(rule.id) ?? 0, lastEvaluation: null, levels: {} });
     return rows;
   }
 

@@ -21,6 +21,13 @@ function checkAgainstCity(rule: RuleDef, city: City, ids: Set<string>): string[]
     }
     return out;
   }
+  if (rule.kind === 'reports') {
+    for (const r of rule.sensor_rules ?? []) if (!ids.has(r)) out.push(`sensor_rules: "${r}" is not a rule in this file`);
+    if (rule.corroborated_severity && !rule.sensor_rules?.length) out.push('corroborated_severity needs sensor_rules (the sensor rules whose alerts reports corroborate)');
+    for (const g of asList(rule.match.grid)) if (!city.cellsById.has(g)) out.push(`match.grid "${g}" is not a grid cell`);
+    for (const d of asList(rule.match.district)) if (!city.districts.some((x) => x.id === d)) out.push(`match.district "${d}" is not a district`);
+    return out;
+  }
   const { match } = rule;
   if ('metric' in rule && match.kind) {
     const metrics = metricsOf(match.kind);
@@ -68,7 +75,7 @@ export function loadRules(cityDir: string, city: City): LoadedRules {
 
 /** Does a rule's `match` select this device? */
 export function matches(rule: RuleDef, device: { id: string; kind: string; grid: string; district: string }): boolean {
-  if (rule.kind === 'composite') return false;
+  if (rule.kind === 'composite' || rule.kind === 'reports') return false; // composites combine alerts; reports rules count reports
   const m = rule.match;
   if (m.kind !== undefined && m.kind !== device.kind) return false;
   const devices = asList(m.device);

@@ -4,6 +4,7 @@
 //   GET  /api/public/reports/:receipt    the report's status, by its receipt (never its text)
 // Signed in:
 //   GET  /api/reports?limit=&before=     newest first; a grid worker sees their own cells'
+//   GET  /api/reports?alert=<id>         the reports that joined an alert the user may see
 //   POST /api/reports/:receipt/spam      operators and admins; audited
 // With REPORTS=off (the default until reports reach the grid workers' phones) every one of them
 // answers 404 CG_REPORTS_OFF.
@@ -12,6 +13,7 @@ import type { ReportList, ReportView } from '@citygrid/contract';
 import { requireRole, sessionOf } from '../auth/middleware.js';
 import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
+import { localAlertService } from '../alerts/service.js';
 import type { ReportIntake } from '../reports/intake.js';
 import type { AppDeps } from './app.js';
 import { intParam, limitParam } from './query.js';
@@ -49,9 +51,18 @@ export function reportsRouter(deps: AppDeps): Router {
     const q = req.query as Record<string, unknown>;
     const { user } = sessionOf(req);
     const scope = readScope(user, deps.city);
-    const cells = scope.cityWide ? null : new Set(deps.city.cells.filter((c) => scope.cell(c.id, c.district)).map((c) => c.id));
+    let cells = scope.cityWide ? null : new Set(deps.city.cells.filter((c) => scope.cell(c.id, c.district)).map((c) => c.id));
     const before = q.before === undefined ? undefined : intParam(q, 'before', 0, 1, Number.MAX_SAFE_INTEGER);
-    const reports: ReportView[] = await intake.list(cells, limitParam(q, 'limit', LIST, 'reports'), before);
+    let alert: string | undefined;
+    if (q.alert !== undefined) {
+      if (typeof q.alert !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(q.alert)) throw Errors.QUERY_INVALID('alert', 'must be an alert id');
+      const a = (deps.alertService ?? localAlertService(deps.alerting)).get(q.alert);
+      // an alert the user may see (a grid worker: their cells', or one dispatched to them): all its reports
+      if (!a || !scope.alert(a)) throw Errors.ALERT_NOT_FOUND(q.alert);
+      alert = a.id;
+      cells = null;
+    }
+    const reports: ReportView[] = await intake.list(cells, limitParam(q, 'limit', LIST, 'reports'), before, alert);
     res.json({ reports } satisfies ReportList);
   });
   router.post('/reports/:receipt/spam', requireRole('markSpam'), async (req, res) => {

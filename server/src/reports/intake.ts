@@ -8,12 +8,13 @@
 import { createHash, randomInt } from 'node:crypto';
 import {
   maskPersonalData, RECEIPT_ALPHABET, RECEIPT_PATTERN, REPORT_CATEGORIES, REPORT_TEXT_MAX, textLength,
-  type ReportCategory, type ReportChallenge, type ReportFiled, type ReportReceipt, type ReportView,
+  type Alert, type ReportCategory, type ReportChallenge, type ReportFiled, type ReportReceipt, type ReportView,
 } from '@citygrid/contract';
 import { findCell, type City } from '@citygrid/contract/node';
 import { addressKey } from '../auth/login-limiter.js';
 import { Errors, HttpError } from '../errors.js';
 import { AddressLimiter } from '../open-data/rate-limit.js';
+import type { ReportObservation } from '../rules/types.js';
 import { ChallengeBusyError, type Challenges } from './challenges.js';
 import { FOLD_MS, viewOf, type ReportHourCount, type ReportStore, type StoredReport } from './report-store.js';
 
@@ -41,6 +42,13 @@ export class ReportIntake {
     counter: ReportCounter;
     limits?: typeof REPORT_LIMITS;
     now?: () => number;
+    /**
+     * Hands a new report to the alert rules (`npm start`: the alert manager's observeReport): the alert
+     * it joined, if any. Absent in cluster mode for now: reports are kept and listed, not routed.
+     */
+    route?: (r: ReportObservation) => Alert | null;
+    /** A report that could not be routed stays received: said here, never lost. */
+    onRouteError?: (err: unknown, receipt: string) => void;
   }) {
     const l = o.limits ?? REPORT_LIMITS;
     this.byAddress = new AddressLimiter(l.perAddress);
@@ -99,11 +107,38 @@ export class ReportIntake {
     const filedAt = this.now();
     const report: StoredReport = {
       receipt: newReceipt(), category, cell: cell.id, district: cell.district, text, filedAt, status: 'received', copies: 0, spamBy: null, spamAt: null,
+      alertId: null, closedAt: null, outcome: null,
       fingerprint: createHash('sha256').update(`${cell.id}\n${category}\n${text.toLowerCase().replace(/\s+/g, ' ')}`).digest('base64url').slice(0, 32),
     };
-    const { report: kept, folded } = await this.o.store.file(report, filedAt - FOLD_MS);
+    const { report: stored, folded } = await this.o.store.file(report, filedAt - FOLD_MS);
     this.o.counter.inc({ outcome: folded ? 'folded' : 'filed', category });
+    const kept = folded ? stored : await this.route(stored);
     return { ...receiptOf(kept), text: kept.text, masked, folded };
+  }
+
+  /** A new report to the rules: the alert it joined (and, when it raised one, the reports before it) is told to the store. */
+  private async route(r: StoredReport): Promise<StoredReport> {
+    if (!this.o.route) return r;
+    try {
+      const alert = this.o.route({ type: 'report', receipt: r.receipt, category: r.category, grid: r.cell, district: r.district, ts: r.filedAt });
+      if (!alert) return r;
+      await this.o.store.join(alert.reports?.includes(r.receipt) ? alert.reports : [r.receipt], alert.id);
+      return (await this.o.store.get(r.receipt)) ?? r;
+    } catch (err) {
+      this.o.onRouteError?.(err, r.receipt);
+      return r;
+    }
+  }
+
+  /**
+   * An alert that reports joined was closed: they are closed with its outcome (masked like report
+   * texts: it is shown on the public receipt page). Returns how many were closed.
+   */
+  async closeFor(alertId: string, outcome: string, at: number): Promise<number> {
+    const text = maskPersonalData(outcome.trim()).text;
+    const words = [...text];
+    const closed = await this.o.store.closeAlert(alertId, words.length > REPORT_TEXT_MAX ? `${words.slice(0, REPORT_TEXT_MAX - 1).join('')}…` : text, at);
+    return closed.length;
   }
 
   /** The cell of a report: its id, or the cell a position lies in; a string says what is wrong. */
@@ -126,8 +161,8 @@ export class ReportIntake {
     return receiptOf(r);
   }
 
-  async list(cells: ReadonlySet<string> | null, limit: number, before?: number): Promise<ReportView[]> {
-    return (await this.o.store.list({ cells, limit, ...(before !== undefined ? { before } : {}) })).map(viewOf);
+  async list(cells: ReadonlySet<string> | null, limit: number, before?: number, alert?: string): Promise<ReportView[]> {
+    return (await this.o.store.list({ cells, limit, ...(before !== undefined ? { before } : {}), ...(alert !== undefined ? { alert } : {}) })).map(viewOf);
   }
 
   async get(code: string): Promise<ReportView | null> {
@@ -149,7 +184,7 @@ export class ReportIntake {
 }
 
 function receiptOf(r: StoredReport): ReportReceipt {
-  return { receipt: r.receipt, status: r.status, category: r.category, cell: r.cell, district: r.district, filedAt: r.filedAt };
+  return { receipt: r.receipt, status: r.status, category: r.category, cell: r.cell, district: r.district, filedAt: r.filedAt, closedAt: r.closedAt, outcome: r.outcome };
 }
 
 function newReceipt(): string {

@@ -1,8 +1,10 @@
 // Residents' reports in Redis (cluster mode): a receipt filed through one replica is found, listed and
 // marked as spam through any other. One key a report (JSON), a sorted set of all by filing time (for
 // the list), and a fingerprint key that lives for the folding window and names the first report:
-// filing is one Lua script, so two replicas racing with the same report fold it once.
-import type { ReportHourCount, ReportStore, ReportQuery, StoredReport } from './report-store.js';
+// filing is one Lua script, so two replicas racing with the same report fold it once. A sorted set per
+// alert (by filing time) holds the reports that joined it, and one of all closed reports by close time;
+// joining and closing are Lua scripts too, so two replicas closing the same alert close its reports once.
+import { byFiling, MAX_JOIN, type ReportHourCount, type ReportStore, type ReportQuery, type StoredReport } from './report-store.js';
 
 /** The most reports one open-data request counts. */
 const MAX_COUNTED = 200_000;
@@ -19,6 +21,10 @@ const BY_TIME = 'citygrid:reports:by-time';
 const FINGERPRINT = 'citygrid:report-fingerprint:';
 /** The reports whose text is still kept, by filing time (retention takes the oldest). */
 const WITH_TEXT = 'citygrid:reports:with-text';
+/** The reports that joined an alert, by filing time. */
+const ALERT = 'citygrid:reports:alert:';
+/** The closed reports, by close time. */
+const CLOSED = 'citygrid:reports:closed';
 
 /** KEYS: fingerprint, the new report's key, the by-time set, the with-text set. ARGV: receipt, JSON, filed at, fold window ms, fold since. */
 const FILE = `
@@ -53,6 +59,43 @@ if r.status ~= 'spam' then
 end
 return v`;
 
+/** KEYS: the alert's set, then the reports' keys. ARGV: the alert id. How many joined. */
+const JOIN = `
+local n = 0
+for i = 2, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  local r = v and cjson.decode(v)
+  if r and r.status == 'received' then
+    r.status = 'in_hand'
+    r.alertId = ARGV[1]
+    redis.call('SET', KEYS[i], cjson.encode(r))
+    redis.call('ZADD', KEYS[1], r.filedAt, r.receipt)
+    n = n + 1
+  end
+end
+return n`;
+
+/** KEYS: the alert's set, the closed set, the with-text set. ARGV: the alert id, the outcome, at. The reports it closed. */
+const CLOSE_ALERT = `
+local out = {}
+for _, receipt in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local key = '${REPORT}' .. receipt
+  local v = redis.call('GET', key)
+  local r = v and cjson.decode(v)
+  if r and r.status == 'in_hand' and r.alertId == ARGV[1] then
+    r.status = 'closed'
+    r.closedAt = tonumber(ARGV[3])
+    r.outcome = ARGV[2]
+    v = cjson.encode(r)
+    redis.call('SET', key, v)
+    redis.call('ZADD', KEYS[2], r.closedAt, receipt)
+    -- its outcome is free text: retention takes it too, even if the report's text went already
+    redis.call('ZADD', KEYS[3], r.filedAt, receipt)
+    out[#out + 1] = v
+  end
+end
+return out`;
+
 /** KEYS: the report's key, the set of reports with their text. ARGV: the placeholder, the receipt. 1 if its text was replaced. */
 const REMOVE_TEXT = `
 redis.call('ZREM', KEYS[2], ARGV[2])
@@ -60,13 +103,14 @@ local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 local r = cjson.decode(v)
 r.text = ARGV[1]
+if r.outcome ~= nil and r.outcome ~= cjson.null then r.outcome = ARGV[1] end
 redis.call('SET', KEYS[1], cjson.encode(r))
 return 1`;
 
-/** cjson writes a JSON null as a missing key: give the record its nulls back. */
+/** A record as kept: those written before a field existed lack it (and cjson may drop nulls): give it its nulls back. */
 function parse(json: string): StoredReport {
-  const r = JSON.parse(json) as Partial<StoredReport> & Omit<StoredReport, 'spamBy' | 'spamAt'>;
-  return { ...r, spamBy: r.spamBy ?? null, spamAt: r.spamAt ?? null };
+  const r = JSON.parse(json) as Partial<StoredReport> & Omit<StoredReport, 'spamBy' | 'spamAt' | 'alertId' | 'closedAt' | 'outcome'>;
+  return { ...r, spamBy: r.spamBy ?? null, spamAt: r.spamAt ?? null, alertId: r.alertId ?? null, closedAt: r.closedAt ?? null, outcome: r.outcome ?? null };
 }
 
 export class RedisReportStore implements ReportStore {
@@ -96,10 +140,11 @@ export class RedisReportStore implements ReportStore {
     const out: StoredReport[] = [];
     const seen = new Set<string>();
     const max = q.before !== undefined ? `(${q.before}` : '+inf';
+    const from = q.alert !== undefined ? ALERT + q.alert : BY_TIME;
     // newest first, 200 at a time, until `limit` reports of the asked cells (bounded: 20 pages); a
     // report filed meanwhile shifts the pages by one: `seen` drops the repeat
     for (let page = 0; page < 20 && out.length < q.limit; page++) {
-      const receipts = await this.redis.sendCommand(['ZRANGE', BY_TIME, max, '-inf', 'BYSCORE', 'REV', 'LIMIT', String(page * 200), '200']) as string[];
+      const receipts = await this.redis.sendCommand(['ZRANGE', from, max, '-inf', 'BYSCORE', 'REV', 'LIMIT', String(page * 200), '200']) as string[];
       if (!receipts.length) break;
       const values = await this.redis.sendCommand(['MGET', ...receipts.map((r) => REPORT + r)]) as (string | null)[];
       for (const v of values) {
@@ -113,6 +158,25 @@ export class RedisReportStore implements ReportStore {
       if (receipts.length < 200) break;
     }
     return out;
+  }
+
+  async join(receipts: string[], alertId: string): Promise<number> {
+    if (receipts.length > MAX_JOIN) throw new RangeError(`join takes at most ${MAX_JOIN} receipts a call, not ${receipts.length}`);
+    if (!receipts.length) return 0;
+    return Number(await this.redis.eval(JOIN, { keys: [ALERT + alertId, ...receipts.map((r) => REPORT + r)], arguments: [alertId] }));
+  }
+
+  async closeAlert(alertId: string, outcome: string, at: number): Promise<StoredReport[]> {
+    const closed = await this.redis.eval(CLOSE_ALERT, { keys: [ALERT + alertId, CLOSED, WITH_TEXT], arguments: [alertId, outcome, String(at)] }) as string[];
+    return closed.map(parse).sort(byFiling);
+  }
+
+  async closedBetween(from: number, to: number, limit: number): Promise<StoredReport[]> {
+    if (limit <= 0) return [];
+    const receipts = await this.redis.sendCommand(['ZRANGE', CLOSED, String(from), `(${to}`, 'BYSCORE', 'LIMIT', '0', String(limit)]) as string[];
+    if (!receipts.length) return [];
+    const values = await this.redis.sendCommand(['MGET', ...receipts.map((r) => REPORT + r)]) as (string | null)[];
+    return values.flatMap((v) => (v ? [parse(v)] : []));
   }
 
   async countsByHour(from: number, to: number): Promise<ReportHourCount[]> {

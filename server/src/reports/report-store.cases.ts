@@ -8,8 +8,12 @@ let n = 0;
 const RUN = Math.random().toString(36).slice(2, 6).toUpperCase();
 const report = (o: Partial<StoredReport> = {}): StoredReport => ({
   receipt: `T${String(n++).padStart(3, '0')}-${RUN}`, category: 'waterlogging', cell: 'c-1', district: 'd-1', text: 'water 30 cm deep',
-  filedAt: 1_800_000_000_000 + n, status: 'received', copies: 0, spamBy: null, spamAt: null, fingerprint: `fp-${n}`, ...o,
+  filedAt: 1_800_000_000_000 + n, status: 'received', copies: 0, spamBy: null, spamAt: null, fingerprint: `fp-${n}`,
+  alertId: null, closedAt: null, outcome: null, ...o,
 });
+/** Alert ids unique across runs against one Redis. */
+const alert = (name: string) => `${name}-${RUN}-${n++}`;
+const receipts = (rs: StoredReport[]) => rs.map((r) => r.receipt);
 
 export function reportStoreCases(name: string, open: () => Promise<ReportStore>): void {
   describe(`${name}: residents' reports`, () => {
@@ -92,6 +96,111 @@ export function reportStoreCases(name: string, open: () => Promise<ReportStore>)
       expect((await store.list({ cells: new Set([`even-${base}`]), limit: 1, before: base + 40 })).map((r) => r.receipt)).toEqual([filed[2]!.receipt]);
       expect(await store.list({ cells: new Set(), limit: 10 })).toEqual([]);
       expect((await store.list({ cells: null, limit: 2 })).length).toBe(2);
+    });
+
+    it('joins only received reports to an alert: spam, in_hand and closed ones stay as they are', async () => {
+      const store = await open();
+      const [a, b, spam, other, closed] = [report(), report(), report(), report(), report()];
+      for (const r of [a, b, spam, other, closed]) await store.file(r, 0);
+      await store.markSpam(spam.receipt, 'operator', 7);
+      const [x, y, z] = [alert('join-x'), alert('join-y'), alert('join-z')];
+      expect(await store.join([other.receipt], y)).toBe(1);
+      expect(await store.join([closed.receipt], z)).toBe(1);
+      await store.closeAlert(z, 'done', 9);
+      // each received one once, however often it is named; unknown receipts are no reports
+      expect(await store.join([a.receipt, spam.receipt, other.receipt, closed.receipt, 'ZZZZ-ZZZZ', b.receipt, a.receipt], x)).toBe(2);
+      expect(await store.get(a.receipt)).toEqual({ ...a, status: 'in_hand', alertId: x });
+      expect(await store.get(b.receipt)).toEqual({ ...b, status: 'in_hand', alertId: x });
+      expect(await store.get(spam.receipt)).toEqual({ ...spam, status: 'spam', spamBy: 'operator', spamAt: 7 });
+      expect(await store.get(other.receipt)).toEqual({ ...other, status: 'in_hand', alertId: y });
+      expect(await store.get(closed.receipt)).toEqual({ ...closed, status: 'closed', alertId: z, closedAt: 9, outcome: 'done' });
+      expect(await store.join([a.receipt], y), 'already in hand').toBe(0);
+      expect(await store.join([], x)).toBe(0);
+      await expect(store.join(Array.from({ length: 1_001 }, (_, i) => `R${i}`), x)).rejects.toThrow(/at most 1000/);
+    });
+
+    it('closes the in_hand reports of an alert with the outcome, once, and returns them as stored', async () => {
+      const store = await open();
+      const [a, b, spam, other] = [report(), report(), report(), report()];
+      for (const r of [a, b, spam, other]) await store.file(r, 0);
+      const [x, y] = [alert('close-x'), alert('close-y')];
+      await store.join([b.receipt, a.receipt, spam.receipt], x);
+      await store.join([other.receipt], y);
+      await store.markSpam(spam.receipt, 'operator', 8);
+      const closed = await store.closeAlert(x, 'drain cleared by Li', 5_000);
+      const done = (r: StoredReport) => ({ ...r, status: 'closed', alertId: x, closedAt: 5_000, outcome: 'drain cleared by Li' });
+      expect(closed).toEqual([done(a), done(b)]);
+      expect(await store.get(a.receipt)).toEqual(done(a));
+      expect((await store.get(spam.receipt))!).toMatchObject({ status: 'spam', closedAt: null, outcome: null });
+      expect((await store.get(other.receipt))!).toMatchObject({ status: 'in_hand', alertId: y, closedAt: null, outcome: null });
+      expect(await store.closeAlert(x, 'closed again', 6_000), 'nothing is closed twice').toEqual([]);
+      expect(await store.get(b.receipt)).toEqual(done(b));
+      expect(await store.closeAlert(alert('no-such'), 'x', 1)).toEqual([]);
+    });
+
+    it('lists the reports of one alert newest first, within the cells asked, a page at a time', async () => {
+      const store = await open();
+      const base = 1_950_000_000_000 + Math.floor(Math.random() * 1e9);
+      const [cellA, cellB] = [`alert-a-${base}`, `alert-b-${base}`];
+      const filed = [0, 1, 2, 3, 4].map((i) => report({ cell: i === 2 ? cellB : cellA, filedAt: base + i * 10 }));
+      for (const r of filed) await store.file(r, 0);
+      const [x, y] = [alert('list-x'), alert('list-y')];
+      await store.join(receipts([filed[0]!, filed[2]!, filed[3]!]), x);
+      await store.join([filed[1]!.receipt], y);
+      await store.closeAlert(y, 'done', base + 100);
+      await store.join([filed[4]!.receipt], x);
+      await store.closeAlert(x, 'done', base + 200);
+      expect(receipts(await store.list({ cells: null, limit: 10, alert: x }))).toEqual(receipts([filed[4]!, filed[3]!, filed[2]!, filed[0]!]));
+      expect(receipts(await store.list({ cells: new Set([cellA]), limit: 10, alert: x }))).toEqual(receipts([filed[4]!, filed[3]!, filed[0]!]));
+      expect(receipts(await store.list({ cells: new Set([cellA]), limit: 1, alert: x, before: base + 40 }))).toEqual([filed[3]!.receipt]);
+      expect(receipts(await store.list({ cells: null, limit: 10, alert: y }))).toEqual([filed[1]!.receipt]);
+      expect(await store.list({ cells: new Set(), limit: 10, alert: x })).toEqual([]);
+      expect(await store.list({ cells: null, limit: 10, alert: alert('nobody') })).toEqual([]);
+    });
+
+    it('gives the reports closed in [from, to), oldest close first, at most `limit`', async () => {
+      const store = await open();
+      const at = 2_100_000_000_000 + Math.floor(Math.random() * 1e9);
+      const [r0, r1, r2, r3, open_] = [report(), report(), report(), report(), report()];
+      for (const r of [r0, r1, r2, r3, open_]) await store.file(r, 0);
+      const [p, q, s, t] = [alert('between-p'), alert('between-q'), alert('between-s'), alert('between-t')];
+      await store.join([r0.receipt], p);
+      await store.join([r1.receipt, r2.receipt], q);
+      await store.join([r3.receipt], s);
+      await store.join([open_.receipt], t);
+      await store.closeAlert(p, 'p', at + 20);
+      await store.closeAlert(q, 'q', at + 10);
+      await store.closeAlert(s, 's', at + 30);
+      const ties = [r1.receipt, r2.receipt].sort();
+      expect(receipts(await store.closedBetween(at + 10, at + 30, 10))).toEqual([...ties, r0.receipt]);
+      expect(receipts(await store.closedBetween(at + 10, at + 31, 10))).toEqual([...ties, r0.receipt, r3.receipt]);
+      expect(receipts(await store.closedBetween(at + 11, at + 31, 10))).toEqual([r0.receipt, r3.receipt]);
+      expect(receipts(await store.closedBetween(at, at + 40, 2))).toEqual(ties);
+      expect(await store.closedBetween(at, at + 40, 0)).toEqual([]);
+      expect(await store.closedBetween(at + 21, at + 30, 10)).toEqual([]);
+      expect((await store.closedBetween(at + 20, at + 21, 10))).toEqual([{ ...r0, status: 'closed', alertId: p, closedAt: at + 20, outcome: 'p' }]);
+    });
+
+    it('retention removes the outcome of old reports with their text, even one written after the text went', async () => {
+      const store = await open();
+      const t0 = 1_600_000_000_000 + Math.floor(Math.random() * 1e9);
+      const [closed, waiting, late, young] = [report({ filedAt: t0 }), report({ filedAt: t0 + 1 }), report({ filedAt: t0 + 2 }), report({ filedAt: t0 + 1_000 })];
+      for (const r of [closed, waiting, late, young]) await store.file(r, 0);
+      const [x, y] = [alert('retain-x'), alert('retain-y')];
+      await store.join([closed.receipt, young.receipt], x);
+      await store.closeAlert(x, 'Wang at no. 5 pumped it out', t0 + 2_000);
+      const removeAll = async () => { for (let more = true; more;) more = (await store.removeTextsBefore(t0 + 500, '(text removed after 180 days)', 2)).more; };
+      await removeAll();
+      const gone = '(text removed after 180 days)';
+      expect(await store.get(closed.receipt)).toEqual({ ...closed, status: 'closed', alertId: x, closedAt: t0 + 2_000, text: gone, outcome: gone });
+      expect(await store.get(waiting.receipt)).toEqual({ ...waiting, text: gone });
+      expect(await store.get(young.receipt)).toMatchObject({ text: young.text, outcome: 'Wang at no. 5 pumped it out' });
+      // its alert closed after its text went: the outcome goes on the next run
+      await store.join([late.receipt], y);
+      expect(await store.closeAlert(y, 'call Zhang', t0 + 3_000)).toMatchObject([{ receipt: late.receipt, outcome: 'call Zhang' }]);
+      await removeAll();
+      expect(await store.get(late.receipt)).toEqual({ ...late, status: 'closed', alertId: y, closedAt: t0 + 3_000, text: gone, outcome: gone });
+      expect(await store.get(young.receipt)).toMatchObject({ text: young.text, outcome: 'Wang at no. 5 pumped it out' });
     });
   });
 }

@@ -1,5 +1,5 @@
 // What every rule kind implements: pure code, no I/O, time passed in (an injectable clock).
-import type { AlertDetail, CameraEventType, DeviceKind, RuleDef } from '@citygrid/contract';
+import type { AlertDetail, CameraEventType, DeviceKind, ReportCategory, RuleDef } from '@citygrid/contract';
 
 export interface RuleDevice { id: string; kind: DeviceKind; grid: string; district: string }
 
@@ -9,6 +9,12 @@ export type Observation =
   | { type: 'status'; device: RuleDevice; ts: number; online: boolean }
   /** A refused message (or a summed-up report of `count` of them): only refusals rules see these. */
   | { type: 'refusal'; device: RuleDevice; ts: number; reason: string; count: number };
+
+/** A resident's report (REPORTS=on) that joined no open alert: only `reports` rules see these. */
+export interface ReportObservation { type: 'report'; receipt: string; category: ReportCategory; grid: string; district: string; ts: number }
+
+/** A `reports` rule's evaluator: it sees reports (observeReport), never device observations. */
+export interface ReportsEvaluator extends RuleEvaluator { observeReport(o: ReportObservation, now: number): Condition[] }
 
 /** The condition of one rule for one key (a device, or a grid cell for grid-scoped rules). */
 export interface Condition {
@@ -27,6 +33,8 @@ export interface Condition {
   /** The same detail as a message key and parameters (pending and active conditions), rendered in
    *  either language from the contract's catalogue; `detail` is then its English rendering. */
   text?: AlertDetail;
+  /** `reports` rules: the receipts of the reports behind it (they join the alert it raises). */
+  reports?: string[];
 }
 
 export interface RuleEvaluator {

@@ -4,7 +4,7 @@ import type { zhCNHistory } from './zh-CN-history';
 
 const ruleKind: Record<RuleKind, string> = {
   threshold: 'Threshold', rate: 'Rate of change', absence: 'Device silent', frozen: 'Reading stuck', anomaly: 'Anomaly',
-  forecast: 'Forecast', camera: 'Camera events', refusals: 'Messages refused', composite: 'Composite',
+  forecast: 'Forecast', camera: 'Camera events', refusals: 'Messages refused', composite: 'Composite', reports: 'Residents\' reports',
 };
 
 export const enHistory: typeof zhCNHistory = {

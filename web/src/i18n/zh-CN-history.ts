@@ -3,7 +3,7 @@ import type { RuleKind } from '@citygrid/contract';
 
 const ruleKind: Record<RuleKind, string> = {
   threshold: '阈值', rate: '变化率', absence: '设备失联', frozen: '读数停滞', anomaly: '异常值',
-  forecast: '趋势预测', camera: '视频事件', refusals: '消息拒收', composite: '复合事件',
+  forecast: '趋势预测', camera: '视频事件', refusals: '消息拒收', composite: '复合事件', reports: '居民反映',
 };
 
 export const zhCNHistory = {

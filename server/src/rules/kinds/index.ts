@@ -9,6 +9,7 @@ import { createForecastEvaluator } from './forecast.js';
 import { createFrozenEvaluator } from './frozen.js';
 import { createRateEvaluator } from './rate.js';
 import { createRefusalsEvaluator } from './refusals.js';
+import { createReportsEvaluator } from './reports.js';
 import { createThresholdEvaluator } from './threshold.js';
 
 export const createEvaluator: EvaluatorFactory = (rule, devices) => {
@@ -21,6 +22,7 @@ export const createEvaluator: EvaluatorFactory = (rule, devices) => {
     case 'forecast': return createForecastEvaluator(rule, devices);
     case 'camera': return createCameraEvaluator(rule, devices);
     case 'refusals': return createRefusalsEvaluator(rule, devices);
+    case 'reports': return createReportsEvaluator(rule, devices);
     case 'composite':
       throw new Error(`rule ${rule.id}: composite rules are evaluated by the alert manager, not by createEvaluator`);
   }
@@ -37,11 +39,12 @@ export function lookbackMs(rule: RuleDef): number {
     case 'forecast': return rule.window;
     case 'camera': return rule.within;
     case 'refusals': return rule.within;
+    case 'reports': return rule.within;
     case 'composite': return 0; // it combines alerts, which the alert stream keeps
   }
 }
 
 export {
   createAbsenceEvaluator, createAnomalyEvaluator, createCameraEvaluator, createForecastEvaluator,
-  createFrozenEvaluator, createRateEvaluator, createRefusalsEvaluator, createThresholdEvaluator,
+  createFrozenEvaluator, createRateEvaluator, createRefusalsEvaluator, createReportsEvaluator, createThresholdEvaluator,
 };

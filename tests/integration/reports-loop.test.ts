@@ -1,0 +1,110 @@
+// Residents' reports into the alert loop (issue 17), on the real system with the demo city's rules and
+// REPORTS=on: three waterlogging reports in one cell within 30 min raise the `residents-waterlogging`
+// alert for the cell's grid worker, and the reports join it; the worker sees them (another cell's does
+// not); handling the alert closes them, and each receipt shows "closed" with the outcome, masked.
+// Reports in a cell where a sensor alert of their kind is open join that alert instead.
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceTopic, powSolve, type Alert, type AlertsResponse, type ReportChallenge, type ReportFiled, type ReportList, type ReportReceipt } from '@citygrid/contract';
+import { connectDevice, end, getJson, login, publish, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
+
+const BITS = 4;
+let system: Awaited<ReturnType<typeof startTestSystem>>;
+let operator: string;
+let n = 0;
+
+beforeAll(async () => {
+  system = await startTestSystem({ SIMULATE: '0', REPORTS: '1', REPORT_POW_BITS: String(BITS), TRUST_PROXY: '1' });
+  operator = await login(system.baseUrl, 'operator');
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+/** Files a report from its own address (each resident is someone else). */
+async function file(category: string, cell: string, text: string): Promise<ReportFiled> {
+  const from = `198.51.100.${++n}`;
+  const headers = { 'x-forwarded-for': from, 'content-type': 'application/json' };
+  const c = (await (await fetch(`${system.baseUrl}/api/public/reports/challenge`, { headers })).json()) as ReportChallenge;
+  const nonce = (await powSolve(c.challenge, BITS))!;
+  const res = await fetch(`${system.baseUrl}/api/public/reports`, { method: 'POST', headers, body: JSON.stringify({ category, cell, text, challenge: c.challenge, nonce }) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as ReportFiled;
+}
+
+const receipt = async (code: string) => (await getJson<ReportReceipt>(`${system.baseUrl}/api/public/reports/${code}`)).body;
+const activeAlerts = async () => (await getJson<AlertsResponse>(`${system.baseUrl}/api/alerts?state=active`, operator)).body.alerts;
+const alertOfRule = async (rule: string, grid: string): Promise<Alert | undefined> => (await activeAlerts()).find((a) => a.rule === rule && a.grid === grid);
+
+describe('the reports rule', () => {
+  it('raises the cell\'s alert at the third waterlogging report within 30 min; the grid worker handles it and the receipts show closed with the outcome', async () => {
+    const [cell, other] = ['jiangan-003', 'jiangan-004'];
+    const first = await file('waterlogging', cell, 'water over the kerb at the school gate');
+    await file('waterlogging', other, 'a puddle by the bus stop');
+    const second = await file('waterlogging', cell, '积水很深，电话13812345678');
+    expect(await alertOfRule('residents-waterlogging', cell)).toBeUndefined(); // two are not enough
+    expect((await receipt(first.receipt)).status).toBe('received');
+
+    const third = await file('waterlogging', cell, 'cars stuck, water rising');
+    expect(third.status).toBe('in_hand');
+    const alert = (await alertOfRule('residents-waterlogging', cell))!;
+    expect(alert).toMatchObject({ ruleKind: 'reports', severity: 'yellow', state: 'firing', assignees: [`gw-${cell}`] });
+    expect([...alert.reports!].sort()).toEqual([first.receipt, second.receipt, third.receipt].sort());
+    expect(alert.text?.detail).toMatchObject({ key: 'reports.active', params: { category: 'waterlogging', count: 3 } });
+    expect(JSON.stringify(alert)).not.toContain('school gate'); // the alert names its reports, never their texts
+    expect(await alertOfRule('residents-waterlogging', other)).toBeUndefined();
+    for (const r of [first, second]) expect((await receipt(r.receipt)).status).toBe('in_hand');
+
+    // the cell's grid worker reads them (masked); another cell's grid worker cannot
+    const worker = await login(system.baseUrl, `gw-${cell}`);
+    const theirs = await getJson<ReportList>(`${system.baseUrl}/api/reports?alert=${alert.id}`, worker);
+    expect(theirs.status, JSON.stringify(theirs.body)).toBe(200);
+    expect(theirs.body.reports.map((r) => r.text).sort()).toEqual(['cars stuck, water rising', 'water over the kerb at the school gate', '积水很深，电话[phone]']);
+    expect(theirs.body.reports.every((r) => r.alertId === alert.id && r.status === 'in_hand')).toBe(true);
+    const stranger = await getJson<{ error: { code: string } }>(`${system.baseUrl}/api/reports?alert=${alert.id}`, await login(system.baseUrl, 'gw-wuchang-010'));
+    expect(stranger.status).toBe(404);
+
+    // handled (yellow: closed at once); the outcome is what the worker wrote, masked
+    const handled = await sendJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert.id}/resolve`, { note: 'Drain cleared, water gone. Call 13912345678 if it returns.' }, worker);
+    expect(handled.status).toBe(200);
+    expect(handled.body.alert).toMatchObject({ state: 'resolved', handledBy: `gw-${cell}` });
+    await waitFor(async () => (await receipt(first.receipt)).status === 'closed' || null, 'the receipts closed', 5_000);
+    for (const r of [first, second, third]) {
+      const seen = await receipt(r.receipt);
+      expect(seen).toMatchObject({ status: 'closed', outcome: 'Drain cleared, water gone. Call [phone] if it returns.' });
+      expect(seen.closedAt).toBe(handled.body.alert.resolvedAt);
+    }
+
+    // counting starts again: one new report waits, it raises nothing
+    const fourth = await file('waterlogging', cell, 'still some water');
+    expect(fourth.status).toBe('received');
+    expect(await alertOfRule('residents-waterlogging', cell)).toBeUndefined();
+  });
+});
+
+describe('a sensor alert of the same kind', () => {
+  let sensor: MqttClient;
+  afterAll(async () => { if (sensor) await end(sensor); });
+
+  it('takes a report of its kind in its cell (it joins, no new alert), and not one of another kind', async () => {
+    const GAS = 'gas-0001'; // in wuchang-009
+    sensor = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, GAS);
+    // above 25 for 10 s: the red gas-leak alert
+    let leak: Alert | undefined;
+    for (let i = 0; i < 12 && !leak; i++) {
+      await publish(sensor, deviceTopic(GAS, 'telemetry'), JSON.stringify({ metrics: { ch4: 40 } }));
+      await new Promise((r) => setTimeout(r, 1_500));
+      leak = (await activeAlerts()).find((a) => a.rule === 'gas-leak' && a.devices.includes(GAS) && a.state === 'firing');
+    }
+    expect(leak).toBeDefined();
+    const smell = await file('gas_smell', leak!.grid, 'strong smell of gas by the restaurant');
+    expect(smell.status).toBe('in_hand');
+    const joined = (await getJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${leak!.id}`, operator)).body.alert;
+    expect(joined.reports).toEqual([smell.receipt]);
+    expect((await activeAlerts()).filter((a) => a.grid === leak!.grid && a.ruleKind === 'reports')).toEqual([]);
+    const light = await file('streetlight', leak!.grid, 'the light at the corner is out');
+    expect(light.status).toBe('received');
+    const listed = await getJson<ReportList>(`${system.baseUrl}/api/reports?alert=${leak!.id}`, operator);
+    expect(listed.body.reports.map((r) => r.receipt)).toEqual([smell.receipt]);
+  }, 60_000);
+});
