@@ -3,11 +3,13 @@
 import type {
   AlertActionResponse, AlertDetailResponse, AlertsResponse, AuditResponse, CameraEventsResponse, CellReadingsResponse, CityResponse, DevicesResponse,
   DistrictsResponse, GridResponse, HealthResponse, LoginResponse, MaintenanceCreatedResponse, MaintenanceListResponse,
-  MaintenanceRequest, PeopleResponse, ReadingsResponse, RejectionsResponse, RulesResponse, ScoresResponse, UserView,
+  MaintenanceRequest, PeopleResponse, ReadingsResponse, RejectionsResponse, ReportList, RulesResponse, ScoresResponse, UserView,
 } from '@citygrid/contract';
 import { deleteJson, getJson, postJson } from './http';
 
 export interface ReadingsQuery { metric: string; from: number; to: number; step?: string }
+/** GET /api/reports: newest first; `alert`: only the reports that joined that alert. */
+export interface ReportsQuery { alert?: string; limit?: number; before?: number }
 export interface AlertsQuery { state?: 'active' | 'all'; grid?: string; district?: string; severity?: string; limit?: number }
 
 function query(params: Record<string, string | number | undefined>): string {
@@ -54,6 +56,8 @@ export const api = {
   maintenance: (signal?: AbortSignal) => getJson<MaintenanceListResponse>('/api/maintenance', signal),
   startMaintenance: (body: MaintenanceRequest) => postJson<MaintenanceCreatedResponse>('/api/maintenance', body),
   endMaintenance: (windowId: string, note?: string) => deleteJson<null>(`/api/maintenance/${id(windowId)}`, note ? { note } : {}),
+  /** Residents' reports as signed-in users see them (masked texts; a grid worker: their cells' only). */
+  reports: (q: ReportsQuery = {}, signal?: AbortSignal) => getJson<ReportList>(`/api/reports${query({ ...q })}`, signal),
   /** The city as it was over a past range (the control room's replay). */
   replay: (q: { from: number; to: number; step?: string }, signal?: AbortSignal) =>
     getJson<import('@citygrid/contract').ReplayResponse>(`/api/replay${query({ ...q })}`, signal),

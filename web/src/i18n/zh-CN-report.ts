@@ -31,9 +31,22 @@ export const zhCNReport = {
     lookup: '输入回执码',
     lookupButton: '查询',
     notFound: '没有找到这个回执码。',
-    status: { received: '已收到，等待处理', spam: '已被标记为无效' },
+    status: { received: '已收到，等待处理', in_hand: '网格员正在处理', closed: '已处理完毕', spam: '已被标记为无效' },
     filedAt: '提交时间',
     place: '位置',
     conditions: '城市运行状况',
+    closedAt: '办结时间',
+    outcome: '处理结果',
+    noOutcome: '处理人未填写说明',
+  },
+  // residents' reports that joined an alert, on the alert's page and the grid worker's phone (signed in)
+  alertReports: {
+    title: '居民反映（{n}）',
+    loading: '正在读取居民反映…',
+    failed: '无法读取居民反映：{message}',
+    filed: '反映时间',
+    place: '位置',
+    copies: '另有 {n} 次相同反映',
+    retry: '重试',
   },
 };

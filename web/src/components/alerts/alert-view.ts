@@ -36,6 +36,8 @@ export interface AlertView {
   flapping: boolean;
   reraised: boolean;
   incident: string | null;
+  /** Receipts of the residents' reports that joined it (AlertReports reads their texts). */
+  reports: string[];
   canAct: boolean;
   /** Dispatch, verify, send back (a supervisor in their districts, an operator, an admin). */
   canSupervise: boolean;
@@ -109,6 +111,7 @@ export function useAlertViews() {
       flapping: Boolean(a.flapping),
       reraised: Boolean(a.reraises),
       incident: a.parts?.length ? t('alerts.incident', { n: a.parts.length }) : null,
+      reports: a.reports ?? [],
       canAct: canAct(auth.user.value, a) && !pending.includes('resolve'),
       canSupervise: canSupervise(auth.user.value, a),
       pending,
