@@ -2,8 +2,8 @@
 // server with REPORTS=on: a resident picks waterlogging, taps a grid cell on the map, writes a text
 // with a phone number, sees it masked before sending, sends it (the proof of work done in the page),
 // and gets a receipt; the operators' list has the report with the number masked; the receipt page
-// shows its status in both languages. (That it reaches the grid worker's phone comes with the
-// reports rule: not yet.)
+// shows its status in both languages. (That it reaches the grid worker's phone and comes back
+// closed: report-loop.test.ts.)
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ReportList } from '@citygrid/contract';
