@@ -86,6 +86,8 @@ export const scoreSchema = z.object({
   id: z.string(), alerts: z.number().int(), bySeverity: z.record(severity, z.number().int()), acknowledged: z.number().int(), resolved: z.number().int(),
   ackMedianS: seconds, ackP90S: seconds, resolveMedianS: seconds, resolveP90S: seconds, ackedInTime: z.number().nullable(), escalated: z.number().int(),
   inResolveDeadline: z.number().int(), pastResolveDeadline: z.number().int(), resolvedInTime: z.number().nullable(),
+  reportsClosed: z.number().int().optional().describe('residents\' reports closed in the period, spam not counted (only when REPORTS is on)'),
+  reportCloseMedianMs: z.number().nullable().optional().describe('their median time from filed to closed, ms (only when REPORTS is on)'),
 }).meta({ id: 'Score' });
 same<Same<z.infer<typeof scoreSchema>, Api.Score>>();
 export const scoresSchema = z.object({ from: epochMs, to: epochMs, by: z.enum(['grid', 'district']), scores: z.array(scoreSchema) }).meta({ id: 'ScoresResponse' });

@@ -149,6 +149,10 @@ export interface Score {
   pastResolveDeadline: number;
   /** inResolveDeadline's share of the two, 0..1; null when neither. */
   resolvedInTime: number | null;
+  /** Residents' reports closed in the period (spam not counted); only when REPORTS is on. */
+  reportsClosed?: number;
+  /** Their median time from filed to closed, ms; null when none. Only when REPORTS is on. */
+  reportCloseMedianMs?: number | null;
 }
 export interface ScoresResponse { from: number; to: number; by: 'grid' | 'district'; scores: Score[] }
 

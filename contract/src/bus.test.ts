@@ -24,6 +24,16 @@ describe('bus envelopes', () => {
     expect(decodeEnvelope(bytes)).toEqual({ b: [message(1), message(2)], malformed: 3 });
   });
 
+  it('carries a resident\'s report (the receipt, category and place; never its text) and refuses a malformed one', () => {
+    const p = { receipt: 'ABCD-EFGH', category: 'waterlogging' as const, grid: 'wuchang-006', district: 'wuchang', ts: 1_700_000_000_000 };
+    expect(decodeEnvelope(encodeEnvelope({ p }))).toEqual({ p });
+    // extra fields (a text) are not carried on
+    expect(decodeEnvelope(new TextEncoder().encode(JSON.stringify({ p: { ...p, text: 'call 13812345678' } })))).toEqual({ p });
+    for (const bad of [{ ...p, receipt: 'abcd' }, { ...p, category: 'fire' }, { ...p, ts: '1' }, { ...p, grid: 1 }, null]) {
+      expect(decodeEnvelope(new TextEncoder().encode(JSON.stringify({ p: bad }))), JSON.stringify(bad)).toBeNull();
+    }
+  });
+
   it('gives null for what is not an envelope', () => {
     for (const bad of ['{"b":{}}', '{"m":{"device":1}}', '[]', 'not json', '{"x":1}']) {
       expect(decodeEnvelope(new TextEncoder().encode(bad)), bad).toBeNull();

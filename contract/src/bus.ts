@@ -4,6 +4,7 @@
 // NATS JetStream, one subject per partition, each partition consumed by one server replica.
 import type { CameraEvent, Reading } from './payloads.js';
 import type { Rejection } from './rejections.js';
+import { RECEIPT_PATTERN, REPORT_CATEGORIES, type ReportCategory } from './reports.js';
 
 /**
  * How many partitions the city is cut into. Fixed: a grid cell's partition must not change while
@@ -67,12 +68,19 @@ export interface AlertCommand {
 }
 
 /**
+ * A resident's report (REPORTS on), filed through any replica and carried on its cell's partition to
+ * the replica that owns it, whose `reports` rules count it or whose open alert of its kind it joins.
+ * Its text stays in the report store (Redis): the stream carries only what the rules need.
+ */
+export interface BusReport { receipt: string; category: ReportCategory; grid: string; district: string; ts: number }
+
+/**
  * What one stream message holds: an accepted device message, several of one partition (`b`: an edge
  * under load batches what arrives while its last publish to that partition awaits JetStream's ack),
  * a refusal the edge made, or an alert command. `b` came with issue 16: a replica before it skips
  * (and terminates) such messages, so replicas are upgraded before edges.
  */
-export type BusEnvelope = { m: BusMessage } | { b: BusMessage[] } | { r: Rejection } | { c: AlertCommand };
+export type BusEnvelope = { m: BusMessage } | { b: BusMessage[] } | { r: Rejection } | { c: AlertCommand } | { p: BusReport };
 
 /** A decoded batch says how many of its members were not well-formed (skipped, to be counted). */
 export type DecodedEnvelope = Exclude<BusEnvelope, { b: BusMessage[] }> | { b: BusMessage[]; malformed: number };
@@ -134,6 +142,12 @@ export function decodeEnvelope(data: Uint8Array): DecodedEnvelope | null {
       || !(ALERT_COMMANDS as readonly unknown[]).includes(c.action) || typeof c.at !== 'number' || (c.note !== null && typeof c.note !== 'string')
       || (c.action === 'dispatch' && typeof c.to !== 'string')) return null;
     return { c: c as unknown as AlertCommand };
+  }
+  if ('p' in o) {
+    const p = o.p as Record<string, unknown> | null;
+    if (typeof p !== 'object' || p === null || typeof p.receipt !== 'string' || !RECEIPT_PATTERN.test(p.receipt)
+      || !(REPORT_CATEGORIES as readonly unknown[]).includes(p.category) || typeof p.grid !== 'string' || typeof p.district !== 'string' || typeof p.ts !== 'number') return null;
+    return { p: { receipt: p.receipt, category: p.category as ReportCategory, grid: p.grid, district: p.district, ts: p.ts } };
   }
   if ('r' in o) {
     const r = o.r as Record<string, unknown> | null;

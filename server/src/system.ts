@@ -27,6 +27,7 @@ import { DUPLICATE_WINDOW_MS, RecentMessages } from './pipeline/recent-messages.
 import { createRealtime } from './realtime/socket-server.js';
 import { RedisSocketPlaces } from './realtime/redis-socket-places.js';
 import { startAlerting } from './alerts/index.js';
+import { localAlertService } from './alerts/service.js';
 import { createAuth } from './auth/index.js';
 import { RedisLoginLimiter } from './auth/redis-login-limiter.js';
 import { RedisSessionStore } from './auth/redis-sessions.js';
@@ -141,8 +142,9 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     });
 
     // 4. alerting, pipeline and ingest
-    /** Residents' reports (REPORTS=on, `npm start`): an alert closed closes the reports that joined it. */
+    /** Residents' reports (REPORTS, on by default): an alert closed closes the reports that joined it. */
     let closeReports: ((e: AlertEvent) => void) | null = null;
+    let reports: ReportIntake | null = null; // made below, once the bus is there (cluster mode)
     const alerting = startAlerting({
       city, dataDir: config.dataDir, logger,
       onEvent: (e) => {
@@ -201,6 +203,11 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
           if (!await alertsView.current!.caughtUp()) logger.warn({ partition: p }, 'the alert stream was not read to its end within a minute; the partition\'s open alerts are adopted as read so far');
           alerting.manager.adopt(alertsView.current!.openIn(p), Date.now());
         },
+        // a resident's report filed through any replica, for a cell this one owns
+        onReport: (r) => {
+          const alert = alerting.manager.observeReport({ type: 'report', ...r }, Date.now());
+          if (alert) reports?.joined(alert, r.receipt).catch((err: unknown) => logger.error({ err, receipt: r.receipt }, 'a report joined an alert, but the report store could not be told; it stays received'));
+        },
         // an operator's action accepted by any replica, for an alert of a cell this one owns
         onCommand: (c) => {
           try {
@@ -223,6 +230,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
                 if ('r' in envelope) {
                   const d = envelope.r.device ? city.devicesById.get(envelope.r.device) : undefined;
                   if (d && !envelope.r.preAuth) session.feed(envelope.r.ts, [refusalObservation(envelope.r, d)]);
+                } else if ('p' in envelope) {
+                  session.feedReport(envelope.p.ts, { type: 'report', ...envelope.p });
                 } else {
                   const d = city.devicesById.get(envelope.m.device);
                   if (d) session.feed(envelope.m.receivedAt, observationsOf(envelope.m, d));
@@ -333,31 +342,32 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
       };
     };
-    // residents' reports (REPORTS=on): kept in Redis in cluster mode, else in DATA_DIR/reports.db
-    let reports: ReportIntake | null = null;
+    // residents' reports (REPORTS, on by default): kept in Redis in cluster mode, else in DATA_DIR/reports.db
     let reportStore: ReportStore | null = null;
     if (config.reports.enabled) {
       reportStore = redis ? new RedisReportStore(redis.pub) : new SqliteReportStore(join(config.dataDir, REPORTS_FILE));
       const opened = reportStore;
       closers.unshift({ name: 'reports', close: () => opened.close() });
       const secret = createHash('sha256').update(`citygrid report challenges\n${loadSecret(config.auth.secret, config.dataDir)}`).digest();
-      // `npm start`: reports go to the alert rules (cluster mode keeps and lists them, not routed yet)
-      const route = clusterAlerts ? {} : {
-        route: (r: ReportObservation) => alerting.manager.observeReport(r, Date.now()),
-        onRouteError: (err: unknown, receipt: string) => logger.error({ err, receipt }, 'a report could not be handed to the alert rules; it stays received'),
-      };
+      // to the alert rules: this process's (`npm start`), or over the bus to the cell's owner (cluster mode)
+      const bus = natsBus;
       const intake = new ReportIntake({
-        city, store: reportStore, counter: metrics.reports, ...route,
+        city, store: reportStore, counter: metrics.reports,
+        route: bus
+          ? async ({ type: _type, ...r }: ReportObservation) => { await bus.publishReport(r); return null; }
+          : (r: ReportObservation) => alerting.manager.observeReport(r, Date.now()),
+        onRouteError: (err: unknown, receipt: string) => logger.error({ err, receipt }, 'a report could not be handed to the alert rules; it stays received'),
         challenges: new Challenges({ secret, difficulty: config.reports.powBits, spent: redis ? new RedisSpentChallenges(redis.pub) : new MemorySpentChallenges() }),
       });
       reports = intake;
-      if (!clusterAlerts) {
-        closeReports = (e) => {
-          if ((e.type !== 'resolved' && e.type !== 'verified') || !e.alert.reports?.length) return;
-          const outcome = reportOutcome(e, alerting.log.history(e.alertId));
-          intake.closeFor(e.alertId, outcome, e.ts).catch((err: unknown) => logger.error({ err, alert: e.alertId }, 'the reports of a closed alert could not be closed'));
-        };
-      }
+      // the replica that closed it (the owner of its cell, in cluster mode) closes its reports; the
+      // history (for the handled note) is the city-wide one in cluster mode
+      const histories = clusterAlerts ?? localAlertService(alerting);
+      closeReports = (e) => {
+        if ((e.type !== 'resolved' && e.type !== 'verified') || !e.alert.reports?.length) return;
+        const outcome = reportOutcome(e, histories.history(e.alertId));
+        intake.closeFor(e.alertId, outcome, e.ts).catch((err: unknown) => logger.error({ err, alert: e.alertId }, 'the reports of a closed alert could not be closed'));
+      };
     }
     const app = buildApp({
       city, alerting, registry, store, rejections, health, auth, logger, reports,

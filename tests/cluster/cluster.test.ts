@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTITIONS, deviceTopic, partitionOf, type Alert, type AlertSocketEvent, type HealthResponse, type OpenConditions, type ReadingEvent } from '@citygrid/contract';
+import { PARTITIONS, deviceTopic, partitionOf, powSolve, type ReportChallenge, type ReportFiled, type ReportReceipt, type Alert, type AlertSocketEvent, type HealthResponse, type OpenConditions, type ReadingEvent } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad, type Load } from '../helpers/load.js';
@@ -56,6 +56,7 @@ function startReplica(r: { port: number; data: string }): Promise<Child> {
   return startChild('server/src/main.ts', {
     PORT: String(r.port), HOST: '127.0.0.1', CITY_DIR: DEMO_CITY, DATA_DIR: r.data, BUS_URL: nats.url, BUS_REPLICAS: '3',
     STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: DB, AUTH_SECRET, REDIS_URL: redis.url, SIMULATE: '0', LOG_LEVEL: 'info',
+    REPORTS: '1', REPORT_POW_BITS: '4',
   }, 'CityGrid is live', 90_000);
 }
 
@@ -327,6 +328,51 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     expect(loop.find((e) => e.type === 'dispatched')!.to).toEqual([other.username]);
   }, 120_000);
 
+  // residents' reports: filed through any replica, carried on the bus to the owner of the cell
+  const fileReport = async (replica: number, cell: string, text: string): Promise<ReportFiled> => {
+    const base = `http://127.0.0.1:${replicas[replica]!.port}`;
+    const c = (await getJson<ReportChallenge>(`${base}/api/public/reports/challenge`)).body;
+    const res = await sendJson<ReportFiled>(`${base}/api/public/reports`, { category: 'waterlogging', cell, text, challenge: c.challenge, nonce: await powSolve(c.challenge, c.difficulty) });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body;
+  };
+  const reportsAlertIn = async (cell: string, token: string) => (await alertsOn(1, token)).find((a) => a.rule === 'residents-waterlogging' && a.grid === cell && a.state !== 'resolved');
+  /** A cell of the replica that will be killed, where two reports wait (counted) until after the kills. */
+  let waitingCell = '';
+  const waiting: string[] = [];
+
+  it('routes a resident\'s report filed through any replica to the owner of its cell: three raise the reports alert there, and closing it through another closes every receipt', async () => {
+    const own = await ownership();
+    const ownerOf = (cell: string) => [...own].find(([, parts]) => parts.includes(partitionOf(cell)))![0];
+    const cells = city.cells.map((c) => c.id).filter((id) => !city.devices.some((d) => d.grid === id && d.kind === 'gas'));
+    const cell = cells.find((id) => ownerOf(id) === 'r3')!;
+    waitingCell = cells.find((id) => ownerOf(id) === 'r1')!;
+    const r2 = `http://127.0.0.1:${replicas[1]!.port}`;
+    const token = await login(r2, 'operator');
+    const filed = [await fileReport(0, cell, 'water over the kerb'), await fileReport(1, cell, 'water at the school gate 13812345678')];
+    expect(await reportsAlertIn(cell, token)).toBeUndefined();
+    filed.push(await fileReport(0, cell, 'cars stuck in the water'));
+    const alert = await waitFor(() => reportsAlertIn(cell, token), 'the reports alert, raised by the owner r3', 10_000, 100);
+    expect([...alert.reports!].sort()).toEqual(filed.map((f) => f.receipt).sort());
+    expect(alert.assignees).toEqual([`gw-${cell}`]);
+    await waitFor(async () => (await getJson<ReportReceipt>(`${r2}/api/public/reports/${filed[0]!.receipt}`)).body.status === 'in_hand' || null, 'the receipts in hand', 10_000, 100);
+    // the grid worker resolves it through r1 (yellow: closed at once); every receipt, read on any replica, is closed with the outcome
+    const worker = await login(`http://127.0.0.1:${replicas[0]!.port}`, `gw-${cell}`);
+    const res = await sendJson<{ alert: Alert }>(`http://127.0.0.1:${replicas[0]!.port}/api/alerts/${alert.id}/resolve`, { note: 'drain cleared, call 13912345678' }, worker);
+    expect(res.status).toBe(200);
+    for (const f of filed) {
+      const seen = await waitFor(async () => {
+        const r = (await getJson<ReportReceipt>(`http://127.0.0.1:${replicas[2]!.port}/api/public/reports/${f.receipt}`)).body;
+        return r.status === 'closed' ? r : null;
+      }, 'the receipt closed', 10_000, 100);
+      expect(seen.outcome).toBe('drain cleared, call [phone]');
+    }
+    // two reports in a cell of r1, which is killed next: counted there, not yet an alert
+    waiting.push((await fileReport(1, waitingCell, 'puddle by the bus stop')).receipt, (await fileReport(2, waitingCell, 'road flooded')).receipt);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await reportsAlertIn(waitingCell, token)).toBeUndefined();
+  }, 60_000);
+
   it('loses no acknowledged reading when a replica, an edge and the stream leader are killed in turn', async () => {
     // a browser on replica r2 (never killed) watches the whole city
     const watcher = replicas[1]!;
@@ -443,6 +489,15 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     expect(missing.slice(0, 20), 'acknowledged, not in InfluxDB').toEqual([]);
     expect(twice, 'devices with a reading stored twice').toEqual([]);
   }, 600_000);
+
+  it('carried the reports\' count of a cell over the kills and the rolling restart: the third report raises the alert', async () => {
+    const r2 = `http://127.0.0.1:${replicas[1]!.port}`;
+    const token = await login(r2, 'operator');
+    expect(await reportsAlertIn(waitingCell, token)).toBeUndefined();
+    const third = await fileReport(1, waitingCell, 'water rising by the bus stop');
+    const alert = await waitFor(() => reportsAlertIn(waitingCell, token), 'the reports alert raised by the cell\'s new owner', 15_000, 100);
+    expect([...alert.reports!].sort()).toEqual([...waiting, third.receipt].sort());
+  }, 30_000);
 
   it('had every partition consumed by one replica at a time (from the replicas\' logs)', () => {
     const intervals = ownershipIntervals();

@@ -207,17 +207,22 @@ export class AlertManager {
    * applied now, as a live observation would be: an adopted alert is confirmed, updated or closed, and
    * a condition the last owner had not raised yet is raised.
    */
-  replayer(partition: number, snapshot?: Uint8Array): { feed(at: number, observations: Observation[]): void; finish(now: number): number } {
+  replayer(partition: number, snapshot?: Uint8Array): {
+    feed(at: number, observations: Observation[]): void; feedReport(at: number, r: ReportObservation): void; finish(now: number): number;
+  } {
     const evaluators: DeviceRule[] = [];
     for (const slot of this.slots.values()) {
       const evaluator = slot.evaluators.get(partition);
       if (evaluator) evaluators.push({ slot, evaluator });
     }
+    // the reports rules count this partition's reports (those that joined no alert: the others are in
+    // the alerts adopted); an alert one raised is in the alert stream, so nothing is raised here
+    const reportEvaluators = this.owned?.has(partition) ? [...this.reportRules.values()].map((entry) => ({ rule: entry.rule, evaluator: this.reportsEvaluator(entry, partition) })) : [];
     // only these (a partition given up and taken again meanwhile has new ones, with their own replay)
     const mine = new Set(evaluators.map((e) => e.evaluator));
     const latest = new Map<string, { rule: RuleDef; cond: Condition }>();
     const keep = (rule: RuleDef, conds: Condition[]) => { for (const c of conds) latest.set(`${rule.id}|${c.key}`, { rule, cond: c }); };
-    if (snapshot) this.restore(partition, snapshot, evaluators, keep);
+    if (snapshot) this.restore(partition, snapshot, [...evaluators, ...reportEvaluators.map(({ rule, evaluator }) => ({ slot: { rule }, evaluator }))], keep);
     let ticked = -Infinity;
     let count = 0;
     return {
@@ -239,10 +244,17 @@ export class AlertManager {
           }
         }
       },
+      feedReport: (at, r) => {
+        if (partitionOf(r.grid) !== partition) return;
+        count++;
+        if (this.joinable(r, this.reportRulesOf(r))) return;
+        for (const { rule, evaluator } of reportEvaluators) if (rule.category === r.category) evaluator.observeReport(r, at);
+      },
       finish: (now) => {
         // given up meanwhile (its alerts are another replica's now) or its evaluators made anew (taken
         // again, or the rule edited): nothing of this replay applies
         if (!this.owned?.has(partition) || evaluators.some(({ slot, evaluator }) => this.slots.get(slot.rule.id)?.evaluators.get(partition) !== evaluator)) return 0;
+        if (reportEvaluators.some(({ rule, evaluator }) => this.reportRules.get(rule.id)?.evaluators.get(partition) !== evaluator)) return 0;
         for (const { slot, evaluator } of evaluators) keep(slot.rule, evaluator.tick(now));
         for (const { rule, cond } of latest.values()) this.apply(rule, cond, now);
         return count;
@@ -261,12 +273,16 @@ export class AlertManager {
       const evaluator = slot.evaluators.get(partition);
       if (evaluator) state.rules[slot.rule.id] = { def: JSON.stringify(slot.rule), state: evaluator.save() };
     }
+    for (const { rule, evaluators } of this.reportRules.values()) {
+      const evaluator = evaluators.get(partition);
+      if (evaluator) state.rules[rule.id] = { def: JSON.stringify(rule), state: evaluator.save() };
+    }
     for (const [k, c] of this.conditions) if (partitionOf(c.grid) === partition) state.conditions.push([k, c]);
     return serialize(state);
   }
 
   /** Takes a snapshot's state into the partition's evaluators; rules edited since (or new) start blank. */
-  private restore(partition: number, bytes: Uint8Array, evaluators: DeviceRule[], keep: (rule: RuleDef, conds: Condition[]) => void): void {
+  private restore(partition: number, bytes: Uint8Array, evaluators: { slot: { rule: RuleDef }; evaluator: RuleEvaluator }[], keep: (rule: RuleDef, conds: Condition[]) => void): void {
     let state: PartitionState;
     try {
       state = deserialize(bytes) as PartitionState;
@@ -567,7 +583,7 @@ export class AlertManager {
   }
 
   /**
-   * A resident's report (REPORTS=on) in a cell of this manager's. It joins the open alert of its kind in
+   * A resident's report (REPORTS on) in a cell of this manager's. It joins the open alert of its kind in
    * its cell, if there is one: one of its category's `reports` rules, or one of their `sensor_rules`
    * (the most severe, then the oldest). Else its category's `reports` rules count it, and one that
    * reaches its count raises an alert the report and those before it join. A reports alert holds until
@@ -576,14 +592,9 @@ export class AlertManager {
    */
   observeReport(r: ReportObservation, now: number): Alert | null {
     if (!this.inScope(r.grid)) return null;
-    const rules = [...this.reportRules.values()].filter(({ rule }) => rule.category === r.category);
+    const rules = this.reportRulesOf(r);
     if (!rules.length) return null;
-    const kin = new Set(rules.flatMap(({ rule }) => [rule.id, ...(rule.sensor_rules ?? [])]));
-    let target: Alert | undefined;
-    for (const a of this.open.values()) {
-      if (a.grid !== r.grid || !kin.has(a.rule) || a.state === 'pending') continue;
-      if (!target || SEVERITY_RANK[a.severity] > SEVERITY_RANK[target.severity] || (a.severity === target.severity && a.startedAt < target.startedAt)) target = a;
-    }
+    const target = this.joinable(r, rules);
     const what = REPORT_CATEGORY_NAME.en[r.category].toLowerCase();
     if (target) {
       const list = target.reports ?? [];
@@ -596,15 +607,34 @@ export class AlertManager {
       return target;
     }
     const g = this.groupOf(r.grid);
-    for (const { rule, evaluators } of rules) {
-      const evaluator = evaluators.get(g) ?? evaluators.set(g, createReportsEvaluator(rule)).get(g)!;
-      for (const c of evaluator.observeReport(r, now)) {
+    for (const entry of rules) {
+      const { rule } = entry;
+      for (const c of this.reportsEvaluator(entry, g).observeReport(r, now)) {
         if (this.open.has(`${rule.id}|${c.key}`)) continue; // an open one would have taken the report above
         this.raise(rule, c, now, undefined, c.detail);
         return this.open.get(`${rule.id}|${c.key}`) ?? null;
       }
     }
     return null;
+  }
+
+  private reportRulesOf(r: ReportObservation): { rule: ReportsRule; evaluators: Map<number, ReportsEvaluator> }[] {
+    return [...this.reportRules.values()].filter(({ rule }) => rule.category === r.category);
+  }
+
+  private reportsEvaluator(entry: { rule: ReportsRule; evaluators: Map<number, ReportsEvaluator> }, g: number): ReportsEvaluator {
+    return entry.evaluators.get(g) ?? entry.evaluators.set(g, createReportsEvaluator(entry.rule)).get(g)!;
+  }
+
+  /** The open alert of a report's kind in its cell that it joins: the most severe, then the oldest (never a pending one). */
+  private joinable(r: ReportObservation, rules: { rule: ReportsRule }[]): Alert | undefined {
+    const kin = new Set(rules.flatMap(({ rule }) => [rule.id, ...(rule.sensor_rules ?? [])]));
+    let target: Alert | undefined;
+    for (const a of this.open.values()) {
+      if (a.grid !== r.grid || !kin.has(a.rule) || a.state === 'pending') continue;
+      if (!target || SEVERITY_RANK[a.severity] > SEVERITY_RANK[target.severity] || (a.severity === target.severity && a.startedAt < target.startedAt)) target = a;
+    }
+    return target;
   }
 
   /** `count` reports joined a sensor rule's alert within `within`: its colour goes up to the rule's corroborated_severity. */

@@ -3,7 +3,7 @@
 // kind is open joins that alert instead; enough reports joining a sensor alert raise its colour; after
 // a person closes it, counting starts again from nothing (no re-raise from the reports it already took).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReportCategory } from '@citygrid/contract';
+import { partitionOf, type Alert, type ReportCategory } from '@citygrid/contract';
 import type { ReportObservation } from '../rules/types.js';
 import { MIN, SEC, T0, cleanupDirs, cond, floodRule, harness, rule } from './test-fixtures.js';
 
@@ -95,3 +95,57 @@ describe('AlertManager: the reports rule', () => {
     expect(h.manager.observeReport(report('c-a', T0 + MIN), T0 + MIN)).toBeNull();
   });
 });
+
+describe('AlertManager, cluster mode: the reports rule on a partition taken over', () => {
+  const replica = (ownsCa: boolean) => {
+    const h = harness({ rules: [floodRule(), waterReports()] });
+    h.manager.setPartitions(ownsCa ? [partitionOf('c-a')] : [], T0);
+    return h;
+  };
+
+  it('counts nothing of a cell it does not own', () => {
+    const h = replica(false);
+    for (let i = 0; i < 3; i++) expect(h.manager.observeReport(report('c-a', T0 + i * MIN), T0 + i * MIN)).toBeNull();
+    expect(h.manager.list({ active: true, limit: 10 })).toEqual([]);
+  });
+
+  it('counts the reports its replay sees (no alert raised while replaying), so the next live one raises the alert', () => {
+    const h = replica(true);
+    const replay = h.manager.replayer(partitionOf('c-a'));
+    replay.feedReport(T0, report('c-a', T0));
+    replay.feedReport(T0 + MIN, report('c-a', T0 + MIN));
+    replay.feedReport(T0 + MIN, report('c-c', T0 + MIN)); // another partition's: not counted
+    replay.finish(T0 + 2 * MIN);
+    expect(h.manager.list({ active: true, limit: 10 })).toEqual([]);
+    const a = h.manager.observeReport(report('c-a', T0 + 3 * MIN), T0 + 3 * MIN);
+    expect(a?.reports).toHaveLength(3);
+  });
+
+  it('does not count again, in a replay, a report that joined an alert the last owner had open', () => {
+    const h = replica(true);
+    h.manager.adopt([{ ...alertOf(h), id: 'al-open' }], T0);
+    const replay = h.manager.replayer(partitionOf('c-a'));
+    for (let i = 0; i < 2; i++) replay.feedReport(T0 + i * MIN, report('c-a', T0 + i * MIN));
+    replay.finish(T0 + 3 * MIN);
+    h.manager.resolve('al-open', 'gw-c-a', 'done', T0 + 4 * MIN);
+    // had the replay counted the two that joined the open alert, this one would raise a second alert
+    expect(h.manager.observeReport(report('c-a', T0 + 5 * MIN), T0 + 5 * MIN)).toBeNull();
+  });
+
+  it('hands its report counts to the next owner in the partition\'s snapshot', () => {
+    const owner = replica(true);
+    owner.manager.observeReport(report('c-a', T0), T0);
+    owner.manager.observeReport(report('c-a', T0 + MIN), T0 + MIN);
+    const snapshot = owner.manager.snapshot(partitionOf('c-a'))!;
+    const taker = replica(true);
+    taker.manager.replayer(partitionOf('c-a'), snapshot).finish(T0 + 2 * MIN);
+    expect(taker.manager.observeReport(report('c-a', T0 + 3 * MIN), T0 + 3 * MIN)?.reports).toHaveLength(3);
+  });
+});
+
+/** An open reports alert in c-a, as the alert stream would hand it to a new owner. */
+function alertOf(_h: ReturnType<typeof harness>): Alert {
+  const other = harness({ rules: [waterReports()] });
+  for (let i = 0; i < 3; i++) other.manager.observeReport(report('c-a', T0 - 60 * MIN + i * MIN), T0 - 60 * MIN + i * MIN);
+  return other.manager.list({ active: true, limit: 1 })[0]!;
+}

@@ -13,7 +13,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ensureStream, NOTIFY_SUBJECT, type BusStreamOptions } from '@citygrid/broker';
-import { BUS_STREAM, busSubject, decodeEnvelope, type AlertCommand, type BusMessage, type Rejection } from '@citygrid/contract';
+import { BUS_STREAM, busSubject, decodeEnvelope, encodeEnvelope, partitionOf, type AlertCommand, type BusMessage, type BusReport, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/index.js';
 import type { TimeSeriesStore } from '../stores/store.js';
@@ -56,6 +56,8 @@ export interface NatsBusOptions {
   beforeConsume?(partition: number): Promise<void>;
   /** An operator's action on an alert of an owned partition, sent by any replica. */
   onCommand?(command: AlertCommand): void;
+  /** A resident's report in a cell of an owned partition, filed through any replica (publishReport). */
+  onReport?(report: BusReport): void;
   /**
    * A partition was taken: what its stream held before (the last lookbackMs, at most maxMessages, up
    * to what the last owner acknowledged) is fed to the rules before its first new message.
@@ -67,7 +69,7 @@ export interface NatsBusOptions {
     snapshot(partition: number): Uint8Array | null;
     snapshotEveryMs?: number;
     /** With the last owner's snapshot, if it is usable: the replay then starts after it. */
-    begin(partition: number, snapshot?: Uint8Array): { feed(envelope: { m: BusMessage } | { r: Rejection }): void; finish(): void };
+    begin(partition: number, snapshot?: Uint8Array): { feed(envelope: { m: BusMessage } | { r: Rejection } | { p: BusReport }): void; finish(): void };
   };
   leaseTtlMs?: number;
   leaseRenewMs?: number;
@@ -90,7 +92,7 @@ interface ReplayRun {
   started: number;
   /** Where the next read starts: the stream sequence, or the time (the lookback's start). */
   from: { seq: number } | { time: number };
-  session: { feed(envelope: { m: BusMessage } | { r: Rejection }): void; finish(): void } | null;
+  session: { feed(envelope: { m: BusMessage } | { r: Rejection } | { p: BusReport }): void; finish(): void } | null;
   n: number;
   done: boolean;
 }
@@ -234,6 +236,14 @@ export class NatsBus {
   /** Tells the device why the server refused its message, through whichever edge it is connected to. */
   notifyDevice(rejection: Rejection): void {
     this.o.nc.publish(NOTIFY_SUBJECT, JSON.stringify(rejection));
+  }
+
+  /**
+   * A resident's report, to the owner of its cell's partition (which may be this replica or another).
+   * Resolves once JetStream has it; the receipt is the message id, so a retry is not counted twice.
+   */
+  async publishReport(report: BusReport): Promise<void> {
+    await this.js.publish(busSubject(partitionOf(report.grid)), encodeEnvelope({ p: report }), { msgID: `report-${report.receipt}` });
   }
 
   owned(): number[] {
@@ -415,6 +425,7 @@ export class NatsBus {
     }
     if ('r' in envelope) this.o.onRefusal(envelope.r);
     else if ('c' in envelope) this.o.onCommand?.(envelope.c);
+    else if ('p' in envelope) this.o.onReport?.(envelope.p);
     else if ('m' in envelope) {
       this.o.onTaken?.(envelope.m.receivedAt);
       this.o.pipeline.run(envelope.m);

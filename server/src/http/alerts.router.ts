@@ -13,6 +13,7 @@ import { requireRole, sessionOf } from '../auth/middleware.js';
 import { forbiddenMessage, mayActOnAlert, maySupervise } from '../auth/roles.js';
 import { readScope } from '../auth/scope.js';
 import { Errors } from '../errors.js';
+import { withReportScores } from '../reports/report-scores.js';
 import type { AppDeps } from './app.js';
 import { ALERTS_LIMIT, SCORES_MAX_RANGE_MS, limitParam, optionalString, rangeParams } from './query.js';
 
@@ -39,7 +40,7 @@ function rethrow(err: unknown, id: string): never {
   throw err;
 }
 
-export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router {
+export function alertsRouter({ alerting, auth, alertService, reports }: AppDeps): Router {
   const router = Router();
   const { manager } = alerting; // this process's rules (in cluster mode: those of the cells it owns)
   const alerts = alertService ?? localAlertService(alerting);
@@ -239,13 +240,15 @@ export function alertsRouter({ alerting, auth, alertService }: AppDeps): Router 
     res.status(204).end();
   });
 
-  router.get('/scores', (req, res) => {
+  router.get('/scores', async (req, res) => {
     const q = req.query as Record<string, unknown>;
     const now = Date.now();
     const by = optionalString(q, 'by') ?? 'grid';
     if (by !== 'grid' && by !== 'district') throw Errors.QUERY_INVALID('by', 'must be grid or district');
     const { from, to } = rangeParams(q, { defaultMs: 7 * DAY, maxMs: SCORES_MAX_RANGE_MS, now, what: 'scores are computed for' });
-    const scores = computeScores(scored.startedBetween(from, to), by, (s) => alerting.routing.deadline(s), now, (s) => alerting.routing.resolveDeadline(s));
+    const alertScores = computeScores(scored.startedBetween(from, to), by, (s) => alerting.routing.deadline(s), now, (s) => alerting.routing.resolveDeadline(s));
+    // REPORTS=on: residents' reports closed in the period, and how long they took
+    const scores = reports ? withReportScores(alertScores, await reports.closedBetween(from, to), by) : alertScores;
     res.json({ from, to, by, scores } satisfies ScoresResponse);
   });
 

@@ -43,10 +43,10 @@ export class ReportIntake {
     limits?: typeof REPORT_LIMITS;
     now?: () => number;
     /**
-     * Hands a new report to the alert rules (`npm start`: the alert manager's observeReport): the alert
-     * it joined, if any. Absent in cluster mode for now: reports are kept and listed, not routed.
+     * Hands a new report to the alert rules: `npm start`, the alert manager's observeReport (the alert
+     * it joined, if any); cluster mode, the bus to its cell's owner (null: it joins there, later).
      */
-    route?: (r: ReportObservation) => Alert | null;
+    route?: (r: ReportObservation) => Alert | null | Promise<Alert | null>;
     /** A report that could not be routed stays received: said here, never lost. */
     onRouteError?: (err: unknown, receipt: string) => void;
   }) {
@@ -120,14 +120,19 @@ export class ReportIntake {
   private async route(r: StoredReport): Promise<StoredReport> {
     if (!this.o.route) return r;
     try {
-      const alert = this.o.route({ type: 'report', receipt: r.receipt, category: r.category, grid: r.cell, district: r.district, ts: r.filedAt });
+      const alert = await this.o.route({ type: 'report', receipt: r.receipt, category: r.category, grid: r.cell, district: r.district, ts: r.filedAt });
       if (!alert) return r;
-      await this.o.store.join(alert.reports?.includes(r.receipt) ? alert.reports : [r.receipt], alert.id);
+      await this.joined(alert, r.receipt);
       return (await this.o.store.get(r.receipt)) ?? r;
     } catch (err) {
       this.o.onRouteError?.(err, r.receipt);
       return r;
     }
+  }
+
+  /** A report joined an alert: it (and, when it raised the alert, the reports before it) are in hand. */
+  async joined(alert: Pick<Alert, 'id' | 'reports'>, receipt: string): Promise<void> {
+    await this.o.store.join(alert.reports?.includes(receipt) ? alert.reports : [receipt], alert.id);
   }
 
   /**
@@ -180,6 +185,13 @@ export class ReportIntake {
     if (!RECEIPT_PATTERN.test(code)) return null;
     const r = await this.o.store.markSpam(code, by, this.now());
     return r ? viewOf(r) : null;
+  }
+
+  /** Reports closed in [from, to), oldest close first, for the scores (report-scores.ts). */
+  closedBetween(from: number, to: number): Promise<StoredReport[]> {
+    // bounded: at most this many are read for one answer; more closed in the period are not counted
+    const MAX_SCORED = 100_000;
+    return this.o.store.closedBetween(from, to, MAX_SCORED);
   }
 }
 

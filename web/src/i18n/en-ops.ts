@@ -105,12 +105,15 @@ export const enOps: typeof zhCNOps = {
     col: {
       id: 'Name', alerts: 'Alerts', colours: 'Red / orange / yellow / blue', acknowledged: 'Acked', resolved: 'Resolved',
       ackMedian: 'Ack median', ackP90: 'Ack p90', resolveMedian: 'Resolve median', inTime: 'Acked in time', escalated: 'Escalated',
+      reportsClosed: 'Reports closed', reportCloseMedian: 'Median time to close',
     },
     chartTitle: 'Alerts by colour and median time to acknowledge',
     ackMedianAxis: 'Ack median (min)',
     alertsAxis: 'Alerts',
     empty: 'No alerts in this period',
     top: 'Top {n} by alerts',
+    reportsTitle: 'Residents\' reports closed',
+    reportsEmpty: 'No residents\' reports closed in this period',
   },
   camera: {
     title: 'Camera events',

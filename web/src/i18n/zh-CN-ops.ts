@@ -103,12 +103,15 @@ export const zhCNOps = {
     col: {
       id: '名称', alerts: '告警数', colours: '红 / 橙 / 黄 / 蓝', acknowledged: '已签收', resolved: '已处置',
       ackMedian: '签收中位数', ackP90: '签收 P90', resolveMedian: '处置中位数', inTime: '按时签收率', escalated: '升级次数',
+      reportsClosed: '居民反映办结', reportCloseMedian: '办结时长中位数',
     },
     chartTitle: '告警数量（按等级）与签收中位时长',
     ackMedianAxis: '签收中位数（分钟）',
     alertsAxis: '告警数',
     empty: '所选时段内没有告警',
     top: '告警最多的 {n} 个',
+    reportsTitle: '居民反映办结情况',
+    reportsEmpty: '所选时段内没有办结的居民反映',
   },
   camera: {
     title: '摄像头事件',
