@@ -77,7 +77,7 @@ export interface Alert {
   /** The alert this one re-raises (the condition was still true after a manual resolve). */
   reraises?: string | null;
   flapping?: boolean;
-  /** Receipts of the residents' reports that joined it (REPORTS=on): raised by a `reports` rule, or
+  /** Receipts of the residents' reports that joined it (REPORTS on): raised by a `reports` rule, or
    *  filed in its cell while it was open. Their texts are in the reports, never in the alert. */
   reports?: string[];
 }

@@ -51,8 +51,8 @@ export const ERRORS = {
   REPORT_RATE_LIMITED: { code: 'CG_REPORT_RATE_LIMITED', status: 429, template: '%s' },
   /** Residents' reports: no report with this receipt (or a malformed receipt). */
   REPORT_NOT_FOUND: { code: 'CG_REPORT_NOT_FOUND', status: 404, template: 'No report with receipt "%s"' },
-  /** Residents' reports are not taken on this server (REPORTS=off). */
-  REPORTS_OFF: { code: 'CG_REPORTS_OFF', status: 404, template: 'This city does not take residents\' reports here yet (REPORTS=off)' },
+  /** Residents' reports are not taken on this server (REPORTS=0). */
+  REPORTS_OFF: { code: 'CG_REPORTS_OFF', status: 404, template: 'This city does not take residents\' reports here (REPORTS=0)' },
   /** Any other 4xx a library raised (the message is its own). */
   BAD_REQUEST: { code: 'CG_BAD_REQUEST', status: 400, template: '%s' },
   INTERNAL: { code: 'CG_INTERNAL', status: 500, template: 'Internal error; it has been logged' },

@@ -68,7 +68,7 @@ export interface OpenIndex {
     timeZone: 'UTC';
     metrics: string;
     alerts: string;
-    /** When the city takes residents' reports (REPORTS=on). */
+    /** When the city takes residents' reports (REPORTS on). */
     reports?: string;
     days: string;
   };

@@ -154,7 +154,7 @@ export const API_ROUTES: RouteSpec[] = [
     errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
   },
   {
-    method: 'get', path: '/api/open/reports-hourly.csv', summary: 'Open data: residents\' reports filed per UTC hour, grid cell and category (never their texts; spam not counted), for one UTC day (open; REPORTS=on)', roles: 'open', status: 200, csv: true,
+    method: 'get', path: '/api/open/reports-hourly.csv', summary: 'Open data: residents\' reports filed per UTC hour, grid cell and category (never their texts; spam not counted), for one UTC day (open; REPORTS on)', roles: 'open', status: 200, csv: true,
     errors: ['OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'REPORTS_OFF'], query: [openDate],
   },
   { method: 'get', path: '/api/open/conditions', summary: 'Open data: each grid cell\'s worst condition over the last hour, and open alerts by colour per district (open)', roles: 'open', status: 200, response: S.openConditionsSchema, errors: ['OPEN_RATE_LIMITED', 'STORE_UNAVAILABLE'] },
@@ -163,7 +163,7 @@ export const API_ROUTES: RouteSpec[] = [
     method: 'get', path: '/api/open/devices/:id/hourly.csv', summary: 'Open data: hourly aggregates of one device the city file marks public (never raw readings); any other id is not found (open)', roles: 'open', status: 200, csv: true,
     errors: ['DEVICE_NOT_FOUND', 'OPEN_DATE_INVALID', 'OPEN_DATE_OUT_OF_RANGE', 'OPEN_RATE_LIMITED', 'QUERY_INVALID', 'STORE_UNAVAILABLE'], query: [openDate],
   },
-  // residents' reports (REPORTS=on; off: 404 CG_REPORTS_OFF): no sign-in to file one or follow it by its receipt
+  // residents' reports (REPORTS, on by default; REPORTS=0: 404 CG_REPORTS_OFF): no sign-in to file one or follow it by its receipt
   { method: 'get', path: '/api/public/reports/challenge', summary: 'A proof-of-work challenge for one report (open)', roles: 'open', status: 200, response: S.reportChallengeSchema, errors: ['REPORT_RATE_LIMITED', 'REPORTS_OFF'] },
   {
     method: 'post', path: '/api/public/reports', summary: 'File a resident\'s report: its text masked, the same report within an hour folded into the first; 201 a receipt (200 when folded) (open)', roles: 'open', body: S.reportRequestSchema, status: 201, response: S.reportFiledSchema,

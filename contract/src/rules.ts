@@ -71,7 +71,7 @@ export const refusalsRule = z.strictObject({
   count: z.number().int().positive(), within: durationMs,
 });
 /**
- * Residents' reports (REPORTS=on): `count` reports of `category` in one grid cell within `within` raise
+ * Residents' reports (REPORTS on): `count` reports of `category` in one grid cell within `within` raise
  * one alert for the cell, which holds until a person closes it (its reports join it and are closed with
  * it). A report filed where an alert of its kind is open joins that alert instead: one of this rule's, or
  * one of `sensor_rules` (the sensor rules of the same kind, e.g. the water-level rules for waterlogging).

@@ -72,7 +72,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     RETENTION: duration('30d', 3_600_000, '1h'),
     RETAIN_NAMES_DAYS: days(365),
     RETAIN_AUDIT_DAYS: days(365),
-    REPORTS: envFlag(false),
+    REPORTS: envFlag(true),
     RETAIN_REPORT_TEXT_DAYS: days(180),
     REPORT_POW_BITS: z.string().regex(/^\d+$/, 'must be a whole number of bits, like 18').transform(Number)
       .refine((n) => n >= 1 && n <= 28, 'must be 1 to 28 (bits of proof-of-work; 18 takes a phone a few seconds)').default(18),

@@ -21,7 +21,7 @@ let alert: Alert;
 
 beforeAll(async () => {
   if (!webIsCurrent() && !buildWeb()) throw new Error('the dashboard did not build');
-  system = await startTestSystem({ SIMULATE: '0' });
+  system = await startTestSystem({ SIMULATE: '0', REPORTS: '0' }); // a city that takes no reports: the conditions page stands alone
   // an open manhole: an alarm value in its cell and an open alert in its district
   const cover = system.city.devices.find((d) => d.kind === 'manhole_cover')!;
   client = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, cover.id);
@@ -76,7 +76,7 @@ it('shows no person and no device: no name, username or phone from people.yaml, 
   for (const d of system.city.devices) expect(text).not.toContain(d.id);
 });
 
-it('says on the report page that this city does not take reports (REPORTS off, the default)', async () => {
+it('says on the report page that this city does not take reports (REPORTS=0)', async () => {
   await page.goto(`${system.baseUrl}/#/report/ABCD-EFGH`);
   await page.getByTestId('report-off').waitFor({ timeout: WAIT });
 });

@@ -1,4 +1,4 @@
-// Proves issue 17's loop on 390×844 phones, against the real server with REPORTS=on and the demo
+// Proves issue 17's loop on 390×844 phones, against the real server with REPORTS on and the demo
 // city's rules: a water gauge raises the orange underpass-flooding alert in its cell; a resident (no
 // sign-in) files a waterlogging report there through the report page, with a phone number in the text;
 // the report joins that alert and reaches the cell's grid worker's phone with its category, masked text

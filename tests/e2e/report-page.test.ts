@@ -1,5 +1,5 @@
 // Proves the residents' report page (issue 17) on a 390×844 phone with no sign-in, against the real
-// server with REPORTS=on: a resident picks waterlogging, taps a grid cell on the map, writes a text
+// server with REPORTS on: a resident picks waterlogging, taps a grid cell on the map, writes a text
 // with a phone number, sees it masked before sending, sends it (the proof of work done in the page),
 // and gets a receipt; the operators' list has the report with the number masked; the receipt page
 // shows its status in both languages. (That it reaches the grid worker's phone and comes back

@@ -143,7 +143,7 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/open/reports-hourly.csv': [{ expect: read, none: 200 }],
   'GET /api/open/city': [{ expect: read, none: 200 }],
   'GET /api/open/devices/:id/hourly.csv': [{ path: () => `/api/open/devices/${city.A.id}/hourly.csv`, expect: { viewer: 404, gridworker: 404, operator: 404, admin: 404 }, none: 404 }],
-  // residents' reports (reports.test.ts tests what they answer; REPORTS=on in this city): an empty body
+  // residents' reports (reports.test.ts tests what they answer; REPORTS on in this city): an empty body
   // is refused for what it lacks, and the receipt and report named here do not exist
   'GET /api/public/reports/challenge': [{ expect: read, none: 200 }],
   'POST /api/public/reports': [{ body: {}, expect: { viewer: 400, gridworker: 400, operator: 400, admin: 400 }, none: 400 }],

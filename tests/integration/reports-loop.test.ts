@@ -1,5 +1,5 @@
 // Residents' reports into the alert loop (issue 17), on the real system with the demo city's rules and
-// REPORTS=on: three waterlogging reports in one cell within 30 min raise the `residents-waterlogging`
+// REPORTS on: three waterlogging reports in one cell within 30 min raise the `residents-waterlogging`
 // alert for the cell's grid worker, and the reports join it; the worker sees them (another cell's does
 // not); handling the alert closes them, and each receipt shows "closed" with the outcome, masked.
 // Reports in a cell where a sensor alert of their kind is open join that alert instead.

@@ -1,10 +1,10 @@
-// Residents' reports in (issue 17, the intake): on the real system with REPORTS=on, behind a proxy
+// Residents' reports in (issue 17, the intake): on the real system with REPORTS on, behind a proxy
 // (TRUST_PROXY=1) so that each test address is its own X-Forwarded-For. A report needs solved
 // proof-of-work, has its phone number and plate masked before it is kept, gets a receipt that shows its
 // status but never its text; the same report again is folded into the first; a flood of 1,000 from one
 // address is refused after its budget while other addresses still land; operators see the masked
-// text, a grid worker only their cells', and a report marked as spam is audited. With REPORTS off
-// (the default) every route says so.
+// text, a grid worker only their cells', and a report marked as spam is audited. With REPORTS=0
+// every route says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { powSolve, type ReportChallenge, type ReportFiled, type ReportList, type ReportReceipt } from '@citygrid/contract';
 import { REPORT_LIMITS } from '../../server/src/reports/intake.js';
@@ -197,9 +197,9 @@ describe('retention', () => {
   });
 });
 
-describe('with REPORTS off (the default)', () => {
+describe('with REPORTS=0', () => {
   it('answers every report route with CG_REPORTS_OFF', async () => {
-    const off = await startTestSystem({ SIMULATE: '0' });
+    const off = await startTestSystem({ SIMULATE: '0', REPORTS: '0' });
     try {
       for (const [method, path] of [['GET', '/api/public/reports/challenge'], ['POST', '/api/public/reports'], ['GET', '/api/public/reports/ABCD-EFGH']] as const) {
         const res = await fetch(`${off.baseUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });

@@ -59,7 +59,7 @@ export interface AppDeps {
   trustProxy?: TrustProxy;
   /** Cluster mode: alerts from the city-wide alert stream (default: this process's manager and log). */
   alertService?: AlertService;
-  /** Residents' reports (REPORTS=on); null or absent: their routes answer 404 CG_REPORTS_OFF. */
+  /** Residents' reports (REPORTS on); null or absent: their routes answer 404 CG_REPORTS_OFF. */
   reports?: ReportIntake | null;
 }
 

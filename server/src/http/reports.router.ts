@@ -6,8 +6,7 @@
 //   GET  /api/reports?limit=&before=     newest first; a grid worker sees their own cells'
 //   GET  /api/reports?alert=<id>         the reports that joined an alert the user may see
 //   POST /api/reports/:receipt/spam      operators and admins; audited
-// With REPORTS=off (the default until reports reach the grid workers' phones) every one of them
-// answers 404 CG_REPORTS_OFF.
+// With REPORTS=0 (a city that takes no reports; on by default) every one of them answers 404 CG_REPORTS_OFF.
 import { Router, type Request } from 'express';
 import type { ReportList, ReportView } from '@citygrid/contract';
 import { requireRole, sessionOf } from '../auth/middleware.js';

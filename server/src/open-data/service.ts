@@ -76,7 +76,7 @@ export interface OpenDataOptions {
   city: City;
   store: TimeSeriesStore;
   alerts: AlertService;
-  /** Residents' reports (REPORTS=on): their counts per hour, cell and category. */
+  /** Residents' reports (REPORTS on): their counts per hour, cell and category. */
   reports?: { countsByHour(from: number, to: number): Promise<CellReportRow[]> } | null;
   now?: () => number;
   cachedDays?: number;

@@ -10,7 +10,7 @@ export type Observation =
   /** A refused message (or a summed-up report of `count` of them): only refusals rules see these. */
   | { type: 'refusal'; device: RuleDevice; ts: number; reason: string; count: number };
 
-/** A resident's report (REPORTS=on) that joined no open alert: only `reports` rules see these. */
+/** A resident's report (REPORTS on) that joined no open alert: only `reports` rules see these. */
 export interface ReportObservation { type: 'report'; receipt: string; category: ReportCategory; grid: string; district: string; ts: number }
 
 /** A `reports` rule's evaluator: it sees reports (observeReport), never device observations. */

@@ -27,7 +27,7 @@ export const enReport: typeof zhCNReport = {
     receiptHint: 'Keep this receipt to follow what happens to your report.',
     follow: 'Follow it',
     another: 'Report something else',
-    off: 'This city does not take residents\' reports here yet.',
+    off: 'This city does not take residents\' reports here.',
     failed: 'Could not send it: {message}',
     statusTitle: 'Your report',
     lookup: 'Receipt',
