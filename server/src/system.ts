@@ -357,6 +357,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
           ? async ({ type: _type, ...r }: ReportObservation) => { await bus.publishReport(r); return null; }
           : (r: ReportObservation) => alerting.manager.observeReport(r, Date.now()),
         onRouteError: (err: unknown, receipt: string) => logger.error({ err, receipt }, 'a report could not be handed to the alert rules; it stays received'),
+        onEvents: (events) => store.writeReports?.(events),
         challenges: new Challenges({ secret, difficulty: config.reports.powBits, spent: redis ? new RedisSpentChallenges(redis.pub) : new MemorySpentChallenges() }),
       });
       reports = intake;

@@ -12,12 +12,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTITIONS, deviceTopic, partitionOf, powSolve, type ReportChallenge, type ReportFiled, type ReportReceipt, type Alert, type AlertSocketEvent, type HealthResponse, type OpenConditions, type ReadingEvent } from '@citygrid/contract';
+import { PARTITIONS, deviceTopic, partitionOf, type ReportFiled, type ReportReceipt, type Alert, type AlertSocketEvent, type HealthResponse, type OpenConditions, type ReadingEvent } from '@citygrid/contract';
 import { loadCity } from '@citygrid/contract/node';
 import { startInflux, type TestInflux } from '../helpers/influx.js';
 import { startLoad, type Load } from '../helpers/load.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { fileReport } from '../helpers/reports.js';
 import { freePort, startChild, type Child } from '../helpers/processes.js';
 import { connectDevice, connectSocket, DEMO_CITY, end, getJson, login, sendJson, tempDir, waitFor, type CitySocket } from '../helpers/system.js';
 
@@ -329,10 +330,8 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
   }, 120_000);
 
   // residents' reports: filed through any replica, carried on the bus to the owner of the cell
-  const fileReport = async (replica: number, cell: string, text: string): Promise<ReportFiled> => {
-    const base = `http://127.0.0.1:${replicas[replica]!.port}`;
-    const c = (await getJson<ReportChallenge>(`${base}/api/public/reports/challenge`)).body;
-    const res = await sendJson<ReportFiled>(`${base}/api/public/reports`, { category: 'waterlogging', cell, text, challenge: c.challenge, nonce: await powSolve(c.challenge, c.difficulty) });
+  const fileThrough = async (replica: number, cell: string, text: string): Promise<ReportFiled> => {
+    const res = await fileReport(`http://127.0.0.1:${replicas[replica]!.port}`, { category: 'waterlogging', cell, text });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body;
   };
@@ -349,9 +348,9 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     waitingCell = cells.find((id) => ownerOf(id) === 'r1')!;
     const r2 = `http://127.0.0.1:${replicas[1]!.port}`;
     const token = await login(r2, 'operator');
-    const filed = [await fileReport(0, cell, 'water over the kerb'), await fileReport(1, cell, 'water at the school gate 13812345678')];
+    const filed = [await fileThrough(0, cell, 'water over the kerb'), await fileThrough(1, cell, 'water at the school gate 13812345678')];
     expect(await reportsAlertIn(cell, token)).toBeUndefined();
-    filed.push(await fileReport(0, cell, 'cars stuck in the water'));
+    filed.push(await fileThrough(0, cell, 'cars stuck in the water'));
     const alert = await waitFor(() => reportsAlertIn(cell, token), 'the reports alert, raised by the owner r3', 10_000, 100);
     expect([...alert.reports!].sort()).toEqual(filed.map((f) => f.receipt).sort());
     expect(alert.assignees).toEqual([`gw-${cell}`]);
@@ -368,7 +367,7 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
       expect(seen.outcome).toBe('drain cleared, call [phone]');
     }
     // two reports in a cell of r1, which is killed next: counted there, not yet an alert
-    waiting.push((await fileReport(1, waitingCell, 'puddle by the bus stop')).receipt, (await fileReport(2, waitingCell, 'road flooded')).receipt);
+    waiting.push((await fileThrough(1, waitingCell, 'puddle by the bus stop')).receipt, (await fileThrough(2, waitingCell, 'road flooded')).receipt);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await reportsAlertIn(waitingCell, token)).toBeUndefined();
   }, 60_000);
@@ -494,7 +493,7 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
     const r2 = `http://127.0.0.1:${replicas[1]!.port}`;
     const token = await login(r2, 'operator');
     expect(await reportsAlertIn(waitingCell, token)).toBeUndefined();
-    const third = await fileReport(1, waitingCell, 'water rising by the bus stop');
+    const third = await fileThrough(1, waitingCell, 'water rising by the bus stop');
     const alert = await waitFor(() => reportsAlertIn(waitingCell, token), 'the reports alert raised by the cell\'s new owner', 15_000, 100);
     expect([...alert.reports!].sort()).toEqual([...waiting, third.receipt].sort());
   }, 30_000);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SENSOR_KINDS, type ReadingsResponse } from '@citygrid/contract';
 import { startInflux, type TestInflux } from '../helpers/influx.js';
+import { fileReport } from '../helpers/reports.js';
 import { getJson, login, startTestSystem, waitFor } from '../helpers/system.js';
 
 let influx: TestInflux;
@@ -11,7 +12,7 @@ let token: string;
 
 beforeAll(async () => {
   influx = await startInflux('demo');
-  system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'demo', SIMULATE: '1', SIMULATE_INTERVAL: '1s' });
+  system = await startTestSystem({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'demo', SIMULATE: '1', SIMULATE_INTERVAL: '1s', REPORT_POW_BITS: '4' });
   token = await login(system.baseUrl, 'viewer');
 });
 afterAll(async () => {
@@ -50,4 +51,18 @@ it('mirrors alert transitions into InfluxDB beside the readings', async () => {
     return r?.series?.[0]?.values.length ? r.series[0].values : null;
   }, 'the firing transition in InfluxDB', 15_000, 250);
   expect(rows[0]![2]).toBe('firing');
+});
+
+it('mirrors a resident\'s report into InfluxDB: its receipt, cell and category, never its text', async () => {
+  const cell = system.city.cells[5]!;
+  const res = await fileReport(system.baseUrl, { category: 'streetlight', cell: cell.id, text: 'the light by the gate is out' });
+  expect(res.status).toBe(201);
+  const { receipt } = res.body;
+  const rows = await waitFor(async () => {
+    const [r] = await influx.query(`SELECT * FROM "resident_report" WHERE "receipt" = '${receipt}'`, 'demo');
+    return r?.series?.[0] ? r.series[0] : null;
+  }, 'the report in InfluxDB', 15_000, 250);
+  const row = Object.fromEntries(rows.columns.map((k, i) => [k, rows.values[0]![i]]));
+  expect(row).toMatchObject({ receipt, grid: cell.id, district: cell.district, category: 'streetlight', event: 'filed' });
+  expect(JSON.stringify(rows)).not.toContain('gate');
 });

@@ -4,9 +4,10 @@
 // from filed to closed; the answer matches the OpenAPI schema; a report marked as spam afterwards is
 // no longer counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { powSolve, type Alert, type AlertsResponse, type ReportChallenge, type ReportFiled, type ReportReceipt, type ScoresResponse } from '@citygrid/contract';
+import { type Alert, type AlertsResponse, type ReportFiled, type ReportReceipt, type ScoresResponse } from '@citygrid/contract';
 import { openApiDocument } from '@citygrid/contract/openapi';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { fileReport } from '../helpers/reports.js';
 import { getJson, login, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
 
 const BITS = 4;
@@ -24,12 +25,9 @@ afterAll(async () => {
 
 /** Files a report from its own address (each resident is someone else). */
 async function file(category: string, cell: string, text: string): Promise<ReportFiled> {
-  const headers = { 'x-forwarded-for': `198.51.100.${++n}`, 'content-type': 'application/json' };
-  const c = (await (await fetch(`${system.baseUrl}/api/public/reports/challenge`, { headers })).json()) as ReportChallenge;
-  const nonce = (await powSolve(c.challenge, BITS))!;
-  const res = await fetch(`${system.baseUrl}/api/public/reports`, { method: 'POST', headers, body: JSON.stringify({ category, cell, text, challenge: c.challenge, nonce }) });
+  const res = await fileReport(system.baseUrl, { category, cell, text }, `198.51.100.${++n}`);
   expect(res.status).toBe(201);
-  return (await res.json()) as ReportFiled;
+  return res.body;
 }
 
 const receipt = async (code: string) => (await getJson<ReportReceipt>(`${system.baseUrl}/api/public/reports/${code}`)).body;

@@ -5,7 +5,8 @@
 // Reports in a cell where a sensor alert of their kind is open join that alert instead.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceTopic, powSolve, type Alert, type AlertsResponse, type ReportChallenge, type ReportFiled, type ReportList, type ReportReceipt } from '@citygrid/contract';
+import { deviceTopic, type Alert, type AlertsResponse, type ReportFiled, type ReportList, type ReportReceipt } from '@citygrid/contract';
+import { fileReport } from '../helpers/reports.js';
 import { connectDevice, end, getJson, login, publish, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
 
 const BITS = 4;
@@ -23,13 +24,9 @@ afterAll(async () => {
 
 /** Files a report from its own address (each resident is someone else). */
 async function file(category: string, cell: string, text: string): Promise<ReportFiled> {
-  const from = `198.51.100.${++n}`;
-  const headers = { 'x-forwarded-for': from, 'content-type': 'application/json' };
-  const c = (await (await fetch(`${system.baseUrl}/api/public/reports/challenge`, { headers })).json()) as ReportChallenge;
-  const nonce = (await powSolve(c.challenge, BITS))!;
-  const res = await fetch(`${system.baseUrl}/api/public/reports`, { method: 'POST', headers, body: JSON.stringify({ category, cell, text, challenge: c.challenge, nonce }) });
+  const res = await fileReport(system.baseUrl, { category, cell, text }, `198.51.100.${++n}`);
   expect(res.status).toBe(201);
-  return (await res.json()) as ReportFiled;
+  return res.body;
 }
 
 const receipt = async (code: string) => (await getJson<ReportReceipt>(`${system.baseUrl}/api/public/reports/${code}`)).body;

@@ -15,6 +15,7 @@ import { addressKey } from '../auth/login-limiter.js';
 import { Errors, HttpError } from '../errors.js';
 import { AddressLimiter } from '../open-data/rate-limit.js';
 import type { ReportObservation } from '../rules/types.js';
+import type { StoredReportEvent } from '../stores/store.js';
 import { ChallengeBusyError, type Challenges } from './challenges.js';
 import { FOLD_MS, viewOf, type ReportHourCount, type ReportStore, type StoredReport } from './report-store.js';
 
@@ -49,6 +50,8 @@ export class ReportIntake {
     route?: (r: ReportObservation) => Alert | null | Promise<Alert | null>;
     /** A report that could not be routed stays received: said here, never lost. */
     onRouteError?: (err: unknown, receipt: string) => void;
+    /** Reports filed (not folded) and closed, for the time-series store's mirror (InfluxDB). */
+    onEvents?: (events: StoredReportEvent[]) => void;
   }) {
     const l = o.limits ?? REPORT_LIMITS;
     this.byAddress = new AddressLimiter(l.perAddress);
@@ -112,6 +115,7 @@ export class ReportIntake {
     };
     const { report: stored, folded } = await this.o.store.file(report, filedAt - FOLD_MS);
     this.o.counter.inc({ outcome: folded ? 'folded' : 'filed', category });
+    if (!folded) this.o.onEvents?.([{ receipt: stored.receipt, grid: stored.cell, district: stored.district, category, event: 'filed', ts: stored.filedAt }]);
     const kept = folded ? stored : await this.route(stored);
     return { ...receiptOf(kept), text: kept.text, masked, folded };
   }
@@ -143,6 +147,7 @@ export class ReportIntake {
     const text = maskPersonalData(outcome.trim()).text;
     const words = [...text];
     const closed = await this.o.store.closeAlert(alertId, words.length > REPORT_TEXT_MAX ? `${words.slice(0, REPORT_TEXT_MAX - 1).join('')}…` : text, at);
+    if (closed.length) this.o.onEvents?.(closed.map((r) => ({ receipt: r.receipt, grid: r.cell, district: r.district, category: r.category, event: 'closed' as const, ts: at, alertId })));
     return closed.length;
   }
 

@@ -1,5 +1,5 @@
 // The time-series store interface: SQLite (embedded) and InfluxDB implement it and share one contract test suite.
-import type { AlertEvent, BucketPoint, CameraEvent, ComponentStatus, DeviceKind, RawPoint, Reading } from '@citygrid/contract';
+import type { AlertEvent, BucketPoint, CameraEvent, ComponentStatus, DeviceKind, RawPoint, Reading, ReportCategory } from '@citygrid/contract';
 
 /** A reading with the tags the stores index by. */
 export interface StoredReading extends Reading {
@@ -12,6 +12,9 @@ export interface StoredCameraEvent extends CameraEvent {
   grid: string;
   district: string;
 }
+
+/** A resident's report filed, or closed with the alert it joined (never its text). */
+export interface StoredReportEvent { receipt: string; grid: string; district: string; category: ReportCategory; event: 'filed' | 'closed'; ts: number; alertId?: string }
 
 export interface ReadingsQuery {
   device: string;
@@ -86,6 +89,9 @@ export interface TimeSeriesStore {
   /** Mirrors alert transitions for history queries beside the readings (InfluxDB); the record of
    *  truth stays in DATA_DIR/alerts.db whichever store is used. */
   writeAlertEvents?(events: AlertEvent[]): void;
+  /** Mirrors residents' reports filed and closed (InfluxDB), without their texts; the record of truth
+   *  is the report store (DATA_DIR/reports.db, or Redis). */
+  writeReports?(events: StoredReportEvent[]): void;
   /** Resolves when everything queued so far is durable. */
   flush(): Promise<void>;
   queryReadings(query: ReadingsQuery): Promise<SeriesResult[]>;

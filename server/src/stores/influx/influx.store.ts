@@ -6,11 +6,11 @@ import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client
 import { CATALOGUE, SENSOR_KINDS, type AlertEvent, type BucketPoint, type CameraEventType, type RawPoint } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import type {
-  EventsQuery, HourlyAggregate, HourlyAggregatesQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading,
+  EventsQuery, HourlyAggregate, HourlyAggregatesQuery, LatestValue, ReadingsChunk, ReadingsExportQuery, ReadingsQuery, SeriesResult, StoreHealth, StoredCameraEvent, StoredReading, StoredReportEvent,
   TimeSeriesStore, WrittenListener,
 } from '../store.js';
 import { InfluxQueryError, ident, influxChunks, influxQuery, literal, rows, timeRange } from './influxql.js';
-import { EVENT_MEASUREMENT, alertEventLine, countLines, eventLine, readingLine } from './line-protocol.js';
+import { EVENT_MEASUREMENT, alertEventLine, countLines, eventLine, readingLine, reportLine } from './line-protocol.js';
 import { Spool, type Segment } from './spool.js';
 
 export interface InfluxStoreOptions {
@@ -139,6 +139,10 @@ export class InfluxStore implements TimeSeriesStore {
 
   writeAlertEvents(events: AlertEvent[]): void {
     this.append(events.map(alertEventLine), events.length);
+  }
+
+  writeReports(events: StoredReportEvent[]): void {
+    this.append(events.map(reportLine), events.length);
   }
 
   private append(lines: string[], points: number): void {

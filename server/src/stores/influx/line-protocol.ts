@@ -7,10 +7,11 @@
 // device, grid, district, kind, type or seq.
 import { Point } from '@influxdata/influxdb-client';
 import type { AlertEvent } from '@citygrid/contract';
-import type { StoredCameraEvent, StoredReading } from '../store.js';
+import type { StoredCameraEvent, StoredReading, StoredReportEvent } from '../store.js';
 
 export const EVENT_MEASUREMENT = 'camera_event';
 export const ALERT_MEASUREMENT = 'alert_event';
+export const REPORT_MEASUREMENT = 'resident_report';
 export const TAGS = ['device', 'grid', 'district', 'kind'] as const;
 
 /**
@@ -52,6 +53,19 @@ export function alertEventLine(e: AlertEvent): string {
   return p.timestamp(e.ts).toLineProtocol()!;
 }
 
+/**
+ * A resident's report filed, or closed with the alert it joined: tags grid, district, category, event;
+ * the receipt (and the alert) as fields. Never its text or the outcome: those stay in the report store,
+ * which removes them after RETAIN_REPORT_TEXT_DAYS.
+ */
+export function reportLine(r: StoredReportEvent): string {
+  const p = new Point(REPORT_MEASUREMENT)
+    .tag('grid', r.grid).tag('district', r.district).tag('category', r.category).tag('event', r.event)
+    .stringField('receipt', r.receipt);
+  if (r.alertId) p.stringField('alert_id', r.alertId);
+  return p.timestamp(r.ts).toLineProtocol()!;
+}
+
 /** Readings and events in a block of line protocol (for counting what a replayed segment held). */
 export function countLines(text: string): { readings: number; events: number } {
   let readings = 0;
@@ -61,7 +75,7 @@ export function countLines(text: string): { readings: number; events: number } {
     const end = text.indexOf('\n', start);
     if (end < 0) break;
     if (end > start) {
-      if (text.startsWith(`${ALERT_MEASUREMENT},`, start)) { /* alert transitions: neither readings nor camera events */ }
+      if (text.startsWith(`${ALERT_MEASUREMENT},`, start) || text.startsWith(`${REPORT_MEASUREMENT},`, start)) { /* alert transitions and reports: neither readings nor camera events */ }
       else if (text.startsWith(`${EVENT_MEASUREMENT},`, start)) events++;
       else readings++;
     }
