@@ -3,36 +3,17 @@
 // GET /api/scores (by cell and by district) counts the three reports closed with their median time
 // from filed to closed; the answer matches the OpenAPI schema; a report marked as spam afterwards is
 // no longer counted.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Alert, type AlertsResponse, type ReportFiled, type ReportReceipt, type ScoresResponse } from '@citygrid/contract';
+import { describe, expect, it } from 'vitest';
+import type { Alert, AlertsResponse, ReportFiled, ScoresResponse } from '@citygrid/contract';
 import { openApiDocument } from '@citygrid/contract/openapi';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { fileReport } from '../helpers/reports.js';
-import { getJson, login, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
+import { reportingCity } from '../helpers/reports.js';
+import { getJson, login, sendJson, waitFor } from '../helpers/system.js';
 
-const BITS = 4;
-let system: Awaited<ReturnType<typeof startTestSystem>>;
-let operator: string;
-let n = 0;
-
-beforeAll(async () => {
-  system = await startTestSystem({ SIMULATE: '0', REPORTS: '1', REPORT_POW_BITS: String(BITS), TRUST_PROXY: '1' });
-  operator = await login(system.baseUrl, 'operator');
-});
-afterAll(async () => {
-  await system?.stop();
-});
-
-/** Files a report from its own address (each resident is someone else). */
-async function file(category: string, cell: string, text: string): Promise<ReportFiled> {
-  const res = await fileReport(system.baseUrl, { category, cell, text }, `198.51.100.${++n}`);
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-const receipt = async (code: string) => (await getJson<ReportReceipt>(`${system.baseUrl}/api/public/reports/${code}`)).body;
+const city = reportingCity();
+const { file, receipt } = city;
 const scores = async (by: 'grid' | 'district') => {
-  const res = await getJson<ScoresResponse>(`${system.baseUrl}/api/scores?by=${by}&from=${Date.now() - 3_600_000}`, operator);
+  const res = await getJson<ScoresResponse>(`${city.system.baseUrl}/api/scores?by=${by}&from=${Date.now() - 3_600_000}`, city.operator);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 };
@@ -40,21 +21,21 @@ const scores = async (by: 'grid' | 'district') => {
 describe('GET /api/scores with REPORTS on', () => {
   it('counts the reports closed in each cell and district with their median time to close, spam left out', async () => {
     const cell = 'jiangan-003';
-    const district = system.city.cellsById.get(cell)!.district;
+    const district = city.system.city.cellsById.get(cell)!.district;
     const filed: ReportFiled[] = [];
     for (const text of ['water over the kerb', 'water at the school gate', 'cars stuck, water rising']) {
       filed.push(await file('waterlogging', cell, text));
       await new Promise((r) => setTimeout(r, 30)); // distinct filing times, so that the median is one of them
     }
-    const alert = (await getJson<AlertsResponse>(`${system.baseUrl}/api/alerts?state=active`, operator)).body.alerts
+    const alert = (await getJson<AlertsResponse>(`${city.system.baseUrl}/api/alerts?state=active`, city.operator)).body.alerts
       .find((a) => a.rule === 'residents-waterlogging' && a.grid === cell);
     expect(alert, `no alert raised; the reports are ${filed.map((f) => f.status).join(', ')}`).toBeDefined();
 
     // before it is closed: the cell's row says none closed
     expect((await scores('grid')).scores.find((s) => s.id === cell)).toMatchObject({ alerts: 1, reportsClosed: 0, reportCloseMedianMs: null });
 
-    const worker = await login(system.baseUrl, `gw-${cell}`);
-    const handled = await sendJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert!.id}/resolve`, { note: 'Drain cleared' }, worker);
+    const worker = await login(city.system.baseUrl, `gw-${cell}`);
+    const handled = await sendJson<{ alert: Alert }>(`${city.system.baseUrl}/api/alerts/${alert!.id}/resolve`, { note: 'Drain cleared' }, worker);
     expect(handled.status).toBe(200);
     await waitFor(async () => (await Promise.all(filed.map((f) => receipt(f.receipt)))).every((r) => r.status === 'closed') || null, 'the receipts closed', 5_000);
     const closed = (await Promise.all(filed.map((f) => receipt(f.receipt)))).map((r) => ({ receipt: r.receipt, took: r.closedAt! - r.filedAt }));
@@ -74,7 +55,7 @@ describe('GET /api/scores with REPORTS on', () => {
 
     // one marked as spam afterwards is not counted
     const quickest = closed.find((r) => r.took === took[0])!;
-    expect((await sendJson(`${system.baseUrl}/api/reports/${quickest.receipt}/spam`, {}, operator)).status).toBe(200);
+    expect((await sendJson(`${city.system.baseUrl}/api/reports/${quickest.receipt}/spam`, {}, city.operator)).status).toBe(200);
     expect((await scores('grid')).scores.find((s) => s.id === cell)).toMatchObject({ reportsClosed: 2, reportCloseMedianMs: Math.round((took[1]! + took[2]!) / 2) });
   }, 30_000);
 });

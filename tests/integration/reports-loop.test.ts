@@ -4,33 +4,14 @@
 // not); handling the alert closes them, and each receipt shows "closed" with the outcome, masked.
 // Reports in a cell where a sensor alert of their kind is open join that alert instead.
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceTopic, type Alert, type AlertsResponse, type ReportFiled, type ReportList, type ReportReceipt } from '@citygrid/contract';
-import { fileReport } from '../helpers/reports.js';
-import { connectDevice, end, getJson, login, publish, sendJson, startTestSystem, waitFor } from '../helpers/system.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deviceTopic, type Alert, type AlertsResponse, type ReportList } from '@citygrid/contract';
+import { reportingCity } from '../helpers/reports.js';
+import { connectDevice, end, getJson, login, publish, sendJson, waitFor } from '../helpers/system.js';
 
-const BITS = 4;
-let system: Awaited<ReturnType<typeof startTestSystem>>;
-let operator: string;
-let n = 0;
-
-beforeAll(async () => {
-  system = await startTestSystem({ SIMULATE: '0', REPORTS: '1', REPORT_POW_BITS: String(BITS), TRUST_PROXY: '1' });
-  operator = await login(system.baseUrl, 'operator');
-});
-afterAll(async () => {
-  await system?.stop();
-});
-
-/** Files a report from its own address (each resident is someone else). */
-async function file(category: string, cell: string, text: string): Promise<ReportFiled> {
-  const res = await fileReport(system.baseUrl, { category, cell, text }, `198.51.100.${++n}`);
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-const receipt = async (code: string) => (await getJson<ReportReceipt>(`${system.baseUrl}/api/public/reports/${code}`)).body;
-const activeAlerts = async () => (await getJson<AlertsResponse>(`${system.baseUrl}/api/alerts?state=active`, operator)).body.alerts;
+const city = reportingCity();
+const { file, receipt } = city;
+const activeAlerts = async () => (await getJson<AlertsResponse>(`${city.system.baseUrl}/api/alerts?state=active`, city.operator)).body.alerts;
 const alertOfRule = async (rule: string, grid: string): Promise<Alert | undefined> => (await activeAlerts()).find((a) => a.rule === rule && a.grid === grid);
 
 describe('the reports rule', () => {
@@ -53,16 +34,16 @@ describe('the reports rule', () => {
     for (const r of [first, second]) expect((await receipt(r.receipt)).status).toBe('in_hand');
 
     // the cell's grid worker reads them (masked); another cell's grid worker cannot
-    const worker = await login(system.baseUrl, `gw-${cell}`);
-    const theirs = await getJson<ReportList>(`${system.baseUrl}/api/reports?alert=${alert.id}`, worker);
+    const worker = await login(city.system.baseUrl, `gw-${cell}`);
+    const theirs = await getJson<ReportList>(`${city.system.baseUrl}/api/reports?alert=${alert.id}`, worker);
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(200);
     expect(theirs.body.reports.map((r) => r.text).sort()).toEqual(['cars stuck, water rising', 'water over the kerb at the school gate', '积水很深，电话[phone]']);
     expect(theirs.body.reports.every((r) => r.alertId === alert.id && r.status === 'in_hand')).toBe(true);
-    const stranger = await getJson<{ error: { code: string } }>(`${system.baseUrl}/api/reports?alert=${alert.id}`, await login(system.baseUrl, 'gw-wuchang-010'));
+    const stranger = await getJson<{ error: { code: string } }>(`${city.system.baseUrl}/api/reports?alert=${alert.id}`, await login(city.system.baseUrl, 'gw-wuchang-010'));
     expect(stranger.status).toBe(404);
 
     // handled (yellow: closed at once); the outcome is what the worker wrote, masked
-    const handled = await sendJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${alert.id}/resolve`, { note: 'Drain cleared, water gone. Call 13912345678 if it returns.' }, worker);
+    const handled = await sendJson<{ alert: Alert }>(`${city.system.baseUrl}/api/alerts/${alert.id}/resolve`, { note: 'Drain cleared, water gone. Call 13912345678 if it returns.' }, worker);
     expect(handled.status).toBe(200);
     expect(handled.body.alert).toMatchObject({ state: 'resolved', handledBy: `gw-${cell}` });
     await waitFor(async () => (await receipt(first.receipt)).status === 'closed' || null, 'the receipts closed', 5_000);
@@ -85,7 +66,7 @@ describe('a sensor alert of the same kind', () => {
 
   it('takes a report of its kind in its cell (it joins, no new alert), and not one of another kind', async () => {
     const GAS = 'gas-0001'; // in wuchang-009
-    sensor = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, GAS);
+    sensor = await connectDevice(`mqtt://127.0.0.1:${city.system.mqttPort}`, GAS);
     // above 25 for 10 s: the red gas-leak alert
     let leak: Alert | undefined;
     for (let i = 0; i < 12 && !leak; i++) {
@@ -96,12 +77,12 @@ describe('a sensor alert of the same kind', () => {
     expect(leak).toBeDefined();
     const smell = await file('gas_smell', leak!.grid, 'strong smell of gas by the restaurant');
     expect(smell.status).toBe('in_hand');
-    const joined = (await getJson<{ alert: Alert }>(`${system.baseUrl}/api/alerts/${leak!.id}`, operator)).body.alert;
+    const joined = (await getJson<{ alert: Alert }>(`${city.system.baseUrl}/api/alerts/${leak!.id}`, city.operator)).body.alert;
     expect(joined.reports).toEqual([smell.receipt]);
     expect((await activeAlerts()).filter((a) => a.grid === leak!.grid && a.ruleKind === 'reports')).toEqual([]);
     const light = await file('streetlight', leak!.grid, 'the light at the corner is out');
     expect(light.status).toBe('received');
-    const listed = await getJson<ReportList>(`${system.baseUrl}/api/reports?alert=${leak!.id}`, operator);
+    const listed = await getJson<ReportList>(`${city.system.baseUrl}/api/reports?alert=${leak!.id}`, city.operator);
     expect(listed.body.reports.map((r) => r.receipt)).toEqual([smell.receipt]);
   }, 60_000);
 });
