@@ -72,7 +72,11 @@ export interface AlertCommand {
  * the replica that owns it, whose `reports` rules count it or whose open alert of its kind it joins.
  * Its text stays in the report store (Redis): the stream carries only what the rules need.
  */
-export interface BusReport { receipt: string; category: ReportCategory; grid: string; district: string; ts: number }
+export interface BusReport {
+  receipt: string; category: ReportCategory; grid: string; district: string; ts: number;
+  /** Marked as spam while it waited: the owner's rules count it no more. */
+  spam?: true;
+}
 
 /**
  * What one stream message holds: an accepted device message, several of one partition (`b`: an edge
@@ -147,7 +151,7 @@ export function decodeEnvelope(data: Uint8Array): DecodedEnvelope | null {
     const p = o.p as Record<string, unknown> | null;
     if (typeof p !== 'object' || p === null || typeof p.receipt !== 'string' || !RECEIPT_PATTERN.test(p.receipt)
       || !(REPORT_CATEGORIES as readonly unknown[]).includes(p.category) || typeof p.grid !== 'string' || typeof p.district !== 'string' || typeof p.ts !== 'number') return null;
-    return { p: { receipt: p.receipt, category: p.category as ReportCategory, grid: p.grid, district: p.district, ts: p.ts } };
+    return { p: { receipt: p.receipt, category: p.category as ReportCategory, grid: p.grid, district: p.district, ts: p.ts, ...(p.spam === true ? { spam: true as const } : {}) } };
   }
   if ('r' in o) {
     const r = o.r as Record<string, unknown> | null;

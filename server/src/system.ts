@@ -205,6 +205,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         },
         // a resident's report filed through any replica, for a cell this one owns
         onReport: (r) => {
+          if (r.spam) return alerting.manager.forgetReport({ type: 'report', ...r });
           const alert = alerting.manager.observeReport({ type: 'report', ...r }, Date.now());
           if (alert) reports?.joined(alert, r.receipt).catch((err: unknown) => logger.error({ err, receipt: r.receipt }, 'a report joined an alert, but the report store could not be told; it stays received'));
         },
@@ -356,6 +357,9 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         route: bus
           ? async ({ type: _type, ...r }: ReportObservation) => { await bus.publishReport(r); return null; }
           : (r: ReportObservation) => alerting.manager.observeReport(r, Date.now()),
+        forget: bus
+          ? async ({ type: _type, ...r }: ReportObservation) => { await bus.publishReport({ ...r, spam: true }); }
+          : (r: ReportObservation) => alerting.manager.forgetReport(r),
         onRouteError: (err: unknown, receipt: string) => logger.error({ err, receipt }, 'a report could not be handed to the alert rules; it stays received'),
         onEvents: (events) => store.writeReports?.(events),
         challenges: new Challenges({ secret, difficulty: config.reports.powBits, spent: redis ? new RedisSpentChallenges(redis.pub) : new MemorySpentChallenges() }),

@@ -60,6 +60,25 @@ describe('the reports rule', () => {
   });
 });
 
+describe('a report marked as spam', () => {
+  it('counts for nothing: with it, three reports are two, and the next one raises the alert without it', async () => {
+    const cell = 'jiangan-005';
+    const spam = await file('waterlogging', cell, 'water everywhere lol');
+    await file('waterlogging', cell, 'deep water at the crossing');
+    const marked = await sendJson(`${city.system.baseUrl}/api/reports/${spam.receipt}/spam`, {}, city.operator);
+    expect(marked.status).toBe(200);
+    const third = await file('waterlogging', cell, 'the drain is blocked');
+    expect(third.status).toBe('received');
+    expect(await alertOfRule('residents-waterlogging', cell)).toBeUndefined();
+    const fourth = await file('waterlogging', cell, 'water still rising');
+    expect(fourth.status).toBe('in_hand');
+    const alert = (await alertOfRule('residents-waterlogging', cell))!;
+    expect(alert.reports).toHaveLength(3);
+    expect(alert.reports).not.toContain(spam.receipt);
+    expect((await receipt(spam.receipt)).status).toBe('spam');
+  });
+});
+
 describe('a sensor alert of the same kind', () => {
   let sensor: MqttClient;
   afterAll(async () => { if (sensor) await end(sensor); });

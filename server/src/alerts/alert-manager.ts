@@ -247,6 +247,10 @@ export class AlertManager {
       feedReport: (at, r) => {
         if (partitionOf(r.grid) !== partition) return;
         count++;
+        if (r.spam) {
+          for (const { rule, evaluator } of reportEvaluators) if (rule.category === r.category) evaluator.forget(r);
+          return;
+        }
         if (this.joinable(r, this.reportRulesOf(r))) return;
         for (const { rule, evaluator } of reportEvaluators) if (rule.category === r.category) evaluator.observeReport(r, at);
       },
@@ -635,6 +639,13 @@ export class AlertManager {
       if (!target || SEVERITY_RANK[a.severity] > SEVERITY_RANK[target.severity] || (a.severity === target.severity && a.startedAt < target.startedAt)) target = a;
     }
     return target;
+  }
+
+  /** A report marked as spam (while it waited, counted): the rules count it no more. */
+  forgetReport(r: ReportObservation): void {
+    if (!this.inScope(r.grid)) return;
+    const g = this.groupOf(r.grid);
+    for (const entry of this.reportRulesOf(r)) entry.evaluators.get(g)?.forget(r);
   }
 
   /** `count` reports joined a sensor rule's alert within `within`: its colour goes up to the rule's corroborated_severity. */

@@ -87,6 +87,16 @@ describe('AlertManager: the reports rule', () => {
     expect(h.manager.list({ active: true, limit: 10 })).toHaveLength(1); // no reports alert beside it
   });
 
+  it('counts a report marked as spam no more', () => {
+    const h = harness({ rules: [waterReports()] });
+    const spam = report('c-a', T0);
+    h.manager.observeReport(spam, T0);
+    h.manager.observeReport(report('c-a', T0 + MIN), T0 + MIN);
+    h.manager.forgetReport({ ...spam, spam: true });
+    expect(h.manager.observeReport(report('c-a', T0 + 2 * MIN), T0 + 2 * MIN)).toBeNull(); // two left, not three
+    expect(h.manager.observeReport(report('c-a', T0 + 3 * MIN), T0 + 3 * MIN)?.reports).not.toContain(spam.receipt);
+  });
+
   it('leaves a report no rule takes as it is, and a pending sensor alert does not take reports', () => {
     const h = harness({ rules: [floodRule('orange', { for: '5m' }), waterReports({ sensor_rules: ['flood'] })] });
     expect(h.manager.observeReport(report('c-a', T0, 'streetlight'), T0)).toBeNull();
@@ -130,6 +140,17 @@ describe('AlertManager, cluster mode: the reports rule on a partition taken over
     h.manager.resolve('al-open', 'gw-c-a', 'done', T0 + 4 * MIN);
     // had the replay counted the two that joined the open alert, this one would raise a second alert
     expect(h.manager.observeReport(report('c-a', T0 + 5 * MIN), T0 + 5 * MIN)).toBeNull();
+  });
+
+  it('counts no more, in a replay, a report the stream says was marked as spam', () => {
+    const h = replica(true);
+    const replay = h.manager.replayer(partitionOf('c-a'));
+    const spam = report('c-a', T0);
+    replay.feedReport(T0, spam);
+    replay.feedReport(T0 + MIN, report('c-a', T0 + MIN));
+    replay.feedReport(T0 + 2 * MIN, { ...spam, spam: true });
+    replay.finish(T0 + 2 * MIN);
+    expect(h.manager.observeReport(report('c-a', T0 + 3 * MIN), T0 + 3 * MIN)).toBeNull();
   });
 
   it('hands its report counts to the next owner in the partition\'s snapshot', () => {

@@ -243,7 +243,7 @@ export class NatsBus {
    * Resolves once JetStream has it; the receipt is the message id, so a retry is not counted twice.
    */
   async publishReport(report: BusReport): Promise<void> {
-    await this.js.publish(busSubject(partitionOf(report.grid)), encodeEnvelope({ p: report }), { msgID: `report-${report.receipt}` });
+    await this.js.publish(busSubject(partitionOf(report.grid)), encodeEnvelope({ p: report }), { msgID: `report-${report.spam ? 'spam-' : ''}${report.receipt}` });
   }
 
   owned(): number[] {

@@ -50,6 +50,8 @@ export class ReportIntake {
     route?: (r: ReportObservation) => Alert | null | Promise<Alert | null>;
     /** A report that could not be routed stays received: said here, never lost. */
     onRouteError?: (err: unknown, receipt: string) => void;
+    /** A report marked as spam while it waited (counted by the rules): to the rules, to count it no more. */
+    forget?: (r: ReportObservation) => void | Promise<void>;
     /** Reports filed (not folded) and closed, for the time-series store's mirror (InfluxDB). */
     onEvents?: (events: StoredReportEvent[]) => void;
   }) {
@@ -188,7 +190,12 @@ export class ReportIntake {
   /** Marks a report as spam; null if there is none. The caller audits it. */
   async markSpam(code: string, by: string): Promise<ReportView | null> {
     if (!RECEIPT_PATTERN.test(code)) return null;
+    const before = await this.o.store.get(code);
     const r = await this.o.store.markSpam(code, by, this.now());
+    if (r && before?.status === 'received' && this.o.forget) {
+      await Promise.resolve(this.o.forget({ type: 'report', receipt: r.receipt, category: r.category, grid: r.cell, district: r.district, ts: r.filedAt, spam: true }))
+        .catch((err: unknown) => this.o.onRouteError?.(err, r.receipt));
+    }
     return r ? viewOf(r) : null;
   }
 

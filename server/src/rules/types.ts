@@ -11,10 +11,14 @@ export type Observation =
   | { type: 'refusal'; device: RuleDevice; ts: number; reason: string; count: number };
 
 /** A resident's report (REPORTS on) that joined no open alert: only `reports` rules see these. */
-export interface ReportObservation { type: 'report'; receipt: string; category: ReportCategory; grid: string; district: string; ts: number }
+export interface ReportObservation { type: 'report'; receipt: string; category: ReportCategory; grid: string; district: string; ts: number; spam?: true }
 
 /** A `reports` rule's evaluator: it sees reports (observeReport), never device observations. */
-export interface ReportsEvaluator extends RuleEvaluator { observeReport(o: ReportObservation, now: number): Condition[] }
+export interface ReportsEvaluator extends RuleEvaluator {
+  observeReport(o: ReportObservation, now: number): Condition[];
+  /** A report marked as spam counts for nothing: it leaves the window if it is there. */
+  forget(o: ReportObservation): void;
+}
 
 /** The condition of one rule for one key (a device, or a grid cell for grid-scoped rules). */
 export interface Condition {

@@ -44,6 +44,12 @@ export function createReportsEvaluator(rule: ReportsRule, _devices: RuleDevice[]
       };
       return [c];
     },
+    forget(o) {
+      const s = states.get(o.grid);
+      if (!s) return;
+      s.hits = s.hits.filter((h) => h.receipt !== o.receipt);
+      if (!s.hits.length) states.delete(o.grid);
+    },
     tick(now) {
       for (const [grid, s] of states) {
         prune(s, now);
