@@ -1,5 +1,7 @@
-// createBroker(): a thin host around aedes. Policy lives in hooks/; this file wires them and the TCP listener.
+// createBroker(): a thin host around aedes. Policy lives in hooks/; this file wires them and the TCP
+// listener; MQTT over WebSockets comes in through handleStream (websocket.ts), past the same edge guard.
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { BROKER_REJECTIONS_TOPIC, deviceTopic, SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
@@ -10,7 +12,7 @@ import { makeAuthorizePublish } from './hooks/authorize-publish.js';
 import { makeAuthorizeSubscribe } from './hooks/authorize-subscribe.js';
 import { OutgoingQueues } from './outgoing-queues.js';
 import { ClientIdOwners, type Owner } from './client-ids.js';
-import { ConnectionGuard } from './connection-guard.js';
+import { ConnectionGuard, type Arrival } from './connection-guard.js';
 import { MAX_PACKET_BYTES, resolveLimits, type BrokerLimits, type BrokerLimitsInput } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
 import { DeviceRateLimit } from './rate-limit.js';
@@ -42,6 +44,12 @@ export interface CityBroker {
   /** The limits in force. */
   limits: Readonly<BrokerLimits>;
   connectedClients(): number;
+  /**
+   * Takes an MQTT connection that did not come on the TCP listener (a WebSocket's stream: websocket.ts):
+   * the same edge guard (packet sizes, auth timeout, pending cap, per-address rate), then aedes, whose
+   * hooks apply the same authentication, ACLs and rate limits. False when the guard refused it (destroyed).
+   */
+  handleStream(stream: Duplex, arrival: Arrival): boolean;
   /** Tells a device why a message of its was refused, on its `rejections` topic (QoS 0: never queued). */
   notifyDevice(rejection: Rejection): void;
   close(): Promise<void>;
@@ -216,12 +224,12 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     stats.connects++;
     const who = ctx.identities.get(client);
     if (who?.type === 'service') batchWrites(socketOf(client));
-    logger[who?.type === 'device' ? 'debug' : 'info']({ clientId: client.id, who: who?.type }, 'client connected');
+    logger[who?.type === 'device' ? 'debug' : 'info']({ clientId: client.id, who: who?.type, transport: transportOf(client) }, 'client connected');
   });
   broker.on('clientDisconnect', (client) => {
     stats.disconnects++;
     const who = ctx.identities.get(client);
-    logger[who?.type === 'device' ? 'debug' : 'info']({ clientId: client.id, who: who?.type }, 'client disconnected');
+    logger[who?.type === 'device' ? 'debug' : 'info']({ clientId: client.id, who: who?.type, transport: transportOf(client) }, 'client disconnected');
   });
   broker.on('clientError', (client, err) => {
     // a refused CONNECT (errorCode: its CONNACK return code) was logged by authenticate already, or is
@@ -231,11 +239,28 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   });
   broker.on('connectionError', (client, err) => logger.debug({ clientId: client?.id, err: err.message }, 'connection error'));
 
+  /** Connections that came over WebSockets (the rest came on the TCP listener), and how many are open. */
+  const webSockets = new WeakSet<Duplex>();
+  let openWebSockets = 0;
+  const transportOf = (client: Client) => (webSockets.has(socketOf(client)) ? 'ws' : 'tcp');
   const server: Server = createServer((socket) => {
     socket.on('error', (err) => logger.debug({ err: err.message }, 'socket error'));
-    if (!guard.admit(socket)) return; // refused at the edge (connection-guard.ts)
+    if (!guard.admit(socket, { remote: socket.remoteAddress ?? '', transport: 'tcp', bytesRead: () => socket.bytesRead })) return; // refused at the edge (connection-guard.ts)
     broker.handle(socket);
   });
+  function handleStream(stream: Duplex, arrival: Arrival): boolean {
+    stream.on('error', (err) => logger.debug({ err: err.message, transport: arrival.transport }, 'socket error'));
+    if (!guard.admit(stream, arrival)) return false;
+    // the hooks read a client's address from its stream (adapters/aedes.ts addressOf: the login back-off)
+    if (!(stream instanceof Socket)) Object.defineProperty(stream, 'remoteAddress', { value: arrival.remote, configurable: true });
+    if (arrival.transport === 'ws') {
+      webSockets.add(stream);
+      openWebSockets++;
+      stream.once('close', () => { openWebSockets--; });
+    }
+    broker.handle(stream);
+    return true;
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -261,6 +286,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
       closedAtEdge: closedNow - last.edgeClosed,
       edgeClosedInAll: { ...stats.connectionsClosed },
       pending: guard.pendingCount(),
+      overWebSocket: openWebSockets,
       sessions: sessions.size(),
       sessionsEnded: { ...stats.sessionsEnded },
       queueDropped: stats.queueDropped,
@@ -271,6 +297,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
 
   return {
     notifyDevice,
+    handleStream,
     aedes: broker,
     port,
     stats,

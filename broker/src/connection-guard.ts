@@ -6,15 +6,39 @@
 // connection must be authenticated within `authTimeoutMs`; connections pending authentication are
 // capped (`maxPending`, all addresses together), and new connections per address go through a
 // token bucket (`connectRate`). Loopback is exempt from the last two unless `throttleLoopback`:
-// the embedded server's ingest and the demo simulator connect from there.
-import type { Socket } from 'node:net';
+// the embedded server's ingest and the demo simulator connect from there. The same guard takes
+// MQTT over WebSockets (websocket.ts): there the stream is the WebSocket's, its chunks whole
+// WebSocket messages (each bounded by the WebSocket server's maxPayload), scanned the same way.
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { BrokerStats, EdgeRefusal } from './context.js';
 import { MAX_PACKET_BYTES, MAX_PREAUTH_BYTES, addressKey, isLoopback, type BrokerLimits } from './limits.js';
 import { PacketScanner } from './packet-scanner.js';
 
+/** How a connection came: plain MQTT over TCP, or MQTT over WebSockets on the HTTP port. */
+export type Transport = 'tcp' | 'ws';
+
+/** What the guard is told of a new connection besides its stream. */
+export interface Arrival {
+  /** The client's address: the socket's, or behind a trusted proxy the one it forwarded. */
+  remote: string;
+  transport: Transport;
+  /** Bytes read from the network so far (for the log line of a refusal); default: bytes the stream took. */
+  bytesRead?: () => number;
+  /**
+   * The network socket under the stream (a WebSocket's): what it reads before authentication counts
+   * against MAX_PREAUTH_BYTES too, framing and all, so that a WebSocket message that is still arriving
+   * (buffered by ws until complete, up to its maxPayload) is bounded like a TCP stream.
+   */
+  raw?: Duplex;
+}
+
 interface Conn {
   remote: string;
+  transport: Transport;
+  /** Bytes pushed into the stream so far. */
+  pushed: number;
+  bytesRead: (() => number) | null;
   scanner: PacketScanner;
   /** Not yet authenticated. */
   preauth: boolean;
@@ -34,7 +58,7 @@ const PRUNE_EVERY_MS = 60_000;
 export class ConnectionGuard {
   private pending = 0;
   private readonly buckets = new Map<string, Bucket>();
-  private readonly conns = new WeakMap<Socket, Conn>();
+  private readonly conns = new WeakMap<Duplex, Conn>();
   private readonly pruner: ReturnType<typeof setInterval>;
 
   constructor(private readonly o: {
@@ -60,29 +84,30 @@ export class ConnectionGuard {
     return this.pending;
   }
 
-  /** Takes a new socket in hand; false (and the socket destroyed) when it is refused. */
-  admit(socket: Socket): boolean {
-    const remote = socket.remoteAddress ?? '';
+  /** Takes a new connection (a TCP socket, or a WebSocket's stream) in hand; false (and the stream destroyed) when it is refused. */
+  admit(socket: Duplex, arrival: Arrival): boolean {
+    const { remote, transport } = arrival;
     const throttled = this.throttled(remote);
     if (throttled) {
-      if (this.pending >= this.o.limits.maxPending) return this.refuse(socket, remote, 'pending_limit', {});
-      if (!this.takeToken(addressKey(remote))) return this.refuse(socket, remote, 'address_rate', {});
+      if (this.pending >= this.o.limits.maxPending) return this.refuse(socket, remote, transport, 'pending_limit', {});
+      if (!this.takeToken(addressKey(remote))) return this.refuse(socket, remote, transport, 'address_rate', {});
     }
-    const conn: Conn = { remote, scanner: new PacketScanner(), preauth: true, counted: throttled, timer: null, device: null };
+    const conn: Conn = { remote, transport, pushed: 0, bytesRead: arrival.bytesRead ?? null, scanner: new PacketScanner(), preauth: true, counted: throttled, timer: null, device: null };
     if (throttled) this.pending++;
     this.conns.set(socket, conn);
     conn.timer = setTimeout(() => {
       conn.timer = null;
-      if (conn.preauth && !socket.destroyed) this.refuse(socket, remote, 'auth_timeout', { afterMs: this.o.limits.authTimeoutMs });
+      if (conn.preauth && !socket.destroyed) this.refuse(socket, remote, transport, 'auth_timeout', { afterMs: this.o.limits.authTimeoutMs });
     }, this.o.limits.authTimeoutMs);
     conn.timer.unref();
     socket.once('close', () => this.settle(conn));
     this.watch(socket, conn);
+    if (arrival.raw) this.watchRaw(arrival.raw, socket, conn);
     return true;
   }
 
-  /** The socket's client is authenticated (as `device`, if one): no more pre-auth limits (packet sizes are still checked). */
-  authenticated(socket: Socket, device: string | null = null): void {
+  /** The connection's client is authenticated (as `device`, if one): no more pre-auth limits (packet sizes are still checked). */
+  authenticated(socket: Duplex, device: string | null = null): void {
     const conn = this.conns.get(socket);
     if (!conn) return;
     conn.device = device;
@@ -104,18 +129,19 @@ export class ConnectionGuard {
   }
 
   /**
-   * Every chunk the socket reads from the kernel goes through `push` (node:net's onStreamRead); the
-   * scanner sees it there, before it reaches the readable buffer aedes reads from. Refused, the
-   * chunk is dropped and the socket destroyed.
+   * Every chunk the socket reads from the kernel goes through `push` (node:net's onStreamRead; for a
+   * WebSocket, ws' createWebSocketStream pushes each message); the scanner sees it there, before it
+   * reaches the readable buffer aedes reads from. Refused, the chunk is dropped and the stream destroyed.
    */
-  private watch(socket: Socket, conn: Conn): void {
+  private watch(socket: Duplex, conn: Conn): void {
     const guard = this; // eslint-disable-line @typescript-eslint/no-this-alias
     const push = socket.push;
     let preauthBytes = 0;
-    const refuse = (why: EdgeRefusal, detail: Record<string, unknown>) => this.refuse(socket, conn.remote, why, { ...detail, read: socket.bytesRead });
+    const refuse = (why: EdgeRefusal, detail: Record<string, unknown>) => this.refuse(socket, conn.remote, conn.transport, why, { ...detail, read: conn.bytesRead?.() ?? conn.pushed });
     const tooLarge = (announced: number) => announced > (conn.preauth ? Math.min(MAX_PACKET_BYTES, MAX_PREAUTH_BYTES) : MAX_PACKET_BYTES);
-    socket.push = function guardedPush(this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
+    socket.push = function guardedPush(this: Duplex, chunk: unknown, encoding?: BufferEncoding): boolean {
       if (chunk instanceof Uint8Array && !socket.destroyed) {
+        conn.pushed += chunk.length;
         const over = conn.scanner.feed(chunk, tooLarge);
         if (over) {
           if (conn.device) guard.o.onDeviceRefused?.(conn.device, over.announced);
@@ -127,15 +153,29 @@ export class ConnectionGuard {
         }
       }
       return push.call(this, chunk, encoding);
-    } as Socket['push'];
+    } as Duplex['push'];
   }
 
-  /** Closes the socket and counts why; always false (for `admit` and `push`). */
-  private refuse(socket: Socket, remote: string, why: EdgeRefusal, detail: Record<string, unknown>): false {
+  /** The network bytes under a stream (a WebSocket's), counted while it is not authenticated. */
+  private watchRaw(raw: Duplex, socket: Duplex, conn: Conn): void {
+    const guard = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    const push = raw.push;
+    let preauthBytes = 0;
+    raw.push = function guardedRawPush(this: Duplex, chunk: unknown, encoding?: BufferEncoding): boolean {
+      if (conn.preauth && chunk instanceof Uint8Array && !socket.destroyed) {
+        preauthBytes += chunk.length;
+        if (preauthBytes > MAX_PREAUTH_BYTES) return guard.refuse(socket, conn.remote, conn.transport, 'preauth_bytes', { read: conn.bytesRead?.() ?? preauthBytes, network: true });
+      }
+      return push.call(this, chunk, encoding);
+    } as Duplex['push'];
+  }
+
+  /** Closes the connection and counts why; always false (for `admit` and `push`). */
+  private refuse(socket: Duplex, remote: string, transport: Transport, why: EdgeRefusal, detail: Record<string, unknown>): false {
     this.o.stats.connectionsClosed[why]++;
     // one line per connection at debug only: an attacker decides how many there are; the broker
     // summary (info) carries the counts
-    this.o.logger.debug({ remote, reason: why, ...detail }, 'connection closed at the edge: %s', why);
+    this.o.logger.debug({ remote, transport, reason: why, ...detail }, 'connection closed at the edge: %s', why);
     socket.destroy();
     return false;
   }

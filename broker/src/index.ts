@@ -7,3 +7,5 @@ export { hashSecret, verifySecret } from './secrets.js';
 export { BROKER_LIMITS_ENV, SERVICE_USERNAME_DEFAULT, limitsFromEnv } from './config.js';
 export { BUS_ENV, busFromEnv } from './config.js';
 export { BUS_DUPLICATE_WINDOW_MS, JetStreamEdge, NOTIFY_SUBJECT, busMessageId, connectBus, ensureStream, type BusStreamOptions } from './bus/jetstream.js';
+export { MQTT_WS_MAX_PAYLOAD, MQTT_WS_PATH, serveMqttOverWebSocket, type MqttWebSocketEdge, type MqttWebSocketOptions } from './websocket.js';
+export type { Arrival, Transport } from './connection-guard.js';

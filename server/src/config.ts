@@ -53,6 +53,7 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     MQTT_PASSWORD: z.string().optional(),
     MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('citygrid-server'),
     MQTT_ALLOW_ANONYMOUS: envFlag(false),
+    MQTT_WS: envFlag(true),
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
     ...BROKER_LIMITS_ENV, // the embedded broker's edge limits (not used with MQTT_URL)
@@ -100,6 +101,8 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
       password: raw.MQTT_PASSWORD ?? null,
       clientId: raw.MQTT_CLIENT_ID,
       allowAnonymous: raw.MQTT_ALLOW_ANONYMOUS,
+      /** The embedded broker also takes MQTT over WebSockets on the HTTP port, at /mqtt (MQTT_WS=0: not). */
+      ws: raw.MQTT_WS,
       /** The embedded broker's per-device publish budget (messages/s, burst); 0: no limit. */
       deviceRate: Object.freeze({ perSecond: raw.MQTT_DEVICE_RATE, burst: raw.MQTT_DEVICE_BURST }),
       /** The embedded broker's edge limits: connections, logins, sessions, queues (MQTT_* variables). */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { connectBus, createBroker, type CityBroker } from '@citygrid/broker';
+import { connectBus, createBroker, serveMqttOverWebSocket, type CityBroker } from '@citygrid/broker';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { AlertEvent, HealthResponse, Rejection } from '@citygrid/contract';
@@ -382,6 +382,16 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);
     closers.unshift({ name: 'http', close: () => realtime.close() }); // closes the HTTP server too
+    if (broker && config.mqtt.ws) {
+      // MQTT over WebSockets at /mqtt on this port (Socket.IO keeps /socket.io/); the client's address as
+      // Express sees it (TRUST_PROXY: the forwarded one behind a trusted proxy). Closed before the HTTP
+      // server, which waits for its connections.
+      const mqttWs = serveMqttOverWebSocket(http, broker, {
+        logger: logger.child({ stage: 'broker' }),
+        clientAddress: (req) => (Object.create(app.request, { headers: { value: req.headers }, socket: { value: req.socket } }) as { ip?: string }).ip ?? '',
+      });
+      closers.unshift({ name: 'mqtt over websockets', close: () => mqttWs.close() });
+    }
 
     // 5. gauges, retention
     const gauges = setInterval(() => {
