@@ -343,7 +343,9 @@ describe('cluster mode: 3 NATS nodes, 2 edges, 3 replicas, InfluxDB', () => {
   it('routes a resident\'s report filed through any replica to the owner of its cell: three raise the reports alert there, and closing it through another closes every receipt', async () => {
     const own = await ownership();
     const ownerOf = (cell: string) => [...own].find(([, parts]) => parts.includes(partitionOf(cell)))![0];
-    const cells = city.cells.map((c) => c.id).filter((id) => !city.devices.some((d) => d.grid === id && d.kind === 'gas'));
+    // cells without a water gauge (the load below raises flooding alerts, which a waterlogging report
+    // would join instead of counting) and without a gas detector (the gas alert above)
+    const cells = city.cells.map((c) => c.id).filter((id) => !city.devices.some((d) => d.grid === id && (d.kind === 'gas' || d.kind === 'water_level')));
     const cell = cells.find((id) => ownerOf(id) === 'r3')!;
     waitingCell = cells.find((id) => ownerOf(id) === 'r1')!;
     const r2 = `http://127.0.0.1:${replicas[1]!.port}`;
