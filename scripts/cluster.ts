@@ -91,8 +91,9 @@ try {
   for (let i = 1; i <= 2; i++) {
     const port = i === 1 ? await preferred(1883) : await freePort();
     edgePorts.push(port);
-    await node(`edge-${i}`, 'broker/src/main.ts', [], { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1' }, 'MQTT broker listening');
-    say(`edge-${i}: MQTT on 127.0.0.1:${port}`);
+    const httpPort = await freePort(); // each edge's /metrics, /health and MQTT over WebSockets at /mqtt
+    await node(`edge-${i}`, 'broker/src/main.ts', [], { ...bus, MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', BROKER_HTTP_PORT: String(httpPort) }, 'broker HTTP listening');
+    say(`edge-${i}: MQTT on 127.0.0.1:${port}; http://127.0.0.1:${httpPort}/health, /metrics, ws://127.0.0.1:${httpPort}/mqtt`);
   }
   const secret = randomBytes(36).toString('base64');
   const httpPorts: number[] = [];

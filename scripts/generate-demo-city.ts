@@ -92,6 +92,20 @@ const planned = planDevices(cells, SEED);
 const secretHashes = await deviceSecretHashes(outDir, planned.map((d) => d.id));
 const devices = planned.map((d) => ({ ...d, secret_hash: secretHashes.get(d.id)! }));
 
+/**
+ * The demo's gateway (devices.yaml `children:`): one street lamp carries a radio concentrator for the
+ * battery-powered nodes nearest to it (manhole covers, waste bins), which publish through it on
+ * city/v1/gateways/sl-0001/devices/{child}/... (`npm run simulate -- --gateway sl-0001`).
+ */
+const GATEWAY = 'sl-0001';
+const GATEWAY_CHILDREN = 3;
+const gatewayAt = devices.find((d) => d.id === GATEWAY)!.location;
+const distance = (p: Position) => Math.hypot(p[0] - gatewayAt[0], p[1] - gatewayAt[1]);
+const gatewayChildren = devices
+  .filter((d) => d.kind === 'manhole_cover' || d.kind === 'waste_bin')
+  .sort((a, b) => distance(a.location) - distance(b.location) || a.id.localeCompare(b.id))
+  .slice(0, GATEWAY_CHILDREN).map((d) => d.id).sort();
+
 interface User { username: string; name: string; role: 'viewer' | 'operator' | 'gridworker' | 'admin'; grids?: string[]; districts?: string[]; department?: string }
 const users: User[] = [
   { username: 'admin', name: 'Demo administrator', role: 'admin' },
@@ -146,7 +160,9 @@ writeFileSync(join(outDir, 'districts.geojson'), geojsonText(usedDistricts.map((
   type: 'Feature', properties: { id: d.id, name: d.source, name_en: d.name_en }, geometry: d.geometry,
 }))));
 writeFileSync(join(outDir, 'grid.geojson'), geojsonText(gridFeatures));
-writeFileSync(join(outDir, 'devices.yaml'), yamlText(devices.map(({ id, kind, location, grid, name, secret_hash }) => ({ id, kind, location, grid, name, secret_hash }))));
+writeFileSync(join(outDir, 'devices.yaml'), yamlText(devices.map(({ id, kind, location, grid, name, secret_hash }) => ({
+  id, kind, location, grid, name, secret_hash, ...(id === GATEWAY ? { children: gatewayChildren } : {}),
+}))));
 writeFileSync(join(outDir, 'people.yaml'), yamlText({
   deadlines: { red: '5m', orange: '15m', yellow: '30m', blue: '120m' },
   users: users.map((u) => ({ ...u, password_hash: passwords.get(u.username)!, ...(contacts.has(u.username) ? { contacts: contacts.get(u.username) } : {}) })),
@@ -161,4 +177,5 @@ console.log(`Wrote ${outDir}`);
 console.log(`  districts ${city.districts.length}: ${usedDistricts.map((d) => `${d.id} ${numberInDistrict.get(d.id)}`).join(', ')}`);
 console.log(`  cells ${city.cells.length}, with >= 2 devices: ${city.cells.filter((c) => (perCell.get(c.id) ?? 0) >= 2).length}`);
 console.log(`  devices ${city.devices.length}: ${JSON.stringify(perKind)}`);
+console.log(`  gateway ${GATEWAY}: children ${gatewayChildren.join(', ')}`);
 console.log(`  users ${city.people.length}, centre [${centre.join(', ')}]`);

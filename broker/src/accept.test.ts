@@ -59,4 +59,17 @@ describe('Acceptor', () => {
     expect(refusal(() => a.acceptFromTopic('city/v1/devices/wl-9/telemetry', json({}), T0, false, lookup)).reason).toBe('unknown_device');
     expect(a.acceptFromTopic('city/v1/devices/wl-1/telemetry', json({ metrics: { level_cm: 1 } }), T0, false, lookup).device).toBe('wl-1');
   });
+
+  it("takes a gateway's message for its own child as the child's, and refuses it for any other device", () => {
+    const a = new Acceptor();
+    const child = { id: 'wl-2', kind: 'water_level' as const, gateway: 'gw-1' };
+    const devices = new Map<string, { id: string; kind: 'water_level'; gateway?: string }>([['wl-1', wl], ['wl-2', child]]);
+    const lookup = (id: string) => devices.get(id);
+    const bus = a.acceptFromTopic('city/v1/gateways/gw-1/devices/wl-2/telemetry', json({ metrics: { level_cm: 3 } }), T0, false, lookup);
+    expect(bus).toMatchObject({ device: 'wl-2', channel: 'telemetry' });
+    expect(bus.channel === 'telemetry' && bus.readings[0]).toMatchObject({ device: 'wl-2', metrics: { level_cm: 3 } });
+    expect(refusal(() => a.acceptFromTopic('city/v1/gateways/gw-1/devices/wl-1/telemetry', json({ metrics: { level_cm: 3 } }), T0, false, lookup)).reason).toBe('foreign_child');
+    expect(refusal(() => a.acceptFromTopic('city/v1/gateways/gw-9/devices/wl-2/telemetry', json({ metrics: { level_cm: 3 } }), T0, false, lookup)).reason).toBe('foreign_child');
+    expect(refusal(() => a.acceptFromTopic('city/v1/gateways/gw-1/devices/wl-9/telemetry', json({}), T0, false, lookup)).reason).toBe('unknown_device');
+  });
 });

@@ -4,12 +4,12 @@
 // The embedded broker, the cluster edge and the server's ingest from an external broker all use it.
 import { hash } from 'node:crypto';
 import {
-  RejectionError, parseCameraEvent, parseDeviceTopic, parseStatus, parseTelemetry,
+  RejectionError, parseAnyDeviceTopic, parseCameraEvent, parseStatus, parseTelemetry,
   type BusMessage, type DeviceKind,
 } from '@citygrid/contract';
 
-/** What the acceptor needs of a device (devices.yaml). */
-export interface AcceptDevice { id: string; kind: DeviceKind; zones?: string[] }
+/** What the acceptor needs of a device (devices.yaml); `gateway`: the one gateway that may publish for it. */
+export interface AcceptDevice { id: string; kind: DeviceKind; zones?: string[]; gateway?: string }
 
 /**
  * How far ahead of the clock the receipt stamps of one device may run: a device whose messages
@@ -78,15 +78,19 @@ export class Acceptor {
 
   /**
    * For messages that did not come through our own broker's ACL (an external broker): the topic
-   * and the device are checked first (topic_invalid, unknown_device).
+   * and the device are checked first (topic_invalid, unknown_device), and on a gateway's topic that
+   * the device is that gateway's child (foreign_child). A child's message counts as the child's.
    */
   acceptFromTopic(topic: string, payload: Buffer, receivedAt: number, dup: boolean, lookup: (id: string) => AcceptDevice | undefined): BusMessage {
-    const parsed = parseDeviceTopic(topic);
+    const parsed = parseAnyDeviceTopic(topic);
     if (!parsed || parsed.channel === 'rejections') {
       throw new RejectionError('topic_invalid', `Topic "${topic.slice(0, 120)}" is not a CityGrid device topic`);
     }
     const device = lookup(parsed.deviceId);
     if (!device) throw new RejectionError('unknown_device', `Device "${parsed.deviceId}" is not registered in devices.yaml`);
+    if (parsed.gatewayId !== undefined && device.gateway !== parsed.gatewayId) {
+      throw new RejectionError('foreign_child', `Device "${parsed.deviceId}" is not a child of gateway "${parsed.gatewayId}" in devices.yaml`);
+    }
     return this.accept(device, parsed.channel, payload, receivedAt, dup);
   }
 }

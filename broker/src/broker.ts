@@ -1,15 +1,17 @@
 // createBroker(): a thin host around aedes. Policy lives in hooks/; this file wires them and the TCP
-// listener; MQTT over WebSockets comes in through handleStream (websocket.ts), past the same edge guard.
-import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+// listener; MQTT over WebSockets comes in through handleStream (websocket.ts), past the same edge guard;
+// MQTT over TLS (options.tls) on a listener of its own (tls.ts), past the same guard too.
+import { createServer, Socket, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import { BROKER_REJECTIONS_TOPIC, deviceTopic, SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS, type Rejection } from '@citygrid/contract';
+import { BROKER_REJECTIONS_TOPIC, deviceTopic, rejectionRecipients, SERVER_CLIENT_ID, SERVER_SUBSCRIPTIONS, type DeviceConnectionEvent, type Rejection } from '@citygrid/contract';
 import type { Logger } from 'pino';
-import { newStats, type BrokerContext, type BrokerStats, type BusSink, type DeviceDirectory, type Identity } from './context.js';
+import { newStats, type BrokerContext, type BrokerStats, type BusSink, type DeviceDirectory, type Identity, type VerifiedCertificate } from './context.js';
 import { makeAuthenticate } from './hooks/authenticate.js';
 import { makeAuthorizeForward } from './hooks/authorize-forward.js';
 import { makeAuthorizePublish } from './hooks/authorize-publish.js';
 import { makeAuthorizeSubscribe } from './hooks/authorize-subscribe.js';
+import { listenOn } from './listen.js';
 import { OutgoingQueues } from './outgoing-queues.js';
 import { ClientIdOwners, type Owner } from './client-ids.js';
 import { ConnectionGuard, type Arrival } from './connection-guard.js';
@@ -18,6 +20,9 @@ import { LoginThrottle } from './login-throttle.js';
 import { DeviceRateLimit } from './rate-limit.js';
 import { keepServerSession, liveClients, persistenceOf, replaceOutgoing, socketOf, tolerateResumeRaces } from './adapters/aedes.js';
 import { Sessions } from './sessions.js';
+import { listenTls, type TlsListener, type TlsListenerOptions } from './tls.js';
+import { watchConnections } from './connection-history.js';
+import { TestCredentials } from './test-credentials.js';
 
 export interface BrokerOptions {
   port: number;
@@ -35,11 +40,20 @@ export interface BrokerOptions {
   deviceRate?: { perSecond: number; burst: number };
   /** The edge's limits (limits.ts: DEFAULT_LIMITS for whatever is not given). */
   limits?: BrokerLimitsInput;
+  /**
+   * MQTT over TLS on a port of its own (tls.ts): the same guard, authentication and ACLs. With `ca`, a
+   * client certificate signed by it whose subject CN is a device id logs in as that device, no password.
+   */
+  tls?: TlsListenerOptions;
+  /** Each device's connects, disconnects (with why, and its last will) and refused logins (connection-history.ts). */
+  onConnection?: (event: DeviceConnectionEvent) => void;
 }
 
 export interface CityBroker {
   aedes: Aedes;
   port: number;
+  /** The MQTT over TLS port, or null without `options.tls`. */
+  tlsPort: number | null;
   stats: Readonly<BrokerStats>;
   /** The limits in force. */
   limits: Readonly<BrokerLimits>;
@@ -52,6 +66,15 @@ export interface CityBroker {
   handleStream(stream: Duplex, arrival: Arrival): boolean;
   /** Tells a device why a message of its was refused, on its `rejections` topic (QoS 0: never queued). */
   notifyDevice(rejection: Rejection): void;
+  /** A one-time credential to log in once as `device` within 30 s (the server's test reading: test-credentials.ts); null when too many are outstanding. */
+  mintTestCredential(device: string): string | null;
+  /** Withdraws a test credential that was not used. */
+  revokeTestCredential(device: string, secret: string): void;
+  /**
+   * Closes the connections of one device (removed, disabled, or its old secret expired: provisioning),
+   * or only those `which` picks. Returns how many were closed. Its next login is checked afresh.
+   */
+  disconnectDevice(id: string, why: string, which?: (who: Extract<Identity, { type: 'device' }>) => boolean): number;
   close(): Promise<void>;
 }
 
@@ -116,7 +139,8 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     });
   /** QoS 0 to the device: told if it listens now, never queued for its absent sessions (one copy per session, for ever). */
   const notifyDevice = (rejection: Rejection) => {
-    if (rejection.device && options.devices.get(rejection.device)) publishRejection(deviceTopic(rejection.device, 'rejections'), rejection, 0);
+    // the device, and the gateway that carried its message (a child may have no connection of its own)
+    for (const id of rejectionRecipients(rejection)) if (options.devices.get(id)) publishRejection(deviceTopic(id, 'rejections'), rejection, 0);
   };
   const serviceClientId = options.service ? options.service.clientId ?? SERVER_CLIENT_ID : null;
   /** The identity a client id names by itself: the server's reserved id, a device's id or `<device id>/...`. */
@@ -139,6 +163,8 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     ...rate,
     report: (device, refused, first) => ctx.report({
       device, topic: null, reason: 'rate_limited', count: refused,
+      // a gateway's child: its gateway hears of it too (its messages count against the child's budget)
+      ...(options.devices.get(device)?.gateway ? { gateway: options.devices.get(device)!.gateway! } : {}),
       message: `${first ? 'Too many messages' : 'Still too many messages'}: ${refused} refused; the budget is ${rate.perSecond} a second (bursts of ${rate.burst}). Send less often, or batch readings (up to 500 in one message).`,
     }),
   });
@@ -151,6 +177,8 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     throttled: (address) => guard.throttled(address),
     allowAnonymous: options.allowAnonymous,
     identities: new WeakMap<Client, Identity>(),
+    certificates: new WeakMap<object, VerifiedCertificate>(),
+    testCredentials: new TestCredentials(),
     stats,
     logger,
     sink: options.sink ?? null,
@@ -163,8 +191,9 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     },
   };
 
+  const history = watchConnections({ ctx, transportOf: (client) => transportOf(client), emit: (e) => options.onConnection?.(e) });
   aedes = await Aedes.createBroker({
-    authenticate: makeAuthenticate(ctx),
+    authenticate: history.authenticate(makeAuthenticate(ctx)),
     authorizePublish: makeAuthorizePublish(ctx),
     authorizeSubscribe: makeAuthorizeSubscribe(ctx),
     authorizeForward: makeAuthorizeForward(ctx),
@@ -199,6 +228,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     sessions.ended(clientId);
     ctx.clientIds.forget(clientId);
     dropLogged.delete(clientId);
+    if (clients[clientId]) history.kicked(clients[clientId], `its persistent session was ${why}`);
     clients[clientId]?.close(); // connected (evicted beyond the cap while all were in use): closed, as a takeover would
     void persistence.cleanSubscriptions({ id: clientId }).catch(() => undefined);
     void persistence.cleanIncoming?.({ id: clientId }).catch(() => undefined);
@@ -211,6 +241,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   }, Math.min(60_000, Math.max(250, limits.sessionExpiryMs / 4)));
   sweep.unref();
 
+  history.attach(broker);
   broker.on('client', (client) => {
     // registered: authenticated, its session restored; the edge's pre-auth limits no longer apply
     const conn = socketOf(client);
@@ -242,7 +273,9 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   /** Connections that came over WebSockets (the rest came on the TCP listener), and how many are open. */
   const webSockets = new WeakSet<Duplex>();
   let openWebSockets = 0;
-  const transportOf = (client: Client) => (webSockets.has(socketOf(client)) ? 'ws' : 'tcp');
+  /** Connections that came over TLS (tls.ts). */
+  const tlsStreams = new WeakSet<Duplex>();
+  const transportOf = (client: Client) => (webSockets.has(socketOf(client)) ? 'ws' : tlsStreams.has(socketOf(client)) ? 'tls' : 'tcp');
   const server: Server = createServer((socket) => {
     socket.on('error', (err) => logger.debug({ err: err.message }, 'socket error'));
     if (!guard.admit(socket, { remote: socket.remoteAddress ?? '', transport: 'tcp', bytesRead: () => socket.bytesRead })) return; // refused at the edge (connection-guard.ts)
@@ -261,15 +294,32 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
     broker.handle(stream);
     return true;
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, options.host);
   logger.info({ host: options.host, port }, 'MQTT broker listening');
+  let tls: TlsListener | null = null;
+  if (options.tls) {
+    try {
+      tls = await listenTls(options.tls, {
+        guard, logger, certificates: ctx.certificates!,
+        handshakeTimeoutMs: limits.authTimeoutMs, // the handshake, then the CONNECT: each within the auth timeout
+        handle: (stream, arrival) => {
+          if (!guard.admit(stream, arrival)) return false;
+          tlsStreams.add(stream);
+          broker.handle(stream);
+          return true;
+        },
+      });
+    } catch (err) {
+      // e.g. EADDRINUSE: nothing of this broker is left running
+      clearInterval(sweep);
+      rateLimit.close();
+      guard.close();
+      logins.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      broker.close(() => undefined);
+      throw err;
+    }
+  }
 
   const edgeClosed = () => Object.values(stats.connectionsClosed).reduce((a, b) => a + b, 0);
   let last = { ...stats, edgeClosed: 0 };
@@ -298,11 +348,26 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
   return {
     notifyDevice,
     handleStream,
+    mintTestCredential: (device) => ctx.testCredentials.mint(device),
+    revokeTestCredential: (device, secret) => ctx.testCredentials.revoke(device, secret),
     aedes: broker,
     port,
+    tlsPort: tls?.port ?? null,
     stats,
     limits,
     connectedClients: () => broker.connectedClients,
+    disconnectDevice(id, why, which) {
+      let closed = 0;
+      for (const client of Object.values(clients)) {
+        const who = ctx.identities.get(client);
+        if (who?.type !== 'device' || who.id !== id || (which && !which(who))) continue;
+        logger.info({ device: id, clientId: client.id.slice(0, 64) }, 'device disconnected: %s', why);
+        history.kicked(client, why);
+        client.close();
+        closed++;
+      }
+      return closed;
+    },
     async close() {
       clearInterval(summary);
       clearInterval(sweep);
@@ -312,7 +377,7 @@ export async function createBroker(options: BrokerOptions): Promise<CityBroker> 
       // Devices first, so nothing more is acknowledged to them; then, while the server is connected,
       // let what they were acknowledged for reach it (sessions live in memory: what is still queued
       // when the broker exits is gone). Bounded by CLOSE_DRAIN_MS.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), tls?.close()]);
       const serverId = serviceClientId;
       for (const client of Object.values(clients)) if (client.id !== serverId) client.close();
       const until = Date.now() + CLOSE_DRAIN_MS;

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS, type BrokerLimitsInput } from './limits.js';
 
 export const SERVICE_USERNAME_DEFAULT = 'citygrid-server';
+/** The broker's HTTP port when BROKER_HTTP_PORT is unset: clear of the server's 8080, MQTT's 1883 and MQTTS' 8883. */
+export const BROKER_HTTP_PORT_DEFAULT = 9883;
 
 const duration = (fallbackMs: number, fallback: string, minMs: number, minText: string) =>
   z.string().default(fallback)
@@ -69,11 +71,42 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     MQTT_SERVICE_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
+    // the broker's HTTP port (http.ts): GET /metrics, GET /health, MQTT over WebSockets at /mqtt.
+    // 0: any free port (logged); off: none. Unset: BROKER_HTTP_PORT_DEFAULT, skipped with a warning when taken.
+    BROKER_HTTP_PORT: z.string().regex(/^(\d{1,5}|off)$/, `must be a port number (0: any free port) or off, like ${BROKER_HTTP_PORT_DEFAULT}`)
+      .refine((v) => v === 'off' || Number(v) <= 65_535, 'must be at most 65535').optional(),
+    // default: MQTT_HOST
+    BROKER_HTTP_HOST: z.string().min(1).optional(),
+    MQTT_WS: envFlag(true),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    // MQTT over TLS (tls.ts): off unless MQTTS_PORT is set (0: any free port); then TLS_CERT and TLS_KEY
+    // (PEM files) are required: the standalone broker makes no certificate of its own
+    MQTTS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number, like 8883 (0: any free port); leave it unset for no TLS').transform(Number)
+      .refine((n) => n <= 65_535, 'must be at most 65535').optional(),
+    TLS_CERT: z.string().min(1).optional(),
+    TLS_KEY: z.string().min(1).optional(),
+    TLS_CLIENT_CA: z.string().min(1).optional(),
     ...BROKER_LIMITS_ENV,
     ...BUS_ENV,
     CITYGRID_DEMO: envFlag(false),
     LOG_LEVEL: envLogLevel,
-  }, env, (e) => (!e.BUS_URL && !e.MQTT_SERVICE_PASSWORD ? ['MQTT_SERVICE_PASSWORD: is required: the CityGrid server logs in to the broker with it (or set BUS_URL for cluster mode)'] : []));
+  }, env, (e) => [
+    ...(!e.BUS_URL && !e.MQTT_SERVICE_PASSWORD ? ['MQTT_SERVICE_PASSWORD: is required: the CityGrid server logs in to the broker with it (or set BUS_URL for cluster mode)'] : []),
+    ...(e.MQTTS_PORT !== undefined && (!e.TLS_CERT || !e.TLS_KEY) ? ['TLS_CERT, TLS_KEY: both are required with MQTTS_PORT (PEM files of the certificate and its key)'] : []),
+    ...(e.MQTTS_PORT === undefined && (e.TLS_CERT || e.TLS_KEY || e.TLS_CLIENT_CA) ? ['MQTTS_PORT: set it (like 8883) for TLS_CERT, TLS_KEY or TLS_CLIENT_CA to be used'] : []),
+  ]);
   return config;
+}
+
+/** Where the broker's HTTP port listens (null: not at all); `explicit`: BROKER_HTTP_PORT was set, so a taken port fails the start. */
+export function brokerHttpFromEnv(c: { BROKER_HTTP_PORT?: string | undefined; BROKER_HTTP_HOST?: string | undefined; MQTT_HOST: string; MQTT_WS: boolean; METRICS_TOKEN?: string | undefined }): { port: number; host: string; explicit: boolean; mqttWs: boolean; metricsToken: string | null } | null {
+  if (c.BROKER_HTTP_PORT === 'off') return null;
+  return {
+    port: c.BROKER_HTTP_PORT === undefined ? BROKER_HTTP_PORT_DEFAULT : Number(c.BROKER_HTTP_PORT),
+    host: c.BROKER_HTTP_HOST ?? c.MQTT_HOST,
+    explicit: c.BROKER_HTTP_PORT !== undefined,
+    mqttWs: c.MQTT_WS,
+    metricsToken: c.METRICS_TOKEN ?? null,
+  };
 }
 export type BrokerConfig = ReturnType<typeof loadBrokerConfig>;

@@ -8,15 +8,18 @@
 // token bucket (`connectRate`). Loopback is exempt from the last two unless `throttleLoopback`:
 // the embedded server's ingest and the demo simulator connect from there. The same guard takes
 // MQTT over WebSockets (websocket.ts): there the stream is the WebSocket's, its chunks whole
-// WebSocket messages (each bounded by the WebSocket server's maxPayload), scanned the same way.
+// WebSocket messages (each bounded by the WebSocket server's maxPayload), scanned the same way. MQTT
+// over TLS (tls.ts) passes twice: `arrive` on TCP accept, before the handshake (which costs us a
+// signature), takes the per-address token and a pending place; `admit` then takes the decrypted
+// stream once the handshake is done, scanned like a TCP socket's.
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { BrokerStats, EdgeRefusal } from './context.js';
 import { MAX_PACKET_BYTES, MAX_PREAUTH_BYTES, addressKey, isLoopback, type BrokerLimits } from './limits.js';
 import { PacketScanner } from './packet-scanner.js';
 
-/** How a connection came: plain MQTT over TCP, or MQTT over WebSockets on the HTTP port. */
-export type Transport = 'tcp' | 'ws';
+/** How a connection came: plain MQTT over TCP, MQTT over TLS (MQTTS_PORT), or MQTT over WebSockets on the HTTP port. */
+export type Transport = 'tcp' | 'tls' | 'ws';
 
 /** What the guard is told of a new connection besides its stream. */
 export interface Arrival {
@@ -31,6 +34,11 @@ export interface Arrival {
    * (buffered by ws until complete, up to its maxPayload) is bounded like a TCP stream.
    */
   raw?: Duplex;
+  /**
+   * The network socket that `arrive` took before its transport was set up (a TLS handshake): its
+   * pending place passes to this stream, and the pending cap and per-address rate are not applied twice.
+   */
+  arrived?: Duplex;
 }
 
 interface Conn {
@@ -59,6 +67,8 @@ export class ConnectionGuard {
   private pending = 0;
   private readonly buckets = new Map<string, Bucket>();
   private readonly conns = new WeakMap<Duplex, Conn>();
+  /** Sockets taken by `arrive` whose transport is being set up; `counted`: they hold a pending place. */
+  private readonly arriving = new WeakMap<Duplex, { counted: boolean }>();
   private readonly pruner: ReturnType<typeof setInterval>;
 
   constructor(private readonly o: {
@@ -84,11 +94,34 @@ export class ConnectionGuard {
     return this.pending;
   }
 
+  /**
+   * A network connection whose transport must be set up before MQTT flows (a TLS handshake): the
+   * pending cap and the per-address rate, as `admit` applies them. It holds a pending place until
+   * `admit` takes it over (`arrival.arrived`) or the socket closes. False (and destroyed) when refused.
+   */
+  arrive(socket: Duplex, remote: string, transport: Transport): boolean {
+    const throttled = this.throttled(remote);
+    if (throttled) {
+      if (this.pending >= this.o.limits.maxPending) return this.refuse(socket, remote, transport, 'pending_limit', {});
+      if (!this.takeToken(addressKey(remote))) return this.refuse(socket, remote, transport, 'address_rate', {});
+      this.pending++;
+    }
+    this.arriving.set(socket, { counted: throttled });
+    socket.once('close', () => this.release(socket));
+    return true;
+  }
+
+  /** A connection closed before its transport was set up (a failed TLS handshake): counted by why; the caller logs it. */
+  refusedArrival(why: EdgeRefusal): void {
+    this.o.stats.connectionsClosed[why]++;
+  }
+
   /** Takes a new connection (a TCP socket, or a WebSocket's stream) in hand; false (and the stream destroyed) when it is refused. */
   admit(socket: Duplex, arrival: Arrival): boolean {
     const { remote, transport } = arrival;
     const throttled = this.throttled(remote);
-    if (throttled) {
+    if (arrival.arrived) this.release(arrival.arrived); // its place passes to this stream (counted again just below)
+    else if (throttled) {
       if (this.pending >= this.o.limits.maxPending) return this.refuse(socket, remote, transport, 'pending_limit', {});
       if (!this.takeToken(addressKey(remote))) return this.refuse(socket, remote, transport, 'address_rate', {});
     }
@@ -116,6 +149,13 @@ export class ConnectionGuard {
 
   close(): void {
     clearInterval(this.pruner);
+  }
+
+  private release(socket: Duplex): void {
+    const hold = this.arriving.get(socket);
+    if (!hold?.counted) return;
+    hold.counted = false;
+    this.pending--;
   }
 
   private settle(conn: Conn): void {

@@ -5,13 +5,25 @@ import type { Logger } from 'pino';
 import type { ClientIdOwners } from './client-ids.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { DeviceRateLimit } from './rate-limit.js';
+import type { TestCredentials } from './test-credentials.js';
 
 export type Identity =
-  | { type: 'device'; id: string; kind: DeviceKind }
+  /** `secretHash`: the stored hash its password matched (the current secret, or a rotated-out one in its grace period). */
+  /** `test`: logged in with a one-time test credential the server minted (test-credentials.ts). */
+  | { type: 'device'; id: string; kind: DeviceKind; secretHash?: string; test?: true }
   | { type: 'service'; username: string }
   | { type: 'anonymous' };
 
-export interface DeviceEntry { id: string; kind: DeviceKind; secret_hash: string; zones?: string[]; grid?: string }
+export interface DeviceEntry {
+  id: string; kind: DeviceKind; secret_hash: string; zones?: string[]; grid?: string;
+  /** Refused at login and for every message while true. */
+  disabled?: boolean;
+  /** A rotated-out secret, accepted until `until` (ISO 8601). */
+  previous_secret?: { secret_hash: string; until: string };
+  /** A gateway's children (devices.yaml `children:`), and on a child its gateway (set by the city loader). */
+  children?: string[];
+  gateway?: string;
+}
 
 /**
  * Where the broker hands what devices publish, instead of forwarding it over MQTT to a subscriber:
@@ -33,9 +45,21 @@ export interface DeviceDirectory {
   get(id: string): DeviceEntry | undefined;
 }
 
-/** Why the TCP edge closed a connection (connection-guard.ts). */
-export type EdgeRefusal = 'packet_too_large' | 'preauth_bytes' | 'auth_timeout' | 'pending_limit' | 'address_rate';
-export const EDGE_REFUSALS: readonly EdgeRefusal[] = ['packet_too_large', 'preauth_bytes', 'auth_timeout', 'pending_limit', 'address_rate'];
+/**
+ * Why the edge closed a connection (connection-guard.ts; the TLS listener, tls.ts): `tls_handshake`, a
+ * TLS handshake that failed or timed out (garbage, plain MQTT on the TLS port, a client that does not
+ * trust our certificate); `tls_client_certificate`, a client certificate the client CA did not sign.
+ */
+export type EdgeRefusal = 'packet_too_large' | 'preauth_bytes' | 'auth_timeout' | 'pending_limit' | 'address_rate' | 'tls_handshake' | 'tls_client_certificate';
+export const EDGE_REFUSALS: readonly EdgeRefusal[] = ['packet_too_large', 'preauth_bytes', 'auth_timeout', 'pending_limit', 'address_rate', 'tls_handshake', 'tls_client_certificate'];
+
+/** A client certificate verified against the broker's client CA (tls.ts), kept per connection for authenticate.ts. */
+export interface VerifiedCertificate {
+  /** The subject's common name: a device id logs in as that device without a password. */
+  cn: string;
+  /** SHA-256 fingerprint, for the logs. */
+  fingerprint: string;
+}
 
 export interface BrokerStats {
   connects: number;
@@ -81,6 +105,10 @@ export interface BrokerContext {
   throttled(address: string): boolean;
   allowAnonymous: boolean;
   identities: WeakMap<Client, Identity>;
+  /** One-time credentials the server mints for its test readings (issue 18). */
+  testCredentials: TestCredentials;
+  /** Connections (their streams, as aedes holds them) that came with a verified client certificate (tls.ts). */
+  certificates?: WeakMap<object, VerifiedCertificate>;
   report(rejection: Omit<Rejection, 'ts' | 'by'>): void;
   /** Set: device messages go to it, not to MQTT subscribers. */
   sink: BusSink | null;

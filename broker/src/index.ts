@@ -9,3 +9,4 @@ export { BUS_ENV, busFromEnv } from './config.js';
 export { BUS_DUPLICATE_WINDOW_MS, JetStreamEdge, NOTIFY_SUBJECT, busMessageId, connectBus, ensureStream, type BusStreamOptions } from './bus/jetstream.js';
 export { MQTT_WS_MAX_PAYLOAD, MQTT_WS_PATH, serveMqttOverWebSocket, type MqttWebSocketEdge, type MqttWebSocketOptions } from './websocket.js';
 export type { Arrival, Transport } from './connection-guard.js';
+export { DEVICES_FILE, DevicesFileWatch, GraceTimers, replaceDevices, textDigest, type DevicesFileWatchOptions } from './devices-file.js';

@@ -37,6 +37,16 @@ describe('DeviceRateLimit', () => {
     l.close();
   });
 
+  it("scales a budget by the given factor (a gateway's connection with its children)", () => {
+    const { l, advance } = limiter(10, 20);
+    const sentScaled = (n: number) => Array.from({ length: n }, () => l.allow('gw-1', 3)).filter(Boolean).length;
+    expect(sentScaled(60)).toBe(60); // bursts of 3 x 20
+    advance(1000);
+    expect(sentScaled(33)).toBe(30); // 3 x 10 a second
+    expect(l.holdMs('gw-1', 3)).toBe(100); // 3 over at 30 a second
+    l.close();
+  });
+
   it('keeps each device to its own budget', () => {
     const { l } = limiter(10, 20);
     expect(sent(l, 'wl-1', 100)).toBe(20);

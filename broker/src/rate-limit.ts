@@ -40,16 +40,19 @@ export class DeviceRateLimit {
     return this.o.perSecond > 0;
   }
 
-  /** True when the device may publish one more message now (and takes a token). */
-  allow(device: string): boolean {
+  /**
+   * True when the device may publish one more message now (and takes a token). `scale` multiplies
+   * its budget (rate and burst): a gateway's connection carries its children's messages too.
+   */
+  allow(device: string, scale = 1): boolean {
     if (!this.enabled) return true;
     const now = this.now();
     let b = this.buckets.get(device);
     if (!b) {
-      b = { tokens: this.o.burst, at: now, refused: 0, reportedAt: 0, debt: 0 };
+      b = { tokens: this.o.burst * scale, at: now, refused: 0, reportedAt: 0, debt: 0 };
       this.buckets.set(device, b);
     }
-    b.tokens = Math.min(this.o.burst, b.tokens + ((now - b.at) / 1000) * this.o.perSecond);
+    b.tokens = Math.min(this.o.burst * scale, b.tokens + ((now - b.at) / 1000) * this.o.perSecond * scale);
     b.at = now;
     if (b.tokens >= 1) {
       b.tokens -= 1;
@@ -75,10 +78,10 @@ export class DeviceRateLimit {
    * How long to hold the refused message just counted: the time the device's budget needs to pay
    * for what it sent over it since it last had room (at most MAX_HOLD_MS). 0 for a device within budget.
    */
-  holdMs(device: string): number {
+  holdMs(device: string, scale = 1): number {
     const b = this.buckets.get(device);
     if (!this.enabled || !b || b.debt === 0) return 0;
-    return Math.min(MAX_HOLD_MS, Math.ceil((b.debt / this.o.perSecond) * 1000));
+    return Math.min(MAX_HOLD_MS, Math.ceil((b.debt / (this.o.perSecond * scale)) * 1000));
   }
 
   /** Reports what was refused since each device's last report. */

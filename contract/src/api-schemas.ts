@@ -6,12 +6,13 @@ import { z } from 'zod';
 import { ALERT_EVENT_TYPES, ALERT_STATES, SEVERITIES, type Alert, type MaintenanceWindow } from './alerts.js';
 import type { AlertDetail, AlertText } from './alert-text.js';
 import type * as Api from './api.js';
-import { AUDIT_ACTIONS, type AuditEntry, type LoginResponse, type UserView } from './auth.js';
+import { AUDIT_ACTIONS, type AdminPeopleResponse, type AdminPerson, type AdminPersonResponse, type AuditEntry, type LoginResponse, type PasswordChangeRequest, type UserView } from './auth.js';
 import { CAMERA_EVENT_TYPES, CONDITIONS, DEVICE_KINDS } from './catalogue.js';
-import { ROLES } from './city.js';
+import { contactsSchema, ROLES } from './city.js';
 import { ERRORS, type ErrorName } from './errors.js';
 import { REJECTION_REASON_CODES, type Rejection, type RejectionReason } from './rejections.js';
 import { matchSchema } from './rules.js';
+import { DISCONNECT_REASONS, type DeviceActivityResponse, type TestReadingResponse } from './device-activity.js';
 import type { OpenCity, OpenConditions, OpenIndex } from './open-data.js';
 import type { CameraSocketEvent } from './socket-events.js';
 import { REPORT_CATEGORIES, REPORT_STATUSES, type ReportChallenge, type ReportFiled, type ReportList, type ReportReceipt, type ReportRequest, type ReportView } from './reports.js';
@@ -45,6 +46,8 @@ export const healthSchema = z.object({
   cluster: z.object({ replica: z.string(), partitions: z.array(z.number().int()) }).optional(),
   store: z.object({ status: componentStatus, kind: z.enum(['sqlite', 'influx']), detail: z.string().optional() }),
   rules: z.object({ status: componentStatus, detail: z.string().optional() }),
+  people: z.object({ status: componentStatus, detail: z.string().optional() }).optional(),
+  devices: z.object({ status: componentStatus, detail: z.string().optional() }).optional(),
   ingest: z.object({ received: z.number(), stored: z.number(), rejected: z.number() }),
 }).meta({ id: 'Health' });
 same<Same<z.infer<typeof healthSchema>, Api.HealthResponse>>();
@@ -76,6 +79,7 @@ same<Same<z.infer<typeof cellReadingsSchema>, Api.CellReadingsResponse>>();
 export const rejectionSchema = z.object({
   ts: epochMs, device: z.string().nullable(), topic: z.string().nullable(), reason, message: z.string(), by: z.enum(['broker', 'server']),
   seq: z.number().optional(), count: z.number().int().optional(), preAuth: z.boolean().optional(),
+  gateway: z.string().optional().describe('the gateway that sent the message on the device\'s behalf; it is told too'),
 }).meta({ id: 'Rejection' });
 same<Same<z.infer<typeof rejectionSchema>, Rejection>>();
 export const rejectionsSchema = z.object({ total: z.number().int(), byReason: z.partialRecord(reason, z.number().int()), items: z.array(rejectionSchema) }).meta({ id: 'RejectionsResponse' });
@@ -155,6 +159,28 @@ export const dispatchTargetSchema = z.object({
 }).meta({ id: 'DispatchTarget' });
 export const peopleSchema = z.object({ people: z.array(dispatchTargetSchema) }).meta({ id: 'PeopleResponse' });
 same<Same<z.infer<typeof peopleSchema>, Api.PeopleResponse>>();
+
+// people administration (issue 18)
+export const adminPersonSchema = z.object({
+  username: z.string(), name: z.string(), role: z.enum(ROLES), grids: z.array(z.string()), districts: z.array(z.string()),
+  department: z.string().optional(), contacts: contactsSchema.optional(), disabled: z.boolean(),
+}).meta({ id: 'AdminPerson' });
+same<Same<z.infer<typeof adminPersonSchema>, AdminPerson>>();
+export const adminPeopleSchema = z.object({ people: z.array(adminPersonSchema) }).meta({ id: 'AdminPeopleResponse' });
+same<Same<z.infer<typeof adminPeopleSchema>, AdminPeopleResponse>>();
+export const adminPersonAnswerSchema = z.object({ person: adminPersonSchema, temporaryPassword: z.string().optional().describe('made here when no password was given: shown this once') }).meta({ id: 'AdminPersonResponse' });
+same<Same<z.infer<typeof adminPersonAnswerSchema>, AdminPersonResponse>>();
+export const personAddRequestSchema = z.object({
+  username: z.string().describe('[a-z0-9][a-z0-9._-]{0,63}'), name: z.string(), role: z.enum(ROLES),
+  grids: z.array(z.string()).optional(), districts: z.array(z.string()).optional(), department: z.string().optional(), contacts: contactsSchema.optional(),
+  password: z.string().optional().describe('at least 10 characters, at most 72 bytes; none: a temporary password is made and answered once'),
+}).meta({ id: 'PersonAddRequest' });
+export const personPatchRequestSchema = z.object({
+  name: z.string().optional(), role: z.enum(ROLES).optional(), grids: z.array(z.string()).optional(), districts: z.array(z.string()).optional(),
+  disabled: z.boolean().optional().describe('true: their sessions end and sign-in is refused; false: enabled again'),
+}).meta({ id: 'PersonPatchRequest' });
+export const passwordChangeRequestSchema = z.object({ current: z.string(), password: z.string() }).meta({ id: 'PasswordChangeRequest' });
+same<Same<z.infer<typeof passwordChangeRequestSchema>, PasswordChangeRequest>>();
 
 export const maintenanceWindowSchema = z.object({
   id: z.string(), target: z.union([z.object({ device: z.string() }), z.object({ grid: z.string() }), z.object({ rule: z.string() })]), by: z.string(), reason: z.string(), from: epochMs, until: epochMs,
@@ -286,3 +312,76 @@ export const maintenanceRequestSchema = z.object({
   for: z.string().optional().describe('a duration like 30m or 2h, counted from the start'),
   until: z.union([epochMs, z.string()]).optional().describe('when it ends (epoch ms or ISO 8601)'), reason: z.string().min(1).max(500),
 }).meta({ id: 'MaintenanceRequest', description: 'give exactly one of device, grid or rule, and one of for or until; a window lasts at most 30 days' });
+
+// ---- device provisioning (issue 18): GET/POST/PATCH/DELETE /api/admin/devices ----
+export const provisionedDeviceSchema = z.object({
+  id: z.string(), kind: z.enum(DEVICE_KINDS), location: position, grid: z.string(), district: z.string(),
+  name: z.string().optional(), zones: z.array(z.string()).optional(), public: z.boolean().optional(),
+  disabled: z.boolean().describe('its logins and messages are refused while true'),
+  children: z.array(z.string()).optional().describe('a gateway: the devices it publishes for'),
+  gateway: z.string().optional().describe('a gateway\'s child: its gateway'),
+  previousSecretUntil: z.string().nullable().describe('after a rotation: until when the previous secret is still accepted (ISO 8601)'),
+}).meta({ id: 'ProvisionedDevice', description: 'a device\'s configuration as devices.yaml holds it, never its secret or hash' });
+export type ProvisionedDevice = z.infer<typeof provisionedDeviceSchema>;
+export const provisionedDeviceListSchema = z.object({ devices: z.array(provisionedDeviceSchema) }).meta({ id: 'ProvisionedDeviceList' });
+export type ProvisionedDeviceList = z.infer<typeof provisionedDeviceListSchema>;
+const secretShownOnce = z.string().describe('shown this once: CityGrid keeps only its scrypt hash');
+export const deviceAddedSchema = z.object({ device: provisionedDeviceSchema, secret: secretShownOnce }).meta({ id: 'DeviceAdded' });
+export const deviceRotatedSchema = z.object({
+  secret: secretShownOnce,
+  previousSecretUntil: z.string().nullable().describe('the old secret is accepted until then (null: refused at once); connections still using it are then closed'),
+}).meta({ id: 'DeviceRotated' });
+export const deviceAddRequestSchema = z.object({
+  id: z.string().describe('[a-z0-9][a-z0-9-]{0,63}'), kind: z.enum(DEVICE_KINDS), location: position,
+  grid: z.string().optional().describe('its grid cell (default: the cell the location lies in)'), name: z.string().optional(),
+  zones: z.array(z.string()).optional().describe('cameras only'), public: z.boolean().optional(),
+  secret: z.string().optional().describe('16 to 256 characters; leave it out to have a random one generated'),
+}).meta({ id: 'DeviceAddRequest' });
+export const deviceUpdateRequestSchema = z.object({
+  name: z.string().nullable().optional(), grid: z.string().optional(), location: position.optional(), disabled: z.boolean().optional(),
+  public: z.boolean().optional(), zones: z.array(z.string()).nullable().optional(),
+  children: z.array(z.string()).nullable().optional().describe('make it a gateway for these devices (null: none)'),
+}).meta({ id: 'DeviceUpdateRequest', description: 'only what changes; moving to another cell needs a location inside it' });
+export const deviceRotateRequestSchema = z.object({
+  grace_seconds: z.number().int().min(0).max(604800).optional().describe('how long the old secret stays valid, in seconds (default 600: 10 minutes; 0: refused at once; at most 7 days)'),
+}).meta({ id: 'DeviceRotateRequest' });
+export const deviceImportResultSchema = z.object({
+  dryRun: z.boolean(), rows: z.number().int(),
+  problems: z.array(z.object({ line: z.number().int(), id: z.string().optional(), problem: z.string() })).describe('every problem, by the line of the file (the header is line 1)'),
+  secrets: z.array(z.object({ id: z.string(), secret: secretShownOnce })).optional().describe('applied: the generated secrets, shown this once'),
+}).meta({ id: 'DeviceImportResult' });
+export type DeviceImportResult = z.infer<typeof deviceImportResultSchema>;
+
+// a device's page (issue 18): connection history, last messages, test reading
+const mqttTransport = z.enum(['tcp', 'tls', 'ws']);
+const connectionBase = { ts: epochMs, device: z.string(), address: z.string(), transport: mqttTransport, clientId: z.string() };
+export const deviceActivitySchema = z.object({
+  device: z.string(),
+  connectionsKept: z.boolean().describe('false when this server does not host the broker (MQTT_URL, cluster mode)'),
+  state: z.object({
+    online: z.boolean(), since: epochMs.nullable(), address: z.string().nullable(), transport: mqttTransport.nullable(), clientId: z.string().nullable(), connections: z.number().int(),
+  }),
+  connections: z.array(z.discriminatedUnion('type', [
+    z.object({ ...connectionBase, type: z.literal('connect'), clean: z.boolean(), test: z.literal(true).optional() }),
+    z.object({
+      ...connectionBase, type: z.literal('disconnect'), reason: z.enum(DISCONNECT_REASONS), detail: z.string().optional(),
+      will: z.object({ topic: z.string(), payload: z.string() }).optional(), test: z.literal(true).optional(),
+    }),
+    z.object({ ...connectionBase, type: z.literal('refused'), message: z.string(), count: z.number().int().optional() }),
+  ])).describe('newest first, at most 20'),
+  messages: z.array(z.discriminatedUnion('outcome', [
+    z.object({ ts: epochMs, outcome: z.literal('accepted'), metrics: z.record(z.string(), z.union([z.number(), z.boolean()])), event: z.enum(CAMERA_EVENT_TYPES).optional() }),
+    z.object({
+      ts: epochMs, outcome: z.literal('refused'), reason, message: z.string(), by: z.enum(['broker', 'server']), topic: z.string().nullable(),
+      seq: z.number().optional(), count: z.number().int().optional(), preAuth: z.boolean().optional(),
+    }),
+  ])).describe('newest first, at most 50: stored readings and refusals merged'),
+  testReading: z.boolean(),
+}).meta({ id: 'DeviceActivity' });
+same<Same<z.infer<typeof deviceActivitySchema>, DeviceActivityResponse>>();
+export const testReadingSchema = z.object({
+  device: z.string(), outcome: z.enum(['accepted', 'refused']),
+  sent: z.object({ ts: epochMs, metrics: z.record(z.string(), z.union([z.number(), z.boolean()])) }),
+  reason: reason.optional(), message: z.string().optional(), tookMs: z.number(),
+}).meta({ id: 'TestReading' });
+same<Same<z.infer<typeof testReadingSchema>, TestReadingResponse>>();

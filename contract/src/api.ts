@@ -29,6 +29,10 @@ export interface HealthResponse {
   store: { status: ComponentStatus; kind: 'sqlite' | 'influx'; detail?: string };
   /** detail: a plain reason; a signed-in user gets the refused rule's problem, as GET /api/rules gives it. */
   rules: { status: ComponentStatus; detail?: string };
+  /** people.yaml: degraded when a hand edit was refused (the last good people stay); a signed-in admin gets its problems (file, entry, field). */
+  people?: { status: ComponentStatus; detail?: string };
+  /** devices.yaml: degraded when a hand edit was refused (the last good devices stay active); absent in cluster mode. */
+  devices?: { status: ComponentStatus; detail?: string };
   ingest: { received: number; stored: number; rejected: number };
 }
 

@@ -1,6 +1,7 @@
 // The event side of CityGrid as AsyncAPI 3.0, generated like the OpenAPI description (openapi.ts):
-// the MQTT topics a device publishes and receives on (payloads from the zod schemas the broker and
-// server check them with, refusals with every reason), and the Socket.IO events the control room
+// the MQTT topics a device publishes and receives on, and a gateway for its children (payloads from
+// the zod schemas the broker and server check them with, refusals with every reason), over TCP,
+// WebSockets (/mqtt on the HTTP port) and TLS, and the Socket.IO events the control room
 // gets (zod schemas checked at compile time to equal the TypeScript types the server emits and the
 // dashboard reads). GET /api/asyncapi.json serves it.
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { CONDITIONS, DEVICE_KINDS } from './catalogue.js';
 import { cameraEventSchema, STATUS_VALUES, telemetrySchema } from './payloads.js';
 import { REJECTION_REASONS } from './rejections.js';
 import type { DeviceStatusEvent, ReadingEvent, StatsEvent, SubscribeRequest } from './socket-events.js';
-import { MAX_BATCH, MAX_PAYLOAD_BYTES, TOPIC_ROOT } from './topics.js';
+import { MAX_BATCH, MAX_GATEWAY_CHILDREN, MAX_PAYLOAD_BYTES, TOPIC_ROOT } from './topics.js';
 
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 const same = <T extends true>(): T | undefined => undefined;
@@ -46,11 +47,18 @@ interface Channel {
   id: string; address: string; server: 'mqtt' | 'live'; direction: 'send' | 'receive'; summary: string;
   payload: z.ZodType; contentType?: string; description?: string;
 }
+/** The ways into the broker: plain TCP, MQTT over WebSockets on the HTTP port, and MQTT over TLS. */
+const MQTT_SERVERS = ['mqtt', 'mqtt-ws', 'mqtts'] as const;
 const DEVICE = `${TOPIC_ROOT}/devices/{deviceId}`;
+const GATEWAY = `${TOPIC_ROOT}/gateways/{gatewayId}/devices/{deviceId}`;
+const onBehalf = `A gateway (a device with children: in devices.yaml, at most ${MAX_GATEWAY_CHILDREN}) publishes here for one of its own children, logged in as itself; the message is taken exactly as if the child had sent it (the child's kind, zones and cell; stored under the child), within the budgets of both. For a device that is not its child it is refused (foreign_child). Refusals of a child's messages reach the gateway on its own city/v1/devices/{gatewayId}/rejections, naming the child (device) and the gateway (gateway).`;
 export const EVENT_CHANNELS: Channel[] = [
   { id: 'telemetry', address: `${DEVICE}/telemetry`, server: 'mqtt', direction: 'send', summary: 'A sensor\'s readings (QoS 1: the PUBACK leaves once they are stored)', payload: telemetryPayload },
   { id: 'event', address: `${DEVICE}/event`, server: 'mqtt', direction: 'send', summary: 'A camera\'s detection', payload: eventPayload },
   { id: 'status', address: `${DEVICE}/status`, server: 'mqtt', direction: 'send', summary: 'online / offline (retained; the last will)', payload: statusPayload, contentType: 'text/plain' },
+  { id: 'gateway-telemetry', address: `${GATEWAY}/telemetry`, server: 'mqtt', direction: 'send', summary: 'A gateway\'s child\'s readings, sent by the gateway', payload: telemetryPayload, description: onBehalf },
+  { id: 'gateway-event', address: `${GATEWAY}/event`, server: 'mqtt', direction: 'send', summary: 'A gateway\'s child camera\'s detection, sent by the gateway', payload: eventPayload, description: onBehalf },
+  { id: 'gateway-status', address: `${GATEWAY}/status`, server: 'mqtt', direction: 'send', summary: 'A gateway\'s child online / offline (retained), sent by the gateway', payload: statusPayload, contentType: 'text/plain', description: onBehalf },
   {
     id: 'rejections', address: `${DEVICE}/rejections`, server: 'mqtt', direction: 'receive', summary: 'Why a message of this device was refused (subscribe to your own)', payload: rejectionSchema,
     description: `Every refusal says which field, which value and what was expected. The reasons:\n${reasons}`,
@@ -68,7 +76,7 @@ const camel = (id: string) => id.replace(/-(\w)/g, (_m, c: string) => c.toUpperC
 const title = (id: string) => camel(id)[0]!.toUpperCase() + camel(id).slice(1);
 
 /** The AsyncAPI 3.0 description of the device topics and the live events (GET /api/asyncapi.json). */
-export function asyncApiDocument(o: { version: string; mqtt?: string; http?: string }): Record<string, unknown> {
+export function asyncApiDocument(o: { version: string; mqtt?: string; http?: string; mqtts?: string }): Record<string, unknown> {
   // every payload a component of its own; schemas with an id of their own (Alert, Rejection, ...) too, referenced where used
   const registry = z.registry<{ id: string }>();
   const idOf = (schema: z.ZodType, fallback: string): string => {
@@ -93,10 +101,17 @@ export function asyncApiDocument(o: { version: string; mqtt?: string; http?: str
       contentType: c.contentType ?? 'application/json', payload: { $ref: `#/components/schemas/${payloadIds.get(c.id)!}` },
     };
     const deviceId = c.address.includes('{deviceId}');
+    const gatewayId = c.address.includes('{gatewayId}');
     channels[camel(c.id)] = {
-      address: c.address, title: c.summary, servers: [{ $ref: `#/servers/${c.server}` }],
+      address: c.address, title: c.summary, ...(c.description && c.id.startsWith('gateway-') ? { description: c.description } : {}),
+      servers: (c.server === 'mqtt' ? MQTT_SERVERS : [c.server]).map((s) => ({ $ref: `#/servers/${s}` })),
       messages: { [name]: { $ref: `#/components/messages/${name}` } },
-      ...(deviceId ? { parameters: { deviceId: { description: 'the device id, as in devices.yaml; a device may publish and subscribe only under its own' } } } : {}),
+      ...(deviceId || gatewayId ? {
+        parameters: {
+          ...(gatewayId ? { gatewayId: { description: 'the gateway\'s device id: the one it logs in with' } } : {}),
+          deviceId: { description: gatewayId ? 'a child of that gateway (its children: in devices.yaml)' : 'the device id, as in devices.yaml; a device may publish and subscribe only under its own' },
+        },
+      } : {}),
     };
     operations[`${c.direction}${name}`] = { action: c.direction, channel: { $ref: `#/channels/${camel(c.id)}` }, summary: c.summary };
   }
@@ -108,7 +123,15 @@ export function asyncApiDocument(o: { version: string; mqtt?: string; http?: str
     },
     defaultContentType: 'application/json',
     servers: {
-      mqtt: { host: o.mqtt ?? 'localhost:1883', protocol: 'mqtt', protocolVersion: '3.1.1', description: 'the embedded broker (npm start) or a cluster edge' },
+      mqtt: { host: o.mqtt ?? 'localhost:1883', protocol: 'mqtt', protocolVersion: '3.1.1', description: 'the embedded broker (npm start) or a cluster edge (MQTT_PORT)' },
+      'mqtt-ws': {
+        host: o.http ?? 'localhost:8080', pathname: '/mqtt', protocol: 'ws', protocolVersion: '3.1.1',
+        description: 'MQTT 3.1.1 over WebSockets (subprotocol mqtt) on the HTTP port: ws://host:PORT/mqtt, wss:// behind HTTPS; the same logins, ACLs and limits as TCP (MQTT_WS=0 turns it off)',
+      },
+      mqtts: {
+        host: o.mqtts ?? 'localhost:8883', protocol: 'secure-mqtt', protocolVersion: '3.1.1',
+        description: 'MQTT 3.1.1 over TLS (mqtts://host:MQTTS_PORT, TLS_CERT / TLS_KEY; the demo makes a self-signed certificate): the same logins, ACLs and limits as TCP',
+      },
       live: { host: o.http ?? 'localhost:8080', pathname: '/socket.io/', protocol: 'ws', description: 'Socket.IO 4: each channel here is an event name' },
     },
     channels,

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DEVICE_KINDS } from './catalogue.js';
 import { isZoneName } from './payloads.js';
-import { DEVICE_ID_PATTERN } from './topics.js';
+import { DEVICE_ID_PATTERN, MAX_GATEWAY_CHILDREN } from './topics.js';
 
 const idPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const lng = z.number().min(-180).max(180);
@@ -55,6 +55,15 @@ export const deviceConfigSchema = z.strictObject({
   /** Open data (GET /api/open/devices/:id/hourly.csv): true publishes this device's hourly aggregates
    *  without sign-in. Absent or false: it shows only inside its cell's aggregates. */
   public: z.boolean().optional(),
+  /** A gateway: the devices it publishes for (city/v1/gateways/{id}/devices/{child}/...); each child is in devices.yaml, with one gateway at most. */
+  children: z.array(z.string().regex(DEVICE_ID_PATTERN, 'a child is a device id')).min(1).max(MAX_GATEWAY_CHILDREN).optional(),
+  /** Switched off (by an engineer, or the admin API): its logins and messages are refused until it is enabled again. */
+  disabled: z.boolean().optional(),
+  /** After a secret rotation: the old secret, still valid until `until` (ISO 8601), so devices in the field can be re-keyed without a gap. */
+  previous_secret: z.strictObject({
+    secret_hash: z.string().regex(SECRET_HASH_PATTERN, 'secret_hash must be scrypt$logN$r$p$salt$hash'),
+    until: z.iso.datetime({ offset: true }),
+  }).optional(),
 }).refine((d) => d.zones === undefined || d.kind === 'camera', { message: 'only cameras have zones', path: ['zones'] });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
@@ -101,6 +110,8 @@ export const personSchema = z.strictObject({
   password_hash: z.string().regex(/^\$2[aby]\$\d{2}\$.{53}$/, 'password_hash must be a bcrypt hash'),
   /** Handles to reach this person (webhook mentions, SMS); admins only. */
   contacts: contactsSchema.optional(),
+  /** true: may not sign in (their sessions end), and is nobody's assignee; kept for the record. */
+  disabled: z.boolean().optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 

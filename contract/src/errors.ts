@@ -53,6 +53,33 @@ export const ERRORS = {
   REPORT_NOT_FOUND: { code: 'CG_REPORT_NOT_FOUND', status: 404, template: 'No report with receipt "%s"' },
   /** Residents' reports are not taken on this server (REPORTS=0). */
   REPORTS_OFF: { code: 'CG_REPORTS_OFF', status: 404, template: 'This city does not take residents\' reports here (REPORTS=0)' },
+  /** People administration (issue 18): a field of a person that is missing or wrong (names the field). */
+  PERSON_INVALID: { code: 'CG_PERSON_INVALID', status: 400, template: 'Invalid person: %s' },
+  PERSON_NOT_FOUND: { code: 'CG_PERSON_NOT_FOUND', status: 404, template: 'No person "%s" in people.yaml' },
+  PERSON_EXISTS: { code: 'CG_PERSON_EXISTS', status: 409, template: 'There is already a person "%s" in people.yaml' },
+  /** The change would leave the city without an enabled admin. */
+  LAST_ADMIN: { code: 'CG_LAST_ADMIN', status: 409, template: '%s is the last enabled admin: make another admin first' },
+  /** people.yaml on disk was edited by hand and is refused: no change is written over it until it is fixed. */
+  PEOPLE_FILE_REFUSED: { code: 'CG_PEOPLE_FILE_REFUSED', status: 409, template: 'people.yaml on disk was changed and is refused (%s); fix it first: the last good people stay active' },
+  /** people.yaml could not be written (disk full, read-only folder): nothing changed. */
+  PEOPLE_FILE_UNWRITABLE: { code: 'CG_PEOPLE_FILE_UNWRITABLE', status: 503, template: 'people.yaml could not be written; nothing changed: %s' },
+  /** A new password that is too short or too easy to guess (the message says which rule). */
+  PASSWORD_WEAK: { code: 'CG_PASSWORD_WEAK', status: 400, template: 'The new password is refused: %s' },
+  /** POST /api/auth/password: a missing field, or the current password is wrong. */
+  PASSWORD_CHANGE_INVALID: { code: 'CG_PASSWORD_CHANGE_INVALID', status: 400, template: 'Password not changed: %s' },
+  /** Device provisioning (issue 18): a device that the city's rules refuse (field, grid, location). */
+  DEVICE_INVALID: { code: 'CG_DEVICE_INVALID', status: 400, template: 'Invalid device: %s' },
+  DEVICE_EXISTS: { code: 'CG_DEVICE_EXISTS', status: 409, template: 'A device with id "%s" already exists' },
+  /** A CSV import with problems: nothing was applied; the message names every line (a dry run lists them without this error). */
+  DEVICES_IMPORT_INVALID: { code: 'CG_DEVICES_IMPORT_INVALID', status: 422, template: 'Nothing was imported: %s' },
+  /** devices.yaml could not be written (disk full, permissions): nothing changed. */
+  DEVICES_FILE_FAILED: { code: 'CG_DEVICES_FILE_FAILED', status: 503, template: 'devices.yaml could not be written, so nothing changed: %s' },
+  /** Cluster mode: devices are provisioned by editing devices.yaml on every node (not through the API yet). */
+  DEVICES_READ_ONLY: { code: 'CG_DEVICES_READ_ONLY', status: 409, template: '%s' },
+  /** A device's test reading (issue 18) is not possible here: no embedded broker (MQTT_URL, cluster mode), or a camera. */
+  TEST_READING_UNAVAILABLE: { code: 'CG_TEST_READING_UNAVAILABLE', status: 409, template: '%s' },
+  /** Too many test readings from one user; a Retry-After says when to try again. */
+  TEST_READING_RATE_LIMITED: { code: 'CG_TEST_READING_RATE_LIMITED', status: 429, template: 'Too many test readings; try again in %d s' },
   /** Any other 4xx a library raised (the message is its own). */
   BAD_REQUEST: { code: 'CG_BAD_REQUEST', status: 400, template: '%s' },
   INTERNAL: { code: 'CG_INTERNAL', status: 500, template: 'Internal error; it has been logged' },

@@ -18,3 +18,5 @@ export * from './auth.js';
 export * from './bus.js';
 export * from './open-data.js';
 export * from './reports.js';
+export * from './device-activity.js';
+export type { DeviceImportResult, ProvisionedDevice, ProvisionedDeviceList } from './api-schemas.js';

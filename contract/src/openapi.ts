@@ -9,7 +9,7 @@ import { ERRORS, type ErrorName } from './errors.js';
 import type { Role } from './city.js';
 import { PERMISSIONS } from './auth.js';
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 interface Param { name: string; description: string; schema: z.ZodType; required?: boolean }
 
 export interface RouteSpec {
@@ -23,6 +23,8 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** The success answer is a CSV file (text/csv: UTF-8 with a byte order mark, RFC 4180), not JSON. */
   csv?: true;
+  /** The request body is a CSV file (text/csv), not JSON. */
+  csvBody?: true;
   /** The success answer is NGSI-LD (application/ld+json: a JSON array of entities), not plain JSON. */
   jsonld?: true;
   /** The success answer: its status and schema (none for 204). */
@@ -64,6 +66,12 @@ export const API_ROUTES: RouteSpec[] = [
   { method: 'post', path: '/api/auth/refresh', summary: 'A new token for the same session (the old one retires after a grace period)', roles: READ, status: 200, response: S.loginSchema, errors: [] },
   { method: 'post', path: '/api/auth/logout', summary: 'End the session: every token of it is refused from now on', roles: READ, status: 204, errors: [] },
   { method: 'get', path: '/api/auth/me', summary: 'Who is signed in', roles: READ, status: 200, response: S.userSchema, errors: [] },
+  { method: 'post', path: '/api/auth/password', summary: 'Change one\'s own password: the current one is checked as at sign-in (same back-off); the other sessions end; audited', roles: READ, body: S.passwordChangeRequestSchema, status: 204, errors: ['PASSWORD_CHANGE_INVALID', 'PASSWORD_WEAK', 'TOO_MANY_ATTEMPTS', 'SIGNIN_BUSY', 'SIGNIN_UNAVAILABLE', 'PEOPLE_FILE_REFUSED', 'PEOPLE_FILE_UNWRITABLE', 'PERSON_NOT_FOUND', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
+  // people administration (issue 18): written back to people.yaml, effective at once, audited
+  { method: 'get', path: '/api/admin/people', summary: 'Everyone in people.yaml, disabled people too (never a password hash)', roles: PERMISSIONS.managePeople, status: 200, response: S.adminPeopleSchema, errors: ['PEOPLE_FILE_UNWRITABLE', 'QUERY_INVALID'],
+    query: [{ name: 'contacts', description: '1: with each person\'s contact handles (personal data; default 0)', schema: z.enum(['0', '1']) }] },
+  { method: 'post', path: '/api/admin/people', summary: 'Add a person: they can sign in at once with the password given, or the temporary one in the answer (shown once)', roles: PERMISSIONS.managePeople, body: S.personAddRequestSchema, status: 201, response: S.adminPersonAnswerSchema, errors: ['PERSON_INVALID', 'PERSON_EXISTS', 'PASSWORD_WEAK', 'SIGNIN_BUSY', 'PEOPLE_FILE_REFUSED', 'PEOPLE_FILE_UNWRITABLE', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
+  { method: 'patch', path: '/api/admin/people/:username', summary: 'Change a person\'s name, role, cells or districts, or disable or enable them: disabling or a new role ends their sessions at once; the last enabled admin stays one', roles: PERMISSIONS.managePeople, body: S.personPatchRequestSchema, status: 200, response: S.adminPersonAnswerSchema, errors: ['PERSON_INVALID', 'PERSON_NOT_FOUND', 'LAST_ADMIN', 'PEOPLE_FILE_REFUSED', 'PEOPLE_FILE_UNWRITABLE', 'BODY_INVALID', 'BODY_TOO_LARGE', 'CROSS_SITE_REQUEST'] },
   { method: 'get', path: '/api/city', summary: 'The city: name and centre', roles: READ, status: 200, response: S.citySchema, errors: [] },
   { method: 'get', path: '/api/grid', summary: 'Grid cells as GeoJSON with live status and who answers for each', roles: READ, status: 200, response: S.gridSchema, errors: [] },
   { method: 'get', path: '/api/districts', summary: 'District outlines as GeoJSON', roles: READ, status: 200, response: S.districtsSchema, errors: [] },
@@ -72,6 +80,8 @@ export const API_ROUTES: RouteSpec[] = [
     query: [{ name: 'grid', description: 'one grid cell', schema: str('cell id') }, { name: 'district', description: 'one district', schema: str('district id') }, { name: 'kind', description: 'one device kind', schema: str('device kind') }],
   },
   { method: 'get', path: '/api/devices/:id', summary: 'One device', roles: READ, status: 200, response: S.deviceSchema, errors: ['DEVICE_NOT_FOUND'] },
+  { method: 'get', path: '/api/devices/:id/activity', summary: 'A device\'s page: its MQTT connection state and history (embedded broker), and its last 50 messages, stored or refused with the reason (a grid worker: their cells only)', roles: READ, status: 200, response: S.deviceActivitySchema, errors: ['DEVICE_NOT_FOUND', 'STORE_UNAVAILABLE'] },
+  { method: 'post', path: '/api/devices/:id/test-reading', summary: 'Send one quiet reading as the device through the embedded broker (a one-time credential) and say whether it was stored or refused; audited, a few a minute per user', roles: PERMISSIONS.testDevices, status: 200, response: S.testReadingSchema, errors: ['DEVICE_NOT_FOUND', 'TEST_READING_UNAVAILABLE', 'TEST_READING_RATE_LIMITED', 'CROSS_SITE_REQUEST'] },
   {
     method: 'get', path: '/api/devices/:id/readings', summary: 'A device\'s readings over a time range, raw or in buckets', roles: READ, status: 200, response: S.readingsSchema,
     errors: ['DEVICE_NOT_FOUND', 'QUERY_INVALID', 'LIMIT_EXCEEDED', 'METRIC_UNKNOWN', 'STORE_UNAVAILABLE'],
@@ -176,6 +186,17 @@ export const API_ROUTES: RouteSpec[] = [
       { name: 'alert', description: 'only the reports that joined this alert', schema: z.string() }],
   },
   { method: 'post', path: '/api/reports/:receipt/spam', summary: 'Mark a report as spam (it then counts for nothing); audited', roles: ['operator', 'admin'], status: 200, response: S.reportMarkedSchema, errors: ['REPORT_NOT_FOUND', 'REPORTS_OFF'] },
+  // device provisioning (issue 18): written back to devices.yaml, effective at once, audited
+  { method: 'get', path: '/api/admin/devices', summary: 'Every device\'s configuration, disabled ones too (never a secret or hash)', roles: PERMISSIONS.manageDevices, status: 200, response: S.provisionedDeviceListSchema, errors: ['DEVICES_READ_ONLY'] },
+  { method: 'post', path: '/api/admin/devices', summary: 'Add a device: it can log in at once with the secret in the answer (shown once)', roles: PERMISSIONS.manageDevices, body: S.deviceAddRequestSchema, status: 201, response: S.deviceAddedSchema, errors: ['DEVICE_INVALID', 'DEVICE_EXISTS', 'DEVICES_FILE_FAILED', 'DEVICES_READ_ONLY', 'BODY_INVALID', 'BODY_TOO_LARGE'] },
+  { method: 'patch', path: '/api/admin/devices/:id', summary: 'Move (cell and place), rename, disable or enable a device; disabling closes its connections', roles: PERMISSIONS.manageDevices, body: S.deviceUpdateRequestSchema, status: 200, response: S.provisionedDeviceSchema, errors: ['DEVICE_NOT_FOUND', 'DEVICE_INVALID', 'DEVICES_FILE_FAILED', 'DEVICES_READ_ONLY', 'BODY_INVALID', 'BODY_TOO_LARGE'] },
+  { method: 'delete', path: '/api/admin/devices/:id', summary: 'Remove a device: its connections are closed and its logins refused (its readings stay)', roles: PERMISSIONS.manageDevices, status: 204, errors: ['DEVICE_NOT_FOUND', 'DEVICES_FILE_FAILED', 'DEVICES_READ_ONLY'] },
+  { method: 'post', path: '/api/admin/devices/:id/rotate', summary: 'A new secret (shown once); the old one keeps working for the grace period', roles: PERMISSIONS.manageDevices, body: S.deviceRotateRequestSchema, status: 200, response: S.deviceRotatedSchema, errors: ['DEVICE_NOT_FOUND', 'DEVICE_INVALID', 'DEVICES_FILE_FAILED', 'DEVICES_READ_ONLY', 'BODY_INVALID', 'BODY_TOO_LARGE'] },
+  {
+    method: 'post', path: '/api/admin/devices/import', summary: 'Import devices from CSV: a dry run lists every problem by line; otherwise all or nothing', roles: PERMISSIONS.manageDevices, csvBody: true, status: 200, response: S.deviceImportResultSchema,
+    errors: ['DEVICES_IMPORT_INVALID', 'DEVICES_FILE_FAILED', 'DEVICES_READ_ONLY', 'BODY_INVALID', 'BODY_TOO_LARGE'],
+    query: [{ name: 'dry_run', description: '1: check only, list the problems, change nothing', schema: z.enum(['1', '0', 'true', 'false']) }],
+  },
 ];
 
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
@@ -235,6 +256,10 @@ export function openApiDocument(o: { version: string; title?: string }): Record<
       ...(r.roles === 'open' ? { security: [] } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(idOf.get(r.body)!) } } } } : {}),
+      ...(r.csvBody ? { requestBody: { required: true, content: {
+        'text/csv': { schema: { type: 'string', description: 'a header line (id,kind,lng,lat, and optionally grid,name,zones,public,secret), then one device per line; zones separated by ;' } },
+        'application/json': { schema: { type: 'object', required: ['csv'], properties: { csv: { type: 'string', description: 'the same file as a string (how the dashboard sends it)' } } } },
+      } } } : {}),
       responses: {
         [r.status]: r.jsonld
           ? { description: 'NGSI-LD entities in the simplified (keyValues) form, each with its @context', content: { 'application/ld+json': { schema: { type: 'array', items: { type: 'object' } } } } }

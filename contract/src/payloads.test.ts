@@ -400,7 +400,7 @@ describe('normaliseTs', () => {
 // Every reason the server's validate step can produce from a payload, with one minimal example each.
 // unknown_device and topic_invalid depend on the topic, bad_credentials and foreign_topic on the broker:
 // they are covered by the broker and pipeline tests (rate_limited and client_id_taken too).
-const NOT_FROM_PAYLOADS = ['unknown_device', 'bad_credentials', 'foreign_topic', 'topic_invalid', 'rate_limited', 'client_id_taken'] as const;
+const NOT_FROM_PAYLOADS = ['unknown_device', 'device_disabled', 'bad_credentials', 'foreign_topic', 'foreign_child', 'topic_invalid', 'rate_limited', 'client_id_taken'] as const;
 type PayloadReason = Exclude<RejectionReason, (typeof NOT_FROM_PAYLOADS)[number]>;
 const EXAMPLES: Record<PayloadReason, () => unknown> = {
   payload_too_large: () => parseTelemetry('x'.repeat(MAX_PAYLOAD_BYTES + 1), 'aq-0001', 'air_quality', NOW),

@@ -1,10 +1,13 @@
 // Why a message was refused: one code per reason, shared by broker, server, API and devices.
+import { parseAnyDeviceTopic } from './topics.js';
 
 export const REJECTION_REASONS = {
   // refused by the broker, before the server sees the message
   unknown_device: 'No device with this id is registered in the city configuration',
   bad_credentials: 'Wrong password for this device',
+  device_disabled: 'The device is disabled in the city configuration (an engineer switched it off)',
   foreign_topic: 'A device may publish only under its own id',
+  foreign_child: 'A gateway may publish only for its own children (devices.yaml children:)',
   topic_invalid: 'Not a CityGrid device topic (city/v1/devices/{id}/telemetry|event|status)',
   payload_too_large: 'Payload is larger than 64 KiB',
   rate_limited: 'The device publishes faster than its budget (MQTT_DEVICE_RATE); messages beyond it are refused',
@@ -31,6 +34,8 @@ export interface Rejection {
   ts: number;
   /** The device id the message claimed (username or topic id); null when neither was usable. */
   device: string | null;
+  /** The gateway that sent the message on the device's behalf (city/v1/gateways/{id}/devices/...): it is told, on its own rejections topic. */
+  gateway?: string;
   topic: string | null;
   reason: RejectionReason;
   /** Specific, human words: which field, which value, what was expected. */
@@ -58,4 +63,24 @@ export class RejectionError extends Error {
     super(message);
     this.name = 'RejectionError';
   }
+}
+
+/**
+ * Who is told of a refusal, each on its own `city/v1/devices/{id}/rejections`: the device, and the
+ * gateway that carried the message (a child may have no connection of its own).
+ */
+export function rejectionRecipients(r: Pick<Rejection, 'device' | 'gateway'>): string[] {
+  if (!r.device) return [];
+  return r.gateway && r.gateway !== r.device ? [r.device, r.gateway] : [r.device];
+}
+
+/**
+ * Whose refusal a message on `topic` is: the device the topic names and, on a gateway's topic, the
+ * gateway that carried it; foreign_child is the gateway's own (the device it named is not its child).
+ */
+export function refusedOnTopic(topic: string, reason: RejectionReason): Pick<Rejection, 'device' | 'gateway'> {
+  const parsed = parseAnyDeviceTopic(topic);
+  if (!parsed) return { device: topic.split('/')[3] ?? null };
+  if (parsed.gatewayId === undefined) return { device: parsed.deviceId };
+  return reason === 'foreign_child' ? { device: parsed.gatewayId } : { device: parsed.deviceId, gateway: parsed.gatewayId };
 }

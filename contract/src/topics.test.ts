@@ -1,7 +1,8 @@
 // Proves device topics are built and parsed in one shape only, and anything else (wrong root, bad id, unknown channel) is refused.
 import { describe, expect, it } from 'vitest';
 import {
-  BROKER_REJECTIONS_TOPIC, DEVICE_CHANNELS, allDevicesTopic, deviceTopic, isDeviceId, parseDeviceTopic,
+  BROKER_REJECTIONS_TOPIC, DEVICE_CHANNELS, GATEWAY_CHANNELS, SERVER_SUBSCRIPTIONS, allDevicesTopic, allGatewaysTopic, deviceTopic,
+  gatewayTopic, isDeviceId, parseAnyDeviceTopic, parseDeviceTopic, parseGatewayTopic,
 } from './topics.js';
 
 describe('deviceTopic / parseDeviceTopic', () => {
@@ -49,5 +50,32 @@ describe('isDeviceId', () => {
 
   it('refuses anything else', () => {
     for (const id of ['', '-a', 'A', 'aQ', 'x'.repeat(65), 'a_b', 'a/b', 'a\n', ' a', 'a ']) expect(isDeviceId(id), JSON.stringify(id)).toBe(false);
+  });
+});
+
+describe('gatewayTopic / parseGatewayTopic', () => {
+  it('builds city/v1/gateways/{gateway}/devices/{child}/{channel} and parses it back', () => {
+    expect(gatewayTopic('gw-1', 'wl-2', 'telemetry')).toBe('city/v1/gateways/gw-1/devices/wl-2/telemetry');
+    expect(allGatewaysTopic('event')).toBe('city/v1/gateways/+/devices/+/event');
+    for (const channel of GATEWAY_CHANNELS) {
+      expect(parseGatewayTopic(gatewayTopic('gw-1', 'wl-2', channel))).toEqual({ gatewayId: 'gw-1', deviceId: 'wl-2', channel });
+      expect(parseAnyDeviceTopic(gatewayTopic('gw-1', 'wl-2', channel))).toEqual({ gatewayId: 'gw-1', deviceId: 'wl-2', channel });
+    }
+    expect(parseAnyDeviceTopic(deviceTopic('wl-2', 'status'))).toEqual({ deviceId: 'wl-2', channel: 'status' });
+  });
+
+  it('refuses anything else: a rejections channel, bad ids, wrong shape', () => {
+    for (const topic of [
+      'city/v1/gateways/gw-1/devices/wl-2/rejections', 'city/v1/gateways/GW/devices/wl-2/telemetry', 'city/v1/gateways/gw-1/devices/+/telemetry',
+      'city/v1/gateways/gw-1/sensors/wl-2/telemetry', 'city/v1/gateways/gw-1/devices/wl-2/telemetry/x', 'city/v1/gateways/gw-1/devices/wl-2',
+      'city/v1/gateways//devices/wl-2/telemetry', 'city/v2/gateways/gw-1/devices/wl-2/telemetry',
+    ]) {
+      expect(parseGatewayTopic(topic), topic).toBeNull();
+      expect(parseAnyDeviceTopic(topic), topic).toBeNull();
+    }
+  });
+
+  it('is what the server subscribes to besides the devices\' own topics', () => {
+    for (const channel of GATEWAY_CHANNELS) expect(SERVER_SUBSCRIPTIONS).toContain(allGatewaysTopic(channel));
   });
 });

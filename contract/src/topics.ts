@@ -20,9 +20,30 @@ export function allDevicesTopic(channel: DeviceChannel): string {
   return `${TOPIC_ROOT}/devices/+/${channel}`;
 }
 
-/** What the CityGrid server subscribes to (QoS 1, persistent session): every device's data and the broker's refusals. */
+/**
+ * Gateways (devices.yaml `children:`): a gateway publishes on a child's behalf under
+ * `city/v1/gateways/{gatewayId}/devices/{childId}/{channel}`; the message counts as the child's.
+ * A gateway learns of refusals on its own `city/v1/devices/{gatewayId}/rejections`.
+ */
+export const GATEWAY_CHANNELS = ['telemetry', 'event', 'status'] as const;
+export type GatewayChannel = (typeof GATEWAY_CHANNELS)[number];
+/** The most children one gateway may have in devices.yaml. */
+export const MAX_GATEWAY_CHILDREN = 1_000;
+
+export function gatewayTopic(gatewayId: string, childId: string, channel: GatewayChannel): string {
+  return `${TOPIC_ROOT}/gateways/${gatewayId}/devices/${childId}/${channel}`;
+}
+
+/** Subscription filter for one channel of every gateway's children. */
+export function allGatewaysTopic(channel: GatewayChannel): string {
+  return `${TOPIC_ROOT}/gateways/+/devices/+/${channel}`;
+}
+
+/** What the CityGrid server subscribes to (QoS 1, persistent session): every device's data, what gateways send for their children, and the broker's refusals. */
 export const SERVER_SUBSCRIPTIONS: readonly string[] = [
-  allDevicesTopic('telemetry'), allDevicesTopic('event'), allDevicesTopic('status'), BROKER_REJECTIONS_TOPIC,
+  allDevicesTopic('telemetry'), allDevicesTopic('event'), allDevicesTopic('status'),
+  allGatewaysTopic('telemetry'), allGatewaysTopic('event'), allGatewaysTopic('status'),
+  BROKER_REJECTIONS_TOPIC,
 ];
 
 /** The server's MQTT client id unless MQTT_CLIENT_ID says otherwise; the broker keeps a session for it. */
@@ -42,6 +63,40 @@ export function parseDeviceTopic(topic: string): ParsedTopic | null {
   if (!DEVICE_ID_PATTERN.test(deviceId)) return null;
   if (!DEVICE_CHANNELS.includes(channel)) return null;
   return { deviceId, channel };
+}
+
+export interface ParsedGatewayTopic {
+  gatewayId: string;
+  /** The child the message is for: it counts as this device's. */
+  deviceId: string;
+  channel: GatewayChannel;
+}
+
+/** Parses `city/v1/gateways/{gatewayId}/devices/{childId}/{channel}`; returns null for anything else. */
+export function parseGatewayTopic(topic: string): ParsedGatewayTopic | null {
+  // every device message is tried here first (authorize-publish.ts): a device's own topic is let go
+  // without splitting it (the split cost as much as parseDeviceTopic's at one reading per message)
+  if (!topic.startsWith('city/v1/gateways/')) return null;
+  const parts = topic.split('/');
+  if (parts.length !== 7 || parts[0] !== 'city' || parts[1] !== 'v1' || parts[2] !== 'gateways' || parts[4] !== 'devices') return null;
+  const gatewayId = parts[3]!;
+  const deviceId = parts[5]!;
+  const channel = parts[6]! as GatewayChannel;
+  if (!DEVICE_ID_PATTERN.test(gatewayId) || !DEVICE_ID_PATTERN.test(deviceId)) return null;
+  if (!GATEWAY_CHANNELS.includes(channel)) return null;
+  return { gatewayId, deviceId, channel };
+}
+
+/** A device's own topic or a gateway's topic for a child: whose message it is, on which channel, and the gateway if one carried it. */
+export interface ParsedMessageTopic {
+  deviceId: string;
+  channel: DeviceChannel;
+  gatewayId?: string;
+}
+
+/** parseDeviceTopic or parseGatewayTopic, whichever fits; null for anything else. */
+export function parseAnyDeviceTopic(topic: string): ParsedMessageTopic | null {
+  return parseDeviceTopic(topic) ?? parseGatewayTopic(topic);
 }
 
 export function isDeviceId(value: string): boolean {

@@ -17,6 +17,9 @@ const days = (fallback: number) =>
 
 const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];
 
+/** MQTTS_PORT values that turn MQTT over TLS off. */
+const TLS_OFF = ['off', 'no', 'false'];
+
 /** Problems that involve several variables, reported together with the per-variable ones. */
 function crossChecks(env: Record<string, string>): string[] {
   const problems: string[] = [];
@@ -36,6 +39,12 @@ function crossChecks(env: Record<string, string>): string[] {
     if (!env.REDIS_URL) problems.push('REDIS_URL: is required in cluster mode (BUS_URL): live events reach the browsers of every replica through Redis (redis://host:6379)');
     if (['1', 'true', 'yes'].includes(env.SIMULATE ?? '') && !env.MQTT_URL) problems.push('MQTT_URL: SIMULATE=1 in cluster mode needs MQTT_URL, the address of an edge for the simulated devices');
   }
+  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) {
+    problems.push(`${env.TLS_CERT ? 'TLS_KEY' : 'TLS_CERT'}: TLS_CERT and TLS_KEY go together (PEM files of the certificate and its key); set both, or neither to have a self-signed pair made in DATA_DIR/tls/`);
+  }
+  if (env.TLS_CLIENT_CA && !env.MQTT_URL && !env.BUS_URL && TLS_OFF.includes((env.MQTTS_PORT ?? '').toLowerCase())) {
+    problems.push(`TLS_CLIENT_CA: logs devices in over MQTT over TLS, which MQTTS_PORT=${env.MQTTS_PORT} turns off`);
+  }
   if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
     problems.push(`METRICS_TOKEN: must be at least 16 characters, got ${env.METRICS_TOKEN.length} (value not shown)`);
   }
@@ -54,6 +63,14 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
     MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('citygrid-server'),
     MQTT_ALLOW_ANONYMOUS: envFlag(false),
     MQTT_WS: envFlag(true),
+    // MQTT over TLS on the embedded broker: a port (0: any free one) or off
+    MQTTS_PORT: z.string().default('8883').transform((v) => v.toLowerCase())
+      .refine((v) => TLS_OFF.includes(v) || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), 'must be a port number from 0 to 65535 (0: any free one), or off')
+      .transform((v) => (TLS_OFF.includes(v) ? null : Number(v))),
+    TLS_CERT: z.string().optional(),
+    TLS_KEY: z.string().optional(),
+    TLS_CLIENT_CA: z.string().optional(),
+    HTTPS: envFlag(false),
     MQTT_DEVICE_RATE: z.string().regex(/^\d+(\.\d+)?$/, 'must be messages per second, like 20 (0: no limit)').transform(Number).default(20),
     MQTT_DEVICE_BURST: z.string().regex(/^\d+$/, 'must be a whole number of messages, like 200').transform(Number).refine((n) => n >= 1, 'must be at least 1').default(200),
     ...BROKER_LIMITS_ENV, // the embedded broker's edge limits (not used with MQTT_URL)
@@ -107,6 +124,21 @@ export function loadServerConfig(env: Record<string, string | undefined> = proce
       deviceRate: Object.freeze({ perSecond: raw.MQTT_DEVICE_RATE, burst: raw.MQTT_DEVICE_BURST }),
       /** The embedded broker's edge limits: connections, logins, sessions, queues (MQTT_* variables). */
       limits: Object.freeze(limitsFromEnv(raw)),
+    }),
+    tls: Object.freeze({
+      /**
+       * The embedded broker's MQTT over TLS port (default 8883; 0: any free one); null: off (MQTTS_PORT=off).
+       * Left at its default and found in use, TLS is off for that run, with a warning; set, it must be free.
+       */
+      mqttsPort: raw.MQTTS_PORT,
+      mqttsPortSet: env.MQTTS_PORT !== undefined,
+      /** PEM files of the certificate and key; null: a self-signed pair made on first start in DATA_DIR/tls/. */
+      certFile: raw.TLS_CERT ?? null,
+      keyFile: raw.TLS_KEY ?? null,
+      /** PEM file of the CA whose client certificates log devices in (subject CN = device id); null: none asked for. */
+      clientCaFile: raw.TLS_CLIENT_CA ?? null,
+      /** HTTPS=1: the HTTP port serves TLS with the same certificate (https://, and wss:// at /mqtt). */
+      https: raw.HTTPS,
     }),
     /** Cluster mode: the NATS servers and how the stream is kept; null: one process (embedded or MQTT_URL). */
     bus: busFromEnv(raw),

@@ -2,6 +2,7 @@
 // with SIMULATE=1, the demo city's simulator; stop() closes them in the safe order.
 import { createHash } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connectBus, createBroker, serveMqttOverWebSocket, type CityBroker } from '@citygrid/broker';
@@ -13,6 +14,9 @@ import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { DeviceRegistry } from './live/device-registry.js';
+import { DeviceConnections } from './live/device-connections.js';
+import type { DeviceActivityDeps } from './http/device-activity.router.js';
+import { DeviceProvisioning } from './provisioning/devices.js';
 import { RejectionLog } from './live/rejection-log.js';
 import { createMetrics } from './metrics.js';
 import { LocalBus } from './bus/local-bus.js';
@@ -29,6 +33,7 @@ import { RedisSocketPlaces } from './realtime/redis-socket-places.js';
 import { startAlerting } from './alerts/index.js';
 import { localAlertService } from './alerts/service.js';
 import { createAuth } from './auth/index.js';
+import { PeopleAdmin } from './auth/people-admin.js';
 import { RedisLoginLimiter } from './auth/redis-login-limiter.js';
 import { RedisSessionStore } from './auth/redis-sessions.js';
 import { createNotifier } from './notify/notifier.js';
@@ -42,6 +47,7 @@ import { RedisReportStore } from './reports/redis-report-store.js';
 import { removedText, REPORTS_FILE, SqliteReportStore, type ReportStore } from './reports/report-store.js';
 import { loadSecret } from './auth/tokens.js';
 import { createStore } from './stores/index.js';
+import { loadTlsMaterial, logTlsHint, mqttsOptions, withTlsFallback } from './tls-cert.js';
 import { InfluxStore } from './stores/influx/influx.store.js';
 import type { TimeSeriesStore } from './stores/store.js';
 
@@ -50,10 +56,14 @@ export interface RunningSystem {
   httpPort: number;
   /** Port of the embedded broker, or null when connected to MQTT_URL or to the bus (cluster mode). */
   mqttPort: number | null;
+  /** The embedded broker's MQTT over TLS port (MQTTS_PORT), or null when TLS is off or there is no embedded broker. */
+  mqttsPort: number | null;
   mqttUrl: string;
   store: TimeSeriesStore;
   /** Cluster mode: the bus this replica reads, and its leases. */
   bus: NatsBus | null;
+  /** Device provisioning (the admin API, hand edits of devices.yaml); null without the embedded broker. */
+  provisioning: DeviceProvisioning | null;
   stop(): Promise<void>;
 }
 
@@ -94,6 +104,8 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
   try {
     // 1. store and live state (the embedded broker comes once the pipeline it feeds is there: 4.)
     let broker: CityBroker | null = null;
+    let provisioning: DeviceProvisioning | null = null; // embedded mode only (see http/devices-admin.router.ts)
+    let deviceActivity: DeviceActivityDeps | null = null; // embedded mode only: devices' connection history, test readings
     /** Cluster mode: the city-wide alert stream (4.). */
     let clusterAlerts: ClusterAlerts | null = null;
     let stopConsumingFirst: { name: string; close: () => Promise<void> } | null = null;
@@ -116,9 +128,17 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       ...(redis ? { sessions: await RedisSessionStore.open(redis.pub), signInLimiter: new RedisLoginLimiter(redis.pub) } : {}),
     });
     closers.unshift({ name: 'audit log', close: () => auth.close() });
+    // people.yaml at runtime: admin changes written back, hand edits picked up (auth/people-admin.ts)
+    const people = new PeopleAdmin({ city, auth, logger });
+    closers.unshift({ name: 'people', close: () => people.close() });
     const notifier = createNotifier(city, logger, metrics);
     closers.unshift({ name: 'notifier', close: () => notifier.close() });
-    const http = createServer();
+    // TLS (tls-cert.ts): the embedded broker's MQTTS port and, with HTTPS=1, the HTTP port; TLS_CERT/TLS_KEY
+    // or a self-signed pair made on first start in DATA_DIR/tls/
+    const embeddedBroker = !config.bus && !config.mqtt.url;
+    const tlsMaterial = (embeddedBroker && config.tls.mqttsPort !== null) || config.tls.https
+      ? await loadTlsMaterial(config.tls, config.dataDir, logger.child({ stage: 'tls' })) : null;
+    const http: HttpServer = tlsMaterial && config.tls.https ? createHttpsServer({ cert: tlsMaterial.cert, key: tlsMaterial.key }) : createServer();
     const adapter = redis ? createAdapter(redis.pub, redis.sub) : undefined;
     let lastStats = { at: Date.now(), stored: 0, rejected: 0 };
     const realtime = createRealtime(http, {
@@ -275,14 +295,20 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       // embedded: the broker hands device messages to the pipeline in-process (LocalBus), and a
       // device's PUBACK leaves only once what it sent is durable in the store
       const bus = new LocalBus({ pipeline, store, onRefusal: (r) => rejections.record(r) });
-      const embedded = await createBroker({
+      const connections = new DeviceConnections(); // each device's connects and disconnects, bounded (the device's page)
+      const embedded = await withTlsFallback(mqttsOptions(tlsMaterial, config.tls.mqttsPort, config.mqtt.host), config.tls.mqttsPortSet, logger.child({ stage: 'broker' }), (tls) => createBroker({
+        ...(tls ? { tls } : {}), // MQTT over TLS (MQTTS_PORT)
         port: config.mqtt.port, host: config.mqtt.host, devices: city.devicesById,
         service: null, sink: bus, allowAnonymous: config.mqtt.allowAnonymous,
         deviceRate: config.mqtt.deviceRate, limits: config.mqtt.limits,
         logger: logger.child({ stage: 'broker' }),
-      });
+        onConnection: (e) => connections.record(e),
+      }));
+      if (embedded.tlsPort !== null) logTlsHint(logger.child({ stage: 'broker' }), { port: embedded.tlsPort, material: tlsMaterial!, devices: city.devices, demo: city.meta.demo === true });
       broker = embedded;
       mqttUrl = `mqtt://127.0.0.1:${embedded.port}`;
+      deviceActivity = { connections, testReadings: { broker: embedded, url: mqttUrl } };
+
       metrics.watchBroker(embedded.stats);
       closers.unshift({ name: 'broker', close: () => embedded.close() });
     } else {
@@ -305,7 +331,9 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
       // paused on purpose (the store is full): the store's health says why; not a broker outage
       const connected = natsBus ? busConnected() : broker !== null || ingest!.connected() || ingest!.paused();
       const brokerStatus = connected ? 'ok' : 'down';
-      const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' ? 'degraded' : 'ok';
+      const peopleHealth = people.health();
+      const devicesHealth = provisioning?.health() ?? null;
+      const status = !connected || storeHealth.status === 'down' ? 'down' : storeHealth.status === 'degraded' || peopleHealth.status === 'degraded' || devicesHealth?.status === 'degraded' ? 'degraded' : 'ok';
       const plainStore = (): string | undefined => {
         const raw = storeHealth.detail ?? '';
         if (storeHealth.status === 'down') return 'closed';
@@ -340,6 +368,9 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         ...(natsBus ? { cluster: { replica: natsBus.leases.id, partitions: natsBus.owned() } } : {}),
         store: { status: storeHealth.status, kind: store.kind, ...(storeDetail ? { detail: storeDetail } : {}) },
         rules: plainRules(),
+        people: { status: peopleHealth.status, ...(peopleHealth.detail ? { detail: peopleHealth.detail } : {}) },
+        // the count, or that a hand edit was refused (its problems are in the log and GET /api/admin/devices' health)
+        ...(devicesHealth ? { devices: { status: devicesHealth.status, detail: devicesHealth.status === 'ok' ? devicesHealth.detail : 'devices.yaml was edited and refused; the last good devices stay active (the log names the file, entry and field)' } } : {}),
         ingest: { received: pipeline.received(), stored, rejected: rejections.count() },
       };
     };
@@ -374,10 +405,19 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
         intake.closeFor(e.alertId, outcome, e.ts).catch((err: unknown) => logger.error({ err, alert: e.alertId }, 'the reports of a closed alert could not be closed'));
       };
     }
+    // devices added, changed, re-keyed or removed at runtime: through the admin API with the embedded
+    // broker; in every mode, devices.yaml edited by hand (or replaced on every node) is picked up
+    const devices = new DeviceProvisioning({
+      city, registry, broker, logger: logger.child({ stage: 'devices' }),
+      onChange: () => metrics.devicesTotal.set(city.devices.length),
+    });
+    provisioning = devices;
+    closers.unshift({ name: 'device provisioning', close: () => devices.close() });
     const app = buildApp({
-      city, alerting, registry, store, rejections, health, auth, logger, reports,
+      city, alerting, registry, store, rejections, health, auth, logger, reports, people, provisioning,
       metricsRegistry: metrics.registry, metricsToken: config.auth.metricsToken, webDist: config.webDist, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy,
       ...(clusterAlerts ? { alertService: clusterAlerts } : {}),
+      ...(deviceActivity ? { deviceActivity } : {}),
     });
     http.on('request', app);
     const httpPort = await listen(http, config.port, config.host);
@@ -467,7 +507,7 @@ export async function startSystem(config: ServerConfig, logger: Logger = pino({ 
 
     let stopping: Promise<void> | null = null;
     return {
-      city, httpPort, mqttPort: broker?.port ?? null, mqttUrl, store, bus: natsBus,
+      city, httpPort, mqttPort: broker?.port ?? null, mqttsPort: broker?.tlsPort ?? null, mqttUrl, store, bus: natsBus, provisioning,
       stop: () => (stopping ??= closeAll(closers, logger)),
     };
   } catch (err) {

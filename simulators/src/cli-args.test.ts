@@ -46,6 +46,17 @@ describe('parseCli', () => {
     expect(orphan.kind === 'invalid' && orphan.problems).toHaveLength(2);
   });
 
+  it('reads gateway mode (--gateway, comma-separated) and refuses a bad id, an empty list or load mode with it', () => {
+    const r = parseCli(['--gateway', 'sl-0001, sl-0002'], {});
+    expect(r.kind === 'run' && r.options.gateways).toEqual(['sl-0001', 'sl-0002']);
+    const bad = parseCli(['--gateway', 'Bad!,'], {});
+    expect(bad.kind === 'invalid' && bad.problems).toEqual(['--gateway: "Bad!" is not a device id ([a-z0-9][a-z0-9-]{0,63})']);
+    const empty = parseCli(['--gateway', ','], {});
+    expect(empty.kind === 'invalid' && empty.problems).toEqual(['--gateway is empty; give comma-separated gateway device ids']);
+    const load = parseCli(['--gateway', 'sl-0001', '--devices', '100'], {});
+    expect(load.kind === 'invalid' && load.problems).toEqual(['--gateway cannot be combined with load mode (--devices <number>)']);
+  });
+
   it('refuses unknown options and positional arguments', () => {
     expect(parseCli(['--bogus'], {}).kind).toBe('invalid');
     expect(parseCli(['city'], {}).kind).toBe('invalid');

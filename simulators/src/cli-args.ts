@@ -14,6 +14,9 @@ Options:
   --seed <n>          random seed, a whole number (default: 42)
   --speed <x>         run the simulated day x times faster; timestamps stay real (default: 1)
   --devices <ids>     only these devices, comma-separated (default: all)
+  --gateway <ids>     gateway mode: these gateways (devices.yaml children:), comma-separated, publish
+                      their children's readings and events through their own one connection each, on
+                      city/v1/gateways/{gateway}/devices/{child}/...; the children open none of their own
   --devices <n>       load mode: the city's first n devices over lightweight raw MQTT connections,
                       each reporting once per --interval (n / interval readings/s in total), with a
                       progress bar on stderr and a report of what was sent on exit. Make a city that
@@ -23,6 +26,8 @@ Options:
   --sources <n>       load mode: spread connections over n loopback source addresses 127.0.0.1..n
                       (default: one per 20,000 connections; only for a loopback broker)
   --duration <time>   load mode: stop this long after the ramp-up (default: until Ctrl-C)
+  --secrets <file>    device secrets as id,secret lines (the CSV the Devices page and the import
+                      give once); devices not in it use the demo's demo-<id>
   --scenario <name>   play a scenario on top of the normal city: ${SCENARIO_NAMES.join(', ')}
   --scenario-device <id>
                       the device the scenario centres on, of the kind it drives (e.g. flooding: a water_level id; default: picked)
@@ -35,10 +40,14 @@ export interface CliOptions {
   seed: number;
   speed: number;
   devices?: string[];
+  /** Gateway mode (`--gateway <ids>`): these gateways carry their children's messages. */
+  gateways?: string[];
   /** Load mode (`--devices <n>`). */
   load?: LoadOptions;
   scenario?: ScenarioName;
   scenarioDevice?: string;
+  /** `--secrets <file>`: id,secret lines. */
+  secretsFile?: string;
 }
 
 export interface LoadOptions {
@@ -72,6 +81,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         seed: { type: 'string' },
         speed: { type: 'string' },
         devices: { type: 'string' },
+        gateway: { type: 'string' },
+        secrets: { type: 'string' },
         scenario: { type: 'string' },
         'scenario-device': { type: 'string' },
         ramp: { type: 'string' },
@@ -123,6 +134,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (bad.length > 0) problems.push(`--devices: ${bad.map((d) => `"${d}"`).join(', ')} ${bad.length > 1 ? 'are not device ids' : 'is not a device id'} ([a-z0-9][a-z0-9-]{0,63})`);
   }
 
+  let gateways: string[] | undefined;
+  if (values.gateway !== undefined) {
+    gateways = values.gateway.split(',').map((d) => d.trim()).filter((d) => d.length > 0);
+    const bad = gateways.filter((d) => !isDeviceId(d));
+    if (gateways.length === 0) problems.push('--gateway is empty; give comma-separated gateway device ids');
+    if (bad.length > 0) problems.push(`--gateway: ${bad.map((d) => `"${d}"`).join(', ')} ${bad.length > 1 ? 'are not device ids' : 'is not a device id'} ([a-z0-9][a-z0-9-]{0,63})`);
+    if (load) problems.push('--gateway cannot be combined with load mode (--devices <number>)');
+  }
+
   const scenario = values.scenario;
   if (scenario !== undefined && !isScenarioName(scenario)) problems.push(`--scenario "${scenario}" is not a scenario; known scenarios: ${SCENARIO_NAMES.join(', ')}`);
   const scenarioDevice = values['scenario-device'];
@@ -136,13 +156,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       if (values[o] !== undefined) problems.push(`--${o} is for load mode only (--devices <number>)`);
     }
   } else if (scenario !== undefined) problems.push('--scenario cannot be combined with load mode (--devices <number>)');
+  if (load && values.secrets !== undefined) problems.push('--secrets cannot be combined with load mode (--devices <number>), whose devices use the demo secrets');
 
   if (problems.length > 0) return { kind: 'invalid', problems };
   const options: CliOptions = { cityDir: values.city ?? 'config/demo-city', url, intervalMs: intervalMs!, seed, speed };
   if (devices) options.devices = devices;
+  if (gateways) options.gateways = gateways;
   if (load) options.load = load;
   if (scenario !== undefined && isScenarioName(scenario)) options.scenario = scenario;
   if (scenarioDevice !== undefined) options.scenarioDevice = scenarioDevice;
+  if (values.secrets !== undefined) options.secretsFile = values.secrets;
   return { kind: 'run', options };
 }
 

@@ -1,7 +1,9 @@
 // One simulated device's MQTT connection: credentials, a retained `offline` will, retained
 // `online` on every connect, telemetry and camera events at QoS 1 with a rising seq, and
 // the server's rejections logged. mqtt.js reconnects by itself when the broker goes away.
-import { deviceTopic } from '@citygrid/contract';
+// A gateway's client (`children`) also carries its children's messages (ChildReporter), on
+// city/v1/gateways/{gateway}/devices/{child}/..., and announces them online and offline.
+import { deviceTopic, gatewayTopic } from '@citygrid/contract';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { CameraDetection } from './camera.js';
@@ -17,6 +19,15 @@ export interface DeviceClientOptions {
   reconnectJitterMs?: number; // default 0
   /** Called after every successful (re)connect. */
   onConnect?: () => void;
+  /** Gateway mode: the children whose messages this connection carries (each announced online on connect, offline on stop). */
+  children?: string[];
+}
+
+/** What a device's reports go out through: its own connection, or its gateway's (ChildReporter). */
+export interface Reporter {
+  readonly deviceId: string;
+  publishTelemetry(metrics: Metrics, ts: number): void;
+  publishEvent(detection: CameraDetection, ts: number): void;
 }
 
 export interface DeviceCounters {
@@ -26,7 +37,7 @@ export interface DeviceCounters {
 
 const STOP_TIMEOUT_MS = 2_000; // how long a graceful stop waits for the broker
 
-export class DeviceClient {
+export class DeviceClient implements Reporter {
   readonly deviceId: string;
   readonly counters: DeviceCounters = { sent: 0, errors: 0 };
   private readonly log: Logger;
@@ -73,16 +84,22 @@ export class DeviceClient {
     this.publish('event', { ts, ...detection, seq: this.seq++ });
   }
 
-  /** Publishes a retained `offline`, disconnects and resolves once the client is closed. */
+  /** Gateway mode: a child's message on its gateway topic, with the child's own seq (ChildReporter). */
+  publishFor(childId: string, channel: 'telemetry' | 'event', body: object): void {
+    this.send(gatewayTopic(this.deviceId, childId, channel), channel, body);
+  }
+
+  /** Publishes a retained `offline` (for its children too), disconnects and resolves once the client is closed. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const client = this.client;
     if (client.connected) {
+      const topics = [deviceTopic(this.deviceId, 'status'), ...(this.options.children ?? []).map((c) => gatewayTopic(this.deviceId, c, 'status'))];
       await withTimeout(
-        new Promise<void>((resolve) => {
-          client.publish(deviceTopic(this.deviceId, 'status'), 'offline', { qos: 1, retain: true }, () => resolve());
-        }),
+        Promise.all(topics.map((topic) => new Promise<void>((resolve) => {
+          client.publish(topic, 'offline', { qos: 1, retain: true }, () => resolve());
+        }))).then(() => undefined),
         STOP_TIMEOUT_MS,
       );
     }
@@ -93,8 +110,12 @@ export class DeviceClient {
   }
 
   private publish(channel: 'telemetry' | 'event', body: object): void {
+    this.send(deviceTopic(this.deviceId, channel), channel, body);
+  }
+
+  private send(topic: string, channel: 'telemetry' | 'event', body: object): void {
     if (!this.connected) return;
-    this.client.publish(deviceTopic(this.deviceId, channel), JSON.stringify(body), { qos: 1 }, (err) => {
+    this.client.publish(topic, JSON.stringify(body), { qos: 1 }, (err) => {
       if (err) {
         this.counters.errors++;
         if (!this.stopping) this.log.debug({ err: err.message }, `${channel} not delivered`);
@@ -108,9 +129,11 @@ export class DeviceClient {
     if (this.stopping) return;
     this.log.debug('connected');
     const id = this.deviceId;
-    this.client.publish(deviceTopic(id, 'status'), 'online', { qos: 1, retain: true }, (err) => {
-      if (err) this.counters.errors++;
-    });
+    for (const topic of [deviceTopic(id, 'status'), ...(this.options.children ?? []).map((c) => gatewayTopic(id, c, 'status'))]) {
+      this.client.publish(topic, 'online', { qos: 1, retain: true }, (err) => {
+        if (err) this.counters.errors++;
+      });
+    }
     this.client.subscribe(deviceTopic(id, 'rejections'), { qos: 1 }, (err) => {
       if (err) this.log.warn({ err: err.message }, 'could not subscribe to rejections');
     });
@@ -149,5 +172,20 @@ async function withTimeout(promise: Promise<void>, ms: number): Promise<boolean>
     return await Promise.race([promise.then(() => true as const), timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A gateway's child: its reports, with its own rising seq, go out through the gateway's connection. */
+export class ChildReporter implements Reporter {
+  private seq = 0;
+
+  constructor(readonly deviceId: string, readonly gateway: DeviceClient) {}
+
+  publishTelemetry(metrics: Metrics, ts: number): void {
+    this.gateway.publishFor(this.deviceId, 'telemetry', { ts, metrics, seq: this.seq++ });
+  }
+
+  publishEvent(detection: CameraDetection, ts: number): void {
+    this.gateway.publishFor(this.deviceId, 'event', { ts, ...detection, seq: this.seq++ });
   }
 }

@@ -14,5 +14,5 @@ export { CameraModel } from './camera.js';
 export type { CameraDetection } from './camera.js';
 export { MODELS, createModel } from './kinds/index.js';
 export type { Metrics, ModelContext, ModelFactory, SignalModel } from './model.js';
-export { DeviceClient } from './device-client.js';
-export type { DeviceClientOptions } from './device-client.js';
+export { ChildReporter, DeviceClient } from './device-client.js';
+export type { DeviceClientOptions, Reporter } from './device-client.js';

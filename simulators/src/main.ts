@@ -1,13 +1,15 @@
 // CLI: simulate a city's sensors and cameras against an MQTT broker until SIGINT/SIGTERM.
 //   npm run simulate -- --city config/demo-city --url mqtt://127.0.0.1:1883 [--interval 5s] [--seed 42]
 //                       [--scenario flooding [--scenario-device wl-0007] [--speed 20]]
+//   gateway mode: npm run simulate -- --gateway sl-0001 (its children publish through its one connection)
 //   load mode: npm run simulate -- --city <dir> --devices 100000 --interval 10s [--ramp 2000] [--batch 1] [--duration 5m]
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { CityConfigError, loadCity, type City } from '@citygrid/contract/node';
 import { pino } from 'pino';
 import { parseCli, USAGE } from './cli-args.js';
 import { runLoadMode } from './load/load-mode.js';
 import { startSimulator, type Simulator } from './simulator.js';
+import { parseSecrets, SECRETS_FILE_MAX_BYTES } from './secrets-file.js';
 
 const PROGRESS_MS = 10_000; // log progress every 10 s
 const STOP_DEADLINE_MS = 10_000; // give up on a graceful stop after 10 s
@@ -43,11 +45,23 @@ if (options.load) {
 const unknown = (options.devices ?? []).filter((id) => !city.devicesById.has(id));
 if (unknown.length > 0) fail(2, [`--devices: not in ${options.cityDir}/devices.yaml: ${unknown.join(', ')}`]);
 
+// --secrets: the devices' own secrets (the rest use the demo's demo-<id>)
+let secretFor: ((id: string) => string) | undefined;
+if (options.secretsFile !== undefined) {
+  if (!existsSync(options.secretsFile)) fail(2, [`--secrets: file "${options.secretsFile}" does not exist`]);
+  if (statSync(options.secretsFile).size > SECRETS_FILE_MAX_BYTES) fail(2, [`--secrets: "${options.secretsFile}" is over 64 MiB`]);
+  const { secrets, problems } = parseSecrets(readFileSync(options.secretsFile, 'utf8'));
+  const strangers = [...secrets.keys()].filter((id) => !city.devicesById.has(id));
+  if (strangers.length) problems.push(`not in ${options.cityDir}/devices.yaml: ${strangers.slice(0, 10).join(', ')}${strangers.length > 10 ? ', …' : ''}`);
+  if (problems.length) fail(2, problems.map((p) => `--secrets ${options.secretsFile}: ${p}`));
+  secretFor = (id) => secrets.get(id) ?? `demo-${id}`;
+}
+
 const logger = pino({ name: 'simulate' });
 let sim: Simulator;
 try {
   // a scenario logs its target device and cell, then one progress line as each phase begins
-  sim = startSimulator({ ...options, city, logger });
+  sim = startSimulator({ ...options, city, logger, ...(secretFor ? { secretFor } : {}) });
 } catch (err) {
   fail(2, [(err as Error).message]);
 }

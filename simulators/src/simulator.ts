@@ -1,11 +1,13 @@
 // Runs a whole simulated city: one MQTT client per device, connections spread over the
 // first second or two, each device reporting about every `intervalMs` with jitter. A scenario
 // (e.g. 'flooding', 'rainstorm') can play on top of it, taking over a few devices for a while.
+// Gateway mode (`gateways`): the children of those gateways open no connection of their own; their
+// reports go out through their gateway's one connection, on the gateway topics.
 import { isSensorKind } from '@citygrid/contract';
 import { loadCity, type City, type CityDevice } from '@citygrid/contract/node';
 import { pino, type Logger } from 'pino';
 import { CameraModel } from './camera.js';
-import { DeviceClient } from './device-client.js';
+import { ChildReporter, DeviceClient, type Reporter } from './device-client.js';
 import { Environment } from './environment.js';
 import { createModel } from './kinds/index.js';
 import { rngFor, type Rng } from './random.js';
@@ -27,6 +29,11 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** Only these device ids (default: every device in the city). */
   devices?: string[];
+  /**
+   * Gateway mode: these gateways (devices.yaml `children:`) publish for their children (those among
+   * `devices`) through their own connection; a gateway not among `devices` is simulated too.
+   */
+  gateways?: string[];
   /** Wall clock, injectable for tests. */
   clock?: () => number; // default Date.now
   /**
@@ -60,7 +67,10 @@ export interface ScenarioStats {
 
 export interface SimulatorStats {
   devices: number;
+  /** Devices whose messages can go out now (a gateway's children count while it is connected). */
   connected: number;
+  /** MQTT connections opened: one per device, but one per gateway for it and its carried children. */
+  connections: number;
   sent: number;
   errors: number;
   /** The scenario being played, or null. */
@@ -91,17 +101,28 @@ const SCENARIO_PREROLL_MS = CONNECT_SPREAD_MS + FIRST_REPORT_MS[1];
 const SCENARIO_SETTLE_MS = 1_000; // after the last target connects: its first report
 const SCENARIO_WAIT_MS = 30_000;
 
-function resolveDevices(city: City, ids: string[] | undefined): CityDevice[] {
+function resolveDevices(city: City, ids: string[] | undefined, gateways: string[]): CityDevice[] {
+  const notGateways = gateways.filter((id) => !city.devicesById.get(id)?.children?.length);
+  if (notGateways.length > 0) throw new Error(`Not a gateway (no children: in ${city.dir}/devices.yaml): ${notGateways.join(', ')}`);
   if (!ids) return city.devices;
   const unknown = ids.filter((id) => !city.devicesById.has(id));
   if (unknown.length > 0) throw new Error(`Unknown device id${unknown.length > 1 ? 's' : ''} for city ${city.dir}: ${unknown.join(', ')}`);
-  return ids.map((id) => city.devicesById.get(id)!);
+  const chosen = new Set(ids);
+  return [...ids, ...gateways.filter((g) => !chosen.has(g))].map((id) => city.devicesById.get(id)!);
 }
 
 export function startSimulator(options: SimulatorOptions): Simulator {
   const city = options.city ?? (options.cityDir !== undefined ? loadCity(options.cityDir) : undefined);
   if (!city) throw new Error('startSimulator needs a city or a cityDir');
-  const devices = resolveDevices(city, options.devices);
+  const gatewayIds = new Set(options.gateways ?? []);
+  const devices = resolveDevices(city, options.devices, [...gatewayIds]);
+  // gateway mode: each carried child, by its gateway; the rest connect by themselves
+  const carried = new Map<string, CityDevice[]>();
+  const direct: CityDevice[] = [];
+  for (const d of devices) {
+    if (d.gateway !== undefined && gatewayIds.has(d.gateway)) carried.set(d.gateway, [...(carried.get(d.gateway) ?? []), d]);
+    else direct.push(d);
+  }
   const intervalMs = options.intervalMs ?? 5_000;
   const speed = options.speed ?? 1;
   const seed = options.seed ?? 42;
@@ -154,7 +175,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   };
 
   /** What one report of a device sends: a sensor's current metrics, or a camera's new events. */
-  function reporterFor(device: CityDevice): (client: DeviceClient, wall: number) => void {
+  function reporterFor(device: CityDevice): (client: Reporter, wall: number) => void {
     const ctx = { deviceId: device.id, seed, env };
     const driven = scenario?.targets.has(device.id) ? scenario : null;
     if (isSensorKind(device.kind)) {
@@ -190,37 +211,49 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     return intervalMs;
   }
 
-  function run(device: CityDevice, rng: Rng): void {
+  /** Gateway connections and how many children each carries (they count as connected with it). */
+  const carriers: { client: DeviceClient; children: number }[] = [];
+
+  /** Starts a device's report loop, through `reporter`, once it (or its gateway) has connected. */
+  function startReporting(device: CityDevice, reporter: Reporter, rng: Rng): void {
     const report = reporterFor(device);
-    let reporting = false;
     const tick = () => {
       const wall = clock();
-      report(client, wall);
+      report(reporter, wall);
       later(intervalFor(device, wall) * rng.uniform(1 - JITTER, 1 + JITTER), tick);
     };
+    if (waitingFor.delete(device.id) && waitingFor.size === 0 && scenarioT0 === null) {
+      scenarioT0 = Math.max(t0 + SCENARIO_PREROLL_MS, clock() + SCENARIO_SETTLE_MS);
+    }
+    later(Math.min(intervalFor(device, clock()), rng.uniform(...FIRST_REPORT_MS)), tick);
+  }
+
+  function run(device: CityDevice, rng: Rng): void {
+    let reporting = false;
+    const children = carried.get(device.id) ?? [];
     const client = new DeviceClient({
       url: options.url,
       deviceId: device.id,
       secret: secretFor(device.id),
       logger,
       reconnectJitterMs: Math.floor(rng.uniform(0, 1_000)),
+      ...(children.length ? { children: children.map((c) => c.id) } : {}),
       onConnect: () => {
-        if (reporting) return; // the loop keeps running across reconnects
+        if (reporting) return; // the loops keep running across reconnects
         reporting = true;
-        if (waitingFor.delete(device.id) && waitingFor.size === 0 && scenarioT0 === null) {
-          scenarioT0 = Math.max(t0 + SCENARIO_PREROLL_MS, clock() + SCENARIO_SETTLE_MS);
-        }
-        later(Math.min(intervalFor(device, clock()), rng.uniform(...FIRST_REPORT_MS)), tick);
+        startReporting(device, client, rng);
+        for (const child of children) startReporting(child, new ChildReporter(child.id, client), rngFor(seed, child.id, 'schedule'));
       },
     });
     clients.push(client);
+    if (children.length) carriers.push({ client, children: children.length });
   }
 
-  devices.forEach((device, i) => {
+  direct.forEach((device, i) => {
     const rng = rngFor(seed, device.id, 'schedule');
-    later((i * CONNECT_SPREAD_MS) / Math.max(1, devices.length), () => run(device, rng));
+    later((i * CONNECT_SPREAD_MS) / Math.max(1, direct.length), () => run(device, rng));
   });
-  logger.info({ devices: devices.length, url: options.url, intervalMs, speed, seed }, 'simulator starting');
+  logger.info({ devices: devices.length, url: options.url, intervalMs, speed, seed, ...(carried.size ? { viaGateways: Object.fromEntries([...carried].map(([g, c]) => [g, c.length])) } : {}) }, 'simulator starting');
   if (scenario) {
     // the targets and one progress line as each phase begins
     const { name, device, grid } = scenario;
@@ -260,6 +293,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
         sent += c.counters.sent;
         errors += c.counters.errors;
       }
+      for (const { client, children } of carriers) if (client.connected) connected += children;
       const scenarioStats: ScenarioStats | null = scenario && {
         name: scenario.name,
         phase: scenario.phase(scenarioTime(clock())),
@@ -267,7 +301,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
         grid: scenario.grid,
         targets: scenario.roles.map((r) => ({ ...r })),
       };
-      return { devices: devices.length, connected, sent, errors, scenario: scenarioStats };
+      return { devices: devices.length, connected, connections: clients.length, sent, errors, scenario: scenarioStats };
     },
   };
 }

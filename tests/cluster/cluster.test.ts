@@ -48,7 +48,7 @@ const replicas: { name: string; port: number; data: string; child: Child | null 
 
 function startEdge(port: number): Promise<Child> {
   return startChild('broker/src/main.ts', {
-    MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', CITY_DIR: DEMO_CITY, BUS_URL: nats.url, BUS_REPLICAS: '3',
+    MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', BROKER_HTTP_PORT: '0', CITY_DIR: DEMO_CITY, BUS_URL: nats.url, BUS_REPLICAS: '3',
     MQTT_DEVICE_RATE: '0', LOG_LEVEL: 'info',
   }, 'MQTT broker listening');
 }

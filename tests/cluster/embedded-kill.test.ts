@@ -17,7 +17,7 @@ let httpPort: number;
 let server: Child;
 
 const start = () => startChild('scripts/start.mjs', {
-  PORT: String(httpPort), MQTT_PORT: String(mqttPort), DATA_DIR: data.path, CITY_DIR: DEMO_CITY,
+  PORT: String(httpPort), MQTT_PORT: String(mqttPort), MQTTS_PORT: 'off', DATA_DIR: data.path, CITY_DIR: DEMO_CITY,
   // without the demo simulator: it would publish as the same devices, with its own seq
   SIMULATE: '0', MQTT_DEVICE_RATE: '0', LOG_LEVEL: 'info', AUTH_SECRET: 'embedded-kill-auth-secret-0123456789-abcdef',
 }, 'CityGrid is live');

@@ -55,6 +55,7 @@ const VIEWS: { name: string; user: string; hash: string; ready: string; phone?: 
   { name: "an alert's page", user: 'operator', hash: '#/alerts/ALERT', ready: 'alert-timeline' },
   { name: 'scores', user: 'operator', hash: '#/scores', ready: 'scores-table' },
   { name: 'audit', user: 'admin', hash: '#/audit', ready: 'audit-table' },
+  { name: 'people', user: 'admin', hash: '#/people', ready: 'person-row' },
   { name: 'maintenance', user: 'operator', hash: '#/maintenance', ready: 'maintenance-form' },
   { name: 'history', user: 'operator', hash: '#/history', ready: 'history-table' },
   { name: "a cell's page", user: 'operator', hash: '#/cells/CELL', ready: 'cell-page' },

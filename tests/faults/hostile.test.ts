@@ -34,7 +34,7 @@ beforeAll(async () => {
   // as `npm start` runs (embedded broker), with the edge's limits applied to loopback too: the
   // attackers come from 127.0.0.2-9, the good devices from 127.0.0.1
   server = await startChild('server/src/main.ts', {
-    PORT: String(httpPort), HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1',
+    PORT: String(httpPort), HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1', MQTTS_PORT: 'off',
     DATA_DIR: data.path, CITY_DIR: DEMO_CITY, LOG_LEVEL: 'info', AUTH_SECRET: 'hostile-auth-secret-0123456789-abcdefghijkl',
     MQTT_THROTTLE_LOOPBACK: '1', MQTT_CONNECT_BURST: '200', ...(process.env.HOSTILE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.HOSTILE_NODE_OPTIONS } : {}),
   }, 'CityGrid is live');

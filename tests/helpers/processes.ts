@@ -13,9 +13,9 @@ export interface Child {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** `nodeArgs`: options for node itself (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
-export async function startChild(entry: string, env: Record<string, string>, ready: string, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, entry)], {
+/** `nodeArgs`: options for node itself (e.g. --cpu-prof, which NODE_OPTIONS may not carry); `args`: the program's own. */
+export async function startChild(entry: string, env: Record<string, string>, ready: string, timeoutMs = 60_000, nodeArgs: string[] = [], args: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, entry), ...args], {
     cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -50,7 +50,7 @@ export const SERVICE_PASSWORD = 'faults-service-password';
 
 /** `npm run broker` for the demo city on `port`, without the per-device budget (the fault runs load 100 readings/s per device). */
 export function startBrokerProcess(port: number, cityDir: string): Promise<Child> {
-  return startChild('broker/src/main.ts', { MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', CITY_DIR: cityDir, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD, MQTT_DEVICE_RATE: '0', LOG_LEVEL: 'info' }, 'MQTT broker listening');
+  return startChild('broker/src/main.ts', { MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', CITY_DIR: cityDir, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD, MQTT_DEVICE_RATE: '0', BROKER_HTTP_PORT: 'off', LOG_LEVEL: 'info' }, 'MQTT broker listening');
 }
 
 /** `npm run server` against the broker on `mqttPort`, serving HTTP on `httpPort`. */

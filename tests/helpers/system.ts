@@ -22,6 +22,8 @@ export async function startTestSystem(env: Record<string, string> = {}, logger?:
   const dataDir = env.DATA_DIR ?? tempDir().path;
   const config = loadServerConfig({
     PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1',
+    // MQTT over TLS off unless a test asks (MQTTS_PORT: '0', any free port): files run in parallel, and 8883 is one port
+    MQTTS_PORT: 'off',
     DATA_DIR: dataDir, CITY_DIR: DEMO_CITY, WEB_DIST: join(ROOT, 'web', 'dist'), LOG_LEVEL: 'silent',
     ...env,
   });

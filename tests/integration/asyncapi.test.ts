@@ -1,15 +1,16 @@
 // The AsyncAPI 3.0 description (GET /api/asyncapi.json, contract/src/asyncapi.ts): valid for the
-// official AsyncAPI parser, it describes every device channel and every Socket.IO event the server
-// emits, lists every refusal reason, and what a running city really sends (its live events, and the
-// payloads a device sends) matches it.
+// official AsyncAPI parser, it describes every device channel, the gateway channels, the three ways
+// into the broker (TCP, WebSockets, TLS) and every Socket.IO event the server emits, lists every
+// refusal reason, and what a running city really sends (its live events, and the payloads a device
+// or a gateway sends) matches it.
 import { Parser } from '@asyncapi/parser';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICE_CHANNELS, deviceTopic, REJECTION_REASON_CODES, type ServerToClientEvents } from '@citygrid/contract';
+import { DEVICE_CHANNELS, GATEWAY_CHANNELS, deviceTopic, gatewayTopic, REJECTION_REASON_CODES, type ServerToClientEvents } from '@citygrid/contract';
 import { asyncApiDocument } from '@citygrid/contract/asyncapi';
 import { connectDevice, connectSocket, end, login, publish, startTestSystem, waitFor } from '../helpers/system.js';
 
-type Doc = { channels: Record<string, { address: string }>; components: { schemas: Record<string, object>; messages: Record<string, { description?: string; payload: { $ref: string } }> } };
+type Doc = { servers: Record<string, { host: string; protocol: string; pathname?: string }>; channels: Record<string, { address: string; servers: { $ref: string }[]; parameters?: Record<string, unknown> }>; components: { schemas: Record<string, object>; messages: Record<string, { description?: string; payload: { $ref: string } }> } };
 const doc = asyncApiDocument({ version: 'test' }) as unknown as Doc;
 const addresses = Object.values(doc.channels).map((c) => c.address);
 // every event the server may emit (a new one fails to compile here until it is listed)
@@ -38,6 +39,26 @@ describe('the AsyncAPI description', () => {
     for (const reason of REJECTION_REASON_CODES) expect(refusals, reason).toContain(`- ${reason}:`);
   });
 
+  it('describes the gateway channels, and the broker over TCP, WebSockets (/mqtt on the HTTP port) and TLS (8883)', () => {
+    for (const channel of GATEWAY_CHANNELS) {
+      const address = `city/v1/gateways/{gatewayId}/devices/{deviceId}/${channel}`;
+      const found = Object.values(doc.channels).find((c) => c.address === address);
+      expect(found, address).toBeDefined();
+      expect(Object.keys(found!.parameters ?? {})).toEqual(['gatewayId', 'deviceId']);
+    }
+    expect(doc.servers['mqtt-ws']).toMatchObject({ host: 'localhost:8080', pathname: '/mqtt', protocol: 'ws' });
+    expect(doc.servers.mqtts).toMatchObject({ host: 'localhost:8883', protocol: 'secure-mqtt' });
+    expect(asyncApiDocument({ version: 'x', http: 'city.example:80', mqtts: 'city.example:8883' })).toMatchObject({
+      servers: { 'mqtt-ws': { host: 'city.example:80' }, mqtts: { host: 'city.example:8883' } },
+    });
+    // every MQTT channel on the three ways in; the Socket.IO events on the live server only
+    for (const c of Object.values(doc.channels)) {
+      const servers = c.servers.map((s) => s.$ref);
+      if (c.address.startsWith('city/')) expect(servers, c.address).toEqual(['#/servers/mqtt', '#/servers/mqtt-ws', '#/servers/mqtts']);
+      else expect(servers, c.address).toEqual(['#/servers/live']);
+    }
+  });
+
   it('matches what a running city sends: the live events, and a device\'s payloads', async () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     ajv.addSchema({ ...doc, $id: 'events' } as object);
@@ -51,6 +72,8 @@ describe('the AsyncAPI description', () => {
       ['Telemetry', [{ ts: 1767225600000, metrics: { pm25: 35 }, seq: 1 }, { ts: '2026-01-01T00:00:01Z', metrics: { pm25: 36 }, seq: 2 }]],
       ['Event', { type: 'stalled_vehicle', confidence: 0.9, count: 1, zone: 'lane-2' }],
       ['Status', 'offline'],
+      ['GatewayTelemetry', [{ metrics: { fill_pct: 41 }, seq: 3 }]],
+      ['GatewayStatus', 'online'],
     ];
     // and what the control room receives from the demo city for a few seconds
     const socket = await connectSocket(system.baseUrl, await login(system.baseUrl, 'admin'));
@@ -61,9 +84,15 @@ describe('the AsyncAPI description', () => {
     const device = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, gauge.id);
     await publish(device, deviceTopic(gauge.id, 'telemetry'), JSON.stringify({ metrics: { level_cm: 12.5 } }));
     await publish(device, deviceTopic(gauge.id, 'telemetry'), JSON.stringify({ metrics: { level_cm: 'high' } }));
-    await waitFor(() => ['Reading', 'Stats', 'Rejection'].every((n) => seen.some(([s]) => s === n)), 'a reading, a refusal and the stats', 30_000, 100);
+    // and a gateway's reading for its child, as the documented gateway channel carries it
+    const gw = system.city.devices.find((d) => d.children?.length)!;
+    const child = gw.children![0]!;
+    const gateway = await connectDevice(`mqtt://127.0.0.1:${system.mqttPort}`, gw.id);
+    await publish(gateway, gatewayTopic(gw.id, child, 'telemetry'), JSON.stringify({ metrics: { fill_pct: 41 }, seq: 3 }));
+    await waitFor(() => ['Reading', 'Stats', 'Rejection'].every((n) => seen.some(([s]) => s === n)) && seen.some(([s, e]) => s === 'Reading' && (e as { device: string }).device === child), 'a reading, a child\'s reading, a refusal and the stats', 30_000, 100);
     socket.close();
     await end(device);
+    await end(gateway);
     const problems = [...payloads, ...seen].map(([name, value]) => check(name, value)).filter(Boolean);
     expect(problems).toEqual([]);
     expect(seen.length).toBeGreaterThanOrEqual(3);

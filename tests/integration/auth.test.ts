@@ -64,6 +64,14 @@ async function handled(rule: string, cell: 'A' | 'B' = 'A'): Promise<string> {
   return id;
 }
 const B_RULE: Record<Who, string> = { none: 'm2', viewer: 'm2', gridworker: 'm2', operator: 'm3', admin: 'm4' };
+/** A device added for one case (by the admin), so that changing or removing it touches no other case's devices. */
+let provisionedCount = 0;
+async function provisioned(): Promise<string> {
+  const id = `aq-auth-${++provisionedCount}`;
+  const res = await call('POST', '/api/admin/devices', city.tokens.admin, { id, kind: 'air_quality', location: city.A.location });
+  expect(res.status).toBe(201);
+  return id;
+}
 async function maintenanceWindow(): Promise<string> {
   const gas = city.system.city.devices.find((d) => d.kind === 'gas')!;
   const res = await call('POST', '/api/maintenance', city.tokens.admin, { device: gas.id, reason: 'calibration', for: '1h' });
@@ -91,6 +99,11 @@ const ROUTES: Record<string, Case[]> = {
   'POST /api/auth/refresh': [{ fresh: true, expect: read }],
   'POST /api/auth/logout': [{ fresh: true, expect: { viewer: 204, gridworker: 204, operator: 204, admin: 204 } }],
   'GET /api/auth/me': [{ expect: read }],
+  // an empty body is refused for what it lacks (people-admin.test.ts changes passwords and people for real)
+  'POST /api/auth/password': [{ body: {}, expect: { viewer: 400, gridworker: 400, operator: 400, admin: 400 } }],
+  'GET /api/admin/people': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  'POST /api/admin/people': [{ body: {}, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 400 } }],
+  'PATCH /api/admin/people/:username': [{ path: () => '/api/admin/people/no-such-person', body: { name: 'x' }, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 404 } }],
   'GET /api/city': [{ expect: read }],
   'GET /api/grid': [{ expect: read }],
   'GET /api/districts': [{ expect: read }],
@@ -98,6 +111,9 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/devices/:id': [{ path: () => `/api/devices/${city.A.id}`, expect: read }],
   'GET /api/devices/:id/readings': [{ path: () => `/api/devices/${city.A.id}/readings?metric=open`, expect: read }],
   'GET /api/devices/:id/readings.csv': [{ path: () => `/api/devices/${city.A.id}/readings.csv?metric=open`, expect: read }],
+  'GET /api/devices/:id/activity': [{ path: () => `/api/devices/${city.A.id}/activity`, expect: read }],
+  // a camera: the role is checked first, then 409 (cameras send events, not readings): no reading is sent
+  'POST /api/devices/:id/test-reading': [{ path: () => `/api/devices/${city.system.city.devices.find((d) => d.kind === 'camera')!.id}/test-reading`, body: {}, expect: { viewer: 403, gridworker: 403, operator: 409, admin: 409 } }],
   'GET /api/camera-events': [{ path: () => `/api/camera-events?grid=${city.A.grid}`, expect: read }],
   'GET /api/cells/:id/readings': [{ path: () => `/api/cells/${city.A.grid}/readings`, expect: read }],
   'GET /api/cells/:id/readings.csv': [{ path: () => `/api/cells/${city.A.grid}/readings.csv`, expect: read }],
@@ -134,6 +150,14 @@ const ROUTES: Record<string, Case[]> = {
   'GET /api/rules': [{ expect: read }],
   'POST /api/rules/reload': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
   'GET /api/audit': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  // device provisioning (device-provisioning.test.ts tests what they do): admins only
+  'GET /api/admin/devices': [{ expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  'POST /api/admin/devices': [{ body: { id: 'aq-auth-added', kind: 'air_quality', location: [0, 0] }, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 400 } }],
+  'PATCH /api/admin/devices/:id': [{ path: async () => `/api/admin/devices/${await provisioned()}`, body: { name: 'Renamed' }, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  'DELETE /api/admin/devices/:id': [{ path: async () => `/api/admin/devices/${await provisioned()}`, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 204 } }],
+  'POST /api/admin/devices/:id/rotate': [{ path: async () => `/api/admin/devices/${await provisioned()}/rotate`, body: { grace_seconds: 60 }, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 200 } }],
+  // JSON without {"csv": ...}: refused for that, after the role
+  'POST /api/admin/devices/import': [{ path: () => '/api/admin/devices/import?dry_run=1', body: { id: 'x' }, expect: { viewer: 403, gridworker: 403, operator: 403, admin: 400 } }],
   // open data (open-data.test.ts tests what they answer); no device of this city is marked public
   'GET /api/open': [{ expect: read, none: 200 }],
   'GET /api/open/hourly.csv': [{ expect: read, none: 200 }],

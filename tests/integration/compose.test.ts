@@ -298,3 +298,98 @@ describe('docker-compose.yml, profile cluster', () => {
     expect(parsed.kind === 'run' && parsed.options.url).toBe('mqtt://haproxy:1883');
   });
 });
+
+describe('docker-compose.yml, profile ops', () => {
+  let services: Record<string, Service & { profiles?: string[] }>;
+  let volumes: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const { stdout } = await composeConfig({ ...SECRETS, AUTH_SECRET: 'compose-test-auth-secret-0123456789-abcdef' });
+    const resolved = parse(stdout) as { services?: Record<string, Service & { profiles?: string[] }>; volumes?: Record<string, unknown> };
+    services = resolved.services ?? {};
+    volumes = resolved.volumes ?? {};
+  });
+
+  /** A bind mount's host path (absolute, as compose resolves ./ops/...) for the container path `target`. */
+  const mountOf = (service: Service, target: string): string | undefined => {
+    for (const v of service.volumes ?? []) {
+      if (typeof v === 'object' && v.target === target) return v.source;
+      if (typeof v === 'string') {
+        const [source, t] = v.split(':');
+        if (t === target) return source;
+      }
+    }
+    return undefined;
+  };
+
+  it('adds Prometheus and Grafana from their official images, in the ops profile only, on this machine only, with their data in named volumes', () => {
+    expect(services.prometheus?.profiles).toEqual(['ops']);
+    expect(services.grafana?.profiles).toEqual(['ops']);
+    expect(services.prometheus!.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(services.grafana!.image).toMatch(/^grafana\/grafana-oss:\d+\.\d+\.\d+$/);
+    expect(services.prometheus!.build).toBeUndefined();
+    expect(services.grafana!.build).toBeUndefined();
+    for (const [name, port] of [['prometheus', '9090'], ['grafana', '3000']] as const) {
+      const ports = services[name]!.ports ?? [];
+      expect(portsOf(services[name]!)).toEqual([`${port}:${port}`]);
+      // bound to loopback: neither is meant for the open network
+      expect(ports.map((p) => (typeof p === 'string' ? p.split(':')[0] : p.host_ip))).toEqual(['127.0.0.1']);
+    }
+    expect(Object.keys(volumes)).toEqual(expect.arrayContaining(['prometheus-data', 'grafana-data']));
+    expect(mountOf(services.prometheus!, '/prometheus')).toBe('prometheus-data');
+    expect(mountOf(services.grafana!, '/var/lib/grafana')).toBe('grafana-data');
+  });
+
+  it('mounts ./ops: the Prometheus config it starts with, and Grafana provisioning that finds the dashboard', () => {
+    const promDir = mountOf(services.prometheus!, '/etc/prometheus');
+    expect(promDir).toBe(join(ROOT, 'ops', 'prometheus'));
+    const configArg = commandOf(services.prometheus!).find((a) => a.startsWith('--config.file='));
+    expect(configArg).toBe('--config.file=/etc/prometheus/prometheus.yml');
+    expect(existsSync(join(promDir!, 'prometheus.yml'))).toBe(true);
+
+    const provisioning = mountOf(services.grafana!, '/etc/grafana/provisioning');
+    expect(provisioning).toBe(join(ROOT, 'ops', 'grafana', 'provisioning'));
+    const providers = (parse(readFileSync(join(provisioning!, 'dashboards', 'citygrid.yml'), 'utf8')) as { providers: { options: { path: string } }[] }).providers;
+    const dashboards = mountOf(services.grafana!, providers[0]!.options.path);
+    expect(dashboards, `a mount at the provider's path ${providers[0]!.options.path}`).toBe(join(ROOT, 'ops', 'grafana', 'dashboards'));
+    expect(existsSync(join(dashboards!, 'citygrid.json'))).toBe(true);
+  });
+
+  it('points Prometheus at the services and ports the compose file runs, and Grafana at Prometheus and InfluxDB with the server\'s token', () => {
+    const prom = parse(readFileSync(join(ROOT, 'ops', 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const server = loadServerConfig(envOf(services.server!));
+    const portOf = (name: string): number => {
+      const env = envOf(services[name]!);
+      if (name === 'server' || name.startsWith('replica-')) return loadServerConfig(env).port;
+      const port = loadBrokerConfig(env).BROKER_HTTP_PORT;
+      expect(port, `${name} sets BROKER_HTTP_PORT`).toMatch(/^\d+$/);
+      return Number(port);
+    };
+    const targets = prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets));
+    expect(targets.length).toBe(7);
+    for (const target of targets) {
+      const [host, port] = target.split(':');
+      expect(Object.keys(services), target).toContain(host);
+      expect(Number(port), target).toBe(portOf(host!));
+    }
+    // each broker and edge is checked through its /health on that port
+    for (const name of ['broker', 'edge-1', 'edge-2']) {
+      const test = services[name]!.healthcheck?.test;
+      expect(Array.isArray(test) ? test.join(' ') : test, name).toContain(`http://127.0.0.1:${portOf(name)}/health`);
+    }
+
+    const sources = (parse(readFileSync(join(ROOT, 'ops', 'grafana', 'provisioning', 'datasources', 'citygrid.yml'), 'utf8')) as {
+      datasources: { type: string; url: string; jsonData?: { dbName?: string }; secureJsonData?: Record<string, string> }[];
+    }).datasources;
+    const promSource = sources.find((d) => d.type === 'prometheus')!;
+    expect(new URL(promSource.url).hostname).toBe('prometheus');
+    expect(new URL(promSource.url).port).toBe('9090');
+    const influxSource = sources.find((d) => d.type === 'influxdb')!;
+    expect(new URL(influxSource.url).hostname).toBe(new URL(server.influx.url!).hostname);
+    expect(influxSource.jsonData?.dbName).toBe(server.influx.database);
+    // Grafana expands ${INFLUX_TOKEN} from its environment: the server's token
+    expect(influxSource.secureJsonData?.httpHeaderValue1).toBe('Token ${INFLUX_TOKEN}');
+    expect(envOf(services.grafana!).INFLUX_TOKEN).toBe(SECRETS.INFLUX_TOKEN);
+    expect(server.influx.token).toBe(SECRETS.INFLUX_TOKEN);
+  });
+});

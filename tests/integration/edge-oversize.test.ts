@@ -29,7 +29,7 @@ beforeAll(async () => {
   port = await freePort();
   // the standalone broker, with debug logs: each refused connection is logged with what was read of it
   broker = await startChild('broker/src/main.ts', {
-    MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', CITY_DIR: DEMO_CITY, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD, MQTT_DEVICE_RATE: '0', LOG_LEVEL: 'debug',
+    MQTT_PORT: String(port), MQTT_HOST: '127.0.0.1', CITY_DIR: DEMO_CITY, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD, MQTT_DEVICE_RATE: '0', BROKER_HTTP_PORT: 'off', LOG_LEVEL: 'debug',
   }, 'MQTT broker listening');
   system = await startTestSystem({ MQTT_URL: `mqtt://127.0.0.1:${port}`, MQTT_PASSWORD: SERVICE_PASSWORD, DATA_DIR: data.path });
   device = await connectDevice(`mqtt://127.0.0.1:${port}`, GOOD);

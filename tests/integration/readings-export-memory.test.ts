@@ -39,7 +39,7 @@ beforeAll(async () => {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${httpPort}`;
   server = await startChild('server/src/main.ts', {
-    PORT: String(httpPort), HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1', SIMULATE: '0',
+    PORT: String(httpPort), HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), MQTT_HOST: '127.0.0.1', MQTTS_PORT: 'off', SIMULATE: '0',
     DATA_DIR: data.path, CITY_DIR: DEMO_CITY, LOG_LEVEL: 'info', AUTH_SECRET: 'export-auth-secret-0123456789-abcdefghijkl',
   }, 'CityGrid is live');
   token = await login(base, 'operator');

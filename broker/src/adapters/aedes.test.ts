@@ -4,7 +4,7 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addressOf, keepServerSession, liveClients, persistenceOf, replaceOutgoing, socketOf, tolerateResumeRaces, type OutgoingMethods } from './aedes.js';
+import { addressOf, keepServerSession, liveClients, persistenceOf, replaceOutgoing, sentDisconnect, socketOf, tolerateResumeRaces, willOf, type OutgoingMethods } from './aedes.js';
 
 const opened: { broker: Aedes; server: Server; clients: MqttClient[] }[] = [];
 afterEach(async () => {
@@ -87,5 +87,28 @@ describe('aedes internals CityGrid relies on', () => {
     const got = await new Promise<string>((r) => server.once('message', (_t, m) => r(m.toString())));
     expect(got).toBe('kept');
     expect(liveClients(broker).server).toBeDefined();
+  });
+
+  it('tells the will a client gave, and whether it ended with DISCONNECT (the device page\'s history)', async () => {
+    const seen: { will: ReturnType<typeof willOf>; sent: boolean }[] = [];
+    const { broker, connect } = await start((b) => {
+      b.on('clientDisconnect', (client) => seen.push({ will: null, sent: sentDisconnect(client) }));
+    });
+    const ready = new Promise<ReturnType<typeof willOf>>((r) => broker.once('clientReady', (client) => r(willOf(client))));
+    const c = await connect('with-will');
+    expect(await ready).toBeNull(); // no will given
+    await c.endAsync(); // DISCONNECT
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.at(-1)?.sent).toBe(true);
+    const willReady = new Promise<ReturnType<typeof willOf>>((r) => broker.once('clientReady', (client) => r(willOf(client))));
+    const url = `mqtt://127.0.0.1:${(opened.at(-1)!.server.address() as AddressInfo).port}`;
+    const w = await mqtt.connectAsync(url, { clientId: 'with-will-2', reconnectPeriod: 0, will: { topic: 'a/status', payload: Buffer.from('offline'), qos: 0, retain: false } });
+    const will = await willReady;
+    expect(will?.topic).toBe('a/status');
+    expect(String(will?.payload)).toBe('offline');
+    (w as unknown as { stream: Socket }).stream.destroy(); // no DISCONNECT
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.at(-1)?.sent).toBe(false);
+    await w.endAsync(true).catch(() => undefined);
   });
 });

@@ -40,6 +40,16 @@ export function addressOf(client: Client): string {
   return (client as unknown as { conn?: { remoteAddress?: string } }).conn?.remoteAddress ?? '';
 }
 
+/** The last will a client gave in its CONNECT (set once its session is set up), or null. */
+export function willOf(client: Client): { topic: string; payload: Buffer | string } | null {
+  return (client as unknown as { will?: { topic: string; payload: Buffer | string } | null }).will ?? null;
+}
+
+/** True once the client sent DISCONNECT (aedes then publishes no will); false for a connection that just ended. */
+export function sentDisconnect(client: Client): boolean {
+  return (client as unknown as { _disconnected?: boolean })._disconnected === true;
+}
+
 /** Replaces the persistence's outgoing queues with CityGrid's indexed ones (same semantics, bounded). */
 export function replaceOutgoing(broker: Aedes, queues: OutgoingMethods): void {
   Object.assign(persistenceOf(broker), {

@@ -5,7 +5,7 @@ import { hash } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
 import {
-  BUS_STREAM, BUS_SUBJECT_PREFIX, busSubject, encodeEnvelope, partitionOf, RejectionError,
+  BUS_STREAM, BUS_SUBJECT_PREFIX, busSubject, encodeEnvelope, partitionOf, RejectionError, refusedOnTopic,
   type BusMessage, type Rejection,
 } from '@citygrid/contract';
 import type { Logger } from 'pino';
@@ -143,7 +143,7 @@ export class JetStreamEdge implements BusSink {
       bus = this.acceptor.accept(device, channel, payload, receivedAt, dup);
     } catch (err) {
       if (!(err instanceof RejectionError)) return Promise.reject(err);
-      const rejection: Rejection = { ts: receivedAt, device: device.id, topic: topic.slice(0, 200), reason: err.reason, message: err.message, by: 'broker' };
+      const rejection: Rejection = { ts: receivedAt, ...refusedOnTopic(topic, err.reason), device: device.id, topic: topic.slice(0, 200), reason: err.reason, message: err.message, by: 'broker' };
       if (err.seq !== undefined) rejection.seq = err.seq;
       this.o.notifyDevice(rejection);
       this.refusal(rejection);

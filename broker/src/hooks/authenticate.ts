@@ -1,7 +1,8 @@
 // Devices log in with username = device id and password = its secret, checked against devices.yaml's
 // scrypt hash. Failed logins back their address off (login-throttle.ts): while it waits, its logins
 // are refused before anything is checked. Every refusal here is reported with `preAuth: true`: it
-// happened before the client was authenticated, so it never counts as the device's own.
+// happened before the client was authenticated, so it never counts as the device's own. Over TLS, a
+// verified client certificate whose CN is a device id logs in as that device (tls.ts, TLS_CLIENT_CA).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthenticateError, Client } from 'aedes';
 import type { RejectionReason } from '@citygrid/contract';
@@ -90,6 +91,32 @@ export function makeAuthenticate(ctx: BrokerContext) {
       if (claimed(client, done, null, who)) accept(client, done, who);
       return;
     }
+    // MQTT over TLS with a client certificate the client CA signed (tls.ts verified it): its subject CN
+    // is the device, no password needed (none is checked). Not backed off: nobody guesses a certificate.
+    const certificate = ctx.certificates?.get(socketOf(client));
+    if (certificate) {
+      const named = ctx.devices.get(certificate.cn);
+      const cn = certificate.cn.slice(0, 64);
+      if (named && username && username !== named.id) {
+        refuse(client, done, named.id, 'bad_credentials', `The client certificate is device "${named.id}"'s (its CN), but the username is "${username.slice(0, 64)}"; leave the username empty or set it to "${named.id}"`, NOT_AUTHORIZED);
+        return;
+      }
+      if (named?.disabled) {
+        refuse(client, done, named.id, 'device_disabled', `Device "${named.id}" is disabled; an admin must enable it again before it can connect`, NOT_AUTHORIZED);
+        return;
+      }
+      if (named) {
+        const who: Identity = { type: 'device', id: named.id, kind: named.kind };
+        ctx.logger.debug({ device: named.id, fingerprint: certificate.fingerprint }, 'device logged in with its client certificate');
+        if (claimed(client, done, named.id, who)) accept(client, done, who);
+        return;
+      }
+      if (!username) {
+        refuse(client, done, null, 'unknown_device', `The client certificate's CN "${cn}" is not a registered device; use a certificate whose CN is the device id, or log in with the device id and its password`, NOT_AUTHORIZED);
+        return;
+      }
+      // a certificate that names no device: the username and password decide, as without one
+    }
     const address = addressOf(client);
     const wait = ctx.throttled(address) ? ctx.logins.wait(address) : 0;
     if (wait > 0) {
@@ -114,21 +141,47 @@ export function makeAuthenticate(ctx: BrokerContext) {
       failed(client, done, username.slice(0, 64), 'unknown_device', `Device "${username.slice(0, 64)}" is not registered in devices.yaml`, NOT_AUTHORIZED);
       return;
     }
+    if (device.disabled) {
+      refuse(client, done, device.id, 'device_disabled', `Device "${device.id}" is disabled; an admin must enable it again before it can connect`, NOT_AUTHORIZED);
+      return;
+    }
     const who: Identity = { type: 'device', id: device.id, kind: device.kind };
+    // the server's test reading (issue 18): a one-time credential minted for exactly this device, spent
+    // here, never cached as its secret
+    if (ctx.testCredentials.take(device.id, secret)) {
+      const as: Identity = { ...who, test: true };
+      if (claimed(client, done, device.id, as)) accept(client, done, as);
+      return;
+    }
     const key = digest(device.id, secret);
-    if (verified.get(device.id) === `${device.secret_hash}\0${key}`) {
-      if (claimed(client, done, device.id, who)) accept(client, done, who);
+    // after a rotation the previous secret is accepted until its grace period ends (provisioning)
+    const previous = device.previous_secret;
+    const graceUntil = previous ? Date.parse(previous.until) : NaN;
+    const old = previous && graceUntil > Date.now() ? { hash: previous.secret_hash, until: graceUntil } : null;
+    const cached = verified.get(device.id);
+    const hashes = old ? [device.secret_hash, old.hash] : [device.secret_hash];
+    const hit = hashes.find((h) => cached === `${h}\0${key}`);
+    if (hit) {
+      const as: Identity = { ...who, secretHash: hit };
+      if (claimed(client, done, device.id, as)) accept(client, done, as);
       return;
     }
     ctx.stats.secretChecks++;
-    verifySecret(secret, device.secret_hash).then(
-      (ok) => {
-        if (!ok) {
+    const check = async (): Promise<Identity | null> => {
+      for (const h of hashes) {
+        if (!(await verifySecret(secret, h))) continue;
+        verified.set(device.id, `${h}\0${key}`);
+        return { ...who, secretHash: h };
+      }
+      return null;
+    };
+    check().then(
+      (as) => {
+        if (!as) {
           failed(client, done, device.id, 'bad_credentials', `Wrong password for device "${device.id}"`, BAD_USERNAME_OR_PASSWORD);
           return;
         }
-        verified.set(device.id, `${device.secret_hash}\0${key}`);
-        if (claimed(client, done, device.id, who)) accept(client, done, who);
+        if (claimed(client, done, device.id, as)) accept(client, done, as);
       },
       (err: Error) => refuse(client, done, device.id, 'bad_credentials', `Could not check the secret: ${err.message}`, NOT_AUTHORIZED),
     );

@@ -33,6 +33,8 @@ export interface District {
 export interface CityDevice extends DeviceConfig {
   grid: string;
   district: string;
+  /** Set on a gateway's child: the gateway that may publish for it (devices.yaml `children:`). */
+  gateway?: string;
 }
 
 export interface City {
@@ -158,7 +160,8 @@ export function findCell(location: [number, number], cells: GridCell[]): GridCel
   return cells.find((c) => inBBox(location, c.bbox) && pointInArea(location, c.feature.geometry));
 }
 
-function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityDevice[] {
+/** devices.yaml's parsed list, checked against the cells; every problem is pushed onto `problems` (also used by provisioning). */
+export function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityDevice[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
     problems.push('devices.yaml: must be a list of devices (- id: ..., kind: ..., location: [lng, lat], secret_hash: ...)');
@@ -167,6 +170,7 @@ function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityD
   const byId = new Map(cells.map((c) => [c.id, c]));
   const devices: CityDevice[] = [];
   const seen = new Set<string>();
+  const indexOf = new Map<string, number>();
   raw.forEach((entry, i) => {
     const id = (entry as { id?: unknown })?.id;
     const label = `entry ${i}${typeof id === 'string' ? ` (id ${id})` : ''}`;
@@ -200,11 +204,39 @@ function loadDevices(raw: unknown, cells: GridCell[], problems: string[]): CityD
       }
     }
     devices.push({ ...d, grid: cell.id, district: cell.district });
+    indexOf.set(d.id, i);
   });
+  linkGateways(devices, indexOf, new Set(raw.map((e) => (e as { id?: unknown })?.id).filter((id): id is string => typeof id === 'string')), problems);
   return devices;
 }
 
-type PeopleLoaded = Pick<City, 'people' | 'deadlines' | 'resolveDeadlines' | 'verify'>;
+/**
+ * Gateways (`children:`): every child is a device of devices.yaml, has one gateway at most, is not
+ * its gateway itself and is no gateway of its own (no nesting). Each child gets `gateway` set.
+ */
+function linkGateways(devices: CityDevice[], indexOf: Map<string, number>, listed: Set<string>, problems: string[]): void {
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  const gatewayOf = new Map<string, string>();
+  for (const g of devices) {
+    if (!g.children) continue;
+    const label = `entry ${indexOf.get(g.id)} (id ${g.id})`;
+    g.children.forEach((child, j) => {
+      const where = `devices.yaml: ${label} field children.${j}`;
+      const c = byId.get(child);
+      if (child === g.id) problems.push(`${where}: a gateway is not its own child`);
+      else if (!c) {
+        // a child whose own entry has problems is reported there, not again here
+        if (!listed.has(child)) problems.push(`${where}: device "${child}" is not in devices.yaml`);
+      } else if (gatewayOf.get(child) === g.id) problems.push(`${where}: "${child}" is listed twice`);
+      else if (gatewayOf.has(child)) problems.push(`${where}: "${child}" is already a child of gateway "${gatewayOf.get(child)}"; a device has one gateway at most`);
+      else if (c.children) problems.push(`${where}: "${child}" is a gateway itself; gateways do not nest`);
+      else gatewayOf.set(child, g.id);
+    });
+  }
+  for (const [child, gateway] of gatewayOf) byId.get(child)!.gateway = gateway;
+}
+
+export type PeopleLoaded = Pick<City, 'people' | 'deadlines' | 'resolveDeadlines' | 'verify'>;
 
 /** Like describe(), but a problem inside a user names that entry (`user 4 (gw-wuchang-006) field contacts.mobile`). */
 function describePeople(raw: unknown, error: z.ZodError): string[] {
@@ -239,6 +271,24 @@ function loadPeople(raw: unknown, cells: GridCell[], districts: District[], prob
     people: users, deadlines: { ...deadlines } as Record<string, string>,
     ...(resolveDeadlines ? { resolveDeadlines: { ...resolveDeadlines } as Record<string, string> } : {}), ...(verify ? { verify } : {}),
   };
+}
+
+/**
+ * people.yaml's text checked by the same rules as at start (schema, duplicates, known cells and
+ * districts): what it holds, or every problem (file, entry, field). The server's people admin uses it
+ * for the file it writes and for hand edits it picks up.
+ */
+export function parsePeopleYaml(text: string, cells: GridCell[], districts: District[]): { problems: string[]; loaded: PeopleLoaded } {
+  const problems: string[] = [];
+  let raw: unknown;
+  try {
+    raw = loadYaml(text, { schema: CORE_SCHEMA, filename: 'people.yaml' });
+  } catch (err) {
+    problems.push(`people.yaml: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    return { problems, loaded: { people: [], deadlines: {} } };
+  }
+  const loaded = loadPeople(raw ?? {}, cells, districts, problems);
+  return { problems, loaded };
 }
 
 /** Loads CITY_DIR; throws CityConfigError listing every problem found. */

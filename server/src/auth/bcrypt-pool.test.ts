@@ -1,4 +1,4 @@
-// Proves the bcrypt worker pool: compares give bcrypt's answers and run in worker threads (this thread's bcryptjs is never called), a full queue refuses at once with PoolBusyError instead of growing, a compare that throws fails only its own job, a worker that dies is replaced, and close() ends the threads.
+// Proves the bcrypt worker pool: compares give bcrypt's answers and run in worker threads, new hashes are made there too at the cost asked (this thread's bcryptjs is never called), a full queue refuses at once with PoolBusyError instead of growing, a compare that throws fails only its own job, a worker that dies is replaced, and close() ends the threads.
 import { compare, hashSync } from 'bcryptjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BcryptPool, PoolBusyError } from './bcrypt-pool.js';
@@ -34,6 +34,16 @@ describe('BcryptPool', () => {
     expect(threads.length).toBeGreaterThanOrEqual(1);
     expect(threads.length).toBeLessThanOrEqual(2);
     expect(threads.every((id) => id > 0)).toBe(true); // 0 is the main thread
+  });
+
+  it('hashes new passwords in a worker thread too (people administration), at the cost asked, behind the same queue', async () => {
+    const pool = make({ workers: 1, maxQueue: 0 });
+    const made = await pool.hash('a new password', 5);
+    expect(made).toMatch(/^\$2b\$05\$.{53}$/);
+    expect(await compare('a new password', made)).toBe(true);
+    const slow = pool.compare('x', SLOW);
+    await expect(pool.hash('another', 5)).rejects.toBeInstanceOf(PoolBusyError);
+    await slow;
   });
 
   it('refuses at once with PoolBusyError when every worker is busy and the queue is full', async () => {

@@ -17,13 +17,15 @@ const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptjs);
 parentPort.on('message', (job) => {
   let ok = false;
+  let hash = null;
   let error = null;
   try {
-    ok = bcrypt.compareSync(job.password, job.hash);
+    if (job.rounds) hash = bcrypt.hashSync(job.password, job.rounds);
+    else ok = bcrypt.compareSync(job.password, job.hash);
   } catch (err) {
     error = String((err && err.message) || err);
   }
-  parentPort.postMessage({ id: job.id, ok, error });
+  parentPort.postMessage({ id: job.id, ok, hash, error });
 });
 `;
 
@@ -41,7 +43,8 @@ export interface PoolOptions {
   maxQueue?: number;
 }
 
-interface Job { id: number; password: string; hash: string; resolve: (ok: boolean) => void; reject: (err: Error) => void }
+/** A compare (hash given), or a new hash of `rounds` (people administration: added users, changed passwords). */
+interface Job { id: number; password: string; hash: string; rounds: number; resolve: (result: { ok: boolean; hash: string | null }) => void; reject: (err: Error) => void }
 interface Slot { worker: Worker; job: Job | null }
 
 export class BcryptPool {
@@ -59,9 +62,18 @@ export class BcryptPool {
 
   /** bcrypt's compare in a worker thread; rejects with PoolBusyError at once when the queue is full. */
   compare(password: string, hash: string): Promise<boolean> {
+    return this.submit(password, hash, 0).then((r) => r.ok);
+  }
+
+  /** bcrypt's hash of `rounds` (cost) in a worker thread, bounded by the same queue as compare. */
+  hash(password: string, rounds: number): Promise<string> {
+    return this.submit(password, '', Math.max(4, Math.min(31, Math.floor(rounds)))).then((r) => r.hash!);
+  }
+
+  private submit(password: string, hash: string, rounds: number): Promise<{ ok: boolean; hash: string | null }> {
     if (this.closed) return Promise.reject(new Error('the password check pool is closed'));
-    return new Promise<boolean>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, password, hash, resolve, reject };
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.nextId++, password, hash, rounds, resolve, reject };
       const slot = this.idleSlot();
       if (slot) this.run(slot, job);
       else if (this.queue.length < this.maxQueue) this.queue.push(job);
@@ -102,12 +114,12 @@ export class BcryptPool {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptjs: BCRYPTJS }, execArgv: [] });
     worker.unref(); // an idle pool does not keep the process alive
     const slot: Slot = { worker, job: null };
-    worker.on('message', (m: { id: number; ok: boolean; error: string | null }) => {
+    worker.on('message', (m: { id: number; ok: boolean; hash: string | null; error: string | null }) => {
       const job = slot.job;
       if (!job || job.id !== m.id) return;
       slot.job = null;
       if (m.error !== null) job.reject(new Error(`bcrypt: ${m.error}`));
-      else job.resolve(m.ok);
+      else job.resolve({ ok: m.ok, hash: m.hash });
       this.next(slot);
     });
     worker.on('error', (err) => this.lose(slot, err));
@@ -118,7 +130,7 @@ export class BcryptPool {
 
   private run(slot: Slot, job: Job): void {
     slot.job = job;
-    slot.worker.postMessage({ id: job.id, password: job.password, hash: job.hash });
+    slot.worker.postMessage({ id: job.id, password: job.password, hash: job.hash, rounds: job.rounds });
   }
 
   private next(slot: Slot): void {

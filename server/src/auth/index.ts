@@ -15,6 +15,7 @@
 // session id is refused ("sign in again").
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { hash as bcryptHash } from 'bcryptjs';
 import type { City } from '@citygrid/contract/node';
 import type { Role, UserView } from '@citygrid/contract';
 import { AUDIT_FILE, AuditLog } from './audit-log.js';
@@ -72,6 +73,16 @@ export interface Auth {
   revoke(claims: TokenClaims): Promise<void>;
   /** Told of every session that ends early (Socket.IO disconnects its sockets). */
   onRevoke(listener: (ended: EndedSession) => void): void;
+  /**
+   * People administration: ends every live session of a user (disabled, removed, role changed),
+   * but `except` (the session changing its own password); their sockets are disconnected. How many.
+   */
+  endSessionsOf(username: string, o?: { except?: string }): Promise<number>;
+  /**
+   * A user's cells changed: their sessions stay, but their sockets are disconnected (the listeners of
+   * onRevoke) so that they reconnect and are scoped anew (the dashboard reconnects by itself).
+   */
+  reopenSocketsOf(username: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,7 +134,8 @@ export function createAuth(o: AuthOptions): Auth {
   const audit = new AuditLog(join(o.dataDir, AUDIT_FILE), now);
   const store = o.sessions ?? new SqliteSessionStore(join(o.dataDir, SESSIONS_FILE), now);
   const pool = o.compare ? null : new BcryptPool({ workers: o.passwordWorkers, maxQueue: o.passwordQueue });
-  const passwords = new Passwords(o.city.people, o.compare ?? ((password, hash) => pool!.compare(password, hash)));
+  const passwords = new Passwords(o.city.people, o.compare ?? ((password, hash) => pool!.compare(password, hash)),
+    pool ? (password, rounds) => pool.hash(password, rounds) : (password, rounds) => bcryptHash(password, rounds));
   const listeners: ((ended: EndedSession) => void)[] = [];
   const tell = (ended: EndedSession) => { for (const l of listeners) l(ended); };
   // sid-less tokens are the previous version's only if issued in a whole second before the store began
@@ -180,8 +192,9 @@ export function createAuth(o: AuthOptions): Auth {
       } else if (claims.issuedAt >= legacyBefore) {
         throw new SessionError('Sign in again: this token belongs to no session');
       }
-      const person = users.get(claims.username);
+      const person = users.find(claims.username);
       if (!person) throw new SessionError(`Sign in again: user "${claims.username}" is no longer in people.yaml`);
+      if (person.disabled) throw new SessionError(`Sign in again: user "${claims.username}" was disabled`);
       if (person.role !== claims.role) throw new SessionError(`Sign in again: your role changed from ${claims.role} to ${person.role}`);
       return { user: Users.view(person), claims };
     },
@@ -222,6 +235,21 @@ export function createAuth(o: AuthOptions): Auth {
     },
 
     onRevoke: (listener) => { listeners.push(listener); },
+
+    async endSessionsOf(username, eo = {}) {
+      const t = now();
+      let ended = 0;
+      for (const s of await store.live(username)) {
+        if (s.sid === eo.except) continue;
+        if (await store.revoke(s.sid, t)) ended++;
+        tell({ sid: s.sid, username });
+      }
+      return ended;
+    },
+
+    async reopenSocketsOf(username) {
+      for (const s of await store.live(username)) tell({ sid: s.sid, username });
+    },
 
     async close() {
       clearInterval(pruner);

@@ -14,6 +14,8 @@ const DEFAULT_COST = 10;
 const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export type Compare = (password: string, hash: string) => Promise<boolean>;
+/** bcrypt's hash at a cost (production: in the worker pool, off the event loop). */
+export type Hash = (password: string, rounds: number) => Promise<string>;
 
 /**
  * A well-formed bcrypt hash of the highest cost among `people`'s hashes: random salt and digest (no
@@ -36,8 +38,17 @@ export class Passwords {
   /** Compared against for unknown usernames. */
   readonly dummyHash: string;
 
-  constructor(people: readonly Pick<Person, 'password_hash'>[], readonly compare: Compare) {
+  constructor(people: readonly Pick<Person, 'password_hash'>[], readonly compare: Compare, private readonly hasher?: Hash) {
     this.dummyHash = dummyHashFor(people);
+  }
+
+  /**
+   * A bcrypt hash for a new password, at the cost of the dummy (the highest in people.yaml at start, or
+   * bcrypt's usual 10), so a new user is never cheaper to guess than the others.
+   */
+  async hash(password: string): Promise<string> {
+    if (!this.hasher) throw new Error('no password hasher configured');
+    return this.hasher(password, getRounds(this.dummyHash));
   }
 
   /** True only for a known person and their password; may reject (e.g. PoolBusyError). */

@@ -11,6 +11,9 @@ const TABLE: Record<Permission, Record<Role, boolean>> = {
   reloadRules: { viewer: false, operator: false, gridworker: false, admin: true },
   audit: { viewer: false, operator: false, gridworker: false, admin: true },
   markSpam: { viewer: false, operator: true, gridworker: false, admin: true },
+  manageDevices: { viewer: false, operator: false, gridworker: false, admin: true },
+  managePeople: { viewer: false, operator: false, gridworker: false, admin: true },
+  testDevices: { viewer: false, operator: true, gridworker: false, admin: true },
 };
 
 describe('can(role, permission)', () => {

@@ -12,6 +12,9 @@ export const PERMISSION_WORDS: Record<Permission, string> = {
   reloadRules: 'reload the alert rules',
   audit: 'read the audit log',
   markSpam: 'mark residents\' reports as spam',
+  manageDevices: 'add, change, re-key or remove devices',
+  testDevices: 'send test readings as a device',
+  managePeople: 'add people, or change their role, cells or whether they may sign in',
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -19,6 +19,8 @@ import type { Auth } from '../auth/index.js';
 import { authenticate, requireRole } from '../auth/middleware.js';
 import { alertsRouter } from './alerts.router.js';
 import { auditRouter } from './audit.router.js';
+import { peopleRouter } from './people.router.js';
+import type { PeopleAdmin } from '../auth/people-admin.js';
 import { loginRouter, sessionRouter } from './auth.router.js';
 import { cameraEventsRouter } from './camera-events.router.js';
 import { cellsRouter } from './cells.router.js';
@@ -34,7 +36,10 @@ import { rejectionsRouter } from './rejections.router.js';
 import { replayRouter } from './replay.router.js';
 import { publicReportsRouter, reportsRouter } from './reports.router.js';
 import type { ReportIntake } from '../reports/intake.js';
+import { DEVICES_IMPORT_PATH, devicesAdminRouter } from './devices-admin.router.js';
+import type { DeviceProvisioning } from '../provisioning/devices.js';
 import { cors, securityHeaders } from './security.js';
+import { deviceActivityRouter, type DeviceActivityDeps } from './device-activity.router.js';
 
 /** The largest JSON body the API reads (a resolve note, a maintenance window: a few hundred bytes). */
 export const BODY_LIMIT = '64kb';
@@ -61,6 +66,12 @@ export interface AppDeps {
   alertService?: AlertService;
   /** Residents' reports (REPORTS on); null or absent: their routes answer 404 CG_REPORTS_OFF. */
   reports?: ReportIntake | null;
+  /** A device's page (issue 18): the embedded broker's connection history and test readings; absent: none kept, no test readings. */
+  deviceActivity?: DeviceActivityDeps | null;
+  /** Device provisioning (admins); absent in cluster mode, whose routes then answer 409 CG_DEVICES_READ_ONLY. */
+  provisioning?: DeviceProvisioning | null;
+  /** People administration (people.yaml written at runtime); absent: its routes answer 503. */
+  people?: PeopleAdmin;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -69,14 +80,17 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
   app.use(securityHeaders(), cors(deps.corsOrigins ?? []));
-  app.use(express.json({ limit: BODY_LIMIT }));
+  // a devices CSV import is bigger than any other body: its route reads it itself, after sign-in and role
+  app.use(express.json({ limit: BODY_LIMIT, type: (req) => (req.url ?? '').split('?')[0] !== DEVICES_IMPORT_PATH && /^application\/json\b/i.test(req.headers['content-type'] ?? '') }));
 
   app.use('/api', healthRouter(deps), loginRouter(deps), openApiRouter(), openDataRouter(deps), publicReportsRouter(deps)); // open
   app.use('/api', authenticate(deps.auth, { allowedOrigins: deps.corsOrigins ?? [] }), requireRole('read'));
   const exports = new ExportSlots(); // the CSV exports being written, shared by the routes that write them
   app.use('/api', sessionRouter(deps), cityRouter(deps), devicesRouter(deps), readingsExportRouter(deps, exports), cameraEventsRouter(deps), cellsRouter(deps), rejectionsRouter(deps), replayRouter(deps));
   // the history before alertsRouter, whose /alerts/:id would take "history" for an alert id
-  app.use('/api', historyRouter(deps, exports), alertsRouter(deps), auditRouter(deps), reportsRouter(deps));
+  app.use('/api', historyRouter(deps, exports), alertsRouter(deps), auditRouter(deps), reportsRouter(deps), devicesAdminRouter(deps));
+  app.use('/api', peopleRouter(deps));
+  app.use('/api', deviceActivityRouter(deps));
   app.use('/api', (req) => {
     throw Errors.NOT_FOUND(req.method, req.originalUrl.split('?')[0]!.slice(0, 100));
   });

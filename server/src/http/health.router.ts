@@ -12,7 +12,7 @@ import type { AppDeps } from './app.js';
 /** "scheme://user:password@host" → "scheme://host". */
 export const withoutCredentials = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
 
-export function healthRouter({ health, auth, alerting, store }: AppDeps): Router {
+export function healthRouter({ health, auth, alerting, store, people }: AppDeps): Router {
   const router = Router();
 
   async function signedIn(req: Request): Promise<Session | null> {
@@ -29,6 +29,9 @@ export function healthRouter({ health, auth, alerting, store }: AppDeps): Router
       body = { ...body, rules: { status: body.rules.status, ...(rules.detail ? { detail: rules.detail } : {}) } };
       const raw = store.health().detail;
       if (session.user.role === 'admin' && raw) body = { ...body, store: { ...body.store, detail: withoutCredentials(raw) } };
+      // a refused people.yaml's problems (file, entry, field; never a hash) for admins: they name people
+      const refused = session.user.role === 'admin' ? people?.health().problems : undefined;
+      if (refused?.length && body.people) body = { ...body, people: { ...body.people, detail: `${body.people.detail ?? ''}: ${refused.slice(0, 5).join('; ')}` } };
     }
     res.status(body.status === 'down' ? 503 : 200).json(body);
   });

@@ -30,6 +30,21 @@ export class DeviceRegistry {
     return this.devices.get(id)?.config;
   }
 
+  /** A provisioned device (provisioning/devices.ts): a new one starts offline; a changed one keeps its live state. */
+  upsert(config: CityDevice): void {
+    const d = this.devices.get(config.id);
+    if (d) d.config = config;
+    else this.devices.set(config.id, { config, online: false, lastSeen: null, latest: {}, condition: 'ok' });
+  }
+
+  /** A removed device: gone from the live views and counts. */
+  remove(id: string): void {
+    const d = this.devices.get(id);
+    if (!d) return;
+    if (d.online) this.onlineCount--;
+    this.devices.delete(id);
+  }
+
   /** Restores latest values from the store after a restart (booleans are stored as 0/1). */
   seed(rows: LatestValue[]): void {
     for (const row of rows) {
@@ -59,7 +74,8 @@ export class DeviceRegistry {
 
   /** Applies accepted readings; returns the device's condition and whether it just came online. */
   applyReadings(id: string, readings: Reading[], receivedAt: number): { condition: Condition; cameOnline: boolean } {
-    const d = this.devices.get(id)!;
+    const d = this.devices.get(id);
+    if (!d) return { condition: 'ok', cameOnline: false }; // removed while its message was on the way
     for (const r of readings) {
       for (const [metric, value] of Object.entries(r.metrics)) {
         const prev = d.latest[metric];
@@ -73,14 +89,16 @@ export class DeviceRegistry {
 
   /** Any accepted message (a camera event too) shows the device is alive. */
   touch(id: string, receivedAt: number): boolean {
-    const d = this.devices.get(id)!;
+    const d = this.devices.get(id);
+    if (!d) return false;
     d.lastSeen = receivedAt;
     return this.markOnline(d, true);
   }
 
   /** Returns true when the online state changed. */
   setStatus(id: string, online: boolean): boolean {
-    return this.markOnline(this.devices.get(id)!, online);
+    const d = this.devices.get(id);
+    return d ? this.markOnline(d, online) : false;
   }
 
   isOnline(id: string): boolean {

@@ -2,7 +2,7 @@
 // handlers/publish.js shape). What a device sent is first checked against the contract by the
 // Acceptor (the edge's, or here for an external broker); a refusal is reported once, with its reason.
 import { Acceptor, type AcceptDevice } from '@citygrid/broker';
-import { RejectionError, type BusMessage, type Rejection } from '@citygrid/contract';
+import { RejectionError, refusedOnTopic, type BusMessage, type Rejection } from '@citygrid/contract';
 import { dedupe } from './dedupe.js';
 import { evaluate } from './evaluate.js';
 import { fanOut } from './fan-out.js';
@@ -47,7 +47,7 @@ export function createPipeline(deps: PipelineDeps, reject: (rejection: Rejection
 
   function refuse(err: unknown, topic: string, receivedAt: number): void {
     if (!(err instanceof RejectionError)) throw err;
-    const rejection: Rejection = { ts: receivedAt, device: topic.split('/')[3] ?? null, topic: topic.slice(0, 200), reason: err.reason, message: err.message, by: 'server' };
+    const rejection: Rejection = { ts: receivedAt, ...refusedOnTopic(topic, err.reason), topic: topic.slice(0, 200), reason: err.reason, message: err.message, by: 'server' };
     if (err.seq !== undefined) rejection.seq = err.seq;
     reject(rejection);
   }

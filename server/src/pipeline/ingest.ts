@@ -3,7 +3,7 @@
 import { batchWrites } from '@citygrid/broker';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  BROKER_REJECTIONS_TOPIC, REJECTION_REASON_CODES, allDevicesTopic, deviceTopic, type Rejection,
+  BROKER_REJECTIONS_TOPIC, REJECTION_REASON_CODES, SERVER_SUBSCRIPTIONS, deviceTopic, rejectionRecipients, type Rejection,
 } from '@citygrid/contract';
 import type { Logger } from 'pino';
 import { interceptPackets, socketOf } from '../adapters/mqtt.js';
@@ -31,17 +31,13 @@ export interface Ingest {
   connected(): boolean;
   /** True while intake is paused because the store is full. */
   paused(): boolean;
-  /** Tells a device why its message was refused (on city/v1/devices/{id}/rejections). */
+  /** Tells a device (and a gateway, of its children's messages) why its message was refused (on city/v1/devices/{id}/rejections). */
   notifyDevice(rejection: Rejection): void;
   close(): Promise<void>;
 }
 
-const SUBSCRIPTIONS = {
-  [allDevicesTopic('telemetry')]: { qos: 1 as const },
-  [allDevicesTopic('event')]: { qos: 1 as const },
-  [allDevicesTopic('status')]: { qos: 1 as const },
-  [BROKER_REJECTIONS_TOPIC]: { qos: 1 as const },
-};
+/** Every device's topics, what gateways send for their children, and the broker's refusals (SERVER_SUBSCRIPTIONS). */
+const SUBSCRIPTIONS = Object.fromEntries(SERVER_SUBSCRIPTIONS.map((topic) => [topic, { qos: 1 as const }]));
 
 function parseBrokerRejection(payload: Buffer): Rejection | null {
   try {
@@ -60,6 +56,9 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
     clean: false, // persistent session: QoS 1 messages published while we are away wait for us
     protocolVersion: 4,
     reconnectPeriod: 1000,
+    // mqtt.js stops for good after a refused CONNACK unless told otherwise: a broker that refused our
+    // login once (mosquitto restarted before its password file was fixed) was never tried again
+    reconnectOnConnackError: true,
     connectTimeout: 10_000,
     keepalive: 30,
     ...(o.username ? { username: o.username } : {}),
@@ -119,7 +118,14 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
 
   let firstConnect = true;
   return new Promise((resolve, reject) => {
-    client.on('error', (err) => log.warn({ err: err.message }, 'broker connection error; retrying'));
+    // a refused login (CONNACK 4 or 5; 134 or 135 under MQTT 5) is logged once per run of refusals, not every second
+    let refusedLogins = 0;
+    client.on('error', (err) => {
+      const code = (err as Error & { code?: unknown }).code;
+      if (code !== 4 && code !== 5 && code !== 134 && code !== 135) return void log.warn({ err: err.message }, 'broker connection error; retrying');
+      if (refusedLogins++ === 0) log.error({ err: err.message, username: o.username }, 'the broker refused the server\'s login: check MQTT_USERNAME and MQTT_PASSWORD against the broker\'s accounts; retrying every second');
+    });
+    client.on('connect', () => { refusedLogins = 0; });
     // Start anyway when the broker is not there yet: health says so, and the client keeps retrying.
     const giveUp = setTimeout(() => {
       if (firstConnect) resolve(ingest);
@@ -151,8 +157,9 @@ export function startIngest(o: IngestOptions): Promise<Ingest> {
     const ingest: Ingest = {
       connected: () => client.connected,
       notifyDevice(rejection) {
-        if (!rejection.device || !client.connected) return;
-        client.publish(deviceTopic(rejection.device, 'rejections'), JSON.stringify(rejection), { qos: 0 });
+        if (!client.connected) return;
+        // the device, and the gateway that carried its message
+        for (const id of rejectionRecipients(rejection)) client.publish(deviceTopic(id, 'rejections'), JSON.stringify(rejection), { qos: 0 });
       },
       paused: () => paused,
       close: () => new Promise<void>((res) => {

@@ -5,7 +5,17 @@ import type {
   DistrictsResponse, GridResponse, HealthResponse, LoginResponse, MaintenanceCreatedResponse, MaintenanceListResponse,
   MaintenanceRequest, PeopleResponse, ReadingsResponse, RejectionsResponse, ReportList, RulesResponse, ScoresResponse, UserView,
 } from '@citygrid/contract';
-import { deleteJson, getJson, postJson } from './http';
+import { deleteJson, getJson, patchJson, postJson } from './http';
+import type { DeviceImportResult, DeviceKind, ProvisionedDevice, ProvisionedDeviceList } from '@citygrid/contract';
+import type { AdminPeopleResponse, AdminPersonResponse, PasswordChangeRequest, Role } from '@citygrid/contract';
+
+/** POST /api/admin/people: no password, and a temporary one comes back once. */
+export interface PersonAddBody { username: string; name: string; role: Role; grids?: string[]; districts?: string[]; password?: string }
+export interface PersonPatchBody { name?: string; role?: Role; grids?: string[]; districts?: string[]; disabled?: boolean }
+
+/** POST /api/admin/devices: no secret, and a generated one comes back once. */
+export interface DeviceAddBody { id: string; kind: DeviceKind; location: [number, number]; grid?: string; name?: string }
+export interface DevicePatchBody { name?: string | null; grid?: string; location?: [number, number]; disabled?: boolean }
 
 export interface ReadingsQuery { metric: string; from: number; to: number; step?: string }
 /** GET /api/reports: newest first; `alert`: only the reports that joined that alert. */
@@ -21,6 +31,13 @@ function query(params: Record<string, string | number | undefined>): string {
 const id = (s: string) => encodeURIComponent(s);
 
 export const api = {
+  // device provisioning (administrators): effective at once, written back to devices.yaml
+  adminDevices: (signal?: AbortSignal) => getJson<ProvisionedDeviceList>('/api/admin/devices', signal),
+  addDevice: (body: DeviceAddBody) => postJson<{ device: ProvisionedDevice; secret: string }>('/api/admin/devices', body),
+  changeDevice: (device: string, body: DevicePatchBody) => patchJson<ProvisionedDevice>(`/api/admin/devices/${id(device)}`, body),
+  removeDevice: (device: string) => deleteJson<null>(`/api/admin/devices/${id(device)}`),
+  rotateDevice: (device: string, graceSeconds: number) => postJson<{ secret: string; previousSecretUntil: string | null }>(`/api/admin/devices/${id(device)}/rotate`, { grace_seconds: graceSeconds }),
+  importDevices: (csv: string, dryRun: boolean) => postJson<DeviceImportResult>(`/api/admin/devices/import${dryRun ? '?dry_run=1' : ''}`, { csv }),
   health: (signal?: AbortSignal) => getJson<HealthResponse>('/api/health', signal),
   city: (signal?: AbortSignal) => getJson<CityResponse>('/api/city', signal),
   grid: (signal?: AbortSignal) => getJson<GridResponse>('/api/grid', signal),
@@ -38,6 +55,10 @@ export const api = {
   refresh: () => postJson<LoginResponse>('/api/auth/refresh'),
   logout: () => postJson<unknown>('/api/auth/logout'),
   me: (signal?: AbortSignal) => getJson<UserView>('/api/auth/me', signal),
+  changePassword: (body: PasswordChangeRequest) => postJson<null>('/api/auth/password', body),
+  adminPeople: (signal?: AbortSignal) => getJson<AdminPeopleResponse>('/api/admin/people', signal),
+  addPerson: (body: PersonAddBody) => postJson<AdminPersonResponse>('/api/admin/people', body),
+  updatePerson: (username: string, body: PersonPatchBody) => patchJson<AdminPersonResponse>(`/api/admin/people/${id(username)}`, body),
 
   alerts: (q: AlertsQuery = {}, signal?: AbortSignal) => getJson<AlertsResponse>(`/api/alerts${query({ ...q })}`, signal),
   alert: (alertId: string, signal?: AbortSignal) => getJson<AlertDetailResponse>(`/api/alerts/${id(alertId)}`, signal),

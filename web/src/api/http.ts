@@ -39,7 +39,7 @@ export function setAuthHandlers(h: { unauthorized: (path: string) => void; forbi
   onForbidden = h.forbidden;
 }
 
-export interface RequestOptions { signal?: AbortSignal; body?: unknown; method?: 'GET' | 'POST' | 'DELETE' }
+export interface RequestOptions { signal?: AbortSignal; body?: unknown; method?: 'GET' | 'POST' | 'PATCH' | 'DELETE' }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
@@ -86,6 +86,10 @@ export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 
 export function postJson<T>(path: string, body: unknown = {}, signal?: AbortSignal): Promise<T> {
   return request<T>(path, { method: 'POST', body, signal });
+}
+
+export function patchJson<T>(path: string, body: unknown = {}, signal?: AbortSignal): Promise<T> {
+  return request<T>(path, { method: 'PATCH', body, signal });
 }
 
 export function deleteJson<T>(path: string, body: unknown = {}, signal?: AbortSignal): Promise<T> {

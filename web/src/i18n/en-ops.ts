@@ -20,7 +20,7 @@ export const enOps: typeof zhCNOps = {
     signedInAs: 'Signed in as',
   },
   role: { viewer: 'Viewer', operator: 'Operator', gridworker: 'Grid worker', admin: 'Administrator' },
-  nav: { live: 'Live city', my: 'My cells', scores: 'Scores', audit: 'Audit log', maintenance: 'Maintenance', history: 'History', label: 'Pages' },
+  nav: { live: 'Live city', my: 'My cells', scores: 'Scores', audit: 'Audit log', maintenance: 'Maintenance', people: 'People', provisioning: 'Devices', history: 'History', label: 'Pages' },
   notice: {
     forbidden: 'You are not allowed to do that ({message})',
     actionDropped: 'The server refused “{action}” on alert {alert}: {message}',
@@ -95,6 +95,9 @@ export const enOps: typeof zhCNOps = {
   auditAction: {
     login: 'Signed in', login_failed: 'Sign-in failed', logout: 'Signed out', acknowledge: 'Acknowledged', resolve: 'Resolved',
     maintenance_start: 'Maintenance started', maintenance_end: 'Maintenance ended', rules_reload: 'Rules reloaded', export: 'Exported CSV', report_spam: 'Report marked as spam',
+    device_add: 'Device added', device_update: 'Device changed', device_remove: 'Device removed', device_rotate: 'Device secret rotated', devices_import: 'Devices imported',
+    device_test: 'Test reading sent',
+    person_add: 'Person added', person_update: 'Person changed', password_change: 'Password changed', people_file: 'people.yaml edited by hand',
   },
   scores: {
     title: 'Scores',

@@ -8,6 +8,9 @@ import { enReach } from './en-reach';
 import { enHistory } from './en-history';
 import { enPublic } from './en-public';
 import { enReport } from './en-report';
+import { enPeople } from './en-people';
+import { enDevice } from './en-device';
+import { enProvisioning } from './en-provisioning';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -19,6 +22,9 @@ const en: Messages = {
   ...enHistory,
   ...enPublic,
   ...enReport,
+  ...enPeople,
+  ...enDevice,
+  ...enProvisioning,
   app: {
     title: 'City Grid Operations',
     product: 'CityGrid grid management',
@@ -113,6 +119,8 @@ const en: Messages = {
     unknown_device: 'Unknown device',
     bad_credentials: 'Bad credentials',
     foreign_topic: 'Foreign topic',
+    foreign_child: 'Not this gateway\'s child',
+    device_disabled: 'Device disabled',
     topic_invalid: 'Invalid topic',
     payload_too_large: 'Payload over 64 KiB',
     rate_limited: 'Over its message budget',

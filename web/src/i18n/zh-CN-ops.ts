@@ -18,7 +18,7 @@ export const zhCNOps = {
     signedInAs: '当前用户',
   },
   role: { viewer: '只读用户', operator: '值班员', gridworker: '网格员', admin: '管理员' },
-  nav: { live: '实时态势', my: '我的网格', scores: '考核评分', audit: '操作审计', maintenance: '维护窗口', history: '历史告警', label: '页面导航' },
+  nav: { live: '实时态势', my: '我的网格', scores: '考核评分', audit: '操作审计', maintenance: '维护窗口', people: '人员管理', provisioning: '设备管理', history: '历史告警', label: '页面导航' },
   notice: {
     forbidden: '没有权限执行此操作（{message}）',
     actionDropped: '服务器拒绝了对告警 {alert} 的“{action}”：{message}',
@@ -93,6 +93,9 @@ export const zhCNOps = {
   auditAction: {
     login: '登录', login_failed: '登录失败', logout: '退出', acknowledge: '签收告警', resolve: '处置告警',
     maintenance_start: '开始维护', maintenance_end: '结束维护', rules_reload: '重载规则', export: '导出 CSV', report_spam: '标记举报为垃圾',
+    device_add: '添加设备', device_update: '修改设备', device_remove: '删除设备', device_rotate: '更换设备密钥', devices_import: '导入设备',
+    device_test: '发送测试读数',
+    person_add: '添加人员', person_update: '修改人员', password_change: '修改密码', people_file: '手工修改 people.yaml',
   },
   scores: {
     title: '考核评分',

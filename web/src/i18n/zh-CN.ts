@@ -8,6 +8,9 @@ import { zhCNReach } from './zh-CN-reach';
 import { zhCNHistory } from './zh-CN-history';
 import { zhCNPublic } from './zh-CN-public';
 import { zhCNReport } from './zh-CN-report';
+import { zhCNPeople } from './zh-CN-people';
+import { zhCNDevice } from './zh-CN-device';
+import { zhCNProvisioning } from './zh-CN-provisioning';
 
 const zhCN = {
   ...zhCNOps,
@@ -18,6 +21,9 @@ const zhCN = {
   ...zhCNHistory,
   ...zhCNPublic,
   ...zhCNReport,
+  ...zhCNPeople,
+  ...zhCNDevice,
+  ...zhCNProvisioning,
   app: {
     title: '城市网格运行监测',
     product: 'CityGrid 网格化管理',
@@ -112,6 +118,8 @@ const zhCN = {
     unknown_device: '设备未登记',
     bad_credentials: '设备密码错误',
     foreign_topic: '越权主题',
+    foreign_child: '非本网关子设备',
+    device_disabled: '设备已停用',
     topic_invalid: '主题格式错误',
     payload_too_large: '消息超过 64 KiB',
     rate_limited: '超出消息频率限额',
