@@ -84,8 +84,10 @@ export function makeAuthorizePublish(ctx: BrokerContext) {
       done(null);
       return;
     }
+    // looked up once per message: the budget's scale here, the entry handed on below
+    const device = ctx.devices.get(who.id);
     // a gateway's connection carries its children's messages: its budget is one device's times (1 + children)
-    const scale = 1 + (ctx.devices.get(who.id)?.children?.length ?? 0);
+    const scale = 1 + (device?.children?.length ?? 0);
     if (!ctx.rateLimit.allow(who.id, scale)) {
       // over its budget: acknowledged and dropped; the limiter reports it, summed up, not per message,
       // and holds it a while, which stops reading the device's socket (rate-limit.ts: MAX_HOLD_MS)
@@ -111,7 +113,6 @@ export function makeAuthorizePublish(ctx: BrokerContext) {
       drop(packet, who.id, 'payload_too_large', `Payload is ${packet.payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES} bytes (64 KiB)`);
     } else if (ctx.sink) {
       // to the bus, and acknowledged only once it is durable there (or refused for its payload)
-      const device = ctx.devices.get(who.id);
       if (!device) {
         drop(packet, who.id, 'unknown_device', `Device "${who.id}" is no longer registered in devices.yaml`);
         done(null);

@@ -1,18 +1,10 @@
 // What a signed-in user may see of a person from people.yaml: never the password hash, and the contact
 // handles (DingTalk/WeCom/Feishu ids, mobile) only when the viewer is an admin. Every answer that lists
 // people goes through personView, so a new field in people.yaml is not served until it is named here.
-import type { Contacts, Person, Role } from '@citygrid/contract';
+import type { AdminPerson, Person, Role } from '@citygrid/contract';
 
-export interface PersonView {
-  username: string;
-  name: string;
-  role: Role;
-  grids: string[];
-  districts: string[];
-  department?: string;
-  /** Admins only. */
-  contacts?: Contacts;
-}
+/** The contract's person (the admin view's fields), but for `disabled`; `contacts` for admins only. */
+export type PersonView = Omit<AdminPerson, 'disabled'>;
 
 /** Only admins see how to reach a person; everyone else gets who they are and what they answer for. */
 export function mayReadContacts(viewerRole: Role): boolean {
